@@ -1,0 +1,137 @@
+//! argon2id on a bounded pool off the async runtime: at most `workers` hashes run at once and at
+//! most `queue` wait, so a login flood queues (then is refused) instead of starving every other
+//! request. Unknown users are checked against a dummy hash so they cost the same time.
+
+use std::sync::Arc;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use rand::rngs::OsRng;
+use tokio::sync::Semaphore;
+
+use crate::config::Argon2Params;
+use crate::error::{CoreError, CoreResult};
+use crate::secret::Secret;
+
+#[derive(Clone)]
+pub struct PasswordHasher {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    argon: Argon2<'static>,
+    workers: Semaphore,
+    queue: Semaphore,
+    dummy: String,
+}
+
+impl std::fmt::Debug for PasswordHasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordHasher").field("params", self.inner.argon.params()).finish()
+    }
+}
+
+impl PasswordHasher {
+    pub fn new(params: &Argon2Params, workers: usize, queue: usize) -> CoreResult<Self> {
+        let p = Params::new(params.memory_kib, params.iterations, params.parallelism, Some(32))
+            .map_err(|e| CoreError::internal(format!("argon2 parameters: {e}")))?;
+        let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, p);
+        let salt = SaltString::generate(&mut OsRng);
+        let dummy = argon
+            .hash_password(b"warden-dummy-password", &salt)
+            .map_err(|e| CoreError::internal(format!("argon2: {e}")))?
+            .to_string();
+        let workers = workers.max(1);
+        Ok(Self {
+            inner: Arc::new(Inner {
+                argon,
+                workers: Semaphore::new(workers),
+                queue: Semaphore::new(workers + queue),
+                dummy,
+            }),
+        })
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        job: impl FnOnce(&Inner) -> T + Send + 'static,
+    ) -> CoreResult<T> {
+        let _queued = self
+            .inner
+            .queue
+            .try_acquire()
+            .map_err(|_| CoreError::TooManyRequests("Too many requests".into()))?;
+        let _worker = self
+            .inner
+            .workers
+            .acquire()
+            .await
+            .map_err(|_| CoreError::internal("hashing pool closed"))?;
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || job(&inner))
+            .await
+            .map_err(|e| CoreError::internal(format!("hashing task: {e}")))
+    }
+
+    /// A PHC string (`$argon2id$v=19$m=...`).
+    pub async fn hash(&self, password: &Secret<String>) -> CoreResult<String> {
+        let pw = password.clone();
+        self.run(move |inner| {
+            let salt = SaltString::generate(&mut OsRng);
+            inner
+                .argon
+                .hash_password(pw.expose().as_bytes(), &salt)
+                .map(|h| h.to_string())
+                .map_err(|e| CoreError::internal(format!("argon2: {e}")))
+        })
+        .await?
+    }
+
+    /// Verifies against `phc`, or against the dummy hash when there is none (unknown user, no
+    /// password yet) and then answers false, at the same cost.
+    pub async fn verify(&self, password: &Secret<String>, phc: Option<&str>) -> CoreResult<bool> {
+        let pw = password.clone();
+        let phc = phc.map(str::to_owned);
+        self.run(move |inner| {
+            let (target, real) = match &phc {
+                Some(h) => (h.as_str(), true),
+                None => (inner.dummy.as_str(), false),
+            };
+            let parsed = match PasswordHash::new(target) {
+                Ok(p) => p,
+                Err(_) => return false,
+            };
+            let ok = inner.argon.verify_password(pw.expose().as_bytes(), &parsed).is_ok();
+            ok && real
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fast() -> Argon2Params {
+        Argon2Params { memory_kib: 1024, iterations: 1, parallelism: 1 }
+    }
+
+    #[tokio::test]
+    async fn hash_then_verify() {
+        let h = PasswordHasher::new(&fast(), 2, 8).unwrap();
+        let pw = Secret::from("Correct-Horse1");
+        let phc = h.hash(&pw).await.unwrap();
+        assert!(phc.starts_with("$argon2id$"));
+        assert!(h.verify(&pw, Some(&phc)).await.unwrap());
+        assert!(!h.verify(&Secret::from("wrong"), Some(&phc)).await.unwrap());
+        assert!(!h.verify(&pw, None).await.unwrap(), "no hash never verifies");
+    }
+
+    #[tokio::test]
+    async fn full_queue_is_refused() {
+        let h = PasswordHasher::new(&fast(), 1, 0).unwrap();
+        let _hold = h.inner.queue.try_acquire().unwrap();
+        let err = h.hash(&Secret::from("x")).await.unwrap_err();
+        assert!(matches!(err, CoreError::TooManyRequests(_)));
+    }
+}

@@ -1,0 +1,106 @@
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Timestamp;
+
+/// The sign-in flows a client may use (Cognito's ExplicitAuthFlows, normalised to ALLOW_*).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+pub enum AuthFlow {
+    #[serde(rename = "ALLOW_USER_PASSWORD_AUTH")]
+    UserPassword,
+    #[serde(rename = "ALLOW_ADMIN_USER_PASSWORD_AUTH")]
+    AdminUserPassword,
+    #[serde(rename = "ALLOW_REFRESH_TOKEN_AUTH")]
+    RefreshToken,
+    #[serde(rename = "ALLOW_USER_SRP_AUTH")]
+    UserSrp,
+    #[serde(rename = "ALLOW_CUSTOM_AUTH")]
+    Custom,
+    #[serde(rename = "ALLOW_USER_AUTH")]
+    UserAuth,
+}
+
+impl AuthFlow {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::UserPassword => "ALLOW_USER_PASSWORD_AUTH",
+            Self::AdminUserPassword => "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+            Self::RefreshToken => "ALLOW_REFRESH_TOKEN_AUTH",
+            Self::UserSrp => "ALLOW_USER_SRP_AUTH",
+            Self::Custom => "ALLOW_CUSTOM_AUTH",
+            Self::UserAuth => "ALLOW_USER_AUTH",
+        }
+    }
+
+    /// Accepts both the `ALLOW_*` names and the legacy ones (`USER_PASSWORD_AUTH`, `ADMIN_NO_SRP_AUTH`).
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "ALLOW_USER_PASSWORD_AUTH" | "USER_PASSWORD_AUTH" => Self::UserPassword,
+            "ALLOW_ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => Self::AdminUserPassword,
+            "ALLOW_REFRESH_TOKEN_AUTH" => Self::RefreshToken,
+            "ALLOW_USER_SRP_AUTH" => Self::UserSrp,
+            "ALLOW_CUSTOM_AUTH" | "CUSTOM_AUTH_FLOW_ONLY" => Self::Custom,
+            "ALLOW_USER_AUTH" => Self::UserAuth,
+            _ => return None,
+        })
+    }
+}
+
+/// Token lifetimes in seconds.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TokenValidity {
+    pub access_secs: i64,
+    pub id_secs: i64,
+    pub refresh_secs: i64,
+}
+
+impl Default for TokenValidity {
+    /// Scribe's contract: access and id 30 minutes, refresh 30 days.
+    fn default() -> Self {
+        Self { access_secs: 30 * 60, id_secs: 30 * 60, refresh_secs: 30 * 24 * 3600 }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct ClientSettings {
+    pub explicit_auth_flows: Vec<AuthFlow>,
+    pub token_validity: TokenValidity,
+    /// The units the operator used, echoed back by DescribeUserPoolClient.
+    pub token_validity_units: Option<serde_json::Value>,
+    pub prevent_user_existence_errors: bool,
+    pub enable_token_revocation: bool,
+    pub read_attributes: Vec<String>,
+    pub write_attributes: Vec<String>,
+}
+
+impl Default for ClientSettings {
+    fn default() -> Self {
+        Self {
+            explicit_auth_flows: vec![AuthFlow::UserSrp, AuthFlow::RefreshToken, AuthFlow::Custom],
+            token_validity: TokenValidity::default(),
+            token_validity_units: None,
+            prevent_user_existence_errors: true,
+            enable_token_revocation: true,
+            read_attributes: Vec::new(),
+            write_attributes: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Client {
+    pub id: String,
+    pub pool_id: String,
+    pub name: String,
+    /// The client secret, encrypted under the master key; `None` for a public client.
+    pub secret_enc: Option<Vec<u8>>,
+    pub settings: ClientSettings,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl Client {
+    pub fn allows(&self, flow: AuthFlow) -> bool {
+        self.settings.explicit_auth_flows.contains(&flow)
+    }
+}

@@ -1,0 +1,13 @@
+//! Domain records. Plain data: the rules live in `service`.
+
+mod access_key;
+mod client;
+mod pool;
+mod session;
+mod user;
+
+pub use access_key::AccessKey;
+pub use client::{AuthFlow, Client, ClientSettings, TokenValidity};
+pub use pool::{MfaConfiguration, PasswordPolicy, Pool, PoolSettings};
+pub use session::{Challenge, ChallengeKind, Code, CodeOutcome, CodePurpose, RefreshFamily, SigningKeyRecord};
+pub use user::{User, UserStatus};

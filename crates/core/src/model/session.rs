@@ -1,0 +1,106 @@
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Timestamp;
+
+/// A refresh token and every access and id token issued from it share one family, whose id is
+/// the tokens' `origin_jti`. Revoking the family kills them all.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RefreshFamily {
+    pub id: String,
+    pub pool_id: String,
+    pub client_id: String,
+    pub user_id: String,
+    /// SHA-256 of the refresh token; the token itself is never stored.
+    pub token_hash: Vec<u8>,
+    pub auth_time: Timestamp,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub enum ChallengeKind {
+    #[serde(rename = "NEW_PASSWORD_REQUIRED")]
+    NewPasswordRequired,
+    #[serde(rename = "SOFTWARE_TOKEN_MFA")]
+    SoftwareTokenMfa,
+    #[serde(rename = "MFA_SETUP")]
+    MfaSetup,
+}
+
+impl ChallengeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NewPasswordRequired => "NEW_PASSWORD_REQUIRED",
+            Self::SoftwareTokenMfa => "SOFTWARE_TOKEN_MFA",
+            Self::MfaSetup => "MFA_SETUP",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "NEW_PASSWORD_REQUIRED" => Self::NewPasswordRequired,
+            "SOFTWARE_TOKEN_MFA" => Self::SoftwareTokenMfa,
+            "MFA_SETUP" => Self::MfaSetup,
+            _ => return None,
+        })
+    }
+}
+
+/// A pending challenge; the session string handed to the client is hashed into `id_hash`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Challenge {
+    pub id_hash: Vec<u8>,
+    pub pool_id: String,
+    pub client_id: String,
+    pub user_id: String,
+    pub kind: ChallengeKind,
+    pub failures: u32,
+    pub auth_time: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub enum CodePurpose {
+    ForgotPassword,
+    SignUp,
+}
+
+impl CodePurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ForgotPassword => "forgot_password",
+            Self::SignUp => "sign_up",
+        }
+    }
+}
+
+/// A one-time code sent to a user; only its hash is stored.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Code {
+    pub user_id: String,
+    pub purpose: CodePurpose,
+    pub code_hash: Vec<u8>,
+    pub attempts: u32,
+    pub expires_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeOutcome {
+    /// The code matched: it is gone and the user update was written in the same transaction.
+    Redeemed,
+    /// Wrong code; the attempt was counted (the code is dropped after too many).
+    Mismatch,
+    /// No live code: never sent, already used, or expired.
+    Expired,
+}
+
+/// A signing key at rest: the private key encrypted under the master key.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SigningKeyRecord {
+    pub kid: String,
+    pub alg: String,
+    pub private_enc: Vec<u8>,
+    pub created_at: Timestamp,
+    /// Newest active key signs; retired keys stay in the JWKS until their tokens expire.
+    pub retired_at: Option<Timestamp>,
+}

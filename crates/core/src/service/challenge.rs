@@ -1,0 +1,173 @@
+//! Challenges: NEW_PASSWORD_REQUIRED after a temporary password, SOFTWARE_TOKEN_MFA after a
+//! password when TOTP is on. The session string is random, stored hashed, and single-use.
+
+use std::collections::BTreeMap;
+
+use super::signin::{AuthOutcome, RespondToChallenge};
+use super::Warden;
+use crate::crypto::{random, totp};
+use crate::error::{CoreError, CoreResult};
+use crate::model::{Challenge, ChallengeKind, Client, Pool, User, UserStatus};
+use crate::secret::Secret;
+
+/// Wrong MFA codes allowed on one session before it is dropped.
+const MAX_CHALLENGE_FAILURES: u32 = 3;
+
+fn expired_session() -> CoreError {
+    CoreError::not_authorized("Invalid session for the user, session is expired.")
+}
+
+impl Warden {
+    pub(crate) async fn open_challenge(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        user: &User,
+        kind: ChallengeKind,
+        auth_time: i64,
+        parameters: BTreeMap<String, String>,
+    ) -> CoreResult<AuthOutcome> {
+        let session = random::opaque_token();
+        let challenge = Challenge {
+            id_hash: random::sha256(session.as_bytes()),
+            pool_id: pool.id.clone(),
+            client_id: client.id.clone(),
+            user_id: user.id.clone(),
+            kind,
+            failures: 0,
+            auth_time,
+            expires_at: self.clock.now() + self.config.challenge_ttl_secs,
+        };
+        self.store.insert_challenge(&challenge).await?;
+        Ok(AuthOutcome::Challenge { kind, session, parameters })
+    }
+
+    /// RespondToAuthChallenge (unsigned).
+    pub async fn respond_to_auth_challenge(&self, req: RespondToChallenge) -> CoreResult<AuthOutcome> {
+        let client = self.client(&req.client_id).await?;
+        self.answer_challenge(&client, req).await
+    }
+
+    /// AdminRespondToAuthChallenge (signed).
+    pub async fn admin_respond_to_auth_challenge(&self, pool_id: &str, req: RespondToChallenge) -> CoreResult<AuthOutcome> {
+        let client = self.pool_client(pool_id, &req.client_id).await?;
+        self.answer_challenge(&client, req).await
+    }
+
+    async fn answer_challenge(&self, client: &Client, req: RespondToChallenge) -> CoreResult<AuthOutcome> {
+        let kind = ChallengeKind::parse(&req.challenge_name)
+            .ok_or_else(|| CoreError::invalid(format!("Unsupported challenge: {}", req.challenge_name)))?;
+        let id_hash = random::sha256(req.session.as_bytes());
+        let challenge = self.store.get_challenge(&id_hash).await?.ok_or_else(expired_session)?;
+        if challenge.expires_at <= self.clock.now() || challenge.client_id != client.id {
+            return Err(expired_session());
+        }
+        if challenge.kind != kind {
+            return Err(CoreError::invalid(format!(
+                "Incorrect challenge name: expected {}",
+                challenge.kind.as_str()
+            )));
+        }
+        let pool = self.pool(&challenge.pool_id).await?;
+        let user = self.store.get_user(&pool.id, &challenge.user_id).await?.ok_or_else(expired_session)?;
+        let username = req
+            .responses
+            .get("USERNAME")
+            .ok_or_else(|| CoreError::invalid("Missing required parameter USERNAME"))?;
+        let named = User::normalise_username(username) == User::normalise_username(&user.username)
+            || *username == user.id
+            || user.email().is_some_and(|e| e.eq_ignore_ascii_case(username));
+        if !named {
+            return Err(CoreError::not_authorized("Incorrect username or password."));
+        }
+        self.check_secret_hash(client, req.responses.get("SECRET_HASH").map(String::as_str), &[username])?;
+        if !user.enabled {
+            return Err(CoreError::not_authorized("User is disabled."));
+        }
+        match kind {
+            ChallengeKind::NewPasswordRequired => self.answer_new_password(&pool, client, &challenge, user, &req).await,
+            ChallengeKind::SoftwareTokenMfa => self.answer_totp(&pool, client, &challenge, user, &req).await,
+            ChallengeKind::MfaSetup => Err(CoreError::invalid("Unsupported challenge: MFA_SETUP")),
+        }
+    }
+
+    async fn answer_new_password(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        challenge: &Challenge,
+        mut user: User,
+        req: &RespondToChallenge,
+    ) -> CoreResult<AuthOutcome> {
+        let new_password = Secret::new(
+            req.responses
+                .get("NEW_PASSWORD")
+                .cloned()
+                .ok_or_else(|| CoreError::invalid("Missing required parameter NEW_PASSWORD"))?,
+        );
+        pool.settings.password_policy.check(new_password.expose()).map_err(CoreError::InvalidPassword)?;
+        let mut attributes = BTreeMap::new();
+        for (k, v) in &req.responses {
+            if let Some(name) = k.strip_prefix("userAttributes.") {
+                if matches!(name, "sub" | "email_verified" | "phone_number_verified") {
+                    return Err(CoreError::invalid(format!("Cannot modify the attribute {name}")));
+                }
+                attributes.insert(name.to_owned(), v.clone());
+            }
+        }
+        let hash = self.hasher.hash(&new_password).await?;
+        if !self.store.consume_challenge(&challenge.id_hash).await? {
+            return Err(expired_session());
+        }
+        let now = self.clock.now();
+        user.password_hash = Some(hash);
+        user.status = UserStatus::Confirmed;
+        user.temporary_password_expires_at = None;
+        user.attributes.extend(attributes);
+        user.updated_at = now;
+        self.store.update_user(&user).await?;
+        self.mfa_or_tokens(pool, client, &user, challenge.auth_time).await
+    }
+
+    async fn answer_totp(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        challenge: &Challenge,
+        mut user: User,
+        req: &RespondToChallenge,
+    ) -> CoreResult<AuthOutcome> {
+        let code = req
+            .responses
+            .get("SOFTWARE_TOKEN_MFA_CODE")
+            .ok_or_else(|| CoreError::invalid("Missing required parameter SOFTWARE_TOKEN_MFA_CODE"))?;
+        let sealed = user
+            .totp_secret_enc
+            .as_deref()
+            .ok_or_else(|| CoreError::SoftwareTokenMfaNotFound("Software token MFA not enabled for the user".into()))?;
+        let secret = self.master.open(sealed)?;
+        let now = self.clock.now();
+        match totp::verify(&secret, code, now)? {
+            Some(step) if step > user.totp_last_step => {
+                if !self.store.consume_challenge(&challenge.id_hash).await? {
+                    return Err(expired_session());
+                }
+                user.totp_last_step = step;
+                user.updated_at = now;
+                self.store.update_user(&user).await?;
+                let tokens = self.issue_tokens(pool, client, &user, challenge.auth_time).await?;
+                Ok(AuthOutcome::Tokens(tokens))
+            }
+            found => {
+                let failures = self.store.record_challenge_failure(&challenge.id_hash).await?;
+                if failures >= MAX_CHALLENGE_FAILURES {
+                    self.store.consume_challenge(&challenge.id_hash).await?;
+                }
+                Err(match found {
+                    Some(_) => CoreError::ExpiredCode("Your software token has already been used once.".into()),
+                    None => CoreError::CodeMismatch("Invalid code received for user".into()),
+                })
+            }
+        }
+    }
+}

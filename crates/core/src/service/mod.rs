@@ -1,0 +1,84 @@
+//! The services: every rule of pools, users, sign-in, tokens and codes, behind one facade.
+//! Doors call these with plain values and get plain values or a `CoreError` back.
+
+mod access_keys;
+mod challenge;
+mod clients;
+mod lookup;
+mod mfa;
+mod password;
+mod pools;
+mod signin;
+mod signup;
+mod throttle;
+mod tokens;
+mod users;
+
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::config::CoreConfig;
+use crate::crypto::{KeyRing, MasterKey, PasswordHasher};
+use crate::delivery::Delivery;
+use crate::error::CoreResult;
+use crate::store::Store;
+
+pub use clients::{ClientSpec, CreatedClient};
+pub use pools::PoolSpec;
+pub use signin::{AuthOutcome, AuthResult, InitiateAuth, RespondToChallenge};
+pub use signup::{CodeDelivery, SignUpOutcome};
+pub use tokens::{AccessClaims, IdClaims};
+pub use users::{CreateUser, ListUsersPage};
+
+/// Everything a door needs, shared behind an `Arc`.
+pub struct Warden {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    config: CoreConfig,
+    master: MasterKey,
+    keys: KeyRing,
+    hasher: PasswordHasher,
+    delivery: Arc<dyn Delivery>,
+}
+
+impl std::fmt::Debug for Warden {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Warden").field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
+impl Warden {
+    /// Loads (or creates) the signing keys and sets up the hashing pool.
+    pub async fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        config: CoreConfig,
+        master: MasterKey,
+        delivery: Arc<dyn Delivery>,
+    ) -> CoreResult<Self> {
+        let hasher = PasswordHasher::new(&config.argon2, config.hash_workers, config.hash_queue)?;
+        let keys = KeyRing::load_or_create(store.as_ref(), &master, clock.now()).await?;
+        Ok(Self { store, clock, config, master, keys, hasher, delivery })
+    }
+
+    pub fn config(&self) -> &CoreConfig {
+        &self.config
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// Reachability of the store, for readiness probes.
+    pub async fn ready(&self) -> CoreResult<()> {
+        Ok(self.store.ping().await?)
+    }
+
+    /// The issuer of a pool's tokens.
+    pub fn issuer(&self, pool: &crate::model::Pool) -> String {
+        pool.settings
+            .issuer
+            .clone()
+            .unwrap_or_else(|| format!("{}/{}", self.config.public_url.trim_end_matches('/'), pool.id))
+    }
+}

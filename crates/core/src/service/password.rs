@@ -1,0 +1,133 @@
+//! ChangePassword, ForgotPassword and ConfirmForgotPassword.
+
+use super::signup::CodeDelivery;
+use super::Warden;
+use crate::crypto::random;
+use crate::delivery::Message;
+use crate::error::{CoreError, CoreResult};
+use crate::model::{Code, CodeOutcome, CodePurpose, Pool, User, UserStatus};
+use crate::secret::Secret;
+
+/// Wrong guesses allowed on one code before it is dropped.
+pub(crate) const MAX_CODE_ATTEMPTS: u32 = 5;
+/// Codes a user may be sent per hour.
+const CODES_PER_HOUR: u32 = 5;
+
+impl Warden {
+    /// ChangePassword: the signed-in user (access token) proves the old password.
+    pub async fn change_password(
+        &self,
+        access_token: &str,
+        previous: &Secret<String>,
+        proposed: &Secret<String>,
+        source: &str,
+        attempt_id: &str,
+    ) -> CoreResult<()> {
+        let (_, pool, mut user) = self.verify_access_token(access_token).await?;
+        let throttle_user = format!("{}/{}", pool.id, User::normalise_username(&user.username));
+        self.check_throttle(Some(&throttle_user), source).await?;
+        pool.settings.password_policy.check(proposed.expose()).map_err(CoreError::InvalidPassword)?;
+        if !self.hasher.verify(previous, user.password_hash.as_deref()).await? {
+            self.record_failed_attempt(Some(&throttle_user), source, attempt_id).await?;
+            return Err(CoreError::not_authorized("Incorrect username or password."));
+        }
+        user.password_hash = Some(self.hasher.hash(proposed).await?);
+        user.updated_at = self.clock.now();
+        self.store.update_user(&user).await?;
+        Ok(())
+    }
+
+    /// Sends a code to the user's email and records its hash.
+    pub(crate) async fn send_code(&self, pool: &Pool, user: &User, purpose: CodePurpose, attempt_id: &str) -> CoreResult<Option<CodeDelivery>> {
+        let Some(email) = user.email().map(str::to_owned) else {
+            return Ok(None);
+        };
+        self.spend_quota(&format!("code:{}:{}", purpose.as_str(), user.id), attempt_id, CODES_PER_HOUR).await?;
+        let code = random::numeric_code();
+        let now = self.clock.now();
+        self.store
+            .put_code(&Code {
+                user_id: user.id.clone(),
+                purpose,
+                code_hash: random::sha256(code.as_bytes()),
+                attempts: 0,
+                expires_at: now + self.config.code_ttl_secs,
+            })
+            .await?;
+        let message = Message {
+            to: email.clone(),
+            template: purpose.as_str().into(),
+            code,
+            pool_id: pool.id.clone(),
+            username: user.username.clone(),
+            sent_at: now,
+        };
+        self.delivery
+            .send(&message)
+            .await
+            .map_err(|e| CoreError::internal(format!("code delivery failed: {e}")))?;
+        Ok(Some(CodeDelivery::email(&email)))
+    }
+
+    /// ForgotPassword: sends a reset code. An unknown user gets the same answer when the client
+    /// prevents user-existence errors.
+    pub async fn forgot_password(&self, client_id: &str, secret_hash: Option<&str>, username: &str, attempt_id: &str) -> CoreResult<CodeDelivery> {
+        let client = self.client(client_id).await?;
+        self.check_secret_hash(&client, secret_hash, &[username])?;
+        let pool = self.pool(&client.pool_id).await?;
+        let Some(user) = self.find_user(&pool, username).await? else {
+            return if client.settings.prevent_user_existence_errors {
+                Ok(CodeDelivery::email(&format!("{username}@example.com")))
+            } else {
+                Err(CoreError::UserNotFound("Username/client id combination not found.".into()))
+            };
+        };
+        if !user.enabled {
+            return Err(CoreError::not_authorized("User is disabled."));
+        }
+        self.send_code(&pool, &user, CodePurpose::ForgotPassword, attempt_id).await?.ok_or_else(|| {
+            CoreError::invalid("Cannot reset password for the user as there is no registered/verified email or phone_number")
+        })
+    }
+
+    /// ConfirmForgotPassword: redeems the code and sets the new password in one transaction,
+    /// then signs the user out everywhere.
+    pub async fn confirm_forgot_password(
+        &self,
+        client_id: &str,
+        secret_hash: Option<&str>,
+        username: &str,
+        code: &str,
+        password: &Secret<String>,
+    ) -> CoreResult<()> {
+        let client = self.client(client_id).await?;
+        self.check_secret_hash(&client, secret_hash, &[username])?;
+        let pool = self.pool(&client.pool_id).await?;
+        pool.settings.password_policy.check(password.expose()).map_err(CoreError::InvalidPassword)?;
+        let mismatch = || CoreError::CodeMismatch("Invalid verification code provided, please try again.".into());
+        let Some(mut user) = self.find_user(&pool, username).await? else {
+            return Err(if client.settings.prevent_user_existence_errors {
+                mismatch()
+            } else {
+                CoreError::UserNotFound("Username/client id combination not found.".into())
+            });
+        };
+        let now = self.clock.now();
+        user.password_hash = Some(self.hasher.hash(password).await?);
+        user.status = UserStatus::Confirmed;
+        user.temporary_password_expires_at = None;
+        user.updated_at = now;
+        let outcome = self
+            .store
+            .redeem_code(&user.id, CodePurpose::ForgotPassword, &random::sha256(code.trim().as_bytes()), now, MAX_CODE_ATTEMPTS, &user)
+            .await?;
+        match outcome {
+            CodeOutcome::Redeemed => {
+                self.store.revoke_user_families(&user.id, now).await?;
+                Ok(())
+            }
+            CodeOutcome::Mismatch => Err(mismatch()),
+            CodeOutcome::Expired => Err(CoreError::ExpiredCode("Invalid code provided, please request a code again.".into())),
+        }
+    }
+}

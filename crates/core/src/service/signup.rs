@@ -1,0 +1,169 @@
+//! SignUp, ConfirmSignUp, ResendConfirmationCode.
+
+use std::collections::BTreeMap;
+
+use super::Warden;
+use crate::crypto::random;
+use crate::error::{CoreError, CoreResult, StoreError};
+use crate::model::{CodeOutcome, CodePurpose, User, UserStatus};
+use crate::secret::Secret;
+
+/// Where a code went, masked as Cognito masks it (`a***@e***`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeDelivery {
+    pub destination: String,
+    pub medium: &'static str,
+    pub attribute: &'static str,
+}
+
+impl CodeDelivery {
+    pub fn email(address: &str) -> Self {
+        let masked = match address.split_once('@') {
+            Some((local, domain)) => format!(
+                "{}***@{}***",
+                local.chars().next().unwrap_or('*'),
+                domain.chars().next().unwrap_or('*')
+            ),
+            None => "***".into(),
+        };
+        Self { destination: masked, medium: "EMAIL", attribute: "email" }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SignUpOutcome {
+    pub user_sub: String,
+    pub confirmed: bool,
+    pub delivery: Option<CodeDelivery>,
+}
+
+impl Warden {
+    pub async fn sign_up(
+        &self,
+        client_id: &str,
+        secret_hash: Option<&str>,
+        username: &str,
+        password: &Secret<String>,
+        attributes: BTreeMap<String, String>,
+        attempt_id: &str,
+    ) -> CoreResult<SignUpOutcome> {
+        let client = self.client(client_id).await?;
+        self.check_secret_hash(&client, secret_hash, &[username])?;
+        let pool = self.pool(&client.pool_id).await?;
+        if pool.settings.allow_admin_create_user_only {
+            return Err(CoreError::not_authorized("SignUp is not permitted for this user pool"));
+        }
+        validate_username(username)?;
+        pool.settings.password_policy.check(password.expose()).map_err(CoreError::InvalidPassword)?;
+        let attributes = sanitise_attributes(attributes, false)?;
+        let now = self.clock.now();
+        let user = User {
+            id: random::uuid(),
+            pool_id: pool.id.clone(),
+            username: username.to_owned(),
+            status: UserStatus::Unconfirmed,
+            enabled: true,
+            password_hash: Some(self.hasher.hash(password).await?),
+            temporary_password_expires_at: None,
+            attributes,
+            totp_secret_enc: None,
+            totp_verified: false,
+            totp_enabled: false,
+            totp_last_step: 0,
+            created_at: now,
+            updated_at: now,
+        };
+        self.insert_new_user(&user).await?;
+        let delivery = self.send_code(&pool, &user, CodePurpose::SignUp, attempt_id).await?;
+        Ok(SignUpOutcome { user_sub: user.id, confirmed: false, delivery })
+    }
+
+    pub(crate) async fn insert_new_user(&self, user: &User) -> CoreResult<()> {
+        match self.store.insert_user(user).await {
+            Err(StoreError::Conflict(_)) => Err(CoreError::UsernameExists("User already exists".into())),
+            other => Ok(other?),
+        }
+    }
+
+    pub async fn confirm_sign_up(&self, client_id: &str, secret_hash: Option<&str>, username: &str, code: &str) -> CoreResult<()> {
+        let client = self.client(client_id).await?;
+        self.check_secret_hash(&client, secret_hash, &[username])?;
+        let pool = self.pool(&client.pool_id).await?;
+        let mismatch = || CoreError::CodeMismatch("Invalid verification code provided, please try again.".into());
+        let Some(mut user) = self.find_user(&pool, username).await? else {
+            return Err(if client.settings.prevent_user_existence_errors {
+                mismatch()
+            } else {
+                CoreError::UserNotFound("Username/client id combination not found.".into())
+            });
+        };
+        if user.status != UserStatus::Unconfirmed {
+            return Err(CoreError::not_authorized(format!(
+                "User cannot be confirmed. Current status is {}",
+                user.status.as_str()
+            )));
+        }
+        let now = self.clock.now();
+        user.status = UserStatus::Confirmed;
+        if user.email().is_some() {
+            user.attributes.insert("email_verified".into(), "true".into());
+        }
+        user.updated_at = now;
+        let outcome = self
+            .store
+            .redeem_code(&user.id, CodePurpose::SignUp, &random::sha256(code.trim().as_bytes()), now, super::password::MAX_CODE_ATTEMPTS, &user)
+            .await?;
+        match outcome {
+            CodeOutcome::Redeemed => Ok(()),
+            CodeOutcome::Mismatch => Err(mismatch()),
+            CodeOutcome::Expired => Err(CoreError::ExpiredCode("Invalid code provided, please request a code again.".into())),
+        }
+    }
+
+    pub async fn resend_confirmation_code(&self, client_id: &str, secret_hash: Option<&str>, username: &str, attempt_id: &str) -> CoreResult<CodeDelivery> {
+        let client = self.client(client_id).await?;
+        self.check_secret_hash(&client, secret_hash, &[username])?;
+        let pool = self.pool(&client.pool_id).await?;
+        let Some(user) = self.find_user(&pool, username).await? else {
+            return if client.settings.prevent_user_existence_errors {
+                Ok(CodeDelivery::email(&format!("{username}@example.com")))
+            } else {
+                Err(CoreError::UserNotFound("Username/client id combination not found.".into()))
+            };
+        };
+        if user.status != UserStatus::Unconfirmed {
+            return Err(CoreError::invalid("User is already confirmed."));
+        }
+        self.send_code(&pool, &user, CodePurpose::SignUp, attempt_id)
+            .await?
+            .ok_or_else(|| CoreError::invalid("Auto verification not turned on."))
+    }
+}
+
+pub(crate) fn validate_username(username: &str) -> CoreResult<()> {
+    if username.is_empty() || username.chars().count() > 128 || username.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(CoreError::invalid(
+            "1 validation error detected: Value at 'username' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
+        ));
+    }
+    Ok(())
+}
+
+/// Attributes a caller may set: never `sub`; verification flags only for an administrator.
+pub(crate) fn sanitise_attributes(attributes: BTreeMap<String, String>, admin: bool) -> CoreResult<BTreeMap<String, String>> {
+    for (name, value) in &attributes {
+        if name == "sub" {
+            return Err(CoreError::invalid("Cannot modify an immutable attribute: sub"));
+        }
+        if !admin && name.ends_with("_verified") {
+            return Err(CoreError::invalid(format!("Cannot modify the attribute {name}")));
+        }
+        if name.is_empty() || name.len() > 64 || value.len() > 2048 {
+            return Err(CoreError::invalid(format!("Invalid attribute: {name}")));
+        }
+        if name == "email" && !value.contains('@') {
+            return Err(CoreError::invalid("Invalid email address format."));
+        }
+    }
+    Ok(attributes)
+}

@@ -1,0 +1,228 @@
+//! Issuing, refreshing, verifying and revoking tokens. A refresh token and the access and id
+//! tokens issued from it form one family (`origin_jti`); revoking it kills all of them.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::signin::AuthResult;
+use super::Warden;
+use crate::crypto::keys::VerifyError;
+use crate::crypto::random;
+use crate::error::{CoreError, CoreResult};
+use crate::model::{Client, Pool, RefreshFamily, User};
+
+pub const COGNITO_ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccessClaims {
+    pub sub: String,
+    #[serde(rename = "cognito:groups", skip_serializing_if = "Option::is_none", default)]
+    pub groups: Option<Vec<String>>,
+    pub iss: String,
+    pub version: u32,
+    pub client_id: String,
+    pub origin_jti: String,
+    pub event_id: String,
+    pub token_use: String,
+    pub scope: String,
+    pub auth_time: i64,
+    pub exp: i64,
+    pub iat: i64,
+    pub jti: String,
+    pub username: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IdClaims {
+    pub sub: String,
+    #[serde(rename = "cognito:groups", skip_serializing_if = "Option::is_none", default)]
+    pub groups: Option<Vec<String>>,
+    pub iss: String,
+    #[serde(rename = "cognito:username")]
+    pub username: String,
+    pub origin_jti: String,
+    pub aud: String,
+    pub event_id: String,
+    pub token_use: String,
+    pub auth_time: i64,
+    pub exp: i64,
+    pub iat: i64,
+    pub jti: String,
+    /// The user's attributes (`email`, `email_verified`, `custom:*`...).
+    #[serde(flatten)]
+    pub attributes: BTreeMap<String, serde_json::Value>,
+}
+
+fn attribute_claims(user: &User) -> BTreeMap<String, serde_json::Value> {
+    user.attributes
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "sub" | "iss" | "aud" | "exp" | "iat" | "jti" | "token_use"))
+        .map(|(k, v)| {
+            let value = match (k.ends_with("_verified"), v.as_str()) {
+                (true, "true") => serde_json::Value::Bool(true),
+                (true, "false") => serde_json::Value::Bool(false),
+                _ => serde_json::Value::String(v.clone()),
+            };
+            (k.clone(), value)
+        })
+        .collect()
+}
+
+impl Warden {
+    /// Signs a fresh access and id token in `family`.
+    fn sign_pair(&self, pool: &Pool, client: &Client, user: &User, family: &RefreshFamily) -> CoreResult<(String, String)> {
+        let now = self.clock.now();
+        let validity = client.settings.token_validity;
+        let iss = self.issuer(pool);
+        let event_id = random::uuid();
+        let access = AccessClaims {
+            sub: user.id.clone(),
+            groups: None,
+            iss: iss.clone(),
+            version: 2,
+            client_id: client.id.clone(),
+            origin_jti: family.id.clone(),
+            event_id: event_id.clone(),
+            token_use: "access".into(),
+            scope: COGNITO_ADMIN_SCOPE.into(),
+            auth_time: family.auth_time,
+            exp: now + validity.access_secs,
+            iat: now,
+            jti: random::uuid(),
+            username: user.username.clone(),
+        };
+        let id = IdClaims {
+            sub: user.id.clone(),
+            groups: None,
+            iss,
+            username: user.username.clone(),
+            origin_jti: family.id.clone(),
+            aud: client.id.clone(),
+            event_id,
+            token_use: "id".into(),
+            auth_time: family.auth_time,
+            exp: now + validity.id_secs,
+            iat: now,
+            jti: random::uuid(),
+            attributes: attribute_claims(user),
+        };
+        Ok((self.keys.sign(&access)?, self.keys.sign(&id)?))
+    }
+
+    /// A sign-in's tokens: a new family with a new refresh token.
+    pub(crate) async fn issue_tokens(&self, pool: &Pool, client: &Client, user: &User, auth_time: i64) -> CoreResult<AuthResult> {
+        let now = self.clock.now();
+        let refresh = random::opaque_token();
+        let family = RefreshFamily {
+            id: random::uuid(),
+            pool_id: pool.id.clone(),
+            client_id: client.id.clone(),
+            user_id: user.id.clone(),
+            token_hash: random::sha256(refresh.as_bytes()),
+            auth_time,
+            created_at: now,
+            expires_at: now + client.settings.token_validity.refresh_secs,
+            revoked_at: None,
+        };
+        self.store.insert_family(&family).await?;
+        let (access_token, id_token) = self.sign_pair(pool, client, user, &family)?;
+        Ok(AuthResult {
+            access_token,
+            id_token,
+            refresh_token: Some(refresh),
+            expires_in: client.settings.token_validity.access_secs,
+        })
+    }
+
+    /// REFRESH_TOKEN_AUTH: new access and id tokens in the same family. The refresh token is not
+    /// rotated (Cognito's behaviour, which scribeauth depends on).
+    pub(crate) async fn refresh(&self, client: &Client, refresh_token: &str, secret_hash: Option<&str>) -> CoreResult<AuthResult> {
+        let invalid = || CoreError::not_authorized("Invalid Refresh Token.");
+        let family = self
+            .store
+            .get_family_by_token_hash(&random::sha256(refresh_token.as_bytes()))
+            .await?
+            .ok_or_else(invalid)?;
+        if family.client_id != client.id {
+            return Err(invalid());
+        }
+        if family.revoked_at.is_some() {
+            return Err(CoreError::not_authorized("Refresh Token has been revoked"));
+        }
+        if family.expires_at <= self.clock.now() {
+            return Err(CoreError::not_authorized("Refresh Token has expired"));
+        }
+        let pool = self.pool(&family.pool_id).await?;
+        let user = self.store.get_user(&pool.id, &family.user_id).await?.ok_or_else(invalid)?;
+        self.check_secret_hash(client, secret_hash, &[&user.username, &user.id])?;
+        if !user.enabled {
+            return Err(CoreError::not_authorized("User is disabled."));
+        }
+        let (access_token, id_token) = self.sign_pair(&pool, client, &user, &family)?;
+        Ok(AuthResult { access_token, id_token, refresh_token: None, expires_in: client.settings.token_validity.access_secs })
+    }
+
+    /// Verifies an access token: signature, expiry, issuer, and that neither its family nor its
+    /// user has been revoked or disabled. Returns the claims and the user.
+    pub async fn verify_access_token(&self, token: &str) -> CoreResult<(AccessClaims, Pool, User)> {
+        let invalid = || CoreError::not_authorized("Invalid Access Token");
+        let claims: AccessClaims = match self.keys.verify(token) {
+            Ok(c) => c,
+            Err(VerifyError::UnknownKey) => {
+                self.keys.reload(self.store.as_ref(), &self.master).await?;
+                self.keys.verify(token).map_err(|_| invalid())?
+            }
+            Err(VerifyError::Invalid) => return Err(invalid()),
+        };
+        if claims.token_use != "access" {
+            return Err(invalid());
+        }
+        if claims.exp <= self.clock.now() {
+            return Err(CoreError::not_authorized("Access Token has expired"));
+        }
+        let family = self.store.get_family(&claims.origin_jti).await?.ok_or_else(invalid)?;
+        let pool = self.pool(&family.pool_id).await.map_err(|_| invalid())?;
+        if claims.iss != self.issuer(&pool) || family.user_id != claims.sub || family.client_id != claims.client_id {
+            return Err(invalid());
+        }
+        if family.revoked_at.is_some() {
+            return Err(CoreError::not_authorized("Access Token has been revoked"));
+        }
+        let user = self.store.get_user(&pool.id, &claims.sub).await?.ok_or_else(|| CoreError::not_authorized("User does not exist."))?;
+        if !user.enabled {
+            return Err(CoreError::not_authorized("User is disabled."));
+        }
+        Ok((claims, pool, user))
+    }
+
+    /// RevokeToken: 200 for an unknown token; a known one kills its whole family. A token of
+    /// another client is refused.
+    pub async fn revoke_token(&self, client_id: &str, client_secret: Option<&str>, token: &str) -> CoreResult<()> {
+        let client = self.client(client_id).await?;
+        self.check_client_secret(&client, client_secret)?;
+        if !client.settings.enable_token_revocation {
+            return Err(CoreError::NotSupported("Token revocation is not enabled for this client".into()));
+        }
+        let Some(family) = self.store.get_family_by_token_hash(&random::sha256(token.as_bytes())).await? else {
+            return Ok(());
+        };
+        if family.client_id != client.id {
+            return Err(CoreError::Unauthorized("The token was not issued to this client".into()));
+        }
+        self.store.revoke_family(&family.id, self.clock.now()).await?;
+        Ok(())
+    }
+
+    /// GlobalSignOut: every refresh token of the user, and the tokens issued from them.
+    pub async fn global_sign_out(&self, access_token: &str) -> CoreResult<()> {
+        let (_, _, user) = self.verify_access_token(access_token).await?;
+        self.store.revoke_user_families(&user.id, self.clock.now()).await?;
+        Ok(())
+    }
+
+    /// The pool's public keys.
+    pub fn jwks(&self) -> serde_json::Value {
+        self.keys.jwks()
+    }
+}

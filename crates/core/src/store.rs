@@ -1,0 +1,102 @@
+//! The persistence contract. Stores implement it (SQLite, PostgreSQL); one conformance suite
+//! checks both. Each method that changes several rows runs in one transaction.
+
+use async_trait::async_trait;
+
+use crate::clock::Timestamp;
+use crate::error::StoreError;
+use crate::model::{
+    AccessKey, Challenge, Client, Code, CodeOutcome, CodePurpose, Pool, RefreshFamily,
+    SigningKeyRecord, User,
+};
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Reachability, for `/ready`.
+    async fn ping(&self) -> StoreResult<()>;
+
+    // Pools
+    async fn insert_pool(&self, pool: &Pool) -> StoreResult<()>;
+    async fn get_pool(&self, id: &str) -> StoreResult<Option<Pool>>;
+    async fn update_pool(&self, pool: &Pool) -> StoreResult<()>;
+    /// Pools ordered by id, after `after` (exclusive).
+    async fn list_pools(&self, after: Option<&str>, limit: u32) -> StoreResult<Vec<Pool>>;
+    /// Deletes the pool and everything in it. Returns false if there was no such pool.
+    async fn delete_pool(&self, id: &str) -> StoreResult<bool>;
+
+    // Clients
+    async fn insert_client(&self, client: &Client) -> StoreResult<()>;
+    async fn get_client(&self, id: &str) -> StoreResult<Option<Client>>;
+    async fn update_client(&self, client: &Client) -> StoreResult<()>;
+    async fn list_clients(&self, pool_id: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<Client>>;
+    /// Deletes the client and its token families.
+    async fn delete_client(&self, id: &str) -> StoreResult<bool>;
+
+    // Users
+    /// `StoreError::Conflict` if the (case-insensitive) username is taken in the pool.
+    async fn insert_user(&self, user: &User) -> StoreResult<()>;
+    async fn get_user(&self, pool_id: &str, user_id: &str) -> StoreResult<Option<User>>;
+    async fn get_user_by_username(&self, pool_id: &str, username: &str) -> StoreResult<Option<User>>;
+    /// Users whose attribute `name` equals `value` exactly (email, phone_number aliases).
+    async fn find_users_by_attribute(&self, pool_id: &str, name: &str, value: &str) -> StoreResult<Vec<User>>;
+    async fn update_user(&self, user: &User) -> StoreResult<()>;
+    /// Users ordered by normalised username, after `after` (exclusive).
+    async fn list_users(&self, pool_id: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<User>>;
+    /// Deletes the user with its families, challenges and codes.
+    async fn delete_user(&self, pool_id: &str, user_id: &str) -> StoreResult<bool>;
+    /// Writes `user` and revokes every live family of theirs, in one transaction (password
+    /// resets, admin password changes).
+    async fn update_user_revoking_families(&self, user: &User, at: Timestamp) -> StoreResult<()>;
+
+    // Refresh-token families
+    async fn insert_family(&self, family: &RefreshFamily) -> StoreResult<()>;
+    async fn get_family(&self, id: &str) -> StoreResult<Option<RefreshFamily>>;
+    async fn get_family_by_token_hash(&self, token_hash: &[u8]) -> StoreResult<Option<RefreshFamily>>;
+    /// Revokes one family (idempotent). Returns false if no such family.
+    async fn revoke_family(&self, id: &str, at: Timestamp) -> StoreResult<bool>;
+    /// Revokes every live family of a user; returns how many.
+    async fn revoke_user_families(&self, user_id: &str, at: Timestamp) -> StoreResult<u64>;
+
+    // Challenges
+    async fn insert_challenge(&self, challenge: &Challenge) -> StoreResult<()>;
+    async fn get_challenge(&self, id_hash: &[u8]) -> StoreResult<Option<Challenge>>;
+    /// Deletes the challenge; true only for the one caller that deleted it (single use).
+    async fn consume_challenge(&self, id_hash: &[u8]) -> StoreResult<bool>;
+    /// Counts a failed answer and returns the new count.
+    async fn record_challenge_failure(&self, id_hash: &[u8]) -> StoreResult<u32>;
+
+    // One-time codes
+    /// Stores the user's code for `code.purpose`, replacing any earlier one.
+    async fn put_code(&self, code: &Code) -> StoreResult<()>;
+    /// Checks and redeems a code in one transaction. On a match the code is deleted and
+    /// `then` is written; on a mismatch the attempt is counted and, past `max_attempts`, the
+    /// code is deleted.
+    async fn redeem_code(
+        &self,
+        user_id: &str,
+        purpose: CodePurpose,
+        code_hash: &[u8],
+        now: Timestamp,
+        max_attempts: u32,
+        then: &User,
+    ) -> StoreResult<CodeOutcome>;
+
+    // Access keys
+    async fn insert_access_key(&self, key: &AccessKey) -> StoreResult<()>;
+    async fn get_access_key(&self, id: &str) -> StoreResult<Option<AccessKey>>;
+    async fn list_access_keys(&self) -> StoreResult<Vec<AccessKey>>;
+    async fn delete_access_key(&self, id: &str) -> StoreResult<bool>;
+
+    // Signing keys
+    async fn insert_signing_key(&self, key: &SigningKeyRecord) -> StoreResult<()>;
+    async fn list_signing_keys(&self) -> StoreResult<Vec<SigningKeyRecord>>;
+
+    // Throttling
+    /// Records one failed attempt under `key`, once per `attempt_id` (a client's retries of the
+    /// same call share it), and returns the number of attempts since `since`.
+    async fn record_failure(&self, key: &str, attempt_id: &str, at: Timestamp, since: Timestamp) -> StoreResult<u32>;
+    async fn count_failures(&self, key: &str, since: Timestamp) -> StoreResult<u32>;
+    async fn clear_failures(&self, key: &str) -> StoreResult<()>;
+}
