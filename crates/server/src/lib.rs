@@ -1,1 +1,13 @@
-//! placeholder
+//! The `warden` server: configuration, wiring of core, store and doors, the HTTP listener, and
+//! the operator commands. The binary in `main.rs` is a thin CLI over this library, which the
+//! testkit uses too.
+
+pub mod app;
+pub mod commands;
+pub mod config;
+pub mod delivery;
+pub mod master_key;
+pub mod telemetry;
+
+pub use app::{build, serve, App};
+pub use config::Config;

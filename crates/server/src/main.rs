@@ -1,1 +1,86 @@
-fn main() {}
+//! `warden`: the server and its operator commands.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use warden_server::commands::{self, AccessKeyCmd, ClientCmd, PoolCmd, UserCmd};
+use warden_server::{telemetry, Config};
+
+#[derive(Parser)]
+#[command(
+    name = "warden",
+    version,
+    about = "Warden: a self-hosted identity server"
+)]
+struct Cli {
+    /// A TOML configuration file (environment variables override it).
+    #[arg(long, global = true, env = "WARDEN_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (creates the data dir and database on first start).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Print the effective configuration, secrets redacted.
+    Config,
+    /// User pools.
+    #[command(subcommand)]
+    Pool(PoolCmd),
+    /// App clients.
+    #[command(subcommand)]
+    Client(ClientCmd),
+    /// Users.
+    #[command(subcommand)]
+    User(UserCmd),
+    /// Operator access keys for SigV4-signed admin calls.
+    #[command(subcommand, name = "access-key")]
+    AccessKey(AccessKeyCmd),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load(cli.config.as_deref(), |k| std::env::var(k).ok()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("warden: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("warden: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Serve => {
+                telemetry::init(&config.log_format);
+                commands::serve(&config).await
+            }
+            Command::Migrate => commands::migrate(&config).await,
+            Command::Config => commands::show_config(&config),
+            Command::Pool(c) => commands::pool(&config, c).await,
+            Command::Client(c) => commands::client(&config, c).await,
+            Command::User(c) => commands::user(&config, c).await,
+            Command::AccessKey(c) => commands::access_key(&config, c).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("warden: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

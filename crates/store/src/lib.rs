@@ -1,1 +1,162 @@
-//! placeholder
+//! Warden's `Store` on SQLite (the embedded default) and PostgreSQL.
+//!
+//! One crate, two backends: the SQL is written once with `$N` placeholders, which both engines
+//! accept, and runs through sqlx's `Any` driver; each backend has its own migrations. SQLite runs
+//! in WAL mode with a single writer connection (writes queue instead of failing with BUSY) and a
+//! pool of readers; PostgreSQL uses one pool for both.
+
+mod access;
+mod error;
+mod families;
+mod pools;
+mod rows;
+mod store_impl;
+mod throttle;
+mod users;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+pub use error::map_err;
+use warden_core::error::StoreError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Debug, Clone)]
+pub struct SqlStore {
+    backend: Backend,
+    /// Serialises writes on SQLite (one connection); the shared pool on PostgreSQL.
+    write: AnyPool,
+    read: AnyPool,
+}
+
+impl SqlStore {
+    /// Connects to `url` (`sqlite://path` or `postgres://...`); creates a SQLite file if missing.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::Other(format!(
+                "unsupported database URL scheme: {}",
+                redact_url(url)
+            )));
+        };
+        let url = match backend {
+            Backend::Sqlite if !url.contains("mode=") => {
+                format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' })
+            }
+            _ => url.to_owned(),
+        };
+        let options = AnyConnectOptions::from_str(&url).map_err(map_err)?;
+        match backend {
+            Backend::Sqlite => {
+                let write = sqlite_pool(1)
+                    .connect_with(options.clone())
+                    .await
+                    .map_err(map_err)?;
+                write
+                    .execute("PRAGMA journal_mode=WAL")
+                    .await
+                    .map_err(map_err)?;
+                let read = sqlite_pool(8)
+                    .connect_with(options)
+                    .await
+                    .map_err(map_err)?;
+                Ok(Self {
+                    backend,
+                    write,
+                    read,
+                })
+            }
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options)
+                    .await
+                    .map_err(map_err)?;
+                Ok(Self {
+                    backend,
+                    write: pool.clone(),
+                    read: pool,
+                })
+            }
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Applies pending migrations for this backend.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator
+            .run(&self.write)
+            .await
+            .map_err(|e| StoreError::Other(format!("migration failed: {e}")))
+    }
+
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+}
+
+fn sqlite_pool(max: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(max)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(30))
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                conn.execute(
+                    "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON",
+                )
+                .await?;
+                Ok(())
+            })
+        })
+}
+
+/// A database URL with any password removed, for logs and errors.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}://{}:***@{}", &url[..scheme_end], user, &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn redacts_password() {
+        assert_eq!(
+            redact_url("postgres://u:pw@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(redact_url("sqlite://./x.db"), "sqlite://./x.db");
+    }
+}

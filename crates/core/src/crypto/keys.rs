@@ -51,7 +51,11 @@ pub enum VerifyError {
 
 impl KeyRing {
     /// Loads every stored key; creates the first one when there is none.
-    pub async fn load_or_create(store: &dyn Store, master: &MasterKey, now: Timestamp) -> CoreResult<Self> {
+    pub async fn load_or_create(
+        store: &dyn Store,
+        master: &MasterKey,
+        now: Timestamp,
+    ) -> CoreResult<Self> {
         let ring = Self::default();
         ring.reload(store, master).await?;
         if ring.keys.read().expect("key ring lock").is_empty() {
@@ -102,7 +106,10 @@ impl KeyRing {
         }
         let kid = header.kid.ok_or(VerifyError::Invalid)?;
         let keys = self.keys.read().expect("key ring lock");
-        let key = keys.iter().find(|k| k.kid == kid).ok_or(VerifyError::UnknownKey)?;
+        let key = keys
+            .iter()
+            .find(|k| k.kid == kid)
+            .ok_or(VerifyError::UnknownKey)?;
         let mut validation = Validation::new(Algorithm::RS256);
         validation.validate_exp = false;
         validation.validate_aud = false;
@@ -138,16 +145,21 @@ fn generate_rsa(master: &MasterKey, now: Timestamp) -> CoreResult<SigningKeyReco
 
 fn load(record: &SigningKeyRecord, master: &MasterKey) -> CoreResult<LoadedKey> {
     if record.alg != "RS256" {
-        return Err(CoreError::internal(format!("unsupported key algorithm {}", record.alg)));
+        return Err(CoreError::internal(format!(
+            "unsupported key algorithm {}",
+            record.alg
+        )));
     }
     let pem = master.open(&record.private_enc)?;
-    let pem_str = std::str::from_utf8(&pem).map_err(|_| CoreError::internal("key pem not UTF-8"))?;
+    let pem_str =
+        std::str::from_utf8(&pem).map_err(|_| CoreError::internal("key pem not UTF-8"))?;
     let private = <RsaPrivateKey as rsa::pkcs8::DecodePrivateKey>::from_pkcs8_pem(pem_str)
         .map_err(|e| CoreError::internal(format!("stored key: {e}")))?;
     let public = RsaPublicKey::from(&private);
     let n = public.n().to_bytes_be();
     let e = public.e().to_bytes_be();
-    let encoding = EncodingKey::from_rsa_pem(&pem).map_err(|e| CoreError::internal(format!("stored key: {e}")))?;
+    let encoding = EncodingKey::from_rsa_pem(&pem)
+        .map_err(|e| CoreError::internal(format!("stored key: {e}")))?;
     let decoding = DecodingKey::from_rsa_raw_components(&n, &e);
     let jwk = json!({
         "kty": "RSA",
@@ -157,5 +169,11 @@ fn load(record: &SigningKeyRecord, master: &MasterKey) -> CoreResult<LoadedKey> 
         "n": URL_SAFE_NO_PAD.encode(&n),
         "e": URL_SAFE_NO_PAD.encode(&e),
     });
-    Ok(LoadedKey { kid: record.kid.clone(), encoding, decoding, jwk, retired: record.retired_at.is_some() })
+    Ok(LoadedKey {
+        kid: record.kid.clone(),
+        encoding,
+        decoding,
+        jwk,
+        retired: record.retired_at.is_some(),
+    })
 }

@@ -54,8 +54,16 @@ mod tests {
         let now = 1_800_000_000;
         let code = code_at(&secret, now).unwrap();
         assert_eq!(verify(&secret, &code, now).unwrap(), Some(now / STEP));
-        assert_eq!(verify(&secret, &code, now + STEP).unwrap(), Some(now / STEP), "one step late accepted");
-        assert_eq!(verify(&secret, &code, now + 3 * STEP).unwrap(), None, "stale refused");
+        assert_eq!(
+            verify(&secret, &code, now + STEP).unwrap(),
+            Some(now / STEP),
+            "one step late accepted"
+        );
+        assert_eq!(
+            verify(&secret, &code, now + 3 * STEP).unwrap(),
+            None,
+            "stale refused"
+        );
         assert_eq!(verify(&secret, "000000x", now).unwrap(), None);
     }
 }

@@ -26,9 +26,17 @@ impl Warden {
         let (_, pool, mut user) = self.verify_access_token(access_token).await?;
         let throttle_user = format!("{}/{}", pool.id, User::normalise_username(&user.username));
         self.check_throttle(Some(&throttle_user), source).await?;
-        pool.settings.password_policy.check(proposed.expose()).map_err(CoreError::InvalidPassword)?;
-        if !self.hasher.verify(previous, user.password_hash.as_deref()).await? {
-            self.record_failed_attempt(Some(&throttle_user), source, attempt_id).await?;
+        pool.settings
+            .password_policy
+            .check(proposed.expose())
+            .map_err(CoreError::InvalidPassword)?;
+        if !self
+            .hasher
+            .verify(previous, user.password_hash.as_deref())
+            .await?
+        {
+            self.record_failed_attempt(Some(&throttle_user), source, attempt_id)
+                .await?;
             return Err(CoreError::not_authorized("Incorrect username or password."));
         }
         user.password_hash = Some(self.hasher.hash(proposed).await?);
@@ -38,11 +46,22 @@ impl Warden {
     }
 
     /// Sends a code to the user's email and records its hash.
-    pub(crate) async fn send_code(&self, pool: &Pool, user: &User, purpose: CodePurpose, attempt_id: &str) -> CoreResult<Option<CodeDelivery>> {
+    pub(crate) async fn send_code(
+        &self,
+        pool: &Pool,
+        user: &User,
+        purpose: CodePurpose,
+        attempt_id: &str,
+    ) -> CoreResult<Option<CodeDelivery>> {
         let Some(email) = user.email().map(str::to_owned) else {
             return Ok(None);
         };
-        self.spend_quota(&format!("code:{}:{}", purpose.as_str(), user.id), attempt_id, CODES_PER_HOUR).await?;
+        self.spend_quota(
+            &format!("code:{}:{}", purpose.as_str(), user.id),
+            attempt_id,
+            CODES_PER_HOUR,
+        )
+        .await?;
         let code = random::numeric_code();
         let now = self.clock.now();
         self.store
@@ -71,7 +90,13 @@ impl Warden {
 
     /// ForgotPassword: sends a reset code. An unknown user gets the same answer when the client
     /// prevents user-existence errors.
-    pub async fn forgot_password(&self, client_id: &str, secret_hash: Option<&str>, username: &str, attempt_id: &str) -> CoreResult<CodeDelivery> {
+    pub async fn forgot_password(
+        &self,
+        client_id: &str,
+        secret_hash: Option<&str>,
+        username: &str,
+        attempt_id: &str,
+    ) -> CoreResult<CodeDelivery> {
         let client = self.client(client_id).await?;
         self.check_secret_hash(&client, secret_hash, &[username])?;
         let pool = self.pool(&client.pool_id).await?;
@@ -79,7 +104,9 @@ impl Warden {
             return if client.settings.prevent_user_existence_errors {
                 Ok(CodeDelivery::email(&format!("{username}@example.com")))
             } else {
-                Err(CoreError::UserNotFound("Username/client id combination not found.".into()))
+                Err(CoreError::UserNotFound(
+                    "Username/client id combination not found.".into(),
+                ))
             };
         };
         if !user.enabled {
@@ -103,8 +130,13 @@ impl Warden {
         let client = self.client(client_id).await?;
         self.check_secret_hash(&client, secret_hash, &[username])?;
         let pool = self.pool(&client.pool_id).await?;
-        pool.settings.password_policy.check(password.expose()).map_err(CoreError::InvalidPassword)?;
-        let mismatch = || CoreError::CodeMismatch("Invalid verification code provided, please try again.".into());
+        pool.settings
+            .password_policy
+            .check(password.expose())
+            .map_err(CoreError::InvalidPassword)?;
+        let mismatch = || {
+            CoreError::CodeMismatch("Invalid verification code provided, please try again.".into())
+        };
         let Some(mut user) = self.find_user(&pool, username).await? else {
             return Err(if client.settings.prevent_user_existence_errors {
                 mismatch()
@@ -119,7 +151,14 @@ impl Warden {
         user.updated_at = now;
         let outcome = self
             .store
-            .redeem_code(&user.id, CodePurpose::ForgotPassword, &random::sha256(code.trim().as_bytes()), now, MAX_CODE_ATTEMPTS, &user)
+            .redeem_code(
+                &user.id,
+                CodePurpose::ForgotPassword,
+                &random::sha256(code.trim().as_bytes()),
+                now,
+                MAX_CODE_ATTEMPTS,
+                &user,
+            )
             .await?;
         match outcome {
             CodeOutcome::Redeemed => {
@@ -127,7 +166,9 @@ impl Warden {
                 Ok(())
             }
             CodeOutcome::Mismatch => Err(mismatch()),
-            CodeOutcome::Expired => Err(CoreError::ExpiredCode("Invalid code provided, please request a code again.".into())),
+            CodeOutcome::Expired => Err(CoreError::ExpiredCode(
+                "Invalid code provided, please request a code again.".into(),
+            )),
         }
     }
 }

@@ -45,7 +45,9 @@ impl Warden {
     pub async fn delete_pool(&self, pool_id: &str) -> CoreResult<()> {
         let pool = self.pool(pool_id).await?;
         if pool.settings.deletion_protection {
-            return Err(CoreError::invalid("The user pool cannot be deleted because deletion protection is activated."));
+            return Err(CoreError::invalid(
+                "The user pool cannot be deleted because deletion protection is activated.",
+            ));
         }
         self.store.delete_pool(&pool.id).await?;
         Ok(())

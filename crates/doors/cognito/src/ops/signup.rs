@@ -1,0 +1,53 @@
+//! SignUp, ConfirmSignUp, ResendConfirmationCode.
+
+use serde_json::{json, Value};
+
+use crate::dispatch::Ctx;
+use crate::error::DoorResult;
+use crate::shapes;
+use crate::wire::Input;
+
+pub async fn sign_up(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
+    let password = input.secret("Password")?;
+    let out = ctx
+        .warden
+        .sign_up(
+            input.str("ClientId")?,
+            input.opt_str("SecretHash")?,
+            input.str("Username")?,
+            &password,
+            input.attributes("UserAttributes")?,
+            &ctx.attempt_id,
+        )
+        .await?;
+    let mut body = json!({ "UserConfirmed": out.confirmed, "UserSub": out.user_sub });
+    if let Some(d) = out.delivery {
+        body["CodeDeliveryDetails"] = shapes::delivery(&d);
+    }
+    Ok(body)
+}
+
+pub async fn confirm_sign_up(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
+    ctx.warden
+        .confirm_sign_up(
+            input.str("ClientId")?,
+            input.opt_str("SecretHash")?,
+            input.str("Username")?,
+            input.str("ConfirmationCode")?,
+        )
+        .await?;
+    Ok(json!({}))
+}
+
+pub async fn resend_confirmation_code(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
+    let d = ctx
+        .warden
+        .resend_confirmation_code(
+            input.str("ClientId")?,
+            input.opt_str("SecretHash")?,
+            input.str("Username")?,
+            &ctx.attempt_id,
+        )
+        .await?;
+    Ok(json!({ "CodeDeliveryDetails": shapes::delivery(&d) }))
+}

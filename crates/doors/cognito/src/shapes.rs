@@ -1,0 +1,152 @@
+//! Domain records in Cognito's output shapes.
+
+use serde_json::{json, Value};
+use warden_core::model::{Client, Pool, User};
+use warden_core::service::CodeDelivery;
+use warden_core::{Secret, Warden};
+
+pub fn delivery(d: &CodeDelivery) -> Value {
+    json!({ "Destination": d.destination, "DeliveryMedium": d.medium, "AttributeName": d.attribute })
+}
+
+pub fn pool(w: &Warden, p: &Pool) -> Value {
+    let pp = &p.settings.password_policy;
+    json!({
+        "Id": p.id,
+        "Name": p.name,
+        "Arn": format!("arn:aws:cognito-idp:{}:000000000000:userpool/{}", w.config().region, p.id),
+        "Policies": { "PasswordPolicy": {
+            "MinimumLength": pp.minimum_length,
+            "RequireUppercase": pp.require_uppercase,
+            "RequireLowercase": pp.require_lowercase,
+            "RequireNumbers": pp.require_numbers,
+            "RequireSymbols": pp.require_symbols,
+            "TemporaryPasswordValidityDays": pp.temporary_password_validity_days,
+        }},
+        "DeletionProtection": if p.settings.deletion_protection { "ACTIVE" } else { "INACTIVE" },
+        "MfaConfiguration": p.settings.mfa_configuration.as_str(),
+        "AutoVerifiedAttributes": p.settings.auto_verified_attributes,
+        "UsernameAttributes": p.settings.username_attributes,
+        "AdminCreateUserConfig": { "AllowAdminCreateUserOnly": p.settings.allow_admin_create_user_only },
+        "CreationDate": p.created_at,
+        "LastModifiedDate": p.updated_at,
+    })
+}
+
+pub fn pool_description(p: &Pool) -> Value {
+    json!({ "Id": p.id, "Name": p.name, "CreationDate": p.created_at, "LastModifiedDate": p.updated_at })
+}
+
+/// Seconds in a token-validity unit.
+pub fn unit_secs(unit: &str) -> Option<i64> {
+    Some(match unit {
+        "seconds" => 1,
+        "minutes" => 60,
+        "hours" => 3600,
+        "days" => 86_400,
+        _ => return None,
+    })
+}
+
+pub fn client(c: &Client, secret: Option<&Secret<String>>) -> Value {
+    let s = &c.settings;
+    let units = s.token_validity_units.clone().unwrap_or_else(|| json!({}));
+    let unit = |key: &str, default: &str| {
+        units
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or(default)
+            .to_owned()
+    };
+    let (au, iu, ru) = (
+        unit("AccessToken", "minutes"),
+        unit("IdToken", "minutes"),
+        unit("RefreshToken", "days"),
+    );
+    let per = |u: &str| unit_secs(u).unwrap_or(1);
+    let mut v = json!({
+        "UserPoolId": c.pool_id,
+        "ClientName": c.name,
+        "ClientId": c.id,
+        "CreationDate": c.created_at,
+        "LastModifiedDate": c.updated_at,
+        "ExplicitAuthFlows": s.explicit_auth_flows.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
+        "AccessTokenValidity": s.token_validity.access_secs / per(&au),
+        "IdTokenValidity": s.token_validity.id_secs / per(&iu),
+        "RefreshTokenValidity": s.token_validity.refresh_secs / per(&ru),
+        "TokenValidityUnits": { "AccessToken": au, "IdToken": iu, "RefreshToken": ru },
+        "PreventUserExistenceErrors": if s.prevent_user_existence_errors { "ENABLED" } else { "LEGACY" },
+        "EnableTokenRevocation": s.enable_token_revocation,
+        "AllowedOAuthFlowsUserPoolClient": false,
+        "ReadAttributes": s.read_attributes,
+        "WriteAttributes": s.write_attributes,
+    });
+    if let Some(secret) = secret {
+        v["ClientSecret"] = Value::String(secret.expose().clone());
+    }
+    v
+}
+
+pub fn client_description(c: &Client) -> Value {
+    json!({ "ClientId": c.id, "UserPoolId": c.pool_id, "ClientName": c.name })
+}
+
+fn attributes(u: &User) -> Vec<Value> {
+    std::iter::once(json!({ "Name": "sub", "Value": u.id }))
+        .chain(
+            u.attributes
+                .iter()
+                .map(|(k, v)| json!({ "Name": k, "Value": v })),
+        )
+        .collect()
+}
+
+fn mfa_settings(u: &User) -> Vec<&'static str> {
+    if u.totp_enabled {
+        vec!["SOFTWARE_TOKEN_MFA"]
+    } else {
+        vec![]
+    }
+}
+
+/// UserType, as in AdminCreateUser and ListUsers.
+pub fn user_type(u: &User) -> Value {
+    json!({
+        "Username": u.username,
+        "Attributes": attributes(u),
+        "UserCreateDate": u.created_at,
+        "UserLastModifiedDate": u.updated_at,
+        "Enabled": u.enabled,
+        "UserStatus": u.status.as_str(),
+    })
+}
+
+/// AdminGetUser's output.
+pub fn admin_get_user(u: &User) -> Value {
+    let mut v = json!({
+        "Username": u.username,
+        "UserAttributes": attributes(u),
+        "UserCreateDate": u.created_at,
+        "UserLastModifiedDate": u.updated_at,
+        "Enabled": u.enabled,
+        "UserStatus": u.status.as_str(),
+        "UserMFASettingList": mfa_settings(u),
+    });
+    if u.totp_enabled {
+        v["PreferredMfaSetting"] = json!("SOFTWARE_TOKEN_MFA");
+    }
+    v
+}
+
+/// GetUser's output.
+pub fn get_user(u: &User) -> Value {
+    let mut v = json!({
+        "Username": u.username,
+        "UserAttributes": attributes(u),
+        "UserMFASettingList": mfa_settings(u),
+    });
+    if u.totp_enabled {
+        v["PreferredMfaSetting"] = json!("SOFTWARE_TOKEN_MFA");
+    }
+    v
+}

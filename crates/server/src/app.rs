@@ -1,0 +1,140 @@
+//! Wiring: store, core and doors into one router on one listener.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{Request, StatusCode};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+use tokio::net::TcpListener;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use warden_core::delivery::Delivery;
+use warden_core::{SystemClock, Warden};
+use warden_store::SqlStore;
+
+use crate::config::Config;
+use crate::delivery::{Outbox, Smtp};
+
+/// A wired-up Warden, ready to serve.
+pub struct App {
+    pub warden: Arc<Warden>,
+    pub store: SqlStore,
+}
+
+/// Opens the store (migrating it) and the core. `listen` is the address the server will use,
+/// for the default public URL.
+pub async fn build(config: &Config, listen: &str) -> Result<App, String> {
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
+    let master = crate::master_key::load_or_create(
+        &config.data_dir,
+        std::env::var("WARDEN_MASTER_KEY").ok(),
+    )?;
+    let store = SqlStore::connect(&config.database_url())
+        .await
+        .map_err(|e| format!("database: {e}"))?;
+    store
+        .migrate()
+        .await
+        .map_err(|e| format!("database: {e}"))?;
+    let delivery: Arc<dyn Delivery> = match &config.smtp_url {
+        Some(url) => Arc::new(Smtp::new(url, &config.smtp_from)?),
+        None => Arc::new(Outbox::new(config.data_dir.join("outbox.jsonl"))),
+    };
+    let warden = Warden::new(
+        Arc::new(store.clone()),
+        Arc::new(SystemClock),
+        config.core(listen),
+        master,
+        delivery,
+    )
+    .await
+    .map_err(|e| format!("startup: {e}"))?;
+    if let (Some(id), Some(secret)) = (&config.admin_access_key_id, &config.admin_secret_access_key)
+    {
+        warden
+            .ensure_access_key(id, secret)
+            .await
+            .map_err(|e| format!("bootstrap access key: {e}"))?;
+    }
+    Ok(App {
+        warden: Arc::new(warden),
+        store,
+    })
+}
+
+/// Every door on one router, with request ids and request logging.
+pub fn router(warden: Arc<Warden>) -> Router {
+    let ops = Router::new()
+        .route("/health", get(|| async { Json(json!({ "status": "ok" })) }))
+        .route("/ready", get(ready))
+        .with_state(warden.clone());
+    Router::new()
+        .merge(ops)
+        .merge(warden_cognito::router(warden))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request<_>| {
+                    let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+                    tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path(), operation = tracing::field::Empty)
+                })
+                .on_request(())
+                .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+async fn ready(State(warden): State<Arc<Warden>>) -> (StatusCode, Json<serde_json::Value>) {
+    match warden.ready().await {
+        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
+        Err(e) => {
+            tracing::warn!(error = %e, "store not reachable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "unavailable" })),
+            )
+        }
+    }
+}
+
+/// Serves until `shutdown` resolves, then drains in-flight requests.
+pub async fn serve(
+    listener: TcpListener,
+    app: &App,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let router = router(app.warden.clone());
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}

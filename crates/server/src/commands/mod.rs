@@ -1,0 +1,92 @@
+//! Operator commands. They open the data dir/database directly and call the same core services
+//! the API calls: one code path for the rules.
+
+mod access_keys;
+mod clients;
+mod pools;
+mod users;
+
+use serde_json::Value;
+use tokio::net::TcpListener;
+
+pub use access_keys::{access_key, AccessKeyCmd};
+pub use clients::{client, ClientCmd};
+pub use pools::{pool, PoolCmd};
+pub use users::{user, UserCmd};
+
+use crate::app::{self, App};
+use crate::config::Config;
+
+pub type CmdResult = Result<(), String>;
+
+pub async fn serve(config: &Config) -> CmdResult {
+    let listener = TcpListener::bind(&config.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let app = app::build(config, &addr.to_string()).await?;
+    tracing::info!(
+        listen = %addr,
+        public_url = %app.warden.config().public_url,
+        database = %warden_store::redact_url(&config.database_url()),
+        data_dir = %config.data_dir.display(),
+        "warden listening"
+    );
+    app::serve(listener, &app, app::shutdown_signal())
+        .await
+        .map_err(|e| format!("server error: {e}"))?;
+    app.store.close().await;
+    Ok(())
+}
+
+pub async fn migrate(config: &Config) -> CmdResult {
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
+    let store = warden_store::SqlStore::connect(&config.database_url())
+        .await
+        .map_err(|e| e.to_string())?;
+    store.migrate().await.map_err(|e| e.to_string())?;
+    println!(
+        "migrations applied to {}",
+        warden_store::redact_url(&config.database_url())
+    );
+    Ok(())
+}
+
+pub fn show_config(config: &Config) -> CmdResult {
+    print!("{}", toml::to_string(config).map_err(|e| e.to_string())?);
+    Ok(())
+}
+
+/// The core over the configured store, for a one-shot command.
+async fn open(config: &Config) -> Result<App, String> {
+    app::build(config, &config.listen).await
+}
+
+/// Prints `value` as JSON, or as `key: value` lines.
+fn emit(json: bool, value: &Value) {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(value).unwrap_or_default()
+        );
+        return;
+    }
+    match value {
+        Value::Array(items) => {
+            for item in items {
+                emit(false, item);
+                println!();
+            }
+        }
+        Value::Object(map) => {
+            for (k, v) in map {
+                match v {
+                    Value::String(s) => println!("{k}: {s}"),
+                    other => println!("{k}: {other}"),
+                }
+            }
+        }
+        other => println!("{other}"),
+    }
+}

@@ -1,0 +1,93 @@
+use clap::Subcommand;
+use serde_json::json;
+use warden_core::model::{MfaConfiguration, Pool, PoolSettings};
+use warden_core::service::PoolSpec;
+
+use super::{emit, open, CmdResult};
+use crate::config::Config;
+
+#[derive(Subcommand)]
+pub enum PoolCmd {
+    /// Create a user pool.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// off or optional (TOTP).
+        #[arg(long, default_value = "off")]
+        mfa: String,
+        /// Users sign in with their email instead of a username.
+        #[arg(long)]
+        email_as_username: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List user pools.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a user pool and everything in it.
+    Delete {
+        #[arg(long)]
+        pool_id: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn shape(p: &Pool) -> serde_json::Value {
+    json!({ "Id": p.id, "Name": p.name, "MfaConfiguration": p.settings.mfa_configuration.as_str(), "CreationDate": p.created_at })
+}
+
+pub async fn pool(config: &Config, cmd: PoolCmd) -> CmdResult {
+    let app = open(config).await?;
+    let w = &app.warden;
+    match cmd {
+        PoolCmd::Create {
+            name,
+            mfa,
+            email_as_username,
+            json,
+        } => {
+            let mfa_configuration = match mfa.to_ascii_uppercase().as_str() {
+                "OFF" => MfaConfiguration::Off,
+                "OPTIONAL" => MfaConfiguration::Optional,
+                other => return Err(format!("--mfa must be off or optional, not {other}")),
+            };
+            let mut settings = PoolSettings {
+                mfa_configuration,
+                ..PoolSettings::default()
+            };
+            if email_as_username {
+                settings.username_attributes = vec!["email".into()];
+            }
+            let p = w
+                .create_pool(PoolSpec { name, settings })
+                .await
+                .map_err(|e| e.to_string())?;
+            emit(json, &shape(&p));
+        }
+        PoolCmd::List { json } => {
+            let mut all = Vec::new();
+            let mut after: Option<String> = None;
+            loop {
+                let page = w
+                    .list_pools(after.as_deref(), 60)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let done = page.len() < 60;
+                after = page.last().map(|p| p.id.clone());
+                all.extend(page.iter().map(shape));
+                if done {
+                    break;
+                }
+            }
+            emit(json, &serde_json::Value::Array(all));
+        }
+        PoolCmd::Delete { pool_id, json } => {
+            w.delete_pool(&pool_id).await.map_err(|e| e.to_string())?;
+            emit(json, &json!({ "Deleted": pool_id }));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,150 @@
+use std::collections::BTreeMap;
+
+use clap::Subcommand;
+use serde_json::json;
+use warden_core::model::User;
+use warden_core::service::CreateUser;
+
+use super::{emit, open, CmdResult};
+use crate::config::Config;
+
+#[derive(Subcommand)]
+pub enum UserCmd {
+    /// Create a user with a temporary password (status FORCE_CHANGE_PASSWORD).
+    Create {
+        #[arg(long)]
+        pool_id: String,
+        #[arg(long)]
+        username: String,
+        /// Generated and printed when omitted.
+        #[arg(long)]
+        temporary_password: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List users.
+    List {
+        #[arg(long)]
+        pool_id: String,
+        /// A Cognito filter, e.g. 'email = "a@example.com"'.
+        #[arg(long)]
+        filter: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a user.
+    Get(Target),
+    /// Disable a user (and revoke their tokens).
+    Disable(Target),
+    /// Enable a user.
+    Enable(Target),
+    /// Delete a user.
+    Delete(Target),
+}
+
+#[derive(clap::Args)]
+pub struct Target {
+    #[arg(long)]
+    pool_id: String,
+    #[arg(long)]
+    username: String,
+    #[arg(long)]
+    json: bool,
+}
+
+fn shape(u: &User) -> serde_json::Value {
+    json!({
+        "Username": u.username,
+        "Sub": u.id,
+        "UserStatus": u.status.as_str(),
+        "Enabled": u.enabled,
+        "Attributes": u.attributes,
+        "UserCreateDate": u.created_at,
+    })
+}
+
+pub async fn user(config: &Config, cmd: UserCmd) -> CmdResult {
+    let app = open(config).await?;
+    let w = &app.warden;
+    let err = |e: warden_core::CoreError| e.to_string();
+    match cmd {
+        UserCmd::Create {
+            pool_id,
+            username,
+            temporary_password,
+            email,
+            json,
+        } => {
+            let generated = temporary_password.is_none();
+            let password =
+                temporary_password.unwrap_or_else(warden_core::crypto::random::temporary_password);
+            let mut attributes = BTreeMap::new();
+            if let Some(e) = email {
+                attributes.insert("email".to_owned(), e);
+            }
+            let user = w
+                .admin_create_user(CreateUser {
+                    pool_id,
+                    username,
+                    temporary_password: Some(password.as_str().into()),
+                    attributes,
+                    message_action: Some("SUPPRESS".into()),
+                })
+                .await
+                .map_err(err)?;
+            let mut out = shape(&user);
+            if generated {
+                out["TemporaryPassword"] = json!(password);
+            }
+            emit(json, &out);
+        }
+        UserCmd::List {
+            pool_id,
+            filter,
+            json,
+        } => {
+            let mut all = Vec::new();
+            let mut after: Option<String> = None;
+            loop {
+                let page = w
+                    .list_users(&pool_id, filter.as_deref(), 60, after.as_deref())
+                    .await
+                    .map_err(err)?;
+                all.extend(page.users.iter().map(shape));
+                match page.next {
+                    Some(n) => after = Some(n),
+                    None => break,
+                }
+            }
+            emit(json, &serde_json::Value::Array(all));
+        }
+        UserCmd::Get(t) => {
+            let u = w
+                .admin_get_user(&t.pool_id, &t.username)
+                .await
+                .map_err(err)?;
+            emit(t.json, &shape(&u));
+        }
+        UserCmd::Disable(t) => {
+            w.admin_set_enabled(&t.pool_id, &t.username, false)
+                .await
+                .map_err(err)?;
+            emit(t.json, &json!({ "Disabled": t.username }));
+        }
+        UserCmd::Enable(t) => {
+            w.admin_set_enabled(&t.pool_id, &t.username, true)
+                .await
+                .map_err(err)?;
+            emit(t.json, &json!({ "Enabled": t.username }));
+        }
+        UserCmd::Delete(t) => {
+            w.admin_delete_user(&t.pool_id, &t.username)
+                .await
+                .map_err(err)?;
+            emit(t.json, &json!({ "Deleted": t.username }));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,71 @@
+//! Operator access keys and signing keys.
+
+use warden_core::error::StoreError;
+use warden_core::model::{AccessKey, SigningKeyRecord};
+
+use crate::error::map_err;
+use crate::rows;
+use crate::SqlStore;
+
+type R<T> = Result<T, StoreError>;
+
+impl SqlStore {
+    pub(crate) async fn do_insert_access_key(&self, k: &AccessKey) -> R<()> {
+        sqlx::query("INSERT INTO access_keys (id, secret_enc, description, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(&k.id)
+            .bind(k.secret_enc.clone())
+            .bind(&k.description)
+            .bind(k.created_at)
+            .execute(&self.write)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    pub(crate) async fn do_get_access_key(&self, id: &str) -> R<Option<AccessKey>> {
+        let row = sqlx::query("SELECT * FROM access_keys WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(map_err)?;
+        row.as_ref().map(rows::access_key).transpose()
+    }
+
+    pub(crate) async fn do_list_access_keys(&self) -> R<Vec<AccessKey>> {
+        let rows = sqlx::query("SELECT * FROM access_keys ORDER BY created_at, id")
+            .fetch_all(&self.read)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(rows::access_key).collect()
+    }
+
+    pub(crate) async fn do_delete_access_key(&self, id: &str) -> R<bool> {
+        let done = sqlx::query("DELETE FROM access_keys WHERE id = $1")
+            .bind(id)
+            .execute(&self.write)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    pub(crate) async fn do_insert_signing_key(&self, k: &SigningKeyRecord) -> R<()> {
+        sqlx::query("INSERT INTO signing_keys (kid, alg, private_enc, created_at, retired_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&k.kid)
+            .bind(&k.alg)
+            .bind(k.private_enc.clone())
+            .bind(k.created_at)
+            .bind(k.retired_at)
+            .execute(&self.write)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    pub(crate) async fn do_list_signing_keys(&self) -> R<Vec<SigningKeyRecord>> {
+        let rows = sqlx::query("SELECT * FROM signing_keys ORDER BY created_at, kid")
+            .fetch_all(&self.read)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(rows::signing_key).collect()
+    }
+}

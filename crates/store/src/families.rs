@@ -1,0 +1,197 @@
+//! Refresh-token families, challenge sessions and one-time codes.
+
+use sqlx::Row;
+use warden_core::error::StoreError;
+use warden_core::model::{Challenge, Code, CodeOutcome, CodePurpose, RefreshFamily, User};
+
+use crate::error::map_err;
+use crate::rows;
+use crate::SqlStore;
+
+type R<T> = Result<T, StoreError>;
+
+impl SqlStore {
+    pub(crate) async fn do_insert_family(&self, f: &RefreshFamily) -> R<()> {
+        sqlx::query(
+            "INSERT INTO families (id, pool_id, client_id, user_id, token_hash, auth_time, created_at, expires_at, revoked_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&f.id)
+        .bind(&f.pool_id)
+        .bind(&f.client_id)
+        .bind(&f.user_id)
+        .bind(f.token_hash.clone())
+        .bind(f.auth_time)
+        .bind(f.created_at)
+        .bind(f.expires_at)
+        .bind(f.revoked_at)
+        .execute(&self.write)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    pub(crate) async fn do_get_family(&self, id: &str) -> R<Option<RefreshFamily>> {
+        let row = sqlx::query("SELECT * FROM families WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(map_err)?;
+        row.as_ref().map(rows::family).transpose()
+    }
+
+    pub(crate) async fn do_get_family_by_token_hash(
+        &self,
+        hash: &[u8],
+    ) -> R<Option<RefreshFamily>> {
+        let row = sqlx::query("SELECT * FROM families WHERE token_hash = $1")
+            .bind(hash.to_vec())
+            .fetch_optional(&self.read)
+            .await
+            .map_err(map_err)?;
+        row.as_ref().map(rows::family).transpose()
+    }
+
+    pub(crate) async fn do_revoke_family(&self, id: &str, at: i64) -> R<bool> {
+        sqlx::query("UPDATE families SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+            .bind(id)
+            .bind(at)
+            .execute(&self.write)
+            .await
+            .map_err(map_err)?;
+        Ok(self.do_get_family(id).await?.is_some())
+    }
+
+    pub(crate) async fn do_revoke_user_families(&self, user_id: &str, at: i64) -> R<u64> {
+        let done = sqlx::query(
+            "UPDATE families SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
+        )
+        .bind(user_id)
+        .bind(at)
+        .execute(&self.write)
+        .await
+        .map_err(map_err)?;
+        Ok(done.rows_affected())
+    }
+
+    pub(crate) async fn do_insert_challenge(&self, c: &Challenge) -> R<()> {
+        sqlx::query(
+            "INSERT INTO challenges (id_hash, pool_id, client_id, user_id, kind, failures, auth_time, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(c.id_hash.clone())
+        .bind(&c.pool_id)
+        .bind(&c.client_id)
+        .bind(&c.user_id)
+        .bind(c.kind.as_str())
+        .bind(i64::from(c.failures))
+        .bind(c.auth_time)
+        .bind(c.expires_at)
+        .execute(&self.write)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    pub(crate) async fn do_get_challenge(&self, id_hash: &[u8]) -> R<Option<Challenge>> {
+        let row = sqlx::query("SELECT * FROM challenges WHERE id_hash = $1")
+            .bind(id_hash.to_vec())
+            .fetch_optional(&self.read)
+            .await
+            .map_err(map_err)?;
+        row.as_ref().map(rows::challenge).transpose()
+    }
+
+    pub(crate) async fn do_consume_challenge(&self, id_hash: &[u8]) -> R<bool> {
+        let done = sqlx::query("DELETE FROM challenges WHERE id_hash = $1")
+            .bind(id_hash.to_vec())
+            .execute(&self.write)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub(crate) async fn do_record_challenge_failure(&self, id_hash: &[u8]) -> R<u32> {
+        let row = sqlx::query(
+            "UPDATE challenges SET failures = failures + 1 WHERE id_hash = $1 RETURNING failures",
+        )
+        .bind(id_hash.to_vec())
+        .fetch_optional(&self.write)
+        .await
+        .map_err(map_err)?;
+        Ok(match row {
+            Some(r) => r.try_get::<i64, _>("failures").map_err(map_err)? as u32,
+            None => u32::MAX,
+        })
+    }
+
+    pub(crate) async fn do_put_code(&self, c: &Code) -> R<()> {
+        sqlx::query(
+            "INSERT INTO codes (user_id, purpose, code_hash, attempts, expires_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (user_id, purpose) DO UPDATE SET code_hash = excluded.code_hash, \
+             attempts = excluded.attempts, expires_at = excluded.expires_at",
+        )
+        .bind(&c.user_id)
+        .bind(c.purpose.as_str())
+        .bind(c.code_hash.clone())
+        .bind(i64::from(c.attempts))
+        .bind(c.expires_at)
+        .execute(&self.write)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    pub(crate) async fn do_redeem_code(
+        &self,
+        user_id: &str,
+        purpose: CodePurpose,
+        code_hash: &[u8],
+        now: i64,
+        max_attempts: u32,
+        then: &User,
+    ) -> R<CodeOutcome> {
+        let mut tx = self.write.begin().await.map_err(map_err)?;
+        let row = sqlx::query(
+            "SELECT code_hash, attempts, expires_at FROM codes WHERE user_id = $1 AND purpose = $2",
+        )
+        .bind(user_id)
+        .bind(purpose.as_str())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let Some(row) = row else {
+            return Ok(CodeOutcome::Expired);
+        };
+        let stored: Vec<u8> = row.try_get("code_hash").map_err(map_err)?;
+        let attempts: i64 = row.try_get("attempts").map_err(map_err)?;
+        let expires_at: i64 = row.try_get("expires_at").map_err(map_err)?;
+        let delete = sqlx::query("DELETE FROM codes WHERE user_id = $1 AND purpose = $2")
+            .bind(user_id)
+            .bind(purpose.as_str());
+        let outcome = if expires_at <= now {
+            delete.execute(&mut *tx).await.map_err(map_err)?;
+            CodeOutcome::Expired
+        } else if subtle::ConstantTimeEq::ct_eq(stored.as_slice(), code_hash).into() {
+            delete.execute(&mut *tx).await.map_err(map_err)?;
+            crate::users::update_user_in(&mut tx, then).await?;
+            CodeOutcome::Redeemed
+        } else {
+            if attempts + 1 >= i64::from(max_attempts) {
+                delete.execute(&mut *tx).await.map_err(map_err)?;
+            } else {
+                sqlx::query(
+                    "UPDATE codes SET attempts = attempts + 1 WHERE user_id = $1 AND purpose = $2",
+                )
+                .bind(user_id)
+                .bind(purpose.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+            }
+            CodeOutcome::Mismatch
+        };
+        tx.commit().await.map_err(map_err)?;
+        Ok(outcome)
+    }
+}

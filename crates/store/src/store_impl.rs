@@ -1,0 +1,168 @@
+//! The core's `Store` trait, delegating to the per-table modules.
+
+use async_trait::async_trait;
+use warden_core::model::{
+    AccessKey, Challenge, Client, Code, CodeOutcome, CodePurpose, Pool, RefreshFamily,
+    SigningKeyRecord, User,
+};
+use warden_core::store::{Store, StoreResult};
+
+use crate::SqlStore;
+
+#[async_trait]
+impl Store for SqlStore {
+    async fn ping(&self) -> StoreResult<()> {
+        self.do_ping().await
+    }
+    async fn insert_pool(&self, pool: &Pool) -> StoreResult<()> {
+        self.do_insert_pool(pool).await
+    }
+    async fn get_pool(&self, id: &str) -> StoreResult<Option<Pool>> {
+        self.do_get_pool(id).await
+    }
+    async fn update_pool(&self, pool: &Pool) -> StoreResult<()> {
+        self.do_update_pool(pool).await
+    }
+    async fn list_pools(&self, after: Option<&str>, limit: u32) -> StoreResult<Vec<Pool>> {
+        self.do_list_pools(after, limit).await
+    }
+    async fn delete_pool(&self, id: &str) -> StoreResult<bool> {
+        self.do_delete_pool(id).await
+    }
+    async fn insert_client(&self, client: &Client) -> StoreResult<()> {
+        self.do_insert_client(client).await
+    }
+    async fn get_client(&self, id: &str) -> StoreResult<Option<Client>> {
+        self.do_get_client(id).await
+    }
+    async fn update_client(&self, client: &Client) -> StoreResult<()> {
+        self.do_update_client(client).await
+    }
+    async fn list_clients(
+        &self,
+        pool_id: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<Client>> {
+        self.do_list_clients(pool_id, after, limit).await
+    }
+    async fn delete_client(&self, id: &str) -> StoreResult<bool> {
+        self.do_delete_client(id).await
+    }
+    async fn insert_user(&self, user: &User) -> StoreResult<()> {
+        self.do_insert_user(user).await
+    }
+    async fn get_user(&self, pool_id: &str, user_id: &str) -> StoreResult<Option<User>> {
+        self.do_get_user(pool_id, user_id).await
+    }
+    async fn get_user_by_username(
+        &self,
+        pool_id: &str,
+        username: &str,
+    ) -> StoreResult<Option<User>> {
+        self.do_get_user_by_username(pool_id, username).await
+    }
+    async fn find_users_by_attribute(
+        &self,
+        pool_id: &str,
+        name: &str,
+        value: &str,
+    ) -> StoreResult<Vec<User>> {
+        self.do_find_users_by_attribute(pool_id, name, value).await
+    }
+    async fn update_user(&self, user: &User) -> StoreResult<()> {
+        self.do_update_user(user).await
+    }
+    async fn list_users(
+        &self,
+        pool_id: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<User>> {
+        self.do_list_users(pool_id, after, limit).await
+    }
+    async fn delete_user(&self, pool_id: &str, user_id: &str) -> StoreResult<bool> {
+        self.do_delete_user(pool_id, user_id).await
+    }
+    async fn update_user_revoking_families(&self, user: &User, at: i64) -> StoreResult<()> {
+        self.do_update_user_revoking_families(user, at).await
+    }
+    async fn insert_family(&self, family: &RefreshFamily) -> StoreResult<()> {
+        self.do_insert_family(family).await
+    }
+    async fn get_family(&self, id: &str) -> StoreResult<Option<RefreshFamily>> {
+        self.do_get_family(id).await
+    }
+    async fn get_family_by_token_hash(
+        &self,
+        token_hash: &[u8],
+    ) -> StoreResult<Option<RefreshFamily>> {
+        self.do_get_family_by_token_hash(token_hash).await
+    }
+    async fn revoke_family(&self, id: &str, at: i64) -> StoreResult<bool> {
+        self.do_revoke_family(id, at).await
+    }
+    async fn revoke_user_families(&self, user_id: &str, at: i64) -> StoreResult<u64> {
+        self.do_revoke_user_families(user_id, at).await
+    }
+    async fn insert_challenge(&self, challenge: &Challenge) -> StoreResult<()> {
+        self.do_insert_challenge(challenge).await
+    }
+    async fn get_challenge(&self, id_hash: &[u8]) -> StoreResult<Option<Challenge>> {
+        self.do_get_challenge(id_hash).await
+    }
+    async fn consume_challenge(&self, id_hash: &[u8]) -> StoreResult<bool> {
+        self.do_consume_challenge(id_hash).await
+    }
+    async fn record_challenge_failure(&self, id_hash: &[u8]) -> StoreResult<u32> {
+        self.do_record_challenge_failure(id_hash).await
+    }
+    async fn put_code(&self, code: &Code) -> StoreResult<()> {
+        self.do_put_code(code).await
+    }
+    async fn redeem_code(
+        &self,
+        user_id: &str,
+        purpose: CodePurpose,
+        code_hash: &[u8],
+        now: i64,
+        max_attempts: u32,
+        then: &User,
+    ) -> StoreResult<CodeOutcome> {
+        self.do_redeem_code(user_id, purpose, code_hash, now, max_attempts, then)
+            .await
+    }
+    async fn insert_access_key(&self, key: &AccessKey) -> StoreResult<()> {
+        self.do_insert_access_key(key).await
+    }
+    async fn get_access_key(&self, id: &str) -> StoreResult<Option<AccessKey>> {
+        self.do_get_access_key(id).await
+    }
+    async fn list_access_keys(&self) -> StoreResult<Vec<AccessKey>> {
+        self.do_list_access_keys().await
+    }
+    async fn delete_access_key(&self, id: &str) -> StoreResult<bool> {
+        self.do_delete_access_key(id).await
+    }
+    async fn insert_signing_key(&self, key: &SigningKeyRecord) -> StoreResult<()> {
+        self.do_insert_signing_key(key).await
+    }
+    async fn list_signing_keys(&self) -> StoreResult<Vec<SigningKeyRecord>> {
+        self.do_list_signing_keys().await
+    }
+    async fn record_failure(
+        &self,
+        key: &str,
+        attempt_id: &str,
+        at: i64,
+        since: i64,
+    ) -> StoreResult<u32> {
+        self.do_record_failure(key, attempt_id, at, since).await
+    }
+    async fn count_failures(&self, key: &str, since: i64) -> StoreResult<u32> {
+        self.do_count_failures(key, since).await
+    }
+    async fn clear_failures(&self, key: &str) -> StoreResult<()> {
+        self.do_clear_failures(key).await
+    }
+}

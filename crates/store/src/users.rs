@@ -1,0 +1,157 @@
+//! Users.
+
+use warden_core::error::StoreError;
+use warden_core::model::User;
+
+use crate::error::map_err;
+use crate::rows::{self, to_json};
+use crate::SqlStore;
+
+type R<T> = Result<T, StoreError>;
+
+const UPDATE_USER: &str = "UPDATE users SET username = $3, username_lc = $4, email = $5, phone_number = $6, \
+     status = $7, enabled = $8, password_hash = $9, temp_expires_at = $10, attributes = $11, \
+     totp_secret_enc = $12, totp_verified = $13, totp_enabled = $14, totp_last_step = $15, updated_at = $16 \
+     WHERE id = $1 AND pool_id = $2";
+
+/// Binds a user's columns in the order INSERT and UPDATE share ($1..$16).
+macro_rules! bind_user {
+    ($q:expr, $u:expr) => {
+        $q.bind(&$u.id)
+            .bind(&$u.pool_id)
+            .bind(&$u.username)
+            .bind(User::normalise_username(&$u.username))
+            .bind($u.attributes.get("email").cloned())
+            .bind($u.attributes.get("phone_number").cloned())
+            .bind($u.status.as_str())
+            .bind(i64::from($u.enabled))
+            .bind($u.password_hash.clone())
+            .bind($u.temporary_password_expires_at)
+            .bind(to_json(&$u.attributes))
+            .bind($u.totp_secret_enc.clone())
+            .bind(i64::from($u.totp_verified))
+            .bind(i64::from($u.totp_enabled))
+            .bind($u.totp_last_step)
+            .bind($u.updated_at)
+    };
+}
+
+impl SqlStore {
+    pub(crate) async fn do_insert_user(&self, u: &User) -> R<()> {
+        let q = sqlx::query(
+            "INSERT INTO users (id, pool_id, username, username_lc, email, phone_number, status, enabled, \
+             password_hash, temp_expires_at, attributes, totp_secret_enc, totp_verified, totp_enabled, \
+             totp_last_step, updated_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+        );
+        bind_user!(q, u)
+            .bind(u.created_at)
+            .execute(&self.write)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    pub(crate) async fn do_get_user(&self, pool_id: &str, user_id: &str) -> R<Option<User>> {
+        let row = sqlx::query("SELECT * FROM users WHERE pool_id = $1 AND id = $2")
+            .bind(pool_id)
+            .bind(user_id)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(map_err)?;
+        row.as_ref().map(rows::user).transpose()
+    }
+
+    pub(crate) async fn do_get_user_by_username(
+        &self,
+        pool_id: &str,
+        username_lc: &str,
+    ) -> R<Option<User>> {
+        let row = sqlx::query("SELECT * FROM users WHERE pool_id = $1 AND username_lc = $2")
+            .bind(pool_id)
+            .bind(username_lc)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(map_err)?;
+        row.as_ref().map(rows::user).transpose()
+    }
+
+    pub(crate) async fn do_find_users_by_attribute(
+        &self,
+        pool_id: &str,
+        name: &str,
+        value: &str,
+    ) -> R<Vec<User>> {
+        let sql = match name {
+            "email" => "SELECT * FROM users WHERE pool_id = $1 AND email = $2 LIMIT 2",
+            "phone_number" => {
+                "SELECT * FROM users WHERE pool_id = $1 AND phone_number = $2 LIMIT 2"
+            }
+            other => return Err(StoreError::Other(format!("no index on attribute {other}"))),
+        };
+        let rows = sqlx::query(sql)
+            .bind(pool_id)
+            .bind(value)
+            .fetch_all(&self.read)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(rows::user).collect()
+    }
+
+    pub(crate) async fn do_update_user(&self, u: &User) -> R<()> {
+        bind_user!(sqlx::query(UPDATE_USER), u)
+            .execute(&self.write)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    pub(crate) async fn do_update_user_revoking_families(&self, u: &User, at: i64) -> R<()> {
+        let mut tx = self.write.begin().await.map_err(map_err)?;
+        update_user_in(&mut tx, u).await?;
+        sqlx::query(
+            "UPDATE families SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
+        )
+        .bind(&u.id)
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    pub(crate) async fn do_list_users(
+        &self,
+        pool_id: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> R<Vec<User>> {
+        let rows = sqlx::query("SELECT * FROM users WHERE pool_id = $1 AND username_lc > $2 ORDER BY username_lc LIMIT $3")
+            .bind(pool_id)
+            .bind(after.unwrap_or(""))
+            .bind(i64::from(limit))
+            .fetch_all(&self.read)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(rows::user).collect()
+    }
+
+    pub(crate) async fn do_delete_user(&self, pool_id: &str, user_id: &str) -> R<bool> {
+        let done = sqlx::query("DELETE FROM users WHERE pool_id = $1 AND id = $2")
+            .bind(pool_id)
+            .bind(user_id)
+            .execute(&self.write)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected() > 0)
+    }
+}
+
+/// Writes a user inside a transaction another operation opened.
+pub(crate) async fn update_user_in(tx: &mut sqlx::Transaction<'_, sqlx::Any>, u: &User) -> R<()> {
+    bind_user!(sqlx::query(UPDATE_USER), u)
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?;
+    Ok(())
+}
