@@ -38,6 +38,15 @@ pub fn verify(secret: &[u8], code: &str, now: i64) -> Result<Option<i64>, CoreEr
     Ok(None)
 }
 
+/// The code at `now` for a base32 secret (as AssociateSoftwareToken hands it out); for tests and
+/// command-line tools.
+pub fn code_for_base32(secret_b32: &str, now: i64) -> Result<String, CoreError> {
+    let bytes = totp_rs::Secret::Encoded(secret_b32.to_owned())
+        .to_bytes()
+        .map_err(|_| CoreError::invalid("secret is not base32"))?;
+    code_at(&bytes, now)
+}
+
 /// The code at `now`; for tests and the CLI.
 pub fn code_at(secret: &[u8], now: i64) -> Result<String, CoreError> {
     Ok(totp(secret)?.generate(now as u64))
@@ -51,6 +60,10 @@ mod tests {
     fn accepts_within_one_step_of_skew() {
         let (secret, b32) = new_secret();
         assert!(b32.len() >= 32);
+        assert_eq!(
+            code_for_base32(&b32, 1_800_000_000).unwrap(),
+            code_at(&secret, 1_800_000_000).unwrap()
+        );
         let now = 1_800_000_000;
         let code = code_at(&secret, now).unwrap();
         assert_eq!(verify(&secret, &code, now).unwrap(), Some(now / STEP));
