@@ -14,11 +14,7 @@ pub struct Argon2Params {
 impl Default for Argon2Params {
     /// OWASP's recommendation for argon2id: 19 MiB, t=2, p=1.
     fn default() -> Self {
-        Self {
-            memory_kib: 19 * 1024,
-            iterations: 2,
-            parallelism: 1,
-        }
+        Self { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 }
     }
 }
 
@@ -34,11 +30,7 @@ pub struct ThrottleConfig {
 
 impl Default for ThrottleConfig {
     fn default() -> Self {
-        Self {
-            per_user: 5,
-            per_source: 50,
-            window_secs: 900,
-        }
+        Self { per_user: 5, per_source: 50, window_secs: 900 }
     }
 }
 
@@ -66,9 +58,7 @@ impl Default for CoreConfig {
             public_url: "http://127.0.0.1:8080".into(),
             region: "eu-west-2".into(),
             argon2: Argon2Params::default(),
-            hash_workers: std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(2),
+            hash_workers: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
             hash_queue: 1024,
             throttle: ThrottleConfig::default(),
             code_ttl_secs: 3600,

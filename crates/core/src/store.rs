@@ -6,8 +6,7 @@ use async_trait::async_trait;
 use crate::clock::Timestamp;
 use crate::error::StoreError;
 use crate::model::{
-    AccessKey, Challenge, Client, Code, CodeOutcome, CodePurpose, Pool, RefreshFamily,
-    SigningKeyRecord, User,
+    AccessKey, Challenge, Client, Code, CodeOutcome, CodePurpose, Pool, RefreshFamily, SigningKeyRecord, User,
 };
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -30,12 +29,7 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_client(&self, client: &Client) -> StoreResult<()>;
     async fn get_client(&self, id: &str) -> StoreResult<Option<Client>>;
     async fn update_client(&self, client: &Client) -> StoreResult<()>;
-    async fn list_clients(
-        &self,
-        pool_id: &str,
-        after: Option<&str>,
-        limit: u32,
-    ) -> StoreResult<Vec<Client>>;
+    async fn list_clients(&self, pool_id: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<Client>>;
     /// Deletes the client and its token families.
     async fn delete_client(&self, id: &str) -> StoreResult<bool>;
 
@@ -43,26 +37,12 @@ pub trait Store: Send + Sync + 'static {
     /// `StoreError::Conflict` if the (case-insensitive) username is taken in the pool.
     async fn insert_user(&self, user: &User) -> StoreResult<()>;
     async fn get_user(&self, pool_id: &str, user_id: &str) -> StoreResult<Option<User>>;
-    async fn get_user_by_username(
-        &self,
-        pool_id: &str,
-        username: &str,
-    ) -> StoreResult<Option<User>>;
+    async fn get_user_by_username(&self, pool_id: &str, username: &str) -> StoreResult<Option<User>>;
     /// Users whose attribute `name` equals `value` exactly (email, phone_number aliases).
-    async fn find_users_by_attribute(
-        &self,
-        pool_id: &str,
-        name: &str,
-        value: &str,
-    ) -> StoreResult<Vec<User>>;
+    async fn find_users_by_attribute(&self, pool_id: &str, name: &str, value: &str) -> StoreResult<Vec<User>>;
     async fn update_user(&self, user: &User) -> StoreResult<()>;
     /// Users ordered by normalised username, after `after` (exclusive).
-    async fn list_users(
-        &self,
-        pool_id: &str,
-        after: Option<&str>,
-        limit: u32,
-    ) -> StoreResult<Vec<User>>;
+    async fn list_users(&self, pool_id: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<User>>;
     /// Deletes the user with its families, challenges and codes.
     async fn delete_user(&self, pool_id: &str, user_id: &str) -> StoreResult<bool>;
     /// Writes `user` and revokes every live family of theirs, in one transaction (password
@@ -72,10 +52,7 @@ pub trait Store: Send + Sync + 'static {
     // Refresh-token families
     async fn insert_family(&self, family: &RefreshFamily) -> StoreResult<()>;
     async fn get_family(&self, id: &str) -> StoreResult<Option<RefreshFamily>>;
-    async fn get_family_by_token_hash(
-        &self,
-        token_hash: &[u8],
-    ) -> StoreResult<Option<RefreshFamily>>;
+    async fn get_family_by_token_hash(&self, token_hash: &[u8]) -> StoreResult<Option<RefreshFamily>>;
     /// Revokes one family (idempotent). Returns false if no such family.
     async fn revoke_family(&self, id: &str, at: Timestamp) -> StoreResult<bool>;
     /// Revokes every live family of a user; returns how many.
@@ -118,13 +95,7 @@ pub trait Store: Send + Sync + 'static {
     // Throttling
     /// Records one failed attempt under `key`, once per `attempt_id` (a client's retries of the
     /// same call share it), and returns the number of attempts since `since`.
-    async fn record_failure(
-        &self,
-        key: &str,
-        attempt_id: &str,
-        at: Timestamp,
-        since: Timestamp,
-    ) -> StoreResult<u32>;
+    async fn record_failure(&self, key: &str, attempt_id: &str, at: Timestamp, since: Timestamp) -> StoreResult<u32>;
     async fn count_failures(&self, key: &str, since: Timestamp) -> StoreResult<u32>;
     async fn clear_failures(&self, key: &str) -> StoreResult<()>;
 }

@@ -29,41 +29,20 @@ pub struct App {
 pub async fn build(config: &Config, listen: &str) -> Result<App, String> {
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
-    let master = crate::master_key::load_or_create(
-        &config.data_dir,
-        std::env::var("WARDEN_MASTER_KEY").ok(),
-    )?;
-    let store = SqlStore::connect(&config.database_url())
-        .await
-        .map_err(|e| format!("database: {e}"))?;
-    store
-        .migrate()
-        .await
-        .map_err(|e| format!("database: {e}"))?;
+    let master = crate::master_key::load_or_create(&config.data_dir, std::env::var("WARDEN_MASTER_KEY").ok())?;
+    let store = SqlStore::connect(&config.database_url()).await.map_err(|e| format!("database: {e}"))?;
+    store.migrate().await.map_err(|e| format!("database: {e}"))?;
     let delivery: Arc<dyn Delivery> = match &config.smtp_url {
         Some(url) => Arc::new(Smtp::new(url, &config.smtp_from)?),
         None => Arc::new(Outbox::new(config.data_dir.join("outbox.jsonl"))),
     };
-    let warden = Warden::new(
-        Arc::new(store.clone()),
-        Arc::new(SystemClock),
-        config.core(listen),
-        master,
-        delivery,
-    )
-    .await
-    .map_err(|e| format!("startup: {e}"))?;
-    if let (Some(id), Some(secret)) = (&config.admin_access_key_id, &config.admin_secret_access_key)
-    {
-        warden
-            .ensure_access_key(id, secret)
-            .await
-            .map_err(|e| format!("bootstrap access key: {e}"))?;
+    let warden = Warden::new(Arc::new(store.clone()), Arc::new(SystemClock), config.core(listen), master, delivery)
+        .await
+        .map_err(|e| format!("startup: {e}"))?;
+    if let (Some(id), Some(secret)) = (&config.admin_access_key_id, &config.admin_secret_access_key) {
+        warden.ensure_access_key(id, secret).await.map_err(|e| format!("bootstrap access key: {e}"))?;
     }
-    Ok(App {
-        warden: Arc::new(warden),
-        store,
-    })
+    Ok(App { warden: Arc::new(warden), store })
 }
 
 /// Every door on one router, with request ids and request logging.
@@ -93,10 +72,7 @@ async fn ready(State(warden): State<Arc<Warden>>) -> (StatusCode, Json<serde_jso
         Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
         Err(e) => {
             tracing::warn!(error = %e, "store not reachable");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "unavailable" })),
-            )
+            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "unavailable" })))
         }
     }
 }
@@ -108,12 +84,9 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let router = router(app.warden.clone());
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

@@ -77,10 +77,8 @@ impl Config {
     pub fn load(file: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
         let mut config = match file {
             Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-                toml::from_str(&text)
-                    .map_err(|e| format!("invalid config file {}: {e}", path.display()))?
+                let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                toml::from_str(&text).map_err(|e| format!("invalid config file {}: {e}", path.display()))?
             }
             None => Self::default(),
         };
@@ -90,12 +88,7 @@ impl Config {
 
     fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) -> Result<(), String> {
         let num = |name: &str| -> Result<Option<u64>, String> {
-            env(name)
-                .map(|v| {
-                    v.parse::<u64>()
-                        .map_err(|_| format!("{name} must be a number, got {v:?}"))
-                })
-                .transpose()
+            env(name).map(|v| v.parse::<u64>().map_err(|_| format!("{name} must be a number, got {v:?}"))).transpose()
         };
         if let Some(v) = env("WARDEN_LISTEN") {
             self.listen = v;
@@ -147,10 +140,7 @@ impl Config {
 
     fn validate(&self) -> Result<(), String> {
         if self.region.is_empty()
-            || !self
-                .region
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            || !self.region.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         {
             return Err(format!("region {:?} must be like eu-west-2", self.region));
         }
@@ -158,26 +148,19 @@ impl Config {
             return Err("log_format must be pretty or json".into());
         }
         if self.admin_access_key_id.is_some() != self.admin_secret_access_key.is_some() {
-            return Err(
-                "WARDEN_ADMIN_ACCESS_KEY_ID and WARDEN_ADMIN_SECRET_ACCESS_KEY go together".into(),
-            );
+            return Err("WARDEN_ADMIN_ACCESS_KEY_ID and WARDEN_ADMIN_SECRET_ACCESS_KEY go together".into());
         }
         Ok(())
     }
 
     pub fn database_url(&self) -> String {
-        self.database_url
-            .clone()
-            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("warden.db").display()))
+        self.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("warden.db").display()))
     }
 
     /// The core's part of the configuration; `listen` is the address actually bound.
     pub fn core(&self, listen: &str) -> CoreConfig {
         let mut core = CoreConfig {
-            public_url: self
-                .public_url
-                .clone()
-                .unwrap_or_else(|| format!("http://{listen}")),
+            public_url: self.public_url.clone().unwrap_or_else(|| format!("http://{listen}")),
             region: self.region.clone(),
             argon2: self.argon2.clone(),
             throttle: self.throttle.clone(),
@@ -201,11 +184,8 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("warden-config-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("warden.toml");
-        std::fs::write(
-            &file,
-            "listen = \"127.0.0.1:9000\"\nregion = \"us-east-1\"\n[argon2]\nmemory_kib = 4096\n",
-        )
-        .unwrap();
+        std::fs::write(&file, "listen = \"127.0.0.1:9000\"\nregion = \"us-east-1\"\n[argon2]\nmemory_kib = 4096\n")
+            .unwrap();
         let env: HashMap<&str, &str> = [
             ("WARDEN_REGION", "eu-central-1"),
             ("WARDEN_ADMIN_ACCESS_KEY_ID", "AKIAEXAMPLEEXAMPLE"),
@@ -218,20 +198,15 @@ mod tests {
         assert_eq!(c.argon2.memory_kib, 4096);
         assert_eq!(c.argon2.iterations, 2, "unset keys keep their defaults");
         let shown = toml::to_string(&c).unwrap();
-        assert!(
-            shown.contains("**redacted**") && !shown.contains("s3cr3t"),
-            "{shown}"
-        );
+        assert!(shown.contains("**redacted**") && !shown.contains("s3cr3t"), "{shown}");
     }
 
     #[test]
     fn bad_values_are_refused() {
-        assert!(Config::load(None, |k| (k == "WARDEN_ARGON2_ITERATIONS")
-            .then(|| "two".into()))
-        .is_err());
-        assert!(Config::load(None, |k| (k == "WARDEN_ADMIN_ACCESS_KEY_ID")
-            .then(|| "AKIAEXAMPLEEXAMPLE".into()))
-        .is_err());
+        assert!(Config::load(None, |k| (k == "WARDEN_ARGON2_ITERATIONS").then(|| "two".into())).is_err());
+        assert!(
+            Config::load(None, |k| (k == "WARDEN_ADMIN_ACCESS_KEY_ID").then(|| "AKIAEXAMPLEEXAMPLE".into())).is_err()
+        );
         let c = Config::load(None, |_| None).unwrap();
         assert_eq!(c.listen, "127.0.0.1:8080");
         assert!(c.database_url().starts_with("sqlite://"));

@@ -17,10 +17,7 @@ pub struct Outbox {
 
 impl Outbox {
     pub fn new(path: PathBuf) -> Self {
-        Self {
-            path,
-            lock: Mutex::new(()),
-        }
+        Self { path, lock: Mutex::new(()) }
     }
 }
 
@@ -36,9 +33,7 @@ impl Delivery for Outbox {
             .open(&self.path)
             .await
             .map_err(|e| format!("outbox {}: {e}", self.path.display()))?;
-        file.write_all(line.as_bytes())
-            .await
-            .map_err(|e| e.to_string())?;
+        file.write_all(line.as_bytes()).await.map_err(|e| e.to_string())?;
         file.sync_data().await.map_err(|e| e.to_string())?;
         tracing::info!(template = %message.template, outbox = %self.path.display(), "code written to the dev outbox");
         Ok(())
@@ -52,9 +47,8 @@ pub struct Smtp {
 
 impl Smtp {
     pub fn new(url: &str, from: &str) -> Result<Self, String> {
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .map_err(|e| format!("WARDEN_SMTP_URL: {e}"))?
-            .build();
+        let transport =
+            AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| format!("WARDEN_SMTP_URL: {e}"))?.build();
         let from = from.parse().map_err(|e| format!("WARDEN_SMTP_FROM: {e}"))?;
         Ok(Self { transport, from })
     }
@@ -62,46 +56,24 @@ impl Smtp {
 
 fn subject_and_body(m: &Message) -> (String, String) {
     match m.template.as_str() {
-        "forgot_password" => (
-            "Your password reset code".into(),
-            format!("Your password reset code is {}", m.code),
-        ),
-        "sign_up" => (
-            "Your verification code".into(),
-            format!("Your confirmation code is {}", m.code),
-        ),
+        "forgot_password" => ("Your password reset code".into(), format!("Your password reset code is {}", m.code)),
+        "sign_up" => ("Your verification code".into(), format!("Your confirmation code is {}", m.code)),
         "admin_create_user" => (
             "Your temporary password".into(),
-            format!(
-                "Your username is {} and your temporary password is {}",
-                m.username, m.code
-            ),
+            format!("Your username is {} and your temporary password is {}", m.username, m.code),
         ),
-        other => (
-            format!("Warden: {other}"),
-            format!("Your code is {}", m.code),
-        ),
+        other => (format!("Warden: {other}"), format!("Your code is {}", m.code)),
     }
 }
 
 #[async_trait]
 impl Delivery for Smtp {
     async fn send(&self, message: &Message) -> Result<(), String> {
-        let to: Mailbox = message
-            .to
-            .parse()
-            .map_err(|e| format!("recipient address: {e}"))?;
+        let to: Mailbox = message.to.parse().map_err(|e| format!("recipient address: {e}"))?;
         let (subject, body) = subject_and_body(message);
-        let email = Email::builder()
-            .from(self.from.clone())
-            .to(to)
-            .subject(subject)
-            .body(body)
-            .map_err(|e| e.to_string())?;
-        self.transport
-            .send(email)
-            .await
-            .map_err(|e| format!("smtp: {e}"))?;
+        let email =
+            Email::builder().from(self.from.clone()).to(to).subject(subject).body(body).map_err(|e| e.to_string())?;
+        self.transport.send(email).await.map_err(|e| format!("smtp: {e}"))?;
         Ok(())
     }
 }

@@ -8,11 +8,7 @@ use warden_server::commands::{self, AccessKeyCmd, ClientCmd, PoolCmd, UserCmd};
 use warden_server::{telemetry, Config};
 
 #[derive(Parser)]
-#[command(
-    name = "warden",
-    version,
-    about = "Warden: a self-hosted identity server"
-)]
+#[command(name = "warden", version, about = "Warden: a self-hosted identity server")]
 struct Cli {
     /// A TOML configuration file (environment variables override it).
     #[arg(long, global = true, env = "WARDEN_CONFIG")]
@@ -52,10 +48,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("warden: cannot start the runtime: {e}");

@@ -19,9 +19,7 @@ pub fn load_or_create(data_dir: &Path, env_value: Option<String>) -> Result<Mast
             options.write(true).create_new(true);
             #[cfg(unix)]
             std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            let mut file = options
-                .open(&path)
-                .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+            let mut file = options.open(&path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
             file.write_all(hex::encode(bytes).as_bytes())
                 .and_then(|_| file.sync_all())
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
@@ -33,9 +31,7 @@ pub fn load_or_create(data_dir: &Path, env_value: Option<String>) -> Result<Mast
 
 fn parse(hex_key: &str) -> Result<MasterKey, String> {
     let bytes = hex::decode(hex_key).map_err(|_| "not hexadecimal".to_string())?;
-    let arr: [u8; 32] = bytes
-        .try_into()
-        .map_err(|_| "must be 32 bytes (64 hex digits)".to_string())?;
+    let arr: [u8; 32] = bytes.try_into().map_err(|_| "must be 32 bytes (64 hex digits)".to_string())?;
     Ok(MasterKey::from_bytes(&arr))
 }
 

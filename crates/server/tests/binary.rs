@@ -26,7 +26,8 @@ fn warden(dir: &Path, args: &[&str]) -> Value {
         .output()
         .unwrap();
     assert!(out.status.success(), "warden {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&out.stdout).into_owned()))
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&out.stdout).into_owned()))
 }
 
 fn free_port() -> u16 {
@@ -85,7 +86,20 @@ async fn commands_serve_kill_restart_and_sigterm() {
     assert!(client.get("ClientSecret").is_none(), "public client by default");
     let svc = warden(&dir, &["client", "create", "--pool-id", &pool_id, "--name", "svc", "--secret", "--json"]);
     assert_eq!(svc["ClientSecret"].as_str().unwrap().len(), 51);
-    let user = warden(&dir, &["user", "create", "--pool-id", &pool_id, "--username", "olga", "--temporary-password", "Temp-Pass-1", "--json"]);
+    let user = warden(
+        &dir,
+        &[
+            "user",
+            "create",
+            "--pool-id",
+            &pool_id,
+            "--username",
+            "olga",
+            "--temporary-password",
+            "Temp-Pass-1",
+            "--json",
+        ],
+    );
     assert_eq!(user["UserStatus"], "FORCE_CHANGE_PASSWORD");
     let listed = warden(&dir, &["user", "list", "--pool-id", &pool_id, "--json"]);
     assert_eq!(listed.as_array().unwrap().len(), 1);
@@ -94,7 +108,12 @@ async fn commands_serve_kill_restart_and_sigterm() {
     let keys = warden(&dir, &["access-key", "list", "--json"]);
     assert!(keys.to_string().find("SecretAccessKey").is_none(), "list never shows secrets");
 
-    let shown = Command::new(BIN).arg("config").env("WARDEN_ADMIN_ACCESS_KEY_ID", "AKIAEXAMPLEEXAMPLE").env("WARDEN_ADMIN_SECRET_ACCESS_KEY", "very-secret-value").output().unwrap();
+    let shown = Command::new(BIN)
+        .arg("config")
+        .env("WARDEN_ADMIN_ACCESS_KEY_ID", "AKIAEXAMPLEEXAMPLE")
+        .env("WARDEN_ADMIN_SECRET_ACCESS_KEY", "very-secret-value")
+        .output()
+        .unwrap();
     let shown = String::from_utf8_lossy(&shown.stdout);
     assert!(shown.contains("**redacted**") && !shown.contains("very-secret-value"), "{shown}");
 

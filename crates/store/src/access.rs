@@ -49,15 +49,17 @@ impl SqlStore {
     }
 
     pub(crate) async fn do_insert_signing_key(&self, k: &SigningKeyRecord) -> R<()> {
-        sqlx::query("INSERT INTO signing_keys (kid, alg, private_enc, created_at, retired_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(&k.kid)
-            .bind(&k.alg)
-            .bind(k.private_enc.clone())
-            .bind(k.created_at)
-            .bind(k.retired_at)
-            .execute(&self.write)
-            .await
-            .map_err(map_err)?;
+        sqlx::query(
+            "INSERT INTO signing_keys (kid, alg, private_enc, created_at, retired_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&k.kid)
+        .bind(&k.alg)
+        .bind(k.private_enc.clone())
+        .bind(k.created_at)
+        .bind(k.retired_at)
+        .execute(&self.write)
+        .await
+        .map_err(map_err)?;
         Ok(())
     }
 

@@ -40,10 +40,7 @@ impl SqlStore {
         row.as_ref().map(rows::family).transpose()
     }
 
-    pub(crate) async fn do_get_family_by_token_hash(
-        &self,
-        hash: &[u8],
-    ) -> R<Option<RefreshFamily>> {
+    pub(crate) async fn do_get_family_by_token_hash(&self, hash: &[u8]) -> R<Option<RefreshFamily>> {
         let row = sqlx::query("SELECT * FROM families WHERE token_hash = $1")
             .bind(hash.to_vec())
             .fetch_optional(&self.read)
@@ -63,14 +60,12 @@ impl SqlStore {
     }
 
     pub(crate) async fn do_revoke_user_families(&self, user_id: &str, at: i64) -> R<u64> {
-        let done = sqlx::query(
-            "UPDATE families SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
-        )
-        .bind(user_id)
-        .bind(at)
-        .execute(&self.write)
-        .await
-        .map_err(map_err)?;
+        let done = sqlx::query("UPDATE families SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
+            .bind(user_id)
+            .bind(at)
+            .execute(&self.write)
+            .await
+            .map_err(map_err)?;
         Ok(done.rows_affected())
     }
 
@@ -112,13 +107,11 @@ impl SqlStore {
     }
 
     pub(crate) async fn do_record_challenge_failure(&self, id_hash: &[u8]) -> R<u32> {
-        let row = sqlx::query(
-            "UPDATE challenges SET failures = failures + 1 WHERE id_hash = $1 RETURNING failures",
-        )
-        .bind(id_hash.to_vec())
-        .fetch_optional(&self.write)
-        .await
-        .map_err(map_err)?;
+        let row = sqlx::query("UPDATE challenges SET failures = failures + 1 WHERE id_hash = $1 RETURNING failures")
+            .bind(id_hash.to_vec())
+            .fetch_optional(&self.write)
+            .await
+            .map_err(map_err)?;
         Ok(match row {
             Some(r) => r.try_get::<i64, _>("failures").map_err(map_err)? as u32,
             None => u32::MAX,
@@ -152,23 +145,20 @@ impl SqlStore {
         then: &User,
     ) -> R<CodeOutcome> {
         let mut tx = self.write.begin().await.map_err(map_err)?;
-        let row = sqlx::query(
-            "SELECT code_hash, attempts, expires_at FROM codes WHERE user_id = $1 AND purpose = $2",
-        )
-        .bind(user_id)
-        .bind(purpose.as_str())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(map_err)?;
+        let row = sqlx::query("SELECT code_hash, attempts, expires_at FROM codes WHERE user_id = $1 AND purpose = $2")
+            .bind(user_id)
+            .bind(purpose.as_str())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err)?;
         let Some(row) = row else {
             return Ok(CodeOutcome::Expired);
         };
         let stored: Vec<u8> = row.try_get("code_hash").map_err(map_err)?;
         let attempts: i64 = row.try_get("attempts").map_err(map_err)?;
         let expires_at: i64 = row.try_get("expires_at").map_err(map_err)?;
-        let delete = sqlx::query("DELETE FROM codes WHERE user_id = $1 AND purpose = $2")
-            .bind(user_id)
-            .bind(purpose.as_str());
+        let delete =
+            sqlx::query("DELETE FROM codes WHERE user_id = $1 AND purpose = $2").bind(user_id).bind(purpose.as_str());
         let outcome = if expires_at <= now {
             delete.execute(&mut *tx).await.map_err(map_err)?;
             CodeOutcome::Expired
@@ -180,14 +170,12 @@ impl SqlStore {
             if attempts + 1 >= i64::from(max_attempts) {
                 delete.execute(&mut *tx).await.map_err(map_err)?;
             } else {
-                sqlx::query(
-                    "UPDATE codes SET attempts = attempts + 1 WHERE user_id = $1 AND purpose = $2",
-                )
-                .bind(user_id)
-                .bind(purpose.as_str())
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
+                sqlx::query("UPDATE codes SET attempts = attempts + 1 WHERE user_id = $1 AND purpose = $2")
+                    .bind(user_id)
+                    .bind(purpose.as_str())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
             }
             CodeOutcome::Mismatch
         };

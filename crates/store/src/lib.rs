@@ -49,10 +49,7 @@ impl SqlStore {
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Backend::Postgres
         } else {
-            return Err(StoreError::Other(format!(
-                "unsupported database URL scheme: {}",
-                redact_url(url)
-            )));
+            return Err(StoreError::Other(format!("unsupported database URL scheme: {}", redact_url(url))));
         };
         let url = match backend {
             Backend::Sqlite if !url.contains("mode=") => {
@@ -63,23 +60,10 @@ impl SqlStore {
         let options = AnyConnectOptions::from_str(&url).map_err(map_err)?;
         match backend {
             Backend::Sqlite => {
-                let write = sqlite_pool(1)
-                    .connect_with(options.clone())
-                    .await
-                    .map_err(map_err)?;
-                write
-                    .execute("PRAGMA journal_mode=WAL")
-                    .await
-                    .map_err(map_err)?;
-                let read = sqlite_pool(8)
-                    .connect_with(options)
-                    .await
-                    .map_err(map_err)?;
-                Ok(Self {
-                    backend,
-                    write,
-                    read,
-                })
+                let write = sqlite_pool(1).connect_with(options.clone()).await.map_err(map_err)?;
+                write.execute("PRAGMA journal_mode=WAL").await.map_err(map_err)?;
+                let read = sqlite_pool(8).connect_with(options).await.map_err(map_err)?;
+                Ok(Self { backend, write, read })
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -88,11 +72,7 @@ impl SqlStore {
                     .connect_with(options)
                     .await
                     .map_err(map_err)?;
-                Ok(Self {
-                    backend,
-                    write: pool.clone(),
-                    read: pool,
-                })
+                Ok(Self { backend, write: pool.clone(), read: pool })
             }
         }
     }
@@ -107,10 +87,7 @@ impl SqlStore {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
-        migrator
-            .run(&self.write)
-            .await
-            .map_err(|e| StoreError::Other(format!("migration failed: {e}")))
+        migrator.run(&self.write).await.map_err(|e| StoreError::Other(format!("migration failed: {e}")))
     }
 
     pub async fn close(&self) {
@@ -126,10 +103,7 @@ fn sqlite_pool(max: u32) -> AnyPoolOptions {
         .acquire_timeout(Duration::from_secs(30))
         .after_connect(|conn, _| {
             Box::pin(async move {
-                conn.execute(
-                    "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON",
-                )
-                .await?;
+                conn.execute("PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON").await?;
                 Ok(())
             })
         })
@@ -153,10 +127,7 @@ mod tests {
 
     #[test]
     fn redacts_password() {
-        assert_eq!(
-            redact_url("postgres://u:pw@h:5432/db"),
-            "postgres://u:***@h:5432/db"
-        );
+        assert_eq!(redact_url("postgres://u:pw@h:5432/db"), "postgres://u:***@h:5432/db");
         assert_eq!(redact_url("sqlite://./x.db"), "sqlite://./x.db");
     }
 }

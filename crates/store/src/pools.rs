@@ -12,14 +12,9 @@ type R<T> = Result<T, StoreError>;
 
 impl SqlStore {
     pub(crate) async fn do_ping(&self) -> R<()> {
-        let row = sqlx::query("SELECT 1 AS one")
-            .fetch_one(&self.read)
-            .await
-            .map_err(map_err)?;
-        let _: i64 = row
-            .try_get::<i64, _>("one")
-            .or_else(|_| row.try_get::<i32, _>("one").map(i64::from))
-            .map_err(map_err)?;
+        let row = sqlx::query("SELECT 1 AS one").fetch_one(&self.read).await.map_err(map_err)?;
+        let _: i64 =
+            row.try_get::<i64, _>("one").or_else(|_| row.try_get::<i32, _>("one").map(i64::from)).map_err(map_err)?;
         Ok(())
     }
 
@@ -68,11 +63,8 @@ impl SqlStore {
     }
 
     pub(crate) async fn do_delete_pool(&self, id: &str) -> R<bool> {
-        let done = sqlx::query("DELETE FROM pools WHERE id = $1")
-            .bind(id)
-            .execute(&self.write)
-            .await
-            .map_err(map_err)?;
+        let done =
+            sqlx::query("DELETE FROM pools WHERE id = $1").bind(id).execute(&self.write).await.map_err(map_err)?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -115,30 +107,20 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(crate) async fn do_list_clients(
-        &self,
-        pool_id: &str,
-        after: Option<&str>,
-        limit: u32,
-    ) -> R<Vec<Client>> {
-        let rows = sqlx::query(
-            "SELECT * FROM clients WHERE pool_id = $1 AND id > $2 ORDER BY id LIMIT $3",
-        )
-        .bind(pool_id)
-        .bind(after.unwrap_or(""))
-        .bind(i64::from(limit))
-        .fetch_all(&self.read)
-        .await
-        .map_err(map_err)?;
+    pub(crate) async fn do_list_clients(&self, pool_id: &str, after: Option<&str>, limit: u32) -> R<Vec<Client>> {
+        let rows = sqlx::query("SELECT * FROM clients WHERE pool_id = $1 AND id > $2 ORDER BY id LIMIT $3")
+            .bind(pool_id)
+            .bind(after.unwrap_or(""))
+            .bind(i64::from(limit))
+            .fetch_all(&self.read)
+            .await
+            .map_err(map_err)?;
         rows.iter().map(rows::client).collect()
     }
 
     pub(crate) async fn do_delete_client(&self, id: &str) -> R<bool> {
-        let done = sqlx::query("DELETE FROM clients WHERE id = $1")
-            .bind(id)
-            .execute(&self.write)
-            .await
-            .map_err(map_err)?;
+        let done =
+            sqlx::query("DELETE FROM clients WHERE id = $1").bind(id).execute(&self.write).await.map_err(map_err)?;
         Ok(done.rows_affected() > 0)
     }
 }

@@ -5,8 +5,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 use warden_core::error::StoreError;
 use warden_core::model::{
-    AccessKey, Challenge, ChallengeKind, Client, Pool, RefreshFamily, SigningKeyRecord, User,
-    UserStatus,
+    AccessKey, Challenge, ChallengeKind, Client, Pool, RefreshFamily, SigningKeyRecord, User, UserStatus,
 };
 
 use crate::error::map_err;
@@ -50,8 +49,7 @@ pub fn user(row: &AnyRow) -> R<User> {
         id: row.try_get("id").map_err(map_err)?,
         pool_id: row.try_get("pool_id").map_err(map_err)?,
         username: row.try_get("username").map_err(map_err)?,
-        status: UserStatus::parse(&status)
-            .ok_or_else(|| StoreError::Other(format!("bad user status {status}")))?,
+        status: UserStatus::parse(&status).ok_or_else(|| StoreError::Other(format!("bad user status {status}")))?,
         enabled: row.try_get::<i64, _>("enabled").map_err(map_err)? != 0,
         password_hash: row.try_get("password_hash").map_err(map_err)?,
         temporary_password_expires_at: row.try_get("temp_expires_at").map_err(map_err)?,
@@ -86,8 +84,7 @@ pub fn challenge(row: &AnyRow) -> R<Challenge> {
         pool_id: row.try_get("pool_id").map_err(map_err)?,
         client_id: row.try_get("client_id").map_err(map_err)?,
         user_id: row.try_get("user_id").map_err(map_err)?,
-        kind: ChallengeKind::parse(&kind)
-            .ok_or_else(|| StoreError::Other(format!("bad challenge kind {kind}")))?,
+        kind: ChallengeKind::parse(&kind).ok_or_else(|| StoreError::Other(format!("bad challenge kind {kind}")))?,
         failures: row.try_get::<i64, _>("failures").map_err(map_err)? as u32,
         auth_time: row.try_get("auth_time").map_err(map_err)?,
         expires_at: row.try_get("expires_at").map_err(map_err)?,

@@ -2,8 +2,7 @@
 
 use async_trait::async_trait;
 use warden_core::model::{
-    AccessKey, Challenge, Client, Code, CodeOutcome, CodePurpose, Pool, RefreshFamily,
-    SigningKeyRecord, User,
+    AccessKey, Challenge, Client, Code, CodeOutcome, CodePurpose, Pool, RefreshFamily, SigningKeyRecord, User,
 };
 use warden_core::store::{Store, StoreResult};
 
@@ -38,12 +37,7 @@ impl Store for SqlStore {
     async fn update_client(&self, client: &Client) -> StoreResult<()> {
         self.do_update_client(client).await
     }
-    async fn list_clients(
-        &self,
-        pool_id: &str,
-        after: Option<&str>,
-        limit: u32,
-    ) -> StoreResult<Vec<Client>> {
+    async fn list_clients(&self, pool_id: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<Client>> {
         self.do_list_clients(pool_id, after, limit).await
     }
     async fn delete_client(&self, id: &str) -> StoreResult<bool> {
@@ -55,30 +49,16 @@ impl Store for SqlStore {
     async fn get_user(&self, pool_id: &str, user_id: &str) -> StoreResult<Option<User>> {
         self.do_get_user(pool_id, user_id).await
     }
-    async fn get_user_by_username(
-        &self,
-        pool_id: &str,
-        username: &str,
-    ) -> StoreResult<Option<User>> {
+    async fn get_user_by_username(&self, pool_id: &str, username: &str) -> StoreResult<Option<User>> {
         self.do_get_user_by_username(pool_id, username).await
     }
-    async fn find_users_by_attribute(
-        &self,
-        pool_id: &str,
-        name: &str,
-        value: &str,
-    ) -> StoreResult<Vec<User>> {
+    async fn find_users_by_attribute(&self, pool_id: &str, name: &str, value: &str) -> StoreResult<Vec<User>> {
         self.do_find_users_by_attribute(pool_id, name, value).await
     }
     async fn update_user(&self, user: &User) -> StoreResult<()> {
         self.do_update_user(user).await
     }
-    async fn list_users(
-        &self,
-        pool_id: &str,
-        after: Option<&str>,
-        limit: u32,
-    ) -> StoreResult<Vec<User>> {
+    async fn list_users(&self, pool_id: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<User>> {
         self.do_list_users(pool_id, after, limit).await
     }
     async fn delete_user(&self, pool_id: &str, user_id: &str) -> StoreResult<bool> {
@@ -93,10 +73,7 @@ impl Store for SqlStore {
     async fn get_family(&self, id: &str) -> StoreResult<Option<RefreshFamily>> {
         self.do_get_family(id).await
     }
-    async fn get_family_by_token_hash(
-        &self,
-        token_hash: &[u8],
-    ) -> StoreResult<Option<RefreshFamily>> {
+    async fn get_family_by_token_hash(&self, token_hash: &[u8]) -> StoreResult<Option<RefreshFamily>> {
         self.do_get_family_by_token_hash(token_hash).await
     }
     async fn revoke_family(&self, id: &str, at: i64) -> StoreResult<bool> {
@@ -129,8 +106,7 @@ impl Store for SqlStore {
         max_attempts: u32,
         then: &User,
     ) -> StoreResult<CodeOutcome> {
-        self.do_redeem_code(user_id, purpose, code_hash, now, max_attempts, then)
-            .await
+        self.do_redeem_code(user_id, purpose, code_hash, now, max_attempts, then).await
     }
     async fn insert_access_key(&self, key: &AccessKey) -> StoreResult<()> {
         self.do_insert_access_key(key).await
@@ -150,13 +126,7 @@ impl Store for SqlStore {
     async fn list_signing_keys(&self) -> StoreResult<Vec<SigningKeyRecord>> {
         self.do_list_signing_keys().await
     }
-    async fn record_failure(
-        &self,
-        key: &str,
-        attempt_id: &str,
-        at: i64,
-        since: i64,
-    ) -> StoreResult<u32> {
+    async fn record_failure(&self, key: &str, attempt_id: &str, at: i64, since: i64) -> StoreResult<u32> {
         self.do_record_failure(key, attempt_id, at, since).await
     }
     async fn count_failures(&self, key: &str, since: i64) -> StoreResult<u32> {

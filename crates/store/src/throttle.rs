@@ -9,13 +9,7 @@ use crate::SqlStore;
 type R<T> = Result<T, StoreError>;
 
 impl SqlStore {
-    pub(crate) async fn do_record_failure(
-        &self,
-        key: &str,
-        attempt_id: &str,
-        at: i64,
-        since: i64,
-    ) -> R<u32> {
+    pub(crate) async fn do_record_failure(&self, key: &str, attempt_id: &str, at: i64, since: i64) -> R<u32> {
         let mut tx = self.write.begin().await.map_err(map_err)?;
         sqlx::query("DELETE FROM failures WHERE key = $1 AND at <= $2")
             .bind(key)
@@ -23,13 +17,15 @@ impl SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
-        sqlx::query("INSERT INTO failures (key, attempt_id, at) VALUES ($1, $2, $3) ON CONFLICT (key, attempt_id) DO NOTHING")
-            .bind(key)
-            .bind(attempt_id)
-            .bind(at)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+        sqlx::query(
+            "INSERT INTO failures (key, attempt_id, at) VALUES ($1, $2, $3) ON CONFLICT (key, attempt_id) DO NOTHING",
+        )
+        .bind(key)
+        .bind(attempt_id)
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
         let n = count(&mut *tx, key, since).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(n)
@@ -41,11 +37,7 @@ impl SqlStore {
     }
 
     pub(crate) async fn do_clear_failures(&self, key: &str) -> R<()> {
-        sqlx::query("DELETE FROM failures WHERE key = $1")
-            .bind(key)
-            .execute(&self.write)
-            .await
-            .map_err(map_err)?;
+        sqlx::query("DELETE FROM failures WHERE key = $1").bind(key).execute(&self.write).await.map_err(map_err)?;
         Ok(())
     }
 }

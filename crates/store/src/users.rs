@@ -44,11 +44,7 @@ impl SqlStore {
              totp_last_step, updated_at, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
         );
-        bind_user!(q, u)
-            .bind(u.created_at)
-            .execute(&self.write)
-            .await
-            .map_err(map_err)?;
+        bind_user!(q, u).bind(u.created_at).execute(&self.write).await.map_err(map_err)?;
         Ok(())
     }
 
@@ -62,11 +58,7 @@ impl SqlStore {
         row.as_ref().map(rows::user).transpose()
     }
 
-    pub(crate) async fn do_get_user_by_username(
-        &self,
-        pool_id: &str,
-        username_lc: &str,
-    ) -> R<Option<User>> {
+    pub(crate) async fn do_get_user_by_username(&self, pool_id: &str, username_lc: &str) -> R<Option<User>> {
         let row = sqlx::query("SELECT * FROM users WHERE pool_id = $1 AND username_lc = $2")
             .bind(pool_id)
             .bind(username_lc)
@@ -76,63 +68,42 @@ impl SqlStore {
         row.as_ref().map(rows::user).transpose()
     }
 
-    pub(crate) async fn do_find_users_by_attribute(
-        &self,
-        pool_id: &str,
-        name: &str,
-        value: &str,
-    ) -> R<Vec<User>> {
+    pub(crate) async fn do_find_users_by_attribute(&self, pool_id: &str, name: &str, value: &str) -> R<Vec<User>> {
         let sql = match name {
             "email" => "SELECT * FROM users WHERE pool_id = $1 AND email = $2 LIMIT 2",
-            "phone_number" => {
-                "SELECT * FROM users WHERE pool_id = $1 AND phone_number = $2 LIMIT 2"
-            }
+            "phone_number" => "SELECT * FROM users WHERE pool_id = $1 AND phone_number = $2 LIMIT 2",
             other => return Err(StoreError::Other(format!("no index on attribute {other}"))),
         };
-        let rows = sqlx::query(sql)
-            .bind(pool_id)
-            .bind(value)
-            .fetch_all(&self.read)
-            .await
-            .map_err(map_err)?;
+        let rows = sqlx::query(sql).bind(pool_id).bind(value).fetch_all(&self.read).await.map_err(map_err)?;
         rows.iter().map(rows::user).collect()
     }
 
     pub(crate) async fn do_update_user(&self, u: &User) -> R<()> {
-        bind_user!(sqlx::query(UPDATE_USER), u)
-            .execute(&self.write)
-            .await
-            .map_err(map_err)?;
+        bind_user!(sqlx::query(UPDATE_USER), u).execute(&self.write).await.map_err(map_err)?;
         Ok(())
     }
 
     pub(crate) async fn do_update_user_revoking_families(&self, u: &User, at: i64) -> R<()> {
         let mut tx = self.write.begin().await.map_err(map_err)?;
         update_user_in(&mut tx, u).await?;
-        sqlx::query(
-            "UPDATE families SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
-        )
-        .bind(&u.id)
-        .bind(at)
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
+        sqlx::query("UPDATE families SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
+            .bind(&u.id)
+            .bind(at)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
         tx.commit().await.map_err(map_err)
     }
 
-    pub(crate) async fn do_list_users(
-        &self,
-        pool_id: &str,
-        after: Option<&str>,
-        limit: u32,
-    ) -> R<Vec<User>> {
-        let rows = sqlx::query("SELECT * FROM users WHERE pool_id = $1 AND username_lc > $2 ORDER BY username_lc LIMIT $3")
-            .bind(pool_id)
-            .bind(after.unwrap_or(""))
-            .bind(i64::from(limit))
-            .fetch_all(&self.read)
-            .await
-            .map_err(map_err)?;
+    pub(crate) async fn do_list_users(&self, pool_id: &str, after: Option<&str>, limit: u32) -> R<Vec<User>> {
+        let rows =
+            sqlx::query("SELECT * FROM users WHERE pool_id = $1 AND username_lc > $2 ORDER BY username_lc LIMIT $3")
+                .bind(pool_id)
+                .bind(after.unwrap_or(""))
+                .bind(i64::from(limit))
+                .fetch_all(&self.read)
+                .await
+                .map_err(map_err)?;
         rows.iter().map(rows::user).collect()
     }
 
@@ -149,9 +120,6 @@ impl SqlStore {
 
 /// Writes a user inside a transaction another operation opened.
 pub(crate) async fn update_user_in(tx: &mut sqlx::Transaction<'_, sqlx::Any>, u: &User) -> R<()> {
-    bind_user!(sqlx::query(UPDATE_USER), u)
-        .execute(&mut **tx)
-        .await
-        .map_err(map_err)?;
+    bind_user!(sqlx::query(UPDATE_USER), u).execute(&mut **tx).await.map_err(map_err)?;
     Ok(())
 }

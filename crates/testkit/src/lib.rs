@@ -50,42 +50,27 @@ impl TestApp {
     pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> Option<Self> {
         let id = uuid::Uuid::new_v4().simple().to_string();
         let data_dir = std::env::temp_dir().join(format!("warden-test-{id}"));
-        let mut config = Config {
-            data_dir: data_dir.clone(),
-            ..Config::default()
-        };
+        let mut config = Config { data_dir: data_dir.clone(), ..Config::default() };
         // Cheap hashing keeps tests fast; the parameters themselves are tested in core.
         config.argon2.memory_kib = 1024;
         config.argon2.iterations = 1;
-        let admin_key = (
-            format!("AKIATEST{}", &id[..12].to_uppercase()),
-            format!("secret-{id}"),
-        );
+        let admin_key = (format!("AKIATEST{}", &id[..12].to_uppercase()), format!("secret-{id}"));
         config.admin_access_key_id = Some(admin_key.0.clone());
         config.admin_secret_access_key = Some(admin_key.1.clone().into());
         let mut database = None;
         if backend == Backend::Postgres {
             let base = postgres_url()?;
             let name = format!("warden_test_{id}");
-            let mut conn = sqlx::PgConnection::connect(&base)
-                .await
-                .expect("connect to WARDEN_TEST_POSTGRES_URL");
-            sqlx::query(&format!("CREATE DATABASE {name}"))
-                .execute(&mut conn)
-                .await
-                .expect("create test database");
+            let mut conn = sqlx::PgConnection::connect(&base).await.expect("connect to WARDEN_TEST_POSTGRES_URL");
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create test database");
             conn.close().await.ok();
             config.database_url = Some(with_database(&base, &name));
             database = Some((base, name));
         }
         tweak(&mut config);
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind 127.0.0.1:0");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("local addr");
-        let app: App = warden_server::build(&config, &addr.to_string())
-            .await
-            .expect("build app");
+        let app: App = warden_server::build(&config, &addr.to_string()).await.expect("build app");
         let warden = app.warden.clone();
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
@@ -121,9 +106,7 @@ impl TestApp {
         }
         if let Some((base, name)) = self.database.take() {
             if let Ok(mut conn) = sqlx::PgConnection::connect(&base).await {
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut conn)
-                    .await;
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
             }
         }
         let _ = std::fs::remove_dir_all(&self.data_dir);
@@ -170,14 +153,8 @@ mod tests {
 
     #[test]
     fn swaps_the_database_name() {
-        assert_eq!(
-            with_database("postgres://u@h:5432/postgres", "x"),
-            "postgres://u@h:5432/x"
-        );
-        assert_eq!(
-            with_database("postgres://u@h/postgres?sslmode=disable", "x"),
-            "postgres://u@h/x?sslmode=disable"
-        );
+        assert_eq!(with_database("postgres://u@h:5432/postgres", "x"), "postgres://u@h:5432/x");
+        assert_eq!(with_database("postgres://u@h/postgres?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
         assert_eq!(with_database("postgres://u@h", "x"), "postgres://u@h/x");
     }
 }

@@ -24,10 +24,7 @@ both_backends!(password_then_refresh_then_get_user, |app| {
     assert_eq!(claims["client_id"], client.as_str());
     assert_eq!(claims["username"], "alice");
     assert_eq!(claims["scope"], "aws.cognito.signin.user.admin");
-    assert_eq!(
-        claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
-        1800
-    );
+    assert_eq!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(), 1800);
     let id = verified_claims(&app.url, &pool, auth["IdToken"].as_str().unwrap()).await;
     assert_eq!(id["aud"], client.as_str());
     assert_eq!(id["token_use"], "id");
@@ -41,28 +38,15 @@ both_backends!(password_then_refresh_then_get_user, |app| {
         .await
         .ok();
     let r2 = &refreshed["AuthenticationResult"];
-    assert!(
-        r2.get("RefreshToken").is_none(),
-        "no rotation on REFRESH_TOKEN_AUTH"
-    );
+    assert!(r2.get("RefreshToken").is_none(), "no rotation on REFRESH_TOKEN_AUTH");
     let c2 = verified_claims(&app.url, &pool, r2["AccessToken"].as_str().unwrap()).await;
     assert_eq!(c2["origin_jti"], claims["origin_jti"]);
-    assert_eq!(
-        c2["auth_time"], claims["auth_time"],
-        "auth_time is the original sign-in"
-    );
+    assert_eq!(c2["auth_time"], claims["auth_time"], "auth_time is the original sign-in");
     assert_ne!(c2["jti"], claims["jti"]);
 
-    let me = c
-        .call("GetUser", json!({ "AccessToken": access }))
-        .await
-        .ok();
+    let me = c.call("GetUser", json!({ "AccessToken": access })).await.ok();
     assert_eq!(me["Username"], "alice");
-    assert!(me["UserAttributes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|a| a["Name"] == "sub" && a["Value"] == claims["sub"]));
+    assert!(me["UserAttributes"].as_array().unwrap().iter().any(|a| a["Name"] == "sub" && a["Value"] == claims["sub"]));
     app.stop().await;
 });
 
@@ -74,63 +58,35 @@ both_backends!(revoke_kills_the_whole_family, |app| {
     let b = c.sign_in(&client, "bob", PW).await.ok()["AuthenticationResult"].clone();
     let refresh = a["RefreshToken"].as_str().unwrap();
 
-    c.call(
-        "RevokeToken",
-        json!({ "ClientId": client, "Token": "refresh_token" }),
-    )
-    .await
-    .ok();
-    c.call(
-        "RevokeToken",
-        json!({ "ClientId": client, "Token": refresh }),
-    )
-    .await
-    .ok();
-    c.call(
-        "RevokeToken",
-        json!({ "ClientId": client, "Token": refresh }),
-    )
-    .await
-    .ok();
+    c.call("RevokeToken", json!({ "ClientId": client, "Token": "refresh_token" })).await.ok();
+    c.call("RevokeToken", json!({ "ClientId": client, "Token": refresh })).await.ok();
+    c.call("RevokeToken", json!({ "ClientId": client, "Token": refresh })).await.ok();
 
     let again = c
         .call("InitiateAuth", json!({ "ClientId": client, "AuthFlow": "REFRESH_TOKEN_AUTH", "AuthParameters": { "REFRESH_TOKEN": refresh } }))
         .await
         .err("NotAuthorizedException");
     assert_eq!(again["message"], "Refresh Token has been revoked");
-    let gone = c
-        .call("GetUser", json!({ "AccessToken": a["AccessToken"] }))
-        .await
-        .err("NotAuthorizedException");
+    let gone = c.call("GetUser", json!({ "AccessToken": a["AccessToken"] })).await.err("NotAuthorizedException");
     assert_eq!(gone["message"], "Access Token has been revoked");
     // The other session is untouched.
-    c.call("GetUser", json!({ "AccessToken": b["AccessToken"] }))
-        .await
-        .ok();
+    c.call("GetUser", json!({ "AccessToken": b["AccessToken"] })).await.ok();
     // Another client cannot revoke it.
     let other = c
-        .admin("CreateUserPoolClient", json!({ "UserPoolId": pool, "ClientName": "other", "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH"] }))
+        .admin(
+            "CreateUserPoolClient",
+            json!({ "UserPoolId": pool, "ClientName": "other", "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH"] }),
+        )
         .await
         .ok()["UserPoolClient"]["ClientId"]
         .as_str()
         .unwrap()
         .to_owned();
-    c.call(
-        "RevokeToken",
-        json!({ "ClientId": other, "Token": b["RefreshToken"] }),
-    )
-    .await
-    .err("UnauthorizedException");
-    c.call("GetUser", json!({ "AccessToken": b["AccessToken"] }))
-        .await
-        .ok();
+    c.call("RevokeToken", json!({ "ClientId": other, "Token": b["RefreshToken"] })).await.err("UnauthorizedException");
+    c.call("GetUser", json!({ "AccessToken": b["AccessToken"] })).await.ok();
 
-    c.call("GlobalSignOut", json!({ "AccessToken": b["AccessToken"] }))
-        .await
-        .ok();
-    c.call("GetUser", json!({ "AccessToken": b["AccessToken"] }))
-        .await
-        .err("NotAuthorizedException");
+    c.call("GlobalSignOut", json!({ "AccessToken": b["AccessToken"] })).await.ok();
+    c.call("GetUser", json!({ "AccessToken": b["AccessToken"] })).await.err("NotAuthorizedException");
     app.stop().await;
 });
 
@@ -140,13 +96,7 @@ both_backends!(temporary_password_forces_a_new_one, |app| {
     c.admin("AdminCreateUser", json!({ "UserPoolId": pool, "Username": "carol", "TemporaryPassword": "Temp-Pass-1", "MessageAction": "SUPPRESS" }))
         .await
         .ok();
-    let got = c
-        .admin(
-            "AdminGetUser",
-            json!({ "UserPoolId": pool, "Username": "carol" }),
-        )
-        .await
-        .ok();
+    let got = c.admin("AdminGetUser", json!({ "UserPoolId": pool, "Username": "carol" })).await.ok();
     assert_eq!(got["UserStatus"], "FORCE_CHANGE_PASSWORD");
 
     let ch = c.sign_in(&client, "carol", "Temp-Pass-1").await.ok();
@@ -159,26 +109,14 @@ both_backends!(temporary_password_forces_a_new_one, |app| {
         json!({ "ClientId": client, "ChallengeName": "NEW_PASSWORD_REQUIRED", "Session": session,
                 "ChallengeResponses": { "USERNAME": "carol", "NEW_PASSWORD": pw, "USER_ID_FOR_SRP": "" } })
     };
-    c.call("RespondToAuthChallenge", respond("weak"))
-        .await
-        .err("InvalidPasswordException");
+    c.call("RespondToAuthChallenge", respond("weak")).await.err("InvalidPasswordException");
     let done = c.call("RespondToAuthChallenge", respond(PW)).await.ok();
     assert!(done["AuthenticationResult"]["AccessToken"].is_string());
-    c.call("RespondToAuthChallenge", respond(PW))
-        .await
-        .err("NotAuthorizedException");
+    c.call("RespondToAuthChallenge", respond(PW)).await.err("NotAuthorizedException");
 
-    let got = c
-        .admin(
-            "AdminGetUser",
-            json!({ "UserPoolId": pool, "Username": "carol" }),
-        )
-        .await
-        .ok();
+    let got = c.admin("AdminGetUser", json!({ "UserPoolId": pool, "Username": "carol" })).await.ok();
     assert_eq!(got["UserStatus"], "CONFIRMED");
-    c.sign_in(&client, "carol", "Temp-Pass-1")
-        .await
-        .err("NotAuthorizedException");
+    c.sign_in(&client, "carol", "Temp-Pass-1").await.err("NotAuthorizedException");
     c.sign_in(&client, "carol", PW).await.ok();
     app.stop().await;
 });
@@ -187,22 +125,14 @@ both_backends!(change_password_needs_the_old_one, |app| {
     let c = Cognito::new(&app);
     let (pool, client) = c.setup("OFF").await;
     c.user(&pool, "dave", PW, "dave@example.com").await;
-    let access =
-        c.sign_in(&client, "dave", PW).await.ok()["AuthenticationResult"]["AccessToken"].clone();
-    let change = |old: &str, new: &str| json!({ "AccessToken": access, "PreviousPassword": old, "ProposedPassword": new });
-    c.call("ChangePassword", change("Wrong-Pass-1", "New-Passw0rd!"))
-        .await
-        .err("NotAuthorizedException");
-    c.call("ChangePassword", change(PW, "short"))
-        .await
-        .err("InvalidPasswordException");
+    let access = c.sign_in(&client, "dave", PW).await.ok()["AuthenticationResult"]["AccessToken"].clone();
+    let change =
+        |old: &str, new: &str| json!({ "AccessToken": access, "PreviousPassword": old, "ProposedPassword": new });
+    c.call("ChangePassword", change("Wrong-Pass-1", "New-Passw0rd!")).await.err("NotAuthorizedException");
+    c.call("ChangePassword", change(PW, "short")).await.err("InvalidPasswordException");
     c.sign_in(&client, "dave", PW).await.ok();
-    c.call("ChangePassword", change(PW, "New-Passw0rd!"))
-        .await
-        .ok();
-    c.sign_in(&client, "dave", PW)
-        .await
-        .err("NotAuthorizedException");
+    c.call("ChangePassword", change(PW, "New-Passw0rd!")).await.ok();
+    c.sign_in(&client, "dave", PW).await.err("NotAuthorizedException");
     c.sign_in(&client, "dave", "New-Passw0rd!").await.ok();
     app.stop().await;
 });
@@ -213,55 +143,28 @@ both_backends!(forgot_password_code_is_single_use, |app| {
     c.user(&pool, "erin", PW, "erin@example.com").await;
     let session = c.sign_in(&client, "erin", PW).await.ok()["AuthenticationResult"].clone();
 
-    let sent = c
-        .call(
-            "ForgotPassword",
-            json!({ "ClientId": client, "Username": "erin" }),
-        )
-        .await
-        .ok();
+    let sent = c.call("ForgotPassword", json!({ "ClientId": client, "Username": "erin" })).await.ok();
     assert_eq!(sent["CodeDeliveryDetails"]["DeliveryMedium"], "EMAIL");
     assert_eq!(sent["CodeDeliveryDetails"]["Destination"], "e***@e***");
     let outbox = app.outbox();
-    let msg = outbox
-        .iter()
-        .rev()
-        .find(|m| m["template"] == "forgot_password")
-        .expect("code in the outbox");
+    let msg = outbox.iter().rev().find(|m| m["template"] == "forgot_password").expect("code in the outbox");
     assert_eq!(msg["to"], "erin@example.com");
     let code = msg["code"].as_str().unwrap().to_owned();
     assert!(msg["sent_at"].is_number());
 
     let confirm = |code: &str, pw: &str| json!({ "ClientId": client, "Username": "erin", "ConfirmationCode": code, "Password": pw });
     let wrong = if code == "000000" { "111111" } else { "000000" };
-    c.call("ConfirmForgotPassword", confirm(wrong, "Reset-Passw0rd!"))
-        .await
-        .err("CodeMismatchException");
-    c.call("ConfirmForgotPassword", confirm(&code, "weak"))
-        .await
-        .err("InvalidPasswordException");
+    c.call("ConfirmForgotPassword", confirm(wrong, "Reset-Passw0rd!")).await.err("CodeMismatchException");
+    c.call("ConfirmForgotPassword", confirm(&code, "weak")).await.err("InvalidPasswordException");
     c.sign_in(&client, "erin", PW).await.ok();
-    c.call("ConfirmForgotPassword", confirm(&code, "Reset-Passw0rd!"))
-        .await
-        .ok();
-    c.call("ConfirmForgotPassword", confirm(&code, "Other-Passw0rd!"))
-        .await
-        .err("ExpiredCodeException");
+    c.call("ConfirmForgotPassword", confirm(&code, "Reset-Passw0rd!")).await.ok();
+    c.call("ConfirmForgotPassword", confirm(&code, "Other-Passw0rd!")).await.err("ExpiredCodeException");
     c.sign_in(&client, "erin", "Reset-Passw0rd!").await.ok();
-    c.sign_in(&client, "erin", PW)
-        .await
-        .err("NotAuthorizedException");
+    c.sign_in(&client, "erin", PW).await.err("NotAuthorizedException");
     // A reset signs the user out everywhere.
-    c.call("GetUser", json!({ "AccessToken": session["AccessToken"] }))
-        .await
-        .err("NotAuthorizedException");
+    c.call("GetUser", json!({ "AccessToken": session["AccessToken"] })).await.err("NotAuthorizedException");
     // Unknown users get the same answer (PreventUserExistenceErrors).
-    c.call(
-        "ForgotPassword",
-        json!({ "ClientId": client, "Username": "nobody" }),
-    )
-    .await
-    .ok();
+    c.call("ForgotPassword", json!({ "ClientId": client, "Username": "nobody" })).await.ok();
     app.stop().await;
 });
 
@@ -269,38 +172,32 @@ both_backends!(totp_mfa_enrolment_and_sign_in, |app| {
     let c = Cognito::new(&app);
     let (pool, client) = c.setup("OPTIONAL").await;
     c.user(&pool, "frank", PW, "frank@example.com").await;
-    let access =
-        c.sign_in(&client, "frank", PW).await.ok()["AuthenticationResult"]["AccessToken"].clone();
-    let secret = c
-        .call("AssociateSoftwareToken", json!({ "AccessToken": access }))
-        .await
-        .ok()["SecretCode"]
+    let access = c.sign_in(&client, "frank", PW).await.ok()["AuthenticationResult"]["AccessToken"].clone();
+    let secret = c.call("AssociateSoftwareToken", json!({ "AccessToken": access })).await.ok()["SecretCode"]
         .as_str()
         .unwrap()
         .to_owned();
-    c.call("SetUserMFAPreference", json!({ "AccessToken": access, "SoftwareTokenMfaSettings": { "Enabled": true, "PreferredMfa": true } }))
-        .await
-        .err("InvalidParameterException");
     c.call(
-        "VerifySoftwareToken",
-        json!({ "AccessToken": access, "UserCode": "000000x" }),
+        "SetUserMFAPreference",
+        json!({ "AccessToken": access, "SoftwareTokenMfaSettings": { "Enabled": true, "PreferredMfa": true } }),
     )
     .await
-    .err("EnableSoftwareTokenMFAException");
+    .err("InvalidParameterException");
+    c.call("VerifySoftwareToken", json!({ "AccessToken": access, "UserCode": "000000x" }))
+        .await
+        .err("EnableSoftwareTokenMFAException");
     let now = app.warden.now();
     let code = warden_core::crypto::totp::code_for_base32(&secret, now).unwrap();
     assert_eq!(
-        c.call(
-            "VerifySoftwareToken",
-            json!({ "AccessToken": access, "UserCode": code })
-        )
-        .await
-        .ok()["Status"],
+        c.call("VerifySoftwareToken", json!({ "AccessToken": access, "UserCode": code })).await.ok()["Status"],
         "SUCCESS"
     );
-    c.call("SetUserMFAPreference", json!({ "AccessToken": access, "SoftwareTokenMfaSettings": { "Enabled": true, "PreferredMfa": true } }))
-        .await
-        .ok();
+    c.call(
+        "SetUserMFAPreference",
+        json!({ "AccessToken": access, "SoftwareTokenMfaSettings": { "Enabled": true, "PreferredMfa": true } }),
+    )
+    .await
+    .ok();
 
     let ch = c.sign_in(&client, "frank", PW).await.ok();
     assert_eq!(ch["ChallengeName"], "SOFTWARE_TOKEN_MFA");
@@ -309,34 +206,15 @@ both_backends!(totp_mfa_enrolment_and_sign_in, |app| {
         json!({ "ClientId": client, "ChallengeName": "SOFTWARE_TOKEN_MFA", "Session": session,
                 "ChallengeResponses": { "USERNAME": "frank", "SOFTWARE_TOKEN_MFA_CODE": code } })
     };
-    c.call("RespondToAuthChallenge", respond("123456x"))
-        .await
-        .err("CodeMismatchException");
+    c.call("RespondToAuthChallenge", respond("123456x")).await.err("CodeMismatchException");
     // The code used for enrolment cannot be used again.
-    c.call("RespondToAuthChallenge", respond(&code))
-        .await
-        .err("ExpiredCodeException");
+    c.call("RespondToAuthChallenge", respond(&code)).await.err("ExpiredCodeException");
     let next = warden_core::crypto::totp::code_for_base32(&secret, now + 30).unwrap();
     let done = c.call("RespondToAuthChallenge", respond(&next)).await.ok();
-    let claims = verified_claims(
-        &app.url,
-        &pool,
-        done["AuthenticationResult"]["AccessToken"]
-            .as_str()
-            .unwrap(),
-    )
-    .await;
+    let claims = verified_claims(&app.url, &pool, done["AuthenticationResult"]["AccessToken"].as_str().unwrap()).await;
     assert_eq!(claims["username"], "frank");
-    c.call("RespondToAuthChallenge", respond(&next))
-        .await
-        .err("NotAuthorizedException");
-    let me = c
-        .admin(
-            "AdminGetUser",
-            json!({ "UserPoolId": pool, "Username": "frank" }),
-        )
-        .await
-        .ok();
+    c.call("RespondToAuthChallenge", respond(&next)).await.err("NotAuthorizedException");
+    let me = c.admin("AdminGetUser", json!({ "UserPoolId": pool, "Username": "frank" })).await.ok();
     assert_eq!(me["PreferredMfaSetting"], "SOFTWARE_TOKEN_MFA");
     app.stop().await;
 });
@@ -349,36 +227,16 @@ both_backends!(sign_up_and_confirm, |app| {
         .await
         .ok();
     assert_eq!(up["UserConfirmed"], false);
-    c.call(
-        "SignUp",
-        json!({ "ClientId": client, "Username": "GINA", "Password": PW }),
-    )
-    .await
-    .err("UsernameExistsException");
-    c.sign_in(&client, "gina", PW)
+    c.call("SignUp", json!({ "ClientId": client, "Username": "GINA", "Password": PW }))
         .await
-        .err("UserNotConfirmedException");
-    let code = app
-        .outbox()
-        .iter()
-        .rev()
-        .find(|m| m["template"] == "sign_up")
-        .unwrap()["code"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    c.call(
-        "ConfirmSignUp",
-        json!({ "ClientId": client, "Username": "gina", "ConfirmationCode": code }),
-    )
-    .await
-    .ok();
-    c.call(
-        "ConfirmSignUp",
-        json!({ "ClientId": client, "Username": "gina", "ConfirmationCode": code }),
-    )
-    .await
-    .err("NotAuthorizedException");
+        .err("UsernameExistsException");
+    c.sign_in(&client, "gina", PW).await.err("UserNotConfirmedException");
+    let code =
+        app.outbox().iter().rev().find(|m| m["template"] == "sign_up").unwrap()["code"].as_str().unwrap().to_owned();
+    c.call("ConfirmSignUp", json!({ "ClientId": client, "Username": "gina", "ConfirmationCode": code })).await.ok();
+    c.call("ConfirmSignUp", json!({ "ClientId": client, "Username": "gina", "ConfirmationCode": code }))
+        .await
+        .err("NotAuthorizedException");
     let id = c.sign_in(&client, "gina", PW).await.ok()["AuthenticationResult"]["IdToken"].clone();
     assert!(id.is_string());
     app.stop().await;

@@ -8,10 +8,7 @@ use serde_json::json;
 const PW: &str = "Correct-Horse-1";
 
 fn target(op: &str) -> (&'static str, String) {
-    (
-        "x-amz-target",
-        format!("AWSCognitoIdentityProviderService.{op}"),
-    )
+    ("x-amz-target", format!("AWSCognitoIdentityProviderService.{op}"))
 }
 
 both_backends!(malformed_requests, |app| {
@@ -19,72 +16,48 @@ both_backends!(malformed_requests, |app| {
     let (pool, client) = c.setup("OFF").await;
     c.user(&pool, "ivy", PW, "ivy@example.com").await;
 
-    let r = c
-        .raw(vec![target("InitiateAuth")], b"{not json".to_vec())
-        .await
-        .err("SerializationException");
+    let r = c.raw(vec![target("InitiateAuth")], b"{not json".to_vec()).await.err("SerializationException");
     assert!(r["message"].is_string());
-    c.raw(vec![target("InitiateAuth")], b"[1,2]".to_vec())
-        .await
-        .err("SerializationException");
-    c.raw(vec![target("FlyToTheMoon")], b"{}".to_vec())
-        .await
-        .err("UnknownOperationException");
-    c.raw(
-        vec![("x-amz-target", "SomethingElse.InitiateAuth".into())],
-        b"{}".to_vec(),
-    )
-    .await
-    .err("UnknownOperationException");
-    c.raw(vec![], b"{}".to_vec())
+    c.raw(vec![target("InitiateAuth")], b"[1,2]".to_vec()).await.err("SerializationException");
+    c.raw(vec![target("FlyToTheMoon")], b"{}".to_vec()).await.err("UnknownOperationException");
+    c.raw(vec![("x-amz-target", "SomethingElse.InitiateAuth".into())], b"{}".to_vec())
         .await
         .err("UnknownOperationException");
+    c.raw(vec![], b"{}".to_vec()).await.err("UnknownOperationException");
     let missing = c
-        .call(
-            "InitiateAuth",
-            json!({ "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": {} }),
-        )
+        .call("InitiateAuth", json!({ "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": {} }))
         .await
         .err("InvalidParameterException");
-    assert!(
-        missing["message"].as_str().unwrap().contains("clientId"),
-        "{missing}"
-    );
-    c.call("InitiateAuth", json!({ "ClientId": client, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": "USERNAME=ivy" }))
-        .await
-        .err("SerializationException");
+    assert!(missing["message"].as_str().unwrap().contains("clientId"), "{missing}");
     c.call(
         "InitiateAuth",
-        json!({ "ClientId": 42, "AuthFlow": "USER_PASSWORD_AUTH" }),
+        json!({ "ClientId": client, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": "USERNAME=ivy" }),
     )
     .await
     .err("SerializationException");
+    c.call("InitiateAuth", json!({ "ClientId": 42, "AuthFlow": "USER_PASSWORD_AUTH" }))
+        .await
+        .err("SerializationException");
+    c.call("InitiateAuth", json!({ "ClientId": client, "AuthFlow": "MAGIC", "AuthParameters": {} }))
+        .await
+        .err("InvalidParameterException");
     c.call(
         "InitiateAuth",
-        json!({ "ClientId": client, "AuthFlow": "MAGIC", "AuthParameters": {} }),
+        json!({ "ClientId": client, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": { "USERNAME": "ivy" } }),
     )
     .await
     .err("InvalidParameterException");
-    c.call("InitiateAuth", json!({ "ClientId": client, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": { "USERNAME": "ivy" } }))
-        .await
-        .err("InvalidParameterException");
     c.call("InitiateAuth", json!({ "ClientId": "nope", "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": { "USERNAME": "ivy", "PASSWORD": PW } }))
         .await
         .err("ResourceNotFoundException");
     c.call("RespondToAuthChallenge", json!({ "ClientId": client, "ChallengeName": "NEW_PASSWORD_REQUIRED", "Session": "x".repeat(40), "ChallengeResponses": { "USERNAME": "ivy", "NEW_PASSWORD": PW } }))
         .await
         .err("NotAuthorizedException");
-    c.call("GetUser", json!({ "AccessToken": "not.a.jwt" }))
-        .await
-        .err("NotAuthorizedException");
+    c.call("GetUser", json!({ "AccessToken": "not.a.jwt" })).await.err("NotAuthorizedException");
 
     let big = format!("{{\"ClientId\":\"{}\"}}", "a".repeat(2 << 20));
     let r = c.raw(vec![target("InitiateAuth")], big.into_bytes()).await;
-    assert!(
-        r.status == 413 || r.status == 400,
-        "oversize body: {}",
-        r.status
-    );
+    assert!(r.status == 413 || r.status == 400, "oversize body: {}", r.status);
     assert!(!r.error_type().is_empty());
 
     // None of that changed anything.
@@ -97,12 +70,7 @@ both_backends!(tampered_signed_body_is_refused, |app| {
     // Sign one body, send another, by replaying the signature headers.
     let key = app.admin_key.clone();
     let signed = c
-        .signed_with(
-            "CreateUserPool",
-            json!({ "PoolName": "a" }),
-            (&key.0, &key.1),
-            std::time::SystemTime::now(),
-        )
+        .signed_with("CreateUserPool", json!({ "PoolName": "a" }), (&key.0, &key.1), std::time::SystemTime::now())
         .await;
     assert_eq!(signed.status, 200);
     // Build the signature by hand for body A and post body B with it.
@@ -122,10 +90,7 @@ both_backends!(tampered_signed_body_is_refused, |app| {
     let hdrs = [
         ("content-type", "application/x-amz-json-1.1".to_owned()),
         ("host", host),
-        (
-            "x-amz-target",
-            "AWSCognitoIdentityProviderService.CreateUserPool".to_owned(),
-        ),
+        ("x-amz-target", "AWSCognitoIdentityProviderService.CreateUserPool".to_owned()),
     ];
     let signable = aws_sigv4::http_request::SignableRequest::new(
         "POST",
@@ -134,37 +99,20 @@ both_backends!(tampered_signed_body_is_refused, |app| {
         aws_sigv4::http_request::SignableBody::Bytes(body_a.as_bytes()),
     )
     .unwrap();
-    let (ins, _) = aws_sigv4::http_request::sign(signable, &params)
-        .unwrap()
-        .into_parts();
+    let (ins, _) = aws_sigv4::http_request::sign(signable, &params).unwrap().into_parts();
     let mut headers: Vec<(&str, String)> = vec![hdrs[0].clone(), hdrs[2].clone()];
     for (k, v) in ins.headers() {
-        headers.push((
-            if k == "authorization" {
-                "authorization"
-            } else {
-                "x-amz-date"
-            },
-            v.to_owned(),
-        ));
+        headers.push((if k == "authorization" { "authorization" } else { "x-amz-date" }, v.to_owned()));
     }
-    c.raw(headers.clone(), body_b.into_bytes())
-        .await
-        .err("InvalidSignatureException");
+    c.raw(headers.clone(), body_b.into_bytes()).await.err("InvalidSignatureException");
     c.raw(headers, body_a.into_bytes()).await.ok();
-    let names: Vec<String> = c
-        .admin("ListUserPools", json!({ "MaxResults": 10 }))
-        .await
-        .ok()["UserPools"]
+    let names: Vec<String> = c.admin("ListUserPools", json!({ "MaxResults": 10 })).await.ok()["UserPools"]
         .as_array()
         .unwrap()
         .iter()
         .map(|p| p["Name"].as_str().unwrap().to_owned())
         .collect();
-    assert!(
-        names.contains(&"one".to_owned()) && !names.contains(&"two".to_owned()),
-        "{names:?}"
-    );
+    assert!(names.contains(&"one".to_owned()) && !names.contains(&"two".to_owned()), "{names:?}");
     app.stop().await;
 });
 
@@ -172,18 +120,9 @@ both_backends!(user_existence_and_secret_hash, |app| {
     let c = Cognito::new(&app);
     let (pool, client) = c.setup("OFF").await;
     c.user(&pool, "jack", PW, "jack@example.com").await;
-    let wrong = c
-        .sign_in(&client, "jack", "Wrong-Pass-1")
-        .await
-        .err("NotAuthorizedException");
-    let unknown = c
-        .sign_in(&client, "nobody", "Wrong-Pass-1")
-        .await
-        .err("NotAuthorizedException");
-    assert_eq!(
-        wrong["message"], unknown["message"],
-        "an unknown user looks like a wrong password"
-    );
+    let wrong = c.sign_in(&client, "jack", "Wrong-Pass-1").await.err("NotAuthorizedException");
+    let unknown = c.sign_in(&client, "nobody", "Wrong-Pass-1").await.err("NotAuthorizedException");
+    assert_eq!(wrong["message"], unknown["message"], "an unknown user looks like a wrong password");
     let legacy = c
         .admin("CreateUserPoolClient", json!({ "UserPoolId": pool, "ClientName": "legacy", "PreventUserExistenceErrors": "LEGACY", "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH"] }))
         .await
@@ -191,19 +130,22 @@ both_backends!(user_existence_and_secret_hash, |app| {
         .as_str()
         .unwrap()
         .to_owned();
-    c.sign_in(&legacy, "nobody", "Wrong-Pass-1")
-        .await
-        .err("UserNotFoundException");
+    c.sign_in(&legacy, "nobody", "Wrong-Pass-1").await.err("UserNotFoundException");
     // The refresh flow is not allowed on the legacy client.
-    let t =
-        c.sign_in(&legacy, "jack", PW).await.ok()["AuthenticationResult"]["RefreshToken"].clone();
-    c.call("InitiateAuth", json!({ "ClientId": legacy, "AuthFlow": "REFRESH_TOKEN_AUTH", "AuthParameters": { "REFRESH_TOKEN": t } }))
-        .await
-        .err("InvalidParameterException");
+    let t = c.sign_in(&legacy, "jack", PW).await.ok()["AuthenticationResult"]["RefreshToken"].clone();
+    c.call(
+        "InitiateAuth",
+        json!({ "ClientId": legacy, "AuthFlow": "REFRESH_TOKEN_AUTH", "AuthParameters": { "REFRESH_TOKEN": t } }),
+    )
+    .await
+    .err("InvalidParameterException");
     // A refresh token only works with the client it was issued to.
-    c.call("InitiateAuth", json!({ "ClientId": client, "AuthFlow": "REFRESH_TOKEN_AUTH", "AuthParameters": { "REFRESH_TOKEN": t } }))
-        .await
-        .err("NotAuthorizedException");
+    c.call(
+        "InitiateAuth",
+        json!({ "ClientId": client, "AuthFlow": "REFRESH_TOKEN_AUTH", "AuthParameters": { "REFRESH_TOKEN": t } }),
+    )
+    .await
+    .err("NotAuthorizedException");
     app.stop().await;
 });
 
@@ -216,13 +158,7 @@ mod throttling {
         c.user(&pool, "kim", PW, "kim@example.com").await;
         let attempt = |id: &str, pw: &str| {
             let body = json!({ "ClientId": client, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": { "USERNAME": "kim", "PASSWORD": pw } });
-            (
-                vec![
-                    target("InitiateAuth"),
-                    ("amz-sdk-invocation-id", id.to_owned()),
-                ],
-                body.to_string().into_bytes(),
-            )
+            (vec![target("InitiateAuth"), ("amz-sdk-invocation-id", id.to_owned())], body.to_string().into_bytes())
         };
         // botocore resends one call with the same invocation id: it counts once.
         for _ in 0..3 {
@@ -244,37 +180,25 @@ mod throttling {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn per_user_limit_counts_retries_once() {
-        let app = TestApp::spawn_with(Backend::Sqlite, |cfg| cfg.throttle.per_user = 3)
-            .await
-            .unwrap();
+        let app = TestApp::spawn_with(Backend::Sqlite, |cfg| cfg.throttle.per_user = 3).await.unwrap();
         run(app).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn per_user_limit_counts_retries_once_postgres() {
-        if let Some(app) =
-            TestApp::spawn_with(Backend::Postgres, |cfg| cfg.throttle.per_user = 3).await
-        {
+        if let Some(app) = TestApp::spawn_with(Backend::Postgres, |cfg| cfg.throttle.per_user = 3).await {
             run(app).await;
         }
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn per_source_limit() {
-        let app = TestApp::spawn_with(Backend::Sqlite, |cfg| cfg.throttle.per_source = 2)
-            .await
-            .unwrap();
+        let app = TestApp::spawn_with(Backend::Sqlite, |cfg| cfg.throttle.per_source = 2).await.unwrap();
         let c = Cognito::new(&app);
         let (_pool, client) = c.setup("OFF").await;
-        c.sign_in(&client, "a", "Wrong-Pass-1")
-            .await
-            .err("NotAuthorizedException");
-        c.sign_in(&client, "b", "Wrong-Pass-1")
-            .await
-            .err("NotAuthorizedException");
-        c.sign_in(&client, "c", "Wrong-Pass-1")
-            .await
-            .err("TooManyRequestsException");
+        c.sign_in(&client, "a", "Wrong-Pass-1").await.err("NotAuthorizedException");
+        c.sign_in(&client, "b", "Wrong-Pass-1").await.err("NotAuthorizedException");
+        c.sign_in(&client, "c", "Wrong-Pass-1").await.err("TooManyRequestsException");
         app.stop().await;
     }
 }

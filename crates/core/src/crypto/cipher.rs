@@ -51,8 +51,7 @@ impl MasterKey {
     }
 
     pub fn open_string(&self, sealed: &[u8]) -> Result<String, CoreError> {
-        String::from_utf8(self.open(sealed)?)
-            .map_err(|_| CoreError::internal("sealed value is not UTF-8"))
+        String::from_utf8(self.open(sealed)?).map_err(|_| CoreError::internal("sealed value is not UTF-8"))
     }
 }
 

@@ -27,21 +27,14 @@ struct Inner {
 
 impl std::fmt::Debug for PasswordHasher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PasswordHasher")
-            .field("params", self.inner.argon.params())
-            .finish()
+        f.debug_struct("PasswordHasher").field("params", self.inner.argon.params()).finish()
     }
 }
 
 impl PasswordHasher {
     pub fn new(params: &Argon2Params, workers: usize, queue: usize) -> CoreResult<Self> {
-        let p = Params::new(
-            params.memory_kib,
-            params.iterations,
-            params.parallelism,
-            Some(32),
-        )
-        .map_err(|e| CoreError::internal(format!("argon2 parameters: {e}")))?;
+        let p = Params::new(params.memory_kib, params.iterations, params.parallelism, Some(32))
+            .map_err(|e| CoreError::internal(format!("argon2 parameters: {e}")))?;
         let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, p);
         let salt = SaltString::generate(&mut OsRng);
         let dummy = argon
@@ -59,21 +52,10 @@ impl PasswordHasher {
         })
     }
 
-    async fn run<T: Send + 'static>(
-        &self,
-        job: impl FnOnce(&Inner) -> T + Send + 'static,
-    ) -> CoreResult<T> {
-        let _queued = self
-            .inner
-            .queue
-            .try_acquire()
-            .map_err(|_| CoreError::TooManyRequests("Too many requests".into()))?;
-        let _worker = self
-            .inner
-            .workers
-            .acquire()
-            .await
-            .map_err(|_| CoreError::internal("hashing pool closed"))?;
+    async fn run<T: Send + 'static>(&self, job: impl FnOnce(&Inner) -> T + Send + 'static) -> CoreResult<T> {
+        let _queued =
+            self.inner.queue.try_acquire().map_err(|_| CoreError::TooManyRequests("Too many requests".into()))?;
+        let _worker = self.inner.workers.acquire().await.map_err(|_| CoreError::internal("hashing pool closed"))?;
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || job(&inner))
             .await
@@ -108,10 +90,7 @@ impl PasswordHasher {
                 Ok(p) => p,
                 Err(_) => return false,
             };
-            let ok = inner
-                .argon
-                .verify_password(pw.expose().as_bytes(), &parsed)
-                .is_ok();
+            let ok = inner.argon.verify_password(pw.expose().as_bytes(), &parsed).is_ok();
             ok && real
         })
         .await
@@ -123,11 +102,7 @@ mod tests {
     use super::*;
 
     fn fast() -> Argon2Params {
-        Argon2Params {
-            memory_kib: 1024,
-            iterations: 1,
-            parallelism: 1,
-        }
+        Argon2Params { memory_kib: 1024, iterations: 1, parallelism: 1 }
     }
 
     #[tokio::test]
@@ -138,10 +113,7 @@ mod tests {
         assert!(phc.starts_with("$argon2id$"));
         assert!(h.verify(&pw, Some(&phc)).await.unwrap());
         assert!(!h.verify(&Secret::from("wrong"), Some(&phc)).await.unwrap());
-        assert!(
-            !h.verify(&pw, None).await.unwrap(),
-            "no hash never verifies"
-        );
+        assert!(!h.verify(&pw, None).await.unwrap(), "no hash never verifies");
     }
 
     #[tokio::test]

@@ -3,12 +3,13 @@
 
 use std::sync::RwLock;
 
+use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der};
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::rsa::{KeyPair, KeySize};
+use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_SHA256};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use rsa::pkcs8::{EncodePrivateKey, LineEnding};
-use rsa::traits::PublicKeyParts;
-use rsa::{RsaPrivateKey, RsaPublicKey};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -22,7 +23,10 @@ use crate::store::Store;
 
 struct LoadedKey {
     kid: String,
-    encoding: EncodingKey,
+    /// Parsed once: signing must not re-parse the key per token.
+    pair: KeyPair,
+    /// `base64url({"alg":"RS256","kid":...,"typ":"JWT"})`, the JWS header every token shares.
+    header_b64: String,
     decoding: DecodingKey,
     jwk: Value,
     retired: bool,
@@ -31,6 +35,7 @@ struct LoadedKey {
 #[derive(Default)]
 pub struct KeyRing {
     keys: RwLock<Vec<LoadedKey>>,
+    rng: SystemRandom,
 }
 
 impl std::fmt::Debug for KeyRing {
@@ -51,11 +56,7 @@ pub enum VerifyError {
 
 impl KeyRing {
     /// Loads every stored key; creates the first one when there is none.
-    pub async fn load_or_create(
-        store: &dyn Store,
-        master: &MasterKey,
-        now: Timestamp,
-    ) -> CoreResult<Self> {
+    pub async fn load_or_create(store: &dyn Store, master: &MasterKey, now: Timestamp) -> CoreResult<Self> {
         let ring = Self::default();
         ring.reload(store, master).await?;
         if ring.keys.read().expect("key ring lock").is_empty() {
@@ -73,28 +74,34 @@ impl KeyRing {
 
     /// Re-reads the keys from the store (another instance may have added one).
     pub async fn reload(&self, store: &dyn Store, master: &MasterKey) -> CoreResult<()> {
-        let mut records = store.list_signing_keys().await?;
+        let records = store.list_signing_keys().await?;
+        self.replace(records, master)
+    }
+
+    fn replace(&self, mut records: Vec<SigningKeyRecord>, master: &MasterKey) -> CoreResult<()> {
         records.sort_by_key(|r| r.created_at);
-        let loaded = records
-            .iter()
-            .map(|r| load(r, master))
-            .collect::<CoreResult<Vec<_>>>()?;
+        let loaded = records.iter().map(|r| load(r, master)).collect::<CoreResult<Vec<_>>>()?;
         *self.keys.write().expect("key ring lock") = loaded;
         Ok(())
     }
 
-    /// Signs `claims` with the newest active key.
+    /// Signs `claims` with the newest active key: a compact JWS (RFC 7515) whose signature is
+    /// RSASSA-PKCS1-v1_5 SHA-256 from aws-lc-rs over `header.payload`.
     pub fn sign<T: Serialize>(&self, claims: &T) -> CoreResult<String> {
+        let payload = serde_json::to_vec(claims).map_err(|e| CoreError::internal(format!("claims: {e}")))?;
         let keys = self.keys.read().expect("key ring lock");
-        let key = keys
-            .iter()
-            .rev()
-            .find(|k| !k.retired)
-            .ok_or_else(|| CoreError::internal("no active signing key"))?;
-        let mut header = Header::new(Algorithm::RS256);
-        header.kid = Some(key.kid.clone());
-        jsonwebtoken::encode(&header, claims, &key.encoding)
-            .map_err(|e| CoreError::internal(format!("signing: {e}")))
+        let key = keys.iter().rev().find(|k| !k.retired).ok_or_else(|| CoreError::internal("no active signing key"))?;
+        let mut jws = String::with_capacity(key.header_b64.len() + payload.len() * 4 / 3 + 350);
+        jws.push_str(&key.header_b64);
+        jws.push('.');
+        URL_SAFE_NO_PAD.encode_string(&payload, &mut jws);
+        let mut signature = vec![0u8; key.pair.public_modulus_len()];
+        key.pair
+            .sign(&RSA_PKCS1_SHA256, &self.rng, jws.as_bytes(), &mut signature)
+            .map_err(|_| CoreError::internal("RSA signing failed"))?;
+        jws.push('.');
+        URL_SAFE_NO_PAD.encode_string(&signature, &mut jws);
+        Ok(jws)
     }
 
     /// Checks the signature (RS256 only, by `kid`) and parses the claims. Expiry, issuer and
@@ -106,17 +113,12 @@ impl KeyRing {
         }
         let kid = header.kid.ok_or(VerifyError::Invalid)?;
         let keys = self.keys.read().expect("key ring lock");
-        let key = keys
-            .iter()
-            .find(|k| k.kid == kid)
-            .ok_or(VerifyError::UnknownKey)?;
+        let key = keys.iter().find(|k| k.kid == kid).ok_or(VerifyError::UnknownKey)?;
         let mut validation = Validation::new(Algorithm::RS256);
         validation.validate_exp = false;
         validation.validate_aud = false;
         validation.required_spec_claims.clear();
-        jsonwebtoken::decode::<T>(token, &key.decoding, &validation)
-            .map(|d| d.claims)
-            .map_err(|_| VerifyError::Invalid)
+        jsonwebtoken::decode::<T>(token, &key.decoding, &validation).map(|d| d.claims).map_err(|_| VerifyError::Invalid)
     }
 
     /// The public keys as a JWK Set.
@@ -127,17 +129,13 @@ impl KeyRing {
 }
 
 fn generate_rsa(master: &MasterKey, now: Timestamp) -> CoreResult<SigningKeyRecord> {
-    let private = RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048)
-        .map_err(|e| CoreError::internal(format!("rsa key generation: {e}")))?;
-    let pem = private
-        .to_pkcs8_pem(LineEnding::LF)
-        .map_err(|e| CoreError::internal(format!("rsa pem: {e}")))?;
-    let public = RsaPublicKey::from(&private);
-    let kid = URL_SAFE_NO_PAD.encode(&sha256(&public.n().to_bytes_be())[..16]);
+    let pair = KeyPair::generate(KeySize::Rsa2048).map_err(|_| CoreError::internal("RSA key generation failed"))?;
+    let der: Pkcs8V1Der<'static> = pair.as_der().map_err(|_| CoreError::internal("RSA key encoding failed"))?;
+    let kid = URL_SAFE_NO_PAD.encode(&sha256(pair.public_key().modulus().big_endian_without_leading_zero())[..16]);
     Ok(SigningKeyRecord {
         kid,
         alg: "RS256".into(),
-        private_enc: master.seal(pem.as_bytes()),
+        private_enc: master.seal(der.as_ref()),
         created_at: now,
         retired_at: None,
     })
@@ -145,22 +143,15 @@ fn generate_rsa(master: &MasterKey, now: Timestamp) -> CoreResult<SigningKeyReco
 
 fn load(record: &SigningKeyRecord, master: &MasterKey) -> CoreResult<LoadedKey> {
     if record.alg != "RS256" {
-        return Err(CoreError::internal(format!(
-            "unsupported key algorithm {}",
-            record.alg
-        )));
+        return Err(CoreError::internal(format!("unsupported key algorithm {}", record.alg)));
     }
-    let pem = master.open(&record.private_enc)?;
-    let pem_str =
-        std::str::from_utf8(&pem).map_err(|_| CoreError::internal("key pem not UTF-8"))?;
-    let private = <RsaPrivateKey as rsa::pkcs8::DecodePrivateKey>::from_pkcs8_pem(pem_str)
-        .map_err(|e| CoreError::internal(format!("stored key: {e}")))?;
-    let public = RsaPublicKey::from(&private);
-    let n = public.n().to_bytes_be();
-    let e = public.e().to_bytes_be();
-    let encoding = EncodingKey::from_rsa_pem(&pem)
-        .map_err(|e| CoreError::internal(format!("stored key: {e}")))?;
+    let der = master.open(&record.private_enc)?;
+    let pair = KeyPair::from_pkcs8(&der).map_err(|e| CoreError::internal(format!("stored key {}: {e}", record.kid)))?;
+    let n = pair.public_key().modulus().big_endian_without_leading_zero().to_vec();
+    let e = pair.public_key().exponent().big_endian_without_leading_zero().to_vec();
     let decoding = DecodingKey::from_rsa_raw_components(&n, &e);
+    let header = json!({ "alg": "RS256", "kid": record.kid, "typ": "JWT" });
+    let header_b64 = URL_SAFE_NO_PAD.encode(header.to_string());
     let jwk = json!({
         "kty": "RSA",
         "alg": "RS256",
@@ -169,11 +160,65 @@ fn load(record: &SigningKeyRecord, master: &MasterKey) -> CoreResult<LoadedKey> 
         "n": URL_SAFE_NO_PAD.encode(&n),
         "e": URL_SAFE_NO_PAD.encode(&e),
     });
-    Ok(LoadedKey {
-        kid: record.kid.clone(),
-        encoding,
-        decoding,
-        jwk,
-        retired: record.retired_at.is_some(),
-    })
+    Ok(LoadedKey { kid: record.kid.clone(), pair, header_b64, decoding, jwk, retired: record.retired_at.is_some() })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value};
+
+    use super::*;
+
+    fn ring() -> (KeyRing, MasterKey) {
+        let master = MasterKey::from_bytes(&MasterKey::generate_bytes());
+        let ring = KeyRing::default();
+        ring.replace(vec![generate_rsa(&master, 1).unwrap()], &master).unwrap();
+        (ring, master)
+    }
+
+    #[test]
+    fn signs_and_verifies_rs256_with_kid() {
+        let (ring, _) = ring();
+        let token = ring.sign(&json!({ "sub": "u", "n": 1 })).unwrap();
+        let header = jsonwebtoken::decode_header(&token).unwrap();
+        assert_eq!(header.alg, Algorithm::RS256);
+        assert_eq!(ring.jwks()["keys"][0]["kid"], header.kid.unwrap().as_str());
+        let claims: Value = ring.verify(&token).unwrap();
+        assert_eq!(claims, json!({ "sub": "u", "n": 1 }));
+    }
+
+    #[test]
+    fn refuses_tampering_none_and_hs256_confusion() {
+        let (ring, _) = ring();
+        let token = ring.sign(&json!({ "sub": "u" })).unwrap();
+        let parts: Vec<&str> = token.split('.').collect();
+        let forged_payload = URL_SAFE_NO_PAD.encode(br#"{"sub":"admin"}"#);
+        let tampered = format!("{}.{}.{}", parts[0], forged_payload, parts[2]);
+        assert_eq!(ring.verify::<Value>(&tampered).unwrap_err(), VerifyError::Invalid);
+        let none_header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","kid":"x"}"#);
+        assert_eq!(ring.verify::<Value>(&format!("{none_header}.{}.", parts[1])).unwrap_err(), VerifyError::Invalid);
+        // HS256 keyed with the public modulus must not pass as RS256.
+        let jwk = &ring.jwks()["keys"][0];
+        let hs = jsonwebtoken::encode(
+            &jsonwebtoken::Header {
+                kid: jwk["kid"].as_str().map(str::to_owned),
+                ..jsonwebtoken::Header::new(Algorithm::HS256)
+            },
+            &json!({ "sub": "admin" }),
+            &jsonwebtoken::EncodingKey::from_secret(jwk["n"].as_str().unwrap().as_bytes()),
+        )
+        .unwrap();
+        assert_eq!(ring.verify::<Value>(&hs).unwrap_err(), VerifyError::Invalid);
+        let (other, _) = super::tests::ring();
+        assert_eq!(other.verify::<Value>(&token).unwrap_err(), VerifyError::UnknownKey);
+    }
+
+    #[test]
+    fn keys_at_rest_open_only_with_the_master_key() {
+        let master = MasterKey::from_bytes(&MasterKey::generate_bytes());
+        let record = generate_rsa(&master, 1).unwrap();
+        let wrong = MasterKey::from_bytes(&MasterKey::generate_bytes());
+        assert!(load(&record, &wrong).is_err());
+        assert!(load(&record, &master).is_ok());
+    }
 }

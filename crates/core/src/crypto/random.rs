@@ -13,9 +13,7 @@ const MIXED_ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxy
 
 fn from_alphabet(alphabet: &[u8], len: usize) -> String {
     let dist = Uniform::from(0..alphabet.len());
-    (0..len)
-        .map(|_| alphabet[dist.sample(&mut OsRng)] as char)
-        .collect()
+    (0..len).map(|_| alphabet[dist.sample(&mut OsRng)] as char).collect()
 }
 
 /// 256 bits, base64url: refresh tokens, challenge sessions.
@@ -57,9 +55,7 @@ pub fn access_key_secret() -> String {
 /// A six-digit code for email or SMS.
 pub fn numeric_code() -> String {
     let dist = Uniform::from(0..10u8);
-    (0..6)
-        .map(|_| (b'0' + dist.sample(&mut OsRng)) as char)
-        .collect()
+    (0..6).map(|_| (b'0' + dist.sample(&mut OsRng)) as char).collect()
 }
 
 pub fn uuid() -> String {

@@ -60,23 +60,12 @@ mod tests {
     fn accepts_within_one_step_of_skew() {
         let (secret, b32) = new_secret();
         assert!(b32.len() >= 32);
-        assert_eq!(
-            code_for_base32(&b32, 1_800_000_000).unwrap(),
-            code_at(&secret, 1_800_000_000).unwrap()
-        );
+        assert_eq!(code_for_base32(&b32, 1_800_000_000).unwrap(), code_at(&secret, 1_800_000_000).unwrap());
         let now = 1_800_000_000;
         let code = code_at(&secret, now).unwrap();
         assert_eq!(verify(&secret, &code, now).unwrap(), Some(now / STEP));
-        assert_eq!(
-            verify(&secret, &code, now + STEP).unwrap(),
-            Some(now / STEP),
-            "one step late accepted"
-        );
-        assert_eq!(
-            verify(&secret, &code, now + 3 * STEP).unwrap(),
-            None,
-            "stale refused"
-        );
+        assert_eq!(verify(&secret, &code, now + STEP).unwrap(), Some(now / STEP), "one step late accepted");
+        assert_eq!(verify(&secret, &code, now + 3 * STEP).unwrap(), None, "stale refused");
         assert_eq!(verify(&secret, "000000x", now).unwrap(), None);
     }
 }

@@ -56,11 +56,7 @@ pub struct TokenValidity {
 impl Default for TokenValidity {
     /// Scribe's contract: access and id 30 minutes, refresh 30 days.
     fn default() -> Self {
-        Self {
-            access_secs: 30 * 60,
-            id_secs: 30 * 60,
-            refresh_secs: 30 * 24 * 3600,
-        }
+        Self { access_secs: 30 * 60, id_secs: 30 * 60, refresh_secs: 30 * 24 * 3600 }
     }
 }
 

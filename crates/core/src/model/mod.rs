@@ -9,7 +9,5 @@ mod user;
 pub use access_key::AccessKey;
 pub use client::{AuthFlow, Client, ClientSettings, TokenValidity};
 pub use pool::{MfaConfiguration, PasswordPolicy, Pool, PoolSettings};
-pub use session::{
-    Challenge, ChallengeKind, Code, CodeOutcome, CodePurpose, RefreshFamily, SigningKeyRecord,
-};
+pub use session::{Challenge, ChallengeKind, Code, CodeOutcome, CodePurpose, RefreshFamily, SigningKeyRecord};
 pub use user::{User, UserStatus};

@@ -9,10 +9,7 @@ use crate::secret::Secret;
 impl Warden {
     /// A new key; the secret is returned once here (and stays retrievable only to verify
     /// signatures).
-    pub async fn create_access_key(
-        &self,
-        description: &str,
-    ) -> CoreResult<(AccessKey, Secret<String>)> {
+    pub async fn create_access_key(&self, description: &str) -> CoreResult<(AccessKey, Secret<String>)> {
         let secret = random::access_key_secret();
         let key = AccessKey {
             id: random::access_key_id(),
@@ -27,14 +24,10 @@ impl Warden {
     /// Makes sure the key `id` exists with `secret` (bootstrap from configuration; idempotent).
     pub async fn ensure_access_key(&self, id: &str, secret: &Secret<String>) -> CoreResult<()> {
         if id.len() < 16 || id.len() > 128 || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Err(CoreError::invalid(
-                "access key id must be 16 to 128 letters and digits",
-            ));
+            return Err(CoreError::invalid("access key id must be 16 to 128 letters and digits"));
         }
         if secret.expose().len() < 16 {
-            return Err(CoreError::invalid(
-                "access key secret must be at least 16 characters",
-            ));
+            return Err(CoreError::invalid("access key secret must be at least 16 characters"));
         }
         if let Some(existing) = self.store.get_access_key(id).await? {
             if self.master.open(&existing.secret_enc)? == secret.expose().as_bytes() {
@@ -68,9 +61,7 @@ impl Warden {
         if self.store.delete_access_key(id).await? {
             Ok(())
         } else {
-            Err(CoreError::not_found(format!(
-                "Access key {id} does not exist."
-            )))
+            Err(CoreError::not_found(format!("Access key {id} does not exist.")))
         }
     }
 }

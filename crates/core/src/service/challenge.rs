@@ -39,18 +39,11 @@ impl Warden {
             expires_at: self.clock.now() + self.config.challenge_ttl_secs,
         };
         self.store.insert_challenge(&challenge).await?;
-        Ok(AuthOutcome::Challenge {
-            kind,
-            session,
-            parameters,
-        })
+        Ok(AuthOutcome::Challenge { kind, session, parameters })
     }
 
     /// RespondToAuthChallenge (unsigned).
-    pub async fn respond_to_auth_challenge(
-        &self,
-        req: RespondToChallenge,
-    ) -> CoreResult<AuthOutcome> {
+    pub async fn respond_to_auth_challenge(&self, req: RespondToChallenge) -> CoreResult<AuthOutcome> {
         let client = self.client(&req.client_id).await?;
         self.answer_challenge(&client, req).await
     }
@@ -65,64 +58,34 @@ impl Warden {
         self.answer_challenge(&client, req).await
     }
 
-    async fn answer_challenge(
-        &self,
-        client: &Client,
-        req: RespondToChallenge,
-    ) -> CoreResult<AuthOutcome> {
-        let kind = ChallengeKind::parse(&req.challenge_name).ok_or_else(|| {
-            CoreError::invalid(format!("Unsupported challenge: {}", req.challenge_name))
-        })?;
+    async fn answer_challenge(&self, client: &Client, req: RespondToChallenge) -> CoreResult<AuthOutcome> {
+        let kind = ChallengeKind::parse(&req.challenge_name)
+            .ok_or_else(|| CoreError::invalid(format!("Unsupported challenge: {}", req.challenge_name)))?;
         let id_hash = random::sha256(req.session.as_bytes());
-        let challenge = self
-            .store
-            .get_challenge(&id_hash)
-            .await?
-            .ok_or_else(expired_session)?;
+        let challenge = self.store.get_challenge(&id_hash).await?.ok_or_else(expired_session)?;
         if challenge.expires_at <= self.clock.now() || challenge.client_id != client.id {
             return Err(expired_session());
         }
         if challenge.kind != kind {
-            return Err(CoreError::invalid(format!(
-                "Incorrect challenge name: expected {}",
-                challenge.kind.as_str()
-            )));
+            return Err(CoreError::invalid(format!("Incorrect challenge name: expected {}", challenge.kind.as_str())));
         }
         let pool = self.pool(&challenge.pool_id).await?;
-        let user = self
-            .store
-            .get_user(&pool.id, &challenge.user_id)
-            .await?
-            .ok_or_else(expired_session)?;
-        let username = req
-            .responses
-            .get("USERNAME")
-            .ok_or_else(|| CoreError::invalid("Missing required parameter USERNAME"))?;
+        let user = self.store.get_user(&pool.id, &challenge.user_id).await?.ok_or_else(expired_session)?;
+        let username =
+            req.responses.get("USERNAME").ok_or_else(|| CoreError::invalid("Missing required parameter USERNAME"))?;
         let named = User::normalise_username(username) == User::normalise_username(&user.username)
             || *username == user.id
-            || user
-                .email()
-                .is_some_and(|e| e.eq_ignore_ascii_case(username));
+            || user.email().is_some_and(|e| e.eq_ignore_ascii_case(username));
         if !named {
             return Err(CoreError::not_authorized("Incorrect username or password."));
         }
-        self.check_secret_hash(
-            client,
-            req.responses.get("SECRET_HASH").map(String::as_str),
-            &[username],
-        )?;
+        self.check_secret_hash(client, req.responses.get("SECRET_HASH").map(String::as_str), &[username])?;
         if !user.enabled {
             return Err(CoreError::not_authorized("User is disabled."));
         }
         match kind {
-            ChallengeKind::NewPasswordRequired => {
-                self.answer_new_password(&pool, client, &challenge, user, &req)
-                    .await
-            }
-            ChallengeKind::SoftwareTokenMfa => {
-                self.answer_totp(&pool, client, &challenge, user, &req)
-                    .await
-            }
+            ChallengeKind::NewPasswordRequired => self.answer_new_password(&pool, client, &challenge, user, &req).await,
+            ChallengeKind::SoftwareTokenMfa => self.answer_totp(&pool, client, &challenge, user, &req).await,
             ChallengeKind::MfaSetup => Err(CoreError::invalid("Unsupported challenge: MFA_SETUP")),
         }
     }
@@ -141,17 +104,12 @@ impl Warden {
                 .cloned()
                 .ok_or_else(|| CoreError::invalid("Missing required parameter NEW_PASSWORD"))?,
         );
-        pool.settings
-            .password_policy
-            .check(new_password.expose())
-            .map_err(CoreError::InvalidPassword)?;
+        pool.settings.password_policy.check(new_password.expose()).map_err(CoreError::InvalidPassword)?;
         let mut attributes = BTreeMap::new();
         for (k, v) in &req.responses {
             if let Some(name) = k.strip_prefix("userAttributes.") {
                 if matches!(name, "sub" | "email_verified" | "phone_number_verified") {
-                    return Err(CoreError::invalid(format!(
-                        "Cannot modify the attribute {name}"
-                    )));
+                    return Err(CoreError::invalid(format!("Cannot modify the attribute {name}")));
                 }
                 attributes.insert(name.to_owned(), v.clone());
             }
@@ -167,8 +125,7 @@ impl Warden {
         user.attributes.extend(attributes);
         user.updated_at = now;
         self.store.update_user(&user).await?;
-        self.mfa_or_tokens(pool, client, &user, challenge.auth_time)
-            .await
+        self.mfa_or_tokens(pool, client, &user, challenge.auth_time).await
     }
 
     async fn answer_totp(
@@ -182,14 +139,11 @@ impl Warden {
         let code = req
             .responses
             .get("SOFTWARE_TOKEN_MFA_CODE")
-            .ok_or_else(|| {
-                CoreError::invalid("Missing required parameter SOFTWARE_TOKEN_MFA_CODE")
-            })?;
-        let sealed = user.totp_secret_enc.as_deref().ok_or_else(|| {
-            CoreError::SoftwareTokenMfaNotFound(
-                "Software token MFA not enabled for the user".into(),
-            )
-        })?;
+            .ok_or_else(|| CoreError::invalid("Missing required parameter SOFTWARE_TOKEN_MFA_CODE"))?;
+        let sealed = user
+            .totp_secret_enc
+            .as_deref()
+            .ok_or_else(|| CoreError::SoftwareTokenMfaNotFound("Software token MFA not enabled for the user".into()))?;
         let secret = self.master.open(sealed)?;
         let now = self.clock.now();
         match totp::verify(&secret, code, now)? {
@@ -200,23 +154,16 @@ impl Warden {
                 user.totp_last_step = step;
                 user.updated_at = now;
                 self.store.update_user(&user).await?;
-                let tokens = self
-                    .issue_tokens(pool, client, &user, challenge.auth_time)
-                    .await?;
+                let tokens = self.issue_tokens(pool, client, &user, challenge.auth_time).await?;
                 Ok(AuthOutcome::Tokens(tokens))
             }
             found => {
-                let failures = self
-                    .store
-                    .record_challenge_failure(&challenge.id_hash)
-                    .await?;
+                let failures = self.store.record_challenge_failure(&challenge.id_hash).await?;
                 if failures >= MAX_CHALLENGE_FAILURES {
                     self.store.consume_challenge(&challenge.id_hash).await?;
                 }
                 Err(match found {
-                    Some(_) => CoreError::ExpiredCode(
-                        "Your software token has already been used once.".into(),
-                    ),
+                    Some(_) => CoreError::ExpiredCode("Your software token has already been used once.".into()),
                     None => CoreError::CodeMismatch("Invalid code received for user".into()),
                 })
             }

@@ -41,18 +41,10 @@ impl Warden {
             updated_at: now,
         };
         self.store.insert_client(&client).await?;
-        Ok(CreatedClient {
-            client,
-            secret: secret.map(Secret::new),
-        })
+        Ok(CreatedClient { client, secret: secret.map(Secret::new) })
     }
 
-    pub async fn list_clients(
-        &self,
-        pool_id: &str,
-        after: Option<&str>,
-        limit: u32,
-    ) -> CoreResult<Vec<Client>> {
+    pub async fn list_clients(&self, pool_id: &str, after: Option<&str>, limit: u32) -> CoreResult<Vec<Client>> {
         self.pool(pool_id).await?;
         if !(1..=60).contains(&limit) {
             return Err(CoreError::invalid("MaxResults must be between 1 and 60"));
@@ -80,19 +72,13 @@ fn validate_settings(s: &ClientSettings) -> CoreResult<()> {
     let v = s.token_validity;
     let day = 86_400;
     if !(300..=day).contains(&v.access_secs) {
-        return Err(CoreError::invalid(
-            "AccessTokenValidity must be between 5 minutes and 1 day",
-        ));
+        return Err(CoreError::invalid("AccessTokenValidity must be between 5 minutes and 1 day"));
     }
     if !(300..=day).contains(&v.id_secs) {
-        return Err(CoreError::invalid(
-            "IdTokenValidity must be between 5 minutes and 1 day",
-        ));
+        return Err(CoreError::invalid("IdTokenValidity must be between 5 minutes and 1 day"));
     }
     if !(3600..=3650 * day).contains(&v.refresh_secs) {
-        return Err(CoreError::invalid(
-            "RefreshTokenValidity must be between 60 minutes and 10 years",
-        ));
+        return Err(CoreError::invalid("RefreshTokenValidity must be between 60 minutes and 10 years"));
     }
     if v.refresh_secs <= v.access_secs || v.refresh_secs <= v.id_secs {
         return Err(CoreError::invalid(

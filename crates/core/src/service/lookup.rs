@@ -20,36 +20,28 @@ impl Warden {
     }
 
     pub async fn client(&self, client_id: &str) -> CoreResult<Client> {
-        self.store.get_client(client_id).await?.ok_or_else(|| {
-            CoreError::not_found(format!("User pool client {client_id} does not exist."))
-        })
+        self.store
+            .get_client(client_id)
+            .await?
+            .ok_or_else(|| CoreError::not_found(format!("User pool client {client_id} does not exist.")))
     }
 
     /// A client of the given pool (admin calls name both).
     pub async fn pool_client(&self, pool_id: &str, client_id: &str) -> CoreResult<Client> {
         let client = self.client(client_id).await?;
         if client.pool_id != pool_id {
-            return Err(CoreError::not_found(format!(
-                "User pool client {client_id} does not exist."
-            )));
+            return Err(CoreError::not_found(format!("User pool client {client_id} does not exist.")));
         }
         Ok(client)
     }
 
     /// A user by username, or by email when the pool signs users in by email.
     pub async fn find_user(&self, pool: &Pool, username: &str) -> CoreResult<Option<User>> {
-        if let Some(u) = self
-            .store
-            .get_user_by_username(&pool.id, &User::normalise_username(username))
-            .await?
-        {
+        if let Some(u) = self.store.get_user_by_username(&pool.id, &User::normalise_username(username)).await? {
             return Ok(Some(u));
         }
         for attr in &pool.settings.username_attributes {
-            let mut found = self
-                .store
-                .find_users_by_attribute(&pool.id, attr, username)
-                .await?;
+            let mut found = self.store.find_users_by_attribute(&pool.id, attr, username).await?;
             if found.len() == 1 {
                 return Ok(found.pop());
             }
@@ -59,28 +51,17 @@ impl Warden {
 
     /// A user who must exist (admin calls): UserNotFoundException otherwise.
     pub async fn existing_user(&self, pool: &Pool, username: &str) -> CoreResult<User> {
-        self.find_user(pool, username)
-            .await?
-            .ok_or_else(|| CoreError::UserNotFound("User does not exist.".into()))
+        self.find_user(pool, username).await?.ok_or_else(|| CoreError::UserNotFound("User does not exist.".into()))
     }
 
     /// The client's secret, if it has one.
     pub fn client_secret(&self, client: &Client) -> CoreResult<Option<Secret<String>>> {
-        client
-            .secret_enc
-            .as_deref()
-            .map(|sealed| self.master.open_string(sealed).map(Secret::new))
-            .transpose()
+        client.secret_enc.as_deref().map(|sealed| self.master.open_string(sealed).map(Secret::new)).transpose()
     }
 
     /// Checks SECRET_HASH = Base64(HMAC-SHA256(secret, username + client_id)) when the client has
     /// a secret. Any of `usernames` may be the one the hash was computed over.
-    pub fn check_secret_hash(
-        &self,
-        client: &Client,
-        given: Option<&str>,
-        usernames: &[&str],
-    ) -> CoreResult<()> {
+    pub fn check_secret_hash(&self, client: &Client, given: Option<&str>, usernames: &[&str]) -> CoreResult<()> {
         let Some(secret) = self.client_secret(client)? else {
             return Ok(());
         };
@@ -92,8 +73,7 @@ impl Warden {
         })?;
         let given = STANDARD.decode(given.trim()).unwrap_or_default();
         let ok = usernames.iter().any(|name| {
-            let mut mac = Hmac::<Sha256>::new_from_slice(secret.expose().as_bytes())
-                .expect("HMAC takes any key");
+            let mut mac = Hmac::<Sha256>::new_from_slice(secret.expose().as_bytes()).expect("HMAC takes any key");
             mac.update(name.as_bytes());
             mac.update(client.id.as_bytes());
             mac.finalize().into_bytes().as_slice().ct_eq(&given).into()
@@ -101,10 +81,7 @@ impl Warden {
         if ok {
             Ok(())
         } else {
-            Err(CoreError::not_authorized(format!(
-                "Unable to verify secret hash for client {}",
-                client.id
-            )))
+            Err(CoreError::not_authorized(format!("Unable to verify secret hash for client {}", client.id)))
         }
     }
 
@@ -112,11 +89,7 @@ impl Warden {
     pub fn check_client_secret(&self, client: &Client, given: Option<&str>) -> CoreResult<()> {
         match (self.client_secret(client)?, given) {
             (None, _) => Ok(()),
-            (Some(secret), Some(given))
-                if bool::from(secret.expose().as_bytes().ct_eq(given.as_bytes())) =>
-            {
-                Ok(())
-            }
+            (Some(secret), Some(given)) if bool::from(secret.expose().as_bytes().ct_eq(given.as_bytes())) => Ok(()),
             (Some(_), _) => Err(CoreError::Unauthorized("Invalid client secret".into())),
         }
     }

@@ -18,15 +18,12 @@ impl Warden {
     }
 
     /// Confirms the authenticator works; returns "SUCCESS".
-    pub async fn verify_software_token(
-        &self,
-        access_token: &str,
-        code: &str,
-    ) -> CoreResult<&'static str> {
+    pub async fn verify_software_token(&self, access_token: &str, code: &str) -> CoreResult<&'static str> {
         let (_, _, mut user) = self.verify_access_token(access_token).await?;
-        let sealed = user.totp_secret_enc.clone().ok_or_else(|| {
-            CoreError::SoftwareTokenMfaNotFound("Software token has not been associated".into())
-        })?;
+        let sealed = user
+            .totp_secret_enc
+            .clone()
+            .ok_or_else(|| CoreError::SoftwareTokenMfaNotFound("Software token has not been associated".into()))?;
         let secret = self.master.open(&sealed)?;
         let now = self.clock.now();
         match totp::verify(&secret, code, now)? {
@@ -37,27 +34,19 @@ impl Warden {
                 self.store.update_user(&user).await?;
                 Ok("SUCCESS")
             }
-            _ => Err(CoreError::EnableSoftwareTokenMfa(
-                "Code mismatch and fail enable Software Token MFA".into(),
-            )),
+            _ => Err(CoreError::EnableSoftwareTokenMfa("Code mismatch and fail enable Software Token MFA".into())),
         }
     }
 
     /// Turns TOTP sign-in on or off for the signed-in user.
-    pub async fn set_software_token_mfa(
-        &self,
-        access_token: &str,
-        enabled: bool,
-    ) -> CoreResult<()> {
+    pub async fn set_software_token_mfa(&self, access_token: &str, enabled: bool) -> CoreResult<()> {
         let (_, pool, mut user) = self.verify_access_token(access_token).await?;
         if enabled {
             if pool.settings.mfa_configuration == crate::model::MfaConfiguration::Off {
                 return Err(CoreError::invalid("MFA is not enabled for this user pool"));
             }
             if !user.totp_verified {
-                return Err(CoreError::invalid(
-                    "User has not verified software token mfa",
-                ));
+                return Err(CoreError::invalid("User has not verified software token mfa"));
             }
         }
         user.totp_enabled = enabled;

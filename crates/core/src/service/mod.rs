@@ -43,9 +43,7 @@ pub struct Warden {
 
 impl std::fmt::Debug for Warden {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Warden")
-            .field("config", &self.config)
-            .finish_non_exhaustive()
+        f.debug_struct("Warden").field("config", &self.config).finish_non_exhaustive()
     }
 }
 
@@ -60,15 +58,7 @@ impl Warden {
     ) -> CoreResult<Self> {
         let hasher = PasswordHasher::new(&config.argon2, config.hash_workers, config.hash_queue)?;
         let keys = KeyRing::load_or_create(store.as_ref(), &master, clock.now()).await?;
-        Ok(Self {
-            store,
-            clock,
-            config,
-            master,
-            keys,
-            hasher,
-            delivery,
-        })
+        Ok(Self { store, clock, config, master, keys, hasher, delivery })
     }
 
     pub fn config(&self) -> &CoreConfig {
@@ -86,12 +76,9 @@ impl Warden {
 
     /// The issuer of a pool's tokens.
     pub fn issuer(&self, pool: &crate::model::Pool) -> String {
-        pool.settings.issuer.clone().unwrap_or_else(|| {
-            format!(
-                "{}/{}",
-                self.config.public_url.trim_end_matches('/'),
-                pool.id
-            )
-        })
+        pool.settings
+            .issuer
+            .clone()
+            .unwrap_or_else(|| format!("{}/{}", self.config.public_url.trim_end_matches('/'), pool.id))
     }
 }

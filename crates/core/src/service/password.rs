@@ -26,17 +26,9 @@ impl Warden {
         let (_, pool, mut user) = self.verify_access_token(access_token).await?;
         let throttle_user = format!("{}/{}", pool.id, User::normalise_username(&user.username));
         self.check_throttle(Some(&throttle_user), source).await?;
-        pool.settings
-            .password_policy
-            .check(proposed.expose())
-            .map_err(CoreError::InvalidPassword)?;
-        if !self
-            .hasher
-            .verify(previous, user.password_hash.as_deref())
-            .await?
-        {
-            self.record_failed_attempt(Some(&throttle_user), source, attempt_id)
-                .await?;
+        pool.settings.password_policy.check(proposed.expose()).map_err(CoreError::InvalidPassword)?;
+        if !self.hasher.verify(previous, user.password_hash.as_deref()).await? {
+            self.record_failed_attempt(Some(&throttle_user), source, attempt_id).await?;
             return Err(CoreError::not_authorized("Incorrect username or password."));
         }
         user.password_hash = Some(self.hasher.hash(proposed).await?);
@@ -56,12 +48,7 @@ impl Warden {
         let Some(email) = user.email().map(str::to_owned) else {
             return Ok(None);
         };
-        self.spend_quota(
-            &format!("code:{}:{}", purpose.as_str(), user.id),
-            attempt_id,
-            CODES_PER_HOUR,
-        )
-        .await?;
+        self.spend_quota(&format!("code:{}:{}", purpose.as_str(), user.id), attempt_id, CODES_PER_HOUR).await?;
         let code = random::numeric_code();
         let now = self.clock.now();
         self.store
@@ -81,10 +68,7 @@ impl Warden {
             username: user.username.clone(),
             sent_at: now,
         };
-        self.delivery
-            .send(&message)
-            .await
-            .map_err(|e| CoreError::internal(format!("code delivery failed: {e}")))?;
+        self.delivery.send(&message).await.map_err(|e| CoreError::internal(format!("code delivery failed: {e}")))?;
         Ok(Some(CodeDelivery::email(&email)))
     }
 
@@ -104,16 +88,16 @@ impl Warden {
             return if client.settings.prevent_user_existence_errors {
                 Ok(CodeDelivery::email(&format!("{username}@example.com")))
             } else {
-                Err(CoreError::UserNotFound(
-                    "Username/client id combination not found.".into(),
-                ))
+                Err(CoreError::UserNotFound("Username/client id combination not found.".into()))
             };
         };
         if !user.enabled {
             return Err(CoreError::not_authorized("User is disabled."));
         }
         self.send_code(&pool, &user, CodePurpose::ForgotPassword, attempt_id).await?.ok_or_else(|| {
-            CoreError::invalid("Cannot reset password for the user as there is no registered/verified email or phone_number")
+            CoreError::invalid(
+                "Cannot reset password for the user as there is no registered/verified email or phone_number",
+            )
         })
     }
 
@@ -130,13 +114,8 @@ impl Warden {
         let client = self.client(client_id).await?;
         self.check_secret_hash(&client, secret_hash, &[username])?;
         let pool = self.pool(&client.pool_id).await?;
-        pool.settings
-            .password_policy
-            .check(password.expose())
-            .map_err(CoreError::InvalidPassword)?;
-        let mismatch = || {
-            CoreError::CodeMismatch("Invalid verification code provided, please try again.".into())
-        };
+        pool.settings.password_policy.check(password.expose()).map_err(CoreError::InvalidPassword)?;
+        let mismatch = || CoreError::CodeMismatch("Invalid verification code provided, please try again.".into());
         let Some(mut user) = self.find_user(&pool, username).await? else {
             return Err(if client.settings.prevent_user_existence_errors {
                 mismatch()
@@ -166,9 +145,9 @@ impl Warden {
                 Ok(())
             }
             CodeOutcome::Mismatch => Err(mismatch()),
-            CodeOutcome::Expired => Err(CoreError::ExpiredCode(
-                "Invalid code provided, please request a code again.".into(),
-            )),
+            CodeOutcome::Expired => {
+                Err(CoreError::ExpiredCode("Invalid code provided, please request a code again.".into()))
+            }
         }
     }
 }

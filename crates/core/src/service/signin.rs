@@ -21,11 +21,7 @@ pub struct AuthResult {
 #[derive(Debug, Clone)]
 pub enum AuthOutcome {
     Tokens(AuthResult),
-    Challenge {
-        kind: ChallengeKind,
-        session: String,
-        parameters: BTreeMap<String, String>,
-    },
+    Challenge { kind: ChallengeKind, session: String, parameters: BTreeMap<String, String> },
 }
 
 /// A sign-in request, as any door received it.
@@ -75,11 +71,7 @@ impl Warden {
     }
 
     /// AdminInitiateAuth (signed): the same, for a client of `pool_id`.
-    pub async fn admin_initiate_auth(
-        &self,
-        pool_id: &str,
-        req: InitiateAuth,
-    ) -> CoreResult<AuthOutcome> {
+    pub async fn admin_initiate_auth(&self, pool_id: &str, req: InitiateAuth) -> CoreResult<AuthOutcome> {
         let client = self.pool_client(pool_id, &req.client_id).await?;
         match req.flow.as_str() {
             "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => {
@@ -87,37 +79,21 @@ impl Warden {
                 self.password_sign_in(&client, &req).await
             }
             "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => self.refresh_sign_in(&client, &req).await,
-            other => Err(CoreError::invalid(format!(
-                "Initiate Auth method not supported: {other}"
-            ))),
+            other => Err(CoreError::invalid(format!("Initiate Auth method not supported: {other}"))),
         }
     }
 
-    async fn refresh_sign_in(
-        &self,
-        client: &Client,
-        req: &InitiateAuth,
-    ) -> CoreResult<AuthOutcome> {
+    async fn refresh_sign_in(&self, client: &Client, req: &InitiateAuth) -> CoreResult<AuthOutcome> {
         require_flow(client, AuthFlow::RefreshToken, "REFRESH_TOKEN_AUTH")?;
         let token = req
             .parameters
             .get("REFRESH_TOKEN")
             .ok_or_else(|| CoreError::invalid("Missing required parameter REFRESH_TOKEN"))?;
-        let tokens = self
-            .refresh(
-                client,
-                token,
-                req.parameters.get("SECRET_HASH").map(String::as_str),
-            )
-            .await?;
+        let tokens = self.refresh(client, token, req.parameters.get("SECRET_HASH").map(String::as_str)).await?;
         Ok(AuthOutcome::Tokens(tokens))
     }
 
-    async fn password_sign_in(
-        &self,
-        client: &Client,
-        req: &InitiateAuth,
-    ) -> CoreResult<AuthOutcome> {
+    async fn password_sign_in(&self, client: &Client, req: &InitiateAuth) -> CoreResult<AuthOutcome> {
         let username = req
             .parameters
             .get("USERNAME")
@@ -129,29 +105,17 @@ impl Warden {
                 .cloned()
                 .ok_or_else(|| CoreError::invalid("Missing required parameter PASSWORD"))?,
         );
-        self.check_secret_hash(
-            client,
-            req.parameters.get("SECRET_HASH").map(String::as_str),
-            &[username],
-        )?;
+        self.check_secret_hash(client, req.parameters.get("SECRET_HASH").map(String::as_str), &[username])?;
         let pool = self.pool(&client.pool_id).await?;
         let throttle_user = format!("{}/{}", pool.id, User::normalise_username(username));
-        self.check_throttle(Some(&throttle_user), &req.source)
-            .await?;
+        self.check_throttle(Some(&throttle_user), &req.source).await?;
 
         let user = self.find_user(&pool, username).await?;
-        let verified = self
-            .hasher
-            .verify(
-                &password,
-                user.as_ref().and_then(|u| u.password_hash.as_deref()),
-            )
-            .await?;
+        let verified = self.hasher.verify(&password, user.as_ref().and_then(|u| u.password_hash.as_deref())).await?;
         let user = match (user, verified) {
             (Some(user), true) => user,
             (user, _) => {
-                self.record_failed_attempt(Some(&throttle_user), &req.source, &req.attempt_id)
-                    .await?;
+                self.record_failed_attempt(Some(&throttle_user), &req.source, &req.attempt_id).await?;
                 return Err(match user {
                     Some(u) if u.status == UserStatus::Unconfirmed => CoreError::UserNotConfirmed,
                     None if !client.settings.prevent_user_existence_errors => {
@@ -164,19 +128,12 @@ impl Warden {
         if !user.enabled {
             return Err(CoreError::not_authorized("User is disabled."));
         }
-        self.clear_user_failures(&throttle::user_key(&throttle_user))
-            .await
-            .ok();
+        self.clear_user_failures(&throttle::user_key(&throttle_user)).await.ok();
         self.after_password(&pool, client, user).await
     }
 
     /// What follows a verified password: a forced new password, an MFA step, or tokens.
-    pub(crate) async fn after_password(
-        &self,
-        pool: &Pool,
-        client: &Client,
-        user: User,
-    ) -> CoreResult<AuthOutcome> {
+    pub(crate) async fn after_password(&self, pool: &Pool, client: &Client, user: User) -> CoreResult<AuthOutcome> {
         let now = self.clock.now();
         match user.status {
             UserStatus::Unconfirmed => return Err(CoreError::UserNotConfirmed),
@@ -195,14 +152,7 @@ impl Warden {
                     serde_json::to_string(&user.attributes).unwrap_or_else(|_| "{}".into()),
                 );
                 return self
-                    .open_challenge(
-                        pool,
-                        client,
-                        &user,
-                        ChallengeKind::NewPasswordRequired,
-                        now,
-                        parameters,
-                    )
+                    .open_challenge(pool, client, &user, ChallengeKind::NewPasswordRequired, now, parameters)
                     .await;
             }
             UserStatus::Confirmed => {}
@@ -217,25 +167,14 @@ impl Warden {
         user: &User,
         auth_time: i64,
     ) -> CoreResult<AuthOutcome> {
-        if user.totp_enabled
-            && pool.settings.mfa_configuration != crate::model::MfaConfiguration::Off
-        {
+        if user.totp_enabled && pool.settings.mfa_configuration != crate::model::MfaConfiguration::Off {
             let mut parameters = BTreeMap::new();
             parameters.insert("USER_ID_FOR_SRP".into(), user.username.clone());
             return self
-                .open_challenge(
-                    pool,
-                    client,
-                    user,
-                    ChallengeKind::SoftwareTokenMfa,
-                    auth_time,
-                    parameters,
-                )
+                .open_challenge(pool, client, user, ChallengeKind::SoftwareTokenMfa, auth_time, parameters)
                 .await;
         }
-        Ok(AuthOutcome::Tokens(
-            self.issue_tokens(pool, client, user, auth_time).await?,
-        ))
+        Ok(AuthOutcome::Tokens(self.issue_tokens(pool, client, user, auth_time).await?))
     }
 }
 
@@ -243,8 +182,6 @@ fn require_flow(client: &Client, flow: AuthFlow, name: &str) -> CoreResult<()> {
     if client.allows(flow) {
         Ok(())
     } else {
-        Err(CoreError::invalid(format!(
-            "{name} flow not enabled for this client"
-        )))
+        Err(CoreError::invalid(format!("{name} flow not enabled for this client")))
     }
 }

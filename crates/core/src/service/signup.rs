@@ -19,18 +19,12 @@ pub struct CodeDelivery {
 impl CodeDelivery {
     pub fn email(address: &str) -> Self {
         let masked = match address.split_once('@') {
-            Some((local, domain)) => format!(
-                "{}***@{}***",
-                local.chars().next().unwrap_or('*'),
-                domain.chars().next().unwrap_or('*')
-            ),
+            Some((local, domain)) => {
+                format!("{}***@{}***", local.chars().next().unwrap_or('*'), domain.chars().next().unwrap_or('*'))
+            }
             None => "***".into(),
         };
-        Self {
-            destination: masked,
-            medium: "EMAIL",
-            attribute: "email",
-        }
+        Self { destination: masked, medium: "EMAIL", attribute: "email" }
     }
 }
 
@@ -55,15 +49,10 @@ impl Warden {
         self.check_secret_hash(&client, secret_hash, &[username])?;
         let pool = self.pool(&client.pool_id).await?;
         if pool.settings.allow_admin_create_user_only {
-            return Err(CoreError::not_authorized(
-                "SignUp is not permitted for this user pool",
-            ));
+            return Err(CoreError::not_authorized("SignUp is not permitted for this user pool"));
         }
         validate_username(username)?;
-        pool.settings
-            .password_policy
-            .check(password.expose())
-            .map_err(CoreError::InvalidPassword)?;
+        pool.settings.password_policy.check(password.expose()).map_err(CoreError::InvalidPassword)?;
         let attributes = sanitise_attributes(attributes, false)?;
         let now = self.clock.now();
         let user = User {
@@ -83,21 +72,13 @@ impl Warden {
             updated_at: now,
         };
         self.insert_new_user(&user).await?;
-        let delivery = self
-            .send_code(&pool, &user, CodePurpose::SignUp, attempt_id)
-            .await?;
-        Ok(SignUpOutcome {
-            user_sub: user.id,
-            confirmed: false,
-            delivery,
-        })
+        let delivery = self.send_code(&pool, &user, CodePurpose::SignUp, attempt_id).await?;
+        Ok(SignUpOutcome { user_sub: user.id, confirmed: false, delivery })
     }
 
     pub(crate) async fn insert_new_user(&self, user: &User) -> CoreResult<()> {
         match self.store.insert_user(user).await {
-            Err(StoreError::Conflict(_)) => {
-                Err(CoreError::UsernameExists("User already exists".into()))
-            }
+            Err(StoreError::Conflict(_)) => Err(CoreError::UsernameExists("User already exists".into())),
             other => Ok(other?),
         }
     }
@@ -112,9 +93,7 @@ impl Warden {
         let client = self.client(client_id).await?;
         self.check_secret_hash(&client, secret_hash, &[username])?;
         let pool = self.pool(&client.pool_id).await?;
-        let mismatch = || {
-            CoreError::CodeMismatch("Invalid verification code provided, please try again.".into())
-        };
+        let mismatch = || CoreError::CodeMismatch("Invalid verification code provided, please try again.".into());
         let Some(mut user) = self.find_user(&pool, username).await? else {
             return Err(if client.settings.prevent_user_existence_errors {
                 mismatch()
@@ -131,8 +110,7 @@ impl Warden {
         let now = self.clock.now();
         user.status = UserStatus::Confirmed;
         if user.email().is_some() {
-            user.attributes
-                .insert("email_verified".into(), "true".into());
+            user.attributes.insert("email_verified".into(), "true".into());
         }
         user.updated_at = now;
         let outcome = self
@@ -149,9 +127,9 @@ impl Warden {
         match outcome {
             CodeOutcome::Redeemed => Ok(()),
             CodeOutcome::Mismatch => Err(mismatch()),
-            CodeOutcome::Expired => Err(CoreError::ExpiredCode(
-                "Invalid code provided, please request a code again.".into(),
-            )),
+            CodeOutcome::Expired => {
+                Err(CoreError::ExpiredCode("Invalid code provided, please request a code again.".into()))
+            }
         }
     }
 
@@ -169,9 +147,7 @@ impl Warden {
             return if client.settings.prevent_user_existence_errors {
                 Ok(CodeDelivery::email(&format!("{username}@example.com")))
             } else {
-                Err(CoreError::UserNotFound(
-                    "Username/client id combination not found.".into(),
-                ))
+                Err(CoreError::UserNotFound("Username/client id combination not found.".into()))
             };
         };
         if user.status != UserStatus::Unconfirmed {
@@ -186,9 +162,7 @@ impl Warden {
 pub(crate) fn validate_username(username: &str) -> CoreResult<()> {
     if username.is_empty()
         || username.chars().count() > 128
-        || username
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control())
+        || username.chars().any(|c| c.is_whitespace() || c.is_control())
     {
         return Err(CoreError::invalid(
             "1 validation error detected: Value at 'username' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
@@ -204,14 +178,10 @@ pub(crate) fn sanitise_attributes(
 ) -> CoreResult<BTreeMap<String, String>> {
     for (name, value) in &attributes {
         if name == "sub" {
-            return Err(CoreError::invalid(
-                "Cannot modify an immutable attribute: sub",
-            ));
+            return Err(CoreError::invalid("Cannot modify an immutable attribute: sub"));
         }
         if !admin && name.ends_with("_verified") {
-            return Err(CoreError::invalid(format!(
-                "Cannot modify the attribute {name}"
-            )));
+            return Err(CoreError::invalid(format!("Cannot modify the attribute {name}")));
         }
         if name.is_empty() || name.len() > 64 || value.len() > 2048 {
             return Err(CoreError::invalid(format!("Invalid attribute: {name}")));

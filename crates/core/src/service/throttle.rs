@@ -20,21 +20,12 @@ impl Warden {
     /// Refuses before any work when the user or the source is over its limit.
     pub(crate) async fn check_throttle(&self, user: Option<&str>, source: &str) -> CoreResult<()> {
         let since = self.window_start();
-        if self
-            .store
-            .count_failures(&source_key(source), since)
-            .await?
-            >= self.config.throttle.per_source
-        {
+        if self.store.count_failures(&source_key(source), since).await? >= self.config.throttle.per_source {
             return Err(CoreError::TooManyRequests("Too many requests".into()));
         }
         if let Some(u) = user {
-            if self.store.count_failures(&user_key(u), since).await?
-                >= self.config.throttle.per_user
-            {
-                return Err(CoreError::LimitExceeded(
-                    "Attempt limit exceeded, please try after some time.".into(),
-                ));
+            if self.store.count_failures(&user_key(u), since).await? >= self.config.throttle.per_user {
+                return Err(CoreError::LimitExceeded("Attempt limit exceeded, please try after some time.".into()));
             }
         }
         Ok(())
@@ -48,13 +39,9 @@ impl Warden {
     ) -> CoreResult<()> {
         let now = self.clock.now();
         let since = self.window_start();
-        self.store
-            .record_failure(&source_key(source), attempt_id, now, since)
-            .await?;
+        self.store.record_failure(&source_key(source), attempt_id, now, since).await?;
         if let Some(u) = user {
-            self.store
-                .record_failure(&user_key(u), attempt_id, now, since)
-                .await?;
+            self.store.record_failure(&user_key(u), attempt_id, now, since).await?;
         }
         Ok(())
     }
@@ -64,21 +51,11 @@ impl Warden {
     }
 
     /// Counts one use of a rate-limited action (codes sent) and refuses past `limit`.
-    pub(crate) async fn spend_quota(
-        &self,
-        key: &str,
-        attempt_id: &str,
-        limit: u32,
-    ) -> CoreResult<()> {
+    pub(crate) async fn spend_quota(&self, key: &str, attempt_id: &str, limit: u32) -> CoreResult<()> {
         let now = self.clock.now();
-        let n = self
-            .store
-            .record_failure(key, attempt_id, now, now - 3600)
-            .await?;
+        let n = self.store.record_failure(key, attempt_id, now, now - 3600).await?;
         if n > limit {
-            return Err(CoreError::LimitExceeded(
-                "Attempt limit exceeded, please try after some time.".into(),
-            ));
+            return Err(CoreError::LimitExceeded("Attempt limit exceeded, please try after some time.".into()));
         }
         Ok(())
     }

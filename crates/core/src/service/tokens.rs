@@ -17,11 +17,7 @@ pub const COGNITO_ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AccessClaims {
     pub sub: String,
-    #[serde(
-        rename = "cognito:groups",
-        skip_serializing_if = "Option::is_none",
-        default
-    )]
+    #[serde(rename = "cognito:groups", skip_serializing_if = "Option::is_none", default)]
     pub groups: Option<Vec<String>>,
     pub iss: String,
     pub version: u32,
@@ -40,11 +36,7 @@ pub struct AccessClaims {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IdClaims {
     pub sub: String,
-    #[serde(
-        rename = "cognito:groups",
-        skip_serializing_if = "Option::is_none",
-        default
-    )]
+    #[serde(rename = "cognito:groups", skip_serializing_if = "Option::is_none", default)]
     pub groups: Option<Vec<String>>,
     pub iss: String,
     #[serde(rename = "cognito:username")]
@@ -65,12 +57,7 @@ pub struct IdClaims {
 fn attribute_claims(user: &User) -> BTreeMap<String, serde_json::Value> {
     user.attributes
         .iter()
-        .filter(|(k, _)| {
-            !matches!(
-                k.as_str(),
-                "sub" | "iss" | "aud" | "exp" | "iat" | "jti" | "token_use"
-            )
-        })
+        .filter(|(k, _)| !matches!(k.as_str(), "sub" | "iss" | "aud" | "exp" | "iat" | "jti" | "token_use"))
         .map(|(k, v)| {
             let value = match (k.ends_with("_verified"), v.as_str()) {
                 (true, "true") => serde_json::Value::Bool(true),
@@ -184,11 +171,7 @@ impl Warden {
             return Err(CoreError::not_authorized("Refresh Token has expired"));
         }
         let pool = self.pool(&family.pool_id).await?;
-        let user = self
-            .store
-            .get_user(&pool.id, &family.user_id)
-            .await?
-            .ok_or_else(invalid)?;
+        let user = self.store.get_user(&pool.id, &family.user_id).await?.ok_or_else(invalid)?;
         self.check_secret_hash(client, secret_hash, &[&user.username, &user.id])?;
         if !user.enabled {
             return Err(CoreError::not_authorized("User is disabled."));
@@ -220,16 +203,9 @@ impl Warden {
         if claims.exp <= self.clock.now() {
             return Err(CoreError::not_authorized("Access Token has expired"));
         }
-        let family = self
-            .store
-            .get_family(&claims.origin_jti)
-            .await?
-            .ok_or_else(invalid)?;
+        let family = self.store.get_family(&claims.origin_jti).await?.ok_or_else(invalid)?;
         let pool = self.pool(&family.pool_id).await.map_err(|_| invalid())?;
-        if claims.iss != self.issuer(&pool)
-            || family.user_id != claims.sub
-            || family.client_id != claims.client_id
-        {
+        if claims.iss != self.issuer(&pool) || family.user_id != claims.sub || family.client_id != claims.client_id {
             return Err(invalid());
         }
         if family.revoked_at.is_some() {
@@ -248,43 +224,26 @@ impl Warden {
 
     /// RevokeToken: 200 for an unknown token; a known one kills its whole family. A token of
     /// another client is refused.
-    pub async fn revoke_token(
-        &self,
-        client_id: &str,
-        client_secret: Option<&str>,
-        token: &str,
-    ) -> CoreResult<()> {
+    pub async fn revoke_token(&self, client_id: &str, client_secret: Option<&str>, token: &str) -> CoreResult<()> {
         let client = self.client(client_id).await?;
         self.check_client_secret(&client, client_secret)?;
         if !client.settings.enable_token_revocation {
-            return Err(CoreError::NotSupported(
-                "Token revocation is not enabled for this client".into(),
-            ));
+            return Err(CoreError::NotSupported("Token revocation is not enabled for this client".into()));
         }
-        let Some(family) = self
-            .store
-            .get_family_by_token_hash(&random::sha256(token.as_bytes()))
-            .await?
-        else {
+        let Some(family) = self.store.get_family_by_token_hash(&random::sha256(token.as_bytes())).await? else {
             return Ok(());
         };
         if family.client_id != client.id {
-            return Err(CoreError::Unauthorized(
-                "The token was not issued to this client".into(),
-            ));
+            return Err(CoreError::Unauthorized("The token was not issued to this client".into()));
         }
-        self.store
-            .revoke_family(&family.id, self.clock.now())
-            .await?;
+        self.store.revoke_family(&family.id, self.clock.now()).await?;
         Ok(())
     }
 
     /// GlobalSignOut: every refresh token of the user, and the tokens issued from them.
     pub async fn global_sign_out(&self, access_token: &str) -> CoreResult<()> {
         let (_, _, user) = self.verify_access_token(access_token).await?;
-        self.store
-            .revoke_user_families(&user.id, self.clock.now())
-            .await?;
+        self.store.revoke_user_families(&user.id, self.clock.now()).await?;
         Ok(())
     }
 

@@ -36,13 +36,8 @@ impl Warden {
         }
         let attributes = sanitise_attributes(req.attributes, true)?;
         let generated = req.temporary_password.is_none();
-        let temporary = req
-            .temporary_password
-            .unwrap_or_else(|| Secret::new(random::temporary_password()));
-        pool.settings
-            .password_policy
-            .check(temporary.expose())
-            .map_err(CoreError::InvalidPassword)?;
+        let temporary = req.temporary_password.unwrap_or_else(|| Secret::new(random::temporary_password()));
+        pool.settings.password_policy.check(temporary.expose()).map_err(CoreError::InvalidPassword)?;
         let now = self.clock.now();
         let user = User {
             id: random::uuid(),
@@ -52,11 +47,7 @@ impl Warden {
             enabled: true,
             password_hash: Some(self.hasher.hash(&temporary).await?),
             temporary_password_expires_at: Some(
-                now + i64::from(
-                    pool.settings
-                        .password_policy
-                        .temporary_password_validity_days,
-                ) * 86_400,
+                now + i64::from(pool.settings.password_policy.temporary_password_validity_days) * 86_400,
             ),
             attributes,
             totp_secret_enc: None,
@@ -77,10 +68,7 @@ impl Warden {
                     username: user.username.clone(),
                     sent_at: now,
                 };
-                self.delivery
-                    .send(&message)
-                    .await
-                    .map_err(|e| CoreError::internal(format!("delivery failed: {e}")))?;
+                self.delivery.send(&message).await.map_err(|e| CoreError::internal(format!("delivery failed: {e}")))?;
             }
         }
         Ok(user)
@@ -99,12 +87,7 @@ impl Warden {
     }
 
     /// Disabling also revokes every token the user holds.
-    pub async fn admin_set_enabled(
-        &self,
-        pool_id: &str,
-        username: &str,
-        enabled: bool,
-    ) -> CoreResult<()> {
+    pub async fn admin_set_enabled(&self, pool_id: &str, username: &str, enabled: bool) -> CoreResult<()> {
         let pool = self.pool(pool_id).await?;
         let mut user = self.existing_user(&pool, username).await?;
         let now = self.clock.now();
@@ -128,10 +111,7 @@ impl Warden {
     ) -> CoreResult<()> {
         let pool = self.pool(pool_id).await?;
         let mut user = self.existing_user(&pool, username).await?;
-        pool.settings
-            .password_policy
-            .check(password.expose())
-            .map_err(CoreError::InvalidPassword)?;
+        pool.settings.password_policy.check(password.expose()).map_err(CoreError::InvalidPassword)?;
         let now = self.clock.now();
         user.password_hash = Some(self.hasher.hash(password).await?);
         if permanent {
@@ -139,13 +119,8 @@ impl Warden {
             user.temporary_password_expires_at = None;
         } else {
             user.status = UserStatus::ForceChangePassword;
-            user.temporary_password_expires_at = Some(
-                now + i64::from(
-                    pool.settings
-                        .password_policy
-                        .temporary_password_validity_days,
-                ) * 86_400,
-            );
+            user.temporary_password_expires_at =
+                Some(now + i64::from(pool.settings.password_policy.temporary_password_validity_days) * 86_400);
         }
         user.updated_at = now;
         self.store.update_user_revoking_families(&user, now).await?;
@@ -153,33 +128,21 @@ impl Warden {
     }
 
     /// AdminResetUserPassword: RESET_REQUIRED, tokens revoked, and a reset code sent.
-    pub async fn admin_reset_user_password(
-        &self,
-        pool_id: &str,
-        username: &str,
-        attempt_id: &str,
-    ) -> CoreResult<()> {
+    pub async fn admin_reset_user_password(&self, pool_id: &str, username: &str, attempt_id: &str) -> CoreResult<()> {
         let pool = self.pool(pool_id).await?;
         let mut user = self.existing_user(&pool, username).await?;
         let now = self.clock.now();
         user.status = UserStatus::ResetRequired;
         user.updated_at = now;
         self.store.update_user_revoking_families(&user, now).await?;
-        self.send_code(&pool, &user, CodePurpose::ForgotPassword, attempt_id)
-            .await?;
+        self.send_code(&pool, &user, CodePurpose::ForgotPassword, attempt_id).await?;
         Ok(())
     }
 
-    pub async fn admin_user_global_sign_out(
-        &self,
-        pool_id: &str,
-        username: &str,
-    ) -> CoreResult<()> {
+    pub async fn admin_user_global_sign_out(&self, pool_id: &str, username: &str) -> CoreResult<()> {
         let pool = self.pool(pool_id).await?;
         let user = self.existing_user(&pool, username).await?;
-        self.store
-            .revoke_user_families(&user.id, self.clock.now())
-            .await?;
+        self.store.revoke_user_families(&user.id, self.clock.now()).await?;
         Ok(())
     }
 
@@ -200,17 +163,11 @@ impl Warden {
         if !(1..=60).contains(&limit) {
             return Err(CoreError::invalid("Limit must be between 1 and 60"));
         }
-        let filter = filter
-            .filter(|f| !f.trim().is_empty())
-            .map(UserFilter::parse)
-            .transpose()?;
+        let filter = filter.filter(|f| !f.trim().is_empty()).map(UserFilter::parse).transpose()?;
         let mut users = Vec::new();
         let mut cursor = after.map(str::to_owned);
         loop {
-            let batch = self
-                .store
-                .list_users(&pool.id, cursor.as_deref(), 100)
-                .await?;
+            let batch = self.store.list_users(&pool.id, cursor.as_deref(), 100).await?;
             let exhausted = batch.len() < 100;
             for user in batch {
                 cursor = Some(User::normalise_username(&user.username));
@@ -246,11 +203,7 @@ impl UserFilter {
             return Err(invalid());
         };
         let attribute = attribute.trim();
-        let value = rest
-            .trim()
-            .strip_prefix('"')
-            .and_then(|v| v.strip_suffix('"'))
-            .ok_or_else(invalid)?;
+        let value = rest.trim().strip_prefix('"').and_then(|v| v.strip_suffix('"')).ok_or_else(invalid)?;
         const ALLOWED: &[&str] = &[
             "username",
             "email",
@@ -266,11 +219,7 @@ impl UserFilter {
         if !ALLOWED.contains(&attribute) {
             return Err(invalid());
         }
-        Ok(Self {
-            attribute: attribute.to_owned(),
-            prefix,
-            value: value.to_owned(),
-        })
+        Ok(Self { attribute: attribute.to_owned(), prefix, value: value.to_owned() })
     }
 
     fn matches(&self, user: &User) -> bool {

@@ -39,10 +39,7 @@ pub async fn handle(State(warden): State<Arc<Warden>>, req: Request) -> Response
     let mut resp = match run(&warden, req, &request_id).await {
         Ok(body) => {
             let mut r = body.to_string().into_response();
-            r.headers_mut().insert(
-                "content-type",
-                HeaderValue::from_static("application/x-amz-json-1.1"),
-            );
+            r.headers_mut().insert("content-type", HeaderValue::from_static("application/x-amz-json-1.1"));
             r
         }
         Err(e) => e.into_response(),
@@ -63,27 +60,13 @@ async fn run(warden: &Warden, req: Request, request_id: &str) -> DoorResult<Valu
     let op = target
         .strip_prefix(TARGET_PREFIX)
         .ok_or_else(|| DoorError::UnknownOperation(format!("Unknown target {target}")))?;
-    let signed = ops::requires_signature(op)
-        .ok_or_else(|| DoorError::UnknownOperation(format!("Unknown operation {op}")))?;
-    let body = axum::body::to_bytes(Body::new(body), MAX_BODY)
-        .await
-        .map_err(|_| DoorError::TooLarge)?;
+    let signed =
+        ops::requires_signature(op).ok_or_else(|| DoorError::UnknownOperation(format!("Unknown operation {op}")))?;
+    let body = axum::body::to_bytes(Body::new(body), MAX_BODY).await.map_err(|_| DoorError::TooLarge)?;
     tracing::Span::current().record("operation", op);
     if signed {
-        let uri = parts
-            .uri
-            .path_and_query()
-            .map(|p| p.as_str())
-            .unwrap_or("/");
-        let key = crate::sigv4::verify(
-            warden,
-            SIGNING_NAME,
-            parts.method.as_str(),
-            uri,
-            &parts.headers,
-            &body,
-        )
-        .await?;
+        let uri = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        let key = crate::sigv4::verify(warden, SIGNING_NAME, parts.method.as_str(), uri, &parts.headers, &body).await?;
         tracing::info!(operation = op, access_key = %key, "signed call");
     }
     let input = Input::parse(&body)?;
@@ -99,10 +82,6 @@ async fn run(warden: &Warden, req: Request, request_id: &str) -> DoorResult<Valu
         .filter(|v| !v.is_empty() && v.len() <= 128)
         .map(str::to_owned)
         .unwrap_or_else(|| request_id.to_owned());
-    let ctx = Ctx {
-        warden,
-        source,
-        attempt_id,
-    };
+    let ctx = Ctx { warden, source, attempt_id };
     ops::call(&ctx, op, &input).await
 }

@@ -39,16 +39,12 @@ impl DoorError {
             Self::Serialization(m) => ("SerializationException", m.clone(), bad),
             Self::InvalidParameter(m) => ("InvalidParameterException", m.clone(), bad),
             Self::UnknownOperation(m) => ("UnknownOperationException", m.clone(), bad),
-            Self::MissingAuthenticationToken => (
-                "MissingAuthenticationTokenException",
-                "Missing Authentication Token".into(),
-                bad,
-            ),
-            Self::UnrecognizedClient => (
-                "UnrecognizedClientException",
-                "The security token included in the request is invalid.".into(),
-                bad,
-            ),
+            Self::MissingAuthenticationToken => {
+                ("MissingAuthenticationTokenException", "Missing Authentication Token".into(), bad)
+            }
+            Self::UnrecognizedClient => {
+                ("UnrecognizedClientException", "The security token included in the request is invalid.".into(), bad)
+            }
             Self::InvalidSignature(m) => ("InvalidSignatureException", m.clone(), bad),
             Self::IncompleteSignature(m) => ("IncompleteSignatureException", m.clone(), bad),
             Self::TooLarge => (
@@ -82,11 +78,7 @@ impl DoorError {
                     C::Internal(_) | C::Store(_) => "InternalErrorException",
                 };
                 if e.is_server_fault() {
-                    (
-                        t,
-                        "Internal server error.".into(),
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                    )
+                    (t, "Internal server error.".into(), StatusCode::INTERNAL_SERVER_ERROR)
                 } else {
                     (t, e.to_string(), bad)
                 }
@@ -106,14 +98,8 @@ impl IntoResponse for DoorError {
         let body = json!({ "__type": kind, "message": message }).to_string();
         let mut resp = (status, body).into_response();
         let h = resp.headers_mut();
-        h.insert(
-            "content-type",
-            HeaderValue::from_static("application/x-amz-json-1.1"),
-        );
-        h.insert(
-            "x-amzn-errortype",
-            HeaderValue::from_str(&format!("{kind}:")).expect("ascii"),
-        );
+        h.insert("content-type", HeaderValue::from_static("application/x-amz-json-1.1"));
+        h.insert("x-amzn-errortype", HeaderValue::from_str(&format!("{kind}:")).expect("ascii"));
         if let Ok(v) = HeaderValue::from_str(&message) {
             h.insert("x-amzn-errormessage", v);
         }

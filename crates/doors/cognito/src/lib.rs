@@ -24,9 +24,6 @@ pub fn router(warden: Arc<Warden>) -> Router {
     Router::new()
         .route("/", post(dispatch::handle))
         .route("/{pool_id}/.well-known/jwks.json", get(wellknown::jwks))
-        .route(
-            "/{pool_id}/.well-known/openid-configuration",
-            get(wellknown::discovery),
-        )
+        .route("/{pool_id}/.well-known/openid-configuration", get(wellknown::discovery))
         .with_state(warden)
 }

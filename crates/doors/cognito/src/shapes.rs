@@ -51,18 +51,8 @@ pub fn unit_secs(unit: &str) -> Option<i64> {
 pub fn client(c: &Client, secret: Option<&Secret<String>>) -> Value {
     let s = &c.settings;
     let units = s.token_validity_units.clone().unwrap_or_else(|| json!({}));
-    let unit = |key: &str, default: &str| {
-        units
-            .get(key)
-            .and_then(Value::as_str)
-            .unwrap_or(default)
-            .to_owned()
-    };
-    let (au, iu, ru) = (
-        unit("AccessToken", "minutes"),
-        unit("IdToken", "minutes"),
-        unit("RefreshToken", "days"),
-    );
+    let unit = |key: &str, default: &str| units.get(key).and_then(Value::as_str).unwrap_or(default).to_owned();
+    let (au, iu, ru) = (unit("AccessToken", "minutes"), unit("IdToken", "minutes"), unit("RefreshToken", "days"));
     let per = |u: &str| unit_secs(u).unwrap_or(1);
     let mut v = json!({
         "UserPoolId": c.pool_id,
@@ -93,11 +83,7 @@ pub fn client_description(c: &Client) -> Value {
 
 fn attributes(u: &User) -> Vec<Value> {
     std::iter::once(json!({ "Name": "sub", "Value": u.id }))
-        .chain(
-            u.attributes
-                .iter()
-                .map(|(k, v)| json!({ "Name": k, "Value": v })),
-        )
+        .chain(u.attributes.iter().map(|(k, v)| json!({ "Name": k, "Value": v })))
         .collect()
 }
 

@@ -28,13 +28,10 @@ pub struct AuthHeader {
 }
 
 pub fn parse_authorization(value: &str) -> DoorResult<AuthHeader> {
-    let incomplete = |what: &str| {
-        DoorError::IncompleteSignature(format!("Authorization header requires '{what}' parameter."))
-    };
+    let incomplete =
+        |what: &str| DoorError::IncompleteSignature(format!("Authorization header requires '{what}' parameter."));
     let rest = value.strip_prefix("AWS4-HMAC-SHA256 ").ok_or_else(|| {
-        DoorError::IncompleteSignature(
-            "Unsupported authorization scheme; expected AWS4-HMAC-SHA256".into(),
-        )
+        DoorError::IncompleteSignature("Unsupported authorization scheme; expected AWS4-HMAC-SHA256".into())
     })?;
     let (mut credential, mut signed, mut signature) = (None, None, None);
     for part in rest.split(',') {
@@ -50,9 +47,7 @@ pub fn parse_authorization(value: &str) -> DoorResult<AuthHeader> {
     let signature = signature.ok_or_else(|| incomplete("Signature"))?;
     let scope: Vec<&str> = credential.split('/').collect();
     if scope.len() != 5 || scope[4] != "aws4_request" {
-        return Err(DoorError::IncompleteSignature(format!(
-            "Credential should be scoped correctly: {credential}"
-        )));
+        return Err(DoorError::IncompleteSignature(format!("Credential should be scoped correctly: {credential}")));
     }
     Ok(AuthHeader {
         access_key_id: scope[0].to_owned(),
@@ -70,10 +65,7 @@ pub fn parse_amz_date(s: &str) -> Option<i64> {
     if b.len() != 16
         || b[8] != b'T'
         || b[15] != b'Z'
-        || !s[..8]
-            .bytes()
-            .chain(s[9..15].bytes())
-            .all(|c| c.is_ascii_digit())
+        || !s[..8].bytes().chain(s[9..15].bytes()).all(|c| c.is_ascii_digit())
     {
         return None;
     }
@@ -106,32 +98,26 @@ pub async fn verify(
     let Some(auth) = headers.get("authorization") else {
         return Err(DoorError::MissingAuthenticationToken);
     };
-    let auth = parse_authorization(auth.to_str().map_err(|_| {
-        DoorError::IncompleteSignature("Authorization header is not ASCII".into())
-    })?)?;
-    let amz_date = headers
-        .get("x-amz-date")
-        .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| DoorError::IncompleteSignature("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.".into()))?;
+    let auth = parse_authorization(
+        auth.to_str().map_err(|_| DoorError::IncompleteSignature("Authorization header is not ASCII".into()))?,
+    )?;
+    let amz_date = headers.get("x-amz-date").and_then(|v| v.to_str().ok()).ok_or_else(|| {
+        DoorError::IncompleteSignature(
+            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.".into(),
+        )
+    })?;
     let signed_at = parse_amz_date(amz_date).ok_or_else(|| {
-        DoorError::IncompleteSignature(format!(
-            "Date must be in ISO-8601 'basic format'. Got '{amz_date}'."
-        ))
+        DoorError::IncompleteSignature(format!("Date must be in ISO-8601 'basic format'. Got '{amz_date}'."))
     })?;
     if !amz_date.starts_with(&auth.date) {
-        return Err(DoorError::InvalidSignature(
-            "Credential date does not match X-Amz-Date.".into(),
-        ));
+        return Err(DoorError::InvalidSignature("Credential date does not match X-Amz-Date.".into()));
     }
     if auth.service != service {
         return Err(DoorError::InvalidSignature(format!(
             "Credential should be scoped to correct service: '{service}'."
         )));
     }
-    let secret = warden
-        .access_key_secret(&auth.access_key_id)
-        .await?
-        .ok_or(DoorError::UnrecognizedClient)?;
+    let secret = warden.access_key_secret(&auth.access_key_id).await?.ok_or(DoorError::UnrecognizedClient)?;
     let now = warden.now();
     if (now - signed_at).abs() > MAX_SKEW_SECS {
         return Err(DoorError::InvalidSignature(format!(
@@ -143,27 +129,14 @@ pub async fn verify(
     for name in &auth.signed_headers {
         let mut values = headers.get_all(name.as_str()).iter();
         let Some(value) = values.next() else {
-            return Err(DoorError::InvalidSignature(format!(
-                "Signed header '{name}' is missing from the request."
-            )));
+            return Err(DoorError::InvalidSignature(format!("Signed header '{name}' is missing from the request.")));
         };
-        let value = value
-            .to_str()
-            .map_err(|_| DoorError::InvalidSignature(format!("Header '{name}' is not ASCII.")))?;
+        let value =
+            value.to_str().map_err(|_| DoorError::InvalidSignature(format!("Header '{name}' is not ASCII.")))?;
         signable_headers.push((name.as_str(), value));
     }
-    let token = headers
-        .get("x-amz-security-token")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let identity = Credentials::new(
-        &auth.access_key_id,
-        secret.expose().clone(),
-        token,
-        None,
-        "warden",
-    )
-    .into();
+    let token = headers.get("x-amz-security-token").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let identity = Credentials::new(&auth.access_key_id, secret.expose().clone(), token, None, "warden").into();
     let mut settings = SigningSettings::default();
     settings.excluded_headers = Some(Vec::new());
     let time = UNIX_EPOCH + Duration::from_secs(signed_at.max(0) as u64);
@@ -176,21 +149,11 @@ pub async fn verify(
         .build()
         .map_err(|e| DoorError::InvalidSignature(format!("cannot build signing parameters: {e}")))?
         .into();
-    let request = SignableRequest::new(
-        method,
-        uri,
-        signable_headers.into_iter(),
-        SignableBody::Bytes(body),
-    )
-    .map_err(|_| DoorError::InvalidSignature("The request cannot be canonicalised.".into()))?;
+    let request = SignableRequest::new(method, uri, signable_headers.into_iter(), SignableBody::Bytes(body))
+        .map_err(|_| DoorError::InvalidSignature("The request cannot be canonicalised.".into()))?;
     let expected = sign(request, &params)
         .map_err(|_| DoorError::InvalidSignature("The request cannot be canonicalised.".into()))?;
-    if bool::from(
-        expected
-            .signature()
-            .as_bytes()
-            .ct_eq(auth.signature.as_bytes()),
-    ) {
+    if bool::from(expected.signature().as_bytes().ct_eq(auth.signature.as_bytes())) {
         Ok(auth.access_key_id)
     } else {
         Err(DoorError::InvalidSignature(
@@ -201,10 +164,7 @@ pub async fn verify(
 
 /// For tests: the current time as `X-Amz-Date`.
 pub fn amz_date(t: SystemTime) -> String {
-    let secs = t
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
+    let secs = t.duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     // Civil from days (Howard Hinnant's algorithm).
@@ -217,12 +177,7 @@ pub fn amz_date(t: SystemTime) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
+    format!("{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z", rem / 3600, (rem % 3600) / 60, rem % 60)
 }
 
 #[cfg(test)]
@@ -236,16 +191,10 @@ mod tests {
         assert_eq!(a.access_key_id, "AKIAEXAMPLE");
         assert_eq!(a.region, "eu-west-2");
         assert_eq!(a.service, "cognito-idp");
-        assert_eq!(
-            a.signed_headers,
-            ["content-type", "host", "x-amz-date", "x-amz-target"]
-        );
+        assert_eq!(a.signed_headers, ["content-type", "host", "x-amz-date", "x-amz-target"]);
         assert_eq!(a.signature, "abc123");
         assert!(parse_authorization("Bearer x").is_err());
-        assert!(parse_authorization(
-            "AWS4-HMAC-SHA256 Credential=a/b/c, SignedHeaders=host, Signature=x"
-        )
-        .is_err());
+        assert!(parse_authorization("AWS4-HMAC-SHA256 Credential=a/b/c, SignedHeaders=host, Signature=x").is_err());
     }
 
     #[test]

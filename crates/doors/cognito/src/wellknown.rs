@@ -12,29 +12,19 @@ use warden_core::{CoreError, Warden};
 async fn pool_or_404(warden: &Warden, pool_id: &str) -> Result<warden_core::model::Pool, Response> {
     match warden.pool(pool_id).await {
         Ok(p) => Ok(p),
-        Err(CoreError::ResourceNotFound(m)) => Err((
-            StatusCode::NOT_FOUND,
-            Json(json!({ "error": "not_found", "message": m })),
-        )
-            .into_response()),
+        Err(CoreError::ResourceNotFound(m)) => {
+            Err((StatusCode::NOT_FOUND, Json(json!({ "error": "not_found", "message": m }))).into_response())
+        }
         Err(e) => {
             tracing::error!(error = ?e, "pool lookup failed");
-            Err((
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "error": "unavailable" })),
-            )
-                .into_response())
+            Err((StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "error": "unavailable" }))).into_response())
         }
     }
 }
 
 pub async fn jwks(State(warden): State<Arc<Warden>>, Path(pool_id): Path<String>) -> Response {
     match pool_or_404(&warden, &pool_id).await {
-        Ok(_) => (
-            [(header::CACHE_CONTROL, "public, max-age=300")],
-            Json(warden.jwks()),
-        )
-            .into_response(),
+        Ok(_) => ([(header::CACHE_CONTROL, "public, max-age=300")], Json(warden.jwks())).into_response(),
         Err(r) => r,
     }
 }

@@ -31,19 +31,11 @@ fn wrong_type(member: &str, expected: &str) -> DoorError {
 
 impl Input {
     pub fn parse(body: &[u8]) -> DoorResult<Self> {
-        let body = if body.iter().all(u8::is_ascii_whitespace) {
-            b"{}".as_slice()
-        } else {
-            body
-        };
+        let body = if body.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { body };
         match serde_json::from_slice::<Value>(body) {
             Ok(Value::Object(m)) => Ok(Self(m)),
-            Ok(_) => Err(DoorError::Serialization(
-                "Request body must be a JSON object".into(),
-            )),
-            Err(_) => Err(DoorError::Serialization(
-                "Request body is not valid JSON".into(),
-            )),
+            Ok(_) => Err(DoorError::Serialization("Request body must be a JSON object".into())),
+            Err(_) => Err(DoorError::Serialization("Request body is not valid JSON".into())),
         }
     }
 
@@ -82,10 +74,7 @@ impl Input {
     pub fn opt_i64(&self, member: &str) -> DoorResult<Option<i64>> {
         match self.0.get(member) {
             None | Some(Value::Null) => Ok(None),
-            Some(Value::Number(n)) => n
-                .as_i64()
-                .map(Some)
-                .ok_or_else(|| wrong_type(member, "an integer")),
+            Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| wrong_type(member, "an integer")),
             Some(_) => Err(wrong_type(member, "an integer")),
         }
     }
@@ -111,11 +100,7 @@ impl Input {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Array(items)) => items
                 .iter()
-                .map(|v| {
-                    v.as_str()
-                        .map(str::to_owned)
-                        .ok_or_else(|| wrong_type(member, "a list of strings"))
-                })
+                .map(|v| v.as_str().map(str::to_owned).ok_or_else(|| wrong_type(member, "a list of strings")))
                 .collect::<DoorResult<Vec<_>>>()
                 .map(Some),
             Some(_) => Err(wrong_type(member, "a list of strings")),

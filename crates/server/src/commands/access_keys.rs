@@ -32,10 +32,7 @@ pub async fn access_key(config: &Config, cmd: AccessKeyCmd) -> CmdResult {
     let w = &app.warden;
     match cmd {
         AccessKeyCmd::Create { description, json } => {
-            let (key, secret) = w
-                .create_access_key(&description)
-                .await
-                .map_err(|e| e.to_string())?;
+            let (key, secret) = w.create_access_key(&description).await.map_err(|e| e.to_string())?;
             emit(
                 json,
                 &json!({ "AccessKeyId": key.id, "SecretAccessKey": secret.expose(), "Description": key.description }),
@@ -49,13 +46,8 @@ pub async fn access_key(config: &Config, cmd: AccessKeyCmd) -> CmdResult {
                 .collect();
             emit(json, &serde_json::Value::Array(out));
         }
-        AccessKeyCmd::Delete {
-            access_key_id,
-            json,
-        } => {
-            w.delete_access_key(&access_key_id)
-                .await
-                .map_err(|e| e.to_string())?;
+        AccessKeyCmd::Delete { access_key_id, json } => {
+            w.delete_access_key(&access_key_id).await.map_err(|e| e.to_string())?;
             emit(json, &json!({ "Deleted": access_key_id }));
         }
     }

@@ -20,9 +20,8 @@ use crate::config::Config;
 pub type CmdResult = Result<(), String>;
 
 pub async fn serve(config: &Config) -> CmdResult {
-    let listener = TcpListener::bind(&config.listen)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let listener =
+        TcpListener::bind(&config.listen).await.map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let app = app::build(config, &addr.to_string()).await?;
     tracing::info!(
@@ -32,9 +31,7 @@ pub async fn serve(config: &Config) -> CmdResult {
         data_dir = %config.data_dir.display(),
         "warden listening"
     );
-    app::serve(listener, &app, app::shutdown_signal())
-        .await
-        .map_err(|e| format!("server error: {e}"))?;
+    app::serve(listener, &app, app::shutdown_signal()).await.map_err(|e| format!("server error: {e}"))?;
     app.store.close().await;
     Ok(())
 }
@@ -42,14 +39,9 @@ pub async fn serve(config: &Config) -> CmdResult {
 pub async fn migrate(config: &Config) -> CmdResult {
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
-    let store = warden_store::SqlStore::connect(&config.database_url())
-        .await
-        .map_err(|e| e.to_string())?;
+    let store = warden_store::SqlStore::connect(&config.database_url()).await.map_err(|e| e.to_string())?;
     store.migrate().await.map_err(|e| e.to_string())?;
-    println!(
-        "migrations applied to {}",
-        warden_store::redact_url(&config.database_url())
-    );
+    println!("migrations applied to {}", warden_store::redact_url(&config.database_url()));
     Ok(())
 }
 
@@ -66,10 +58,7 @@ async fn open(config: &Config) -> Result<App, String> {
 /// Prints `value` as JSON, or as `key: value` lines.
 fn emit(json: bool, value: &Value) {
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(value).unwrap_or_default()
-        );
+        println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
         return;
     }
     match value {

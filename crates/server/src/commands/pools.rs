@@ -43,38 +43,24 @@ pub async fn pool(config: &Config, cmd: PoolCmd) -> CmdResult {
     let app = open(config).await?;
     let w = &app.warden;
     match cmd {
-        PoolCmd::Create {
-            name,
-            mfa,
-            email_as_username,
-            json,
-        } => {
+        PoolCmd::Create { name, mfa, email_as_username, json } => {
             let mfa_configuration = match mfa.to_ascii_uppercase().as_str() {
                 "OFF" => MfaConfiguration::Off,
                 "OPTIONAL" => MfaConfiguration::Optional,
                 other => return Err(format!("--mfa must be off or optional, not {other}")),
             };
-            let mut settings = PoolSettings {
-                mfa_configuration,
-                ..PoolSettings::default()
-            };
+            let mut settings = PoolSettings { mfa_configuration, ..PoolSettings::default() };
             if email_as_username {
                 settings.username_attributes = vec!["email".into()];
             }
-            let p = w
-                .create_pool(PoolSpec { name, settings })
-                .await
-                .map_err(|e| e.to_string())?;
+            let p = w.create_pool(PoolSpec { name, settings }).await.map_err(|e| e.to_string())?;
             emit(json, &shape(&p));
         }
         PoolCmd::List { json } => {
             let mut all = Vec::new();
             let mut after: Option<String> = None;
             loop {
-                let page = w
-                    .list_pools(after.as_deref(), 60)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let page = w.list_pools(after.as_deref(), 60).await.map_err(|e| e.to_string())?;
                 let done = page.len() < 60;
                 after = page.last().map(|p| p.id.clone());
                 all.extend(page.iter().map(shape));

@@ -70,16 +70,9 @@ pub async fn user(config: &Config, cmd: UserCmd) -> CmdResult {
     let w = &app.warden;
     let err = |e: warden_core::CoreError| e.to_string();
     match cmd {
-        UserCmd::Create {
-            pool_id,
-            username,
-            temporary_password,
-            email,
-            json,
-        } => {
+        UserCmd::Create { pool_id, username, temporary_password, email, json } => {
             let generated = temporary_password.is_none();
-            let password =
-                temporary_password.unwrap_or_else(warden_core::crypto::random::temporary_password);
+            let password = temporary_password.unwrap_or_else(warden_core::crypto::random::temporary_password);
             let mut attributes = BTreeMap::new();
             if let Some(e) = email {
                 attributes.insert("email".to_owned(), e);
@@ -100,18 +93,11 @@ pub async fn user(config: &Config, cmd: UserCmd) -> CmdResult {
             }
             emit(json, &out);
         }
-        UserCmd::List {
-            pool_id,
-            filter,
-            json,
-        } => {
+        UserCmd::List { pool_id, filter, json } => {
             let mut all = Vec::new();
             let mut after: Option<String> = None;
             loop {
-                let page = w
-                    .list_users(&pool_id, filter.as_deref(), 60, after.as_deref())
-                    .await
-                    .map_err(err)?;
+                let page = w.list_users(&pool_id, filter.as_deref(), 60, after.as_deref()).await.map_err(err)?;
                 all.extend(page.users.iter().map(shape));
                 match page.next {
                     Some(n) => after = Some(n),
@@ -121,28 +107,19 @@ pub async fn user(config: &Config, cmd: UserCmd) -> CmdResult {
             emit(json, &serde_json::Value::Array(all));
         }
         UserCmd::Get(t) => {
-            let u = w
-                .admin_get_user(&t.pool_id, &t.username)
-                .await
-                .map_err(err)?;
+            let u = w.admin_get_user(&t.pool_id, &t.username).await.map_err(err)?;
             emit(t.json, &shape(&u));
         }
         UserCmd::Disable(t) => {
-            w.admin_set_enabled(&t.pool_id, &t.username, false)
-                .await
-                .map_err(err)?;
+            w.admin_set_enabled(&t.pool_id, &t.username, false).await.map_err(err)?;
             emit(t.json, &json!({ "Disabled": t.username }));
         }
         UserCmd::Enable(t) => {
-            w.admin_set_enabled(&t.pool_id, &t.username, true)
-                .await
-                .map_err(err)?;
+            w.admin_set_enabled(&t.pool_id, &t.username, true).await.map_err(err)?;
             emit(t.json, &json!({ "Enabled": t.username }));
         }
         UserCmd::Delete(t) => {
-            w.admin_delete_user(&t.pool_id, &t.username)
-                .await
-                .map_err(err)?;
+            w.admin_delete_user(&t.pool_id, &t.username).await.map_err(err)?;
             emit(t.json, &json!({ "Deleted": t.username }));
         }
     }

@@ -44,26 +44,15 @@ pub struct Reply {
 
 impl Reply {
     pub fn error_type(&self) -> &str {
-        self.body
-            .get("__type")
-            .and_then(Value::as_str)
-            .unwrap_or("")
+        self.body.get("__type").and_then(Value::as_str).unwrap_or("")
     }
     pub fn ok(self) -> Value {
-        assert_eq!(
-            self.status, 200,
-            "expected success, got {} {}",
-            self.status, self.body
-        );
+        assert_eq!(self.status, 200, "expected success, got {} {}", self.status, self.body);
         self.body
     }
     /// Asserts a 400 with the given `__type`.
     pub fn err(self, kind: &str) -> Value {
-        assert_eq!(
-            self.status, 400,
-            "expected 400 {kind}, got {} {}",
-            self.status, self.body
-        );
+        assert_eq!(self.status, 400, "expected 400 {kind}, got {} {}", self.status, self.body);
         assert_eq!(self.error_type(), kind, "{}", self.body);
         self.body
     }
@@ -77,11 +66,7 @@ pub struct Cognito {
 
 impl Cognito {
     pub fn new(app: &TestApp) -> Self {
-        Self {
-            url: app.url.clone(),
-            http: reqwest::Client::new(),
-            key: app.admin_key.clone(),
-        }
+        Self { url: app.url.clone(), http: reqwest::Client::new(), key: app.admin_key.clone() }
     }
 
     pub async fn raw(&self, headers: Vec<(&str, String)>, body: Vec<u8>) -> Reply {
@@ -91,52 +76,29 @@ impl Cognito {
         }
         let resp = req.send().await.expect("request sent");
         let status = resp.status().as_u16();
-        let request_id = resp
-            .headers()
-            .get("x-amzn-requestid")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let request_id = resp.headers().get("x-amzn-requestid").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let text = resp.text().await.expect("body");
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        Reply {
-            status,
-            body,
-            request_id,
-        }
+        Reply { status, body, request_id }
     }
 
     fn target(op: &str) -> (&'static str, String) {
-        (
-            "x-amz-target",
-            format!("AWSCognitoIdentityProviderService.{op}"),
-        )
+        ("x-amz-target", format!("AWSCognitoIdentityProviderService.{op}"))
     }
 
     /// An unsigned call.
     pub async fn call(&self, op: &str, body: Value) -> Reply {
-        let headers = vec![
-            Self::target(op),
-            ("content-type", "application/x-amz-json-1.1".into()),
-        ];
+        let headers = vec![Self::target(op), ("content-type", "application/x-amz-json-1.1".into())];
         self.raw(headers, body.to_string().into_bytes()).await
     }
 
     /// A call signed with `key` at `time`.
-    pub async fn signed_with(
-        &self,
-        op: &str,
-        body: Value,
-        key: (&str, &str),
-        time: SystemTime,
-    ) -> Reply {
+    pub async fn signed_with(&self, op: &str, body: Value, key: (&str, &str), time: SystemTime) -> Reply {
         let body = body.to_string().into_bytes();
         let host = self.url.trim_start_matches("http://").to_owned();
         let target = format!("AWSCognitoIdentityProviderService.{op}");
-        let base = [
-            ("content-type", "application/x-amz-json-1.1".to_owned()),
-            ("host", host),
-            ("x-amz-target", target),
-        ];
+        let base =
+            [("content-type", "application/x-amz-json-1.1".to_owned()), ("host", host), ("x-amz-target", target)];
         let identity = Credentials::new(key.0, key.1, None, None, "test").into();
         let params = v4::SigningParams::builder()
             .identity(&identity)
@@ -155,11 +117,8 @@ impl Cognito {
         )
         .unwrap();
         let (instructions, _) = sign(signable, &params).unwrap().into_parts();
-        let mut headers: Vec<(&str, String)> = base
-            .iter()
-            .filter(|(k, _)| *k != "host")
-            .map(|(k, v)| (*k, v.clone()))
-            .collect();
+        let mut headers: Vec<(&str, String)> =
+            base.iter().filter(|(k, _)| *k != "host").map(|(k, v)| (*k, v.clone())).collect();
         for (k, v) in instructions.headers() {
             let k: &'static str = match k {
                 "authorization" => "authorization",
@@ -174,19 +133,12 @@ impl Cognito {
     /// A call signed with the app's bootstrap admin key, now.
     pub async fn admin(&self, op: &str, body: Value) -> Reply {
         let key = self.key.clone();
-        self.signed_with(op, body, (&key.0, &key.1), SystemTime::now())
-            .await
+        self.signed_with(op, body, (&key.0, &key.1), SystemTime::now()).await
     }
 
     /// A pool, a public client allowing password and refresh flows (plus admin), returned as ids.
     pub async fn setup(&self, mfa: &str) -> (String, String) {
-        let pool = self
-            .admin(
-                "CreateUserPool",
-                json!({ "PoolName": "test", "MfaConfiguration": mfa }),
-            )
-            .await
-            .ok();
+        let pool = self.admin("CreateUserPool", json!({ "PoolName": "test", "MfaConfiguration": mfa })).await.ok();
         let pool_id = pool["UserPool"]["Id"].as_str().unwrap().to_owned();
         let client = self
             .admin(
@@ -199,13 +151,7 @@ impl Cognito {
             )
             .await
             .ok();
-        (
-            pool_id,
-            client["UserPoolClient"]["ClientId"]
-                .as_str()
-                .unwrap()
-                .to_owned(),
-        )
+        (pool_id, client["UserPoolClient"]["ClientId"].as_str().unwrap().to_owned())
     }
 
     /// A CONFIRMED user with a permanent password.
@@ -219,9 +165,12 @@ impl Cognito {
         )
         .await
         .ok();
-        self.admin("AdminSetUserPassword", json!({ "UserPoolId": pool_id, "Username": username, "Password": password, "Permanent": true }))
-            .await
-            .ok();
+        self.admin(
+            "AdminSetUserPassword",
+            json!({ "UserPoolId": pool_id, "Username": username, "Password": password, "Permanent": true }),
+        )
+        .await
+        .ok();
     }
 
     pub async fn sign_in(&self, client_id: &str, username: &str, password: &str) -> Reply {
@@ -235,30 +184,16 @@ impl Cognito {
 
 /// The claims of a JWT, verified against the server's JWKS for `pool_id`.
 pub async fn verified_claims(url: &str, pool_id: &str, token: &str) -> Value {
-    let jwks: Value = reqwest::get(format!("{url}/{pool_id}/.well-known/jwks.json"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jwks: Value =
+        reqwest::get(format!("{url}/{pool_id}/.well-known/jwks.json")).await.unwrap().json().await.unwrap();
     let header = jsonwebtoken::decode_header(token).unwrap();
     assert_eq!(header.alg, jsonwebtoken::Algorithm::RS256);
     let kid = header.kid.expect("kid");
-    let jwk = jwks["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|k| k["kid"] == kid.as_str())
-        .expect("key in JWKS");
-    let key = jsonwebtoken::DecodingKey::from_rsa_components(
-        jwk["n"].as_str().unwrap(),
-        jwk["e"].as_str().unwrap(),
-    )
-    .unwrap();
+    let jwk = jwks["keys"].as_array().unwrap().iter().find(|k| k["kid"] == kid.as_str()).expect("key in JWKS");
+    let key =
+        jsonwebtoken::DecodingKey::from_rsa_components(jwk["n"].as_str().unwrap(), jwk["e"].as_str().unwrap()).unwrap();
     let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
     v.validate_aud = false;
     v.set_issuer(&[format!("{url}/{pool_id}")]);
-    jsonwebtoken::decode::<Value>(token, &key, &v)
-        .expect("token verifies")
-        .claims
+    jsonwebtoken::decode::<Value>(token, &key, &v).expect("token verifies").claims
 }

@@ -21,11 +21,7 @@ pub fn outcome(o: AuthOutcome) -> Value {
             }
             json!({ "AuthenticationResult": result, "ChallengeParameters": {} })
         }
-        AuthOutcome::Challenge {
-            kind,
-            session,
-            parameters,
-        } => json!({
+        AuthOutcome::Challenge { kind, session, parameters } => json!({
             "ChallengeName": kind.as_str(),
             "Session": session,
             "ChallengeParameters": parameters,
@@ -48,9 +44,7 @@ fn initiate(ctx: &Ctx<'_>, input: &Input) -> DoorResult<InitiateAuth> {
 fn respond(ctx: &Ctx<'_>, input: &Input) -> DoorResult<RespondToChallenge> {
     let session = input.opt_str("Session")?.unwrap_or_default().to_owned();
     if session.is_empty() {
-        return Err(DoorError::InvalidParameter(
-            "Missing required parameter Session".into(),
-        ));
+        return Err(DoorError::InvalidParameter("Missing required parameter Session".into()));
     }
     Ok(RespondToChallenge {
         client_id: input.str("ClientId")?.to_owned(),
@@ -81,9 +75,5 @@ pub async fn respond_to_auth_challenge(ctx: &Ctx<'_>, input: &Input) -> DoorResu
 pub async fn admin_respond_to_auth_challenge(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
     let pool_id = input.str("UserPoolId")?;
     let req = respond(ctx, input)?;
-    Ok(outcome(
-        ctx.warden
-            .admin_respond_to_auth_challenge(pool_id, req)
-            .await?,
-    ))
+    Ok(outcome(ctx.warden.admin_respond_to_auth_challenge(pool_id, req).await?))
 }

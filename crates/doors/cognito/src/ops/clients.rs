@@ -14,9 +14,8 @@ fn apply_settings(input: &Input, s: &mut ClientSettings) -> DoorResult<()> {
     if let Some(flows) = input.str_list("ExplicitAuthFlows")? {
         let mut parsed = Vec::new();
         for f in &flows {
-            let flow = AuthFlow::parse(f).ok_or_else(|| {
-                DoorError::InvalidParameter(format!("Invalid ExplicitAuthFlows value: {f}"))
-            })?;
+            let flow = AuthFlow::parse(f)
+                .ok_or_else(|| DoorError::InvalidParameter(format!("Invalid ExplicitAuthFlows value: {f}")))?;
             if !parsed.contains(&flow) {
                 parsed.push(flow);
             }
@@ -29,9 +28,8 @@ fn apply_settings(input: &Input, s: &mut ClientSettings) -> DoorResult<()> {
             Some(u) => u.opt_str(key)?.unwrap_or(default).to_owned(),
             None => default.to_owned(),
         };
-        let secs = unit_secs(&u).ok_or_else(|| {
-            DoorError::InvalidParameter(format!("Invalid TokenValidityUnits.{key}: {u}"))
-        })?;
+        let secs = unit_secs(&u)
+            .ok_or_else(|| DoorError::InvalidParameter(format!("Invalid TokenValidityUnits.{key}: {u}")))?;
         Ok((u, secs))
     };
     // Cognito's units when none are given: hours for access and id tokens, days for refresh.
@@ -63,9 +61,7 @@ fn apply_settings(input: &Input, s: &mut ClientSettings) -> DoorResult<()> {
             "ENABLED" => true,
             "LEGACY" => false,
             _ => {
-                return Err(DoorError::InvalidParameter(
-                    "PreventUserExistenceErrors must be ENABLED or LEGACY".into(),
-                ))
+                return Err(DoorError::InvalidParameter("PreventUserExistenceErrors must be ENABLED or LEGACY".into()))
             }
         };
     }
@@ -79,9 +75,7 @@ fn apply_settings(input: &Input, s: &mut ClientSettings) -> DoorResult<()> {
         s.write_attributes = v;
     }
     if input.opt_bool("AllowedOAuthFlowsUserPoolClient")? == Some(true) {
-        return Err(DoorError::InvalidParameter(
-            "OAuth flows on app clients are not supported yet".into(),
-        ));
+        return Err(DoorError::InvalidParameter("OAuth flows on app clients are not supported yet".into()));
     }
     Ok(())
 }
@@ -102,10 +96,7 @@ pub async fn create_user_pool_client(ctx: &Ctx<'_>, input: &Input) -> DoorResult
 }
 
 pub async fn describe_user_pool_client(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
-    let client = ctx
-        .warden
-        .pool_client(input.str("UserPoolId")?, input.str("ClientId")?)
-        .await?;
+    let client = ctx.warden.pool_client(input.str("UserPoolId")?, input.str("ClientId")?).await?;
     let secret = ctx.warden.client_secret(&client)?;
     Ok(json!({ "UserPoolClient": shapes::client(&client, secret.as_ref()) }))
 }
@@ -113,10 +104,7 @@ pub async fn describe_user_pool_client(ctx: &Ctx<'_>, input: &Input) -> DoorResu
 pub async fn list_user_pool_clients(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
     let limit = input.limit("MaxResults", 60, 60)?;
     let after = page::decode(input.opt_str("NextToken")?)?;
-    let clients = ctx
-        .warden
-        .list_clients(input.str("UserPoolId")?, after.as_deref(), limit)
-        .await?;
+    let clients = ctx.warden.list_clients(input.str("UserPoolId")?, after.as_deref(), limit).await?;
     let mut body = json!({ "UserPoolClients": clients.iter().map(shapes::client_description).collect::<Vec<_>>() });
     if clients.len() == limit as usize {
         if let Some(last) = clients.last() {
@@ -127,8 +115,6 @@ pub async fn list_user_pool_clients(ctx: &Ctx<'_>, input: &Input) -> DoorResult<
 }
 
 pub async fn delete_user_pool_client(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
-    ctx.warden
-        .delete_client(input.str("UserPoolId")?, input.str("ClientId")?)
-        .await?;
+    ctx.warden.delete_client(input.str("UserPoolId")?, input.str("ClientId")?).await?;
     Ok(json!({}))
 }

@@ -17,18 +17,12 @@ fn access_token<'a>(input: &'a Input) -> DoorResult<&'a str> {
 }
 
 pub async fn associate_software_token(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
-    let secret = ctx
-        .warden
-        .associate_software_token(access_token(input)?)
-        .await?;
+    let secret = ctx.warden.associate_software_token(access_token(input)?).await?;
     Ok(json!({ "SecretCode": secret }))
 }
 
 pub async fn verify_software_token(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
-    let status = ctx
-        .warden
-        .verify_software_token(access_token(input)?, input.str("UserCode")?)
-        .await?;
+    let status = ctx.warden.verify_software_token(access_token(input)?, input.str("UserCode")?).await?;
     Ok(json!({ "Status": status }))
 }
 
@@ -36,21 +30,16 @@ pub async fn set_user_mfa_preference(ctx: &Ctx<'_>, input: &Input) -> DoorResult
     let token = input.str("AccessToken")?;
     if let Some(sms) = input.object("SMSMfaSettings")? {
         if sms.opt_bool("Enabled")?.unwrap_or(false) {
-            return Err(DoorError::InvalidParameter(
-                "SMS MFA is not supported by this server".into(),
-            ));
+            return Err(DoorError::InvalidParameter("SMS MFA is not supported by this server".into()));
         }
     }
     if let Some(email) = input.object("EmailMfaSettings")? {
         if email.opt_bool("Enabled")?.unwrap_or(false) {
-            return Err(DoorError::InvalidParameter(
-                "Email MFA is not supported by this server".into(),
-            ));
+            return Err(DoorError::InvalidParameter("Email MFA is not supported by this server".into()));
         }
     }
     if let Some(totp) = input.object("SoftwareTokenMfaSettings")? {
-        let enabled = totp.opt_bool("Enabled")?.unwrap_or(false)
-            || totp.opt_bool("PreferredMfa")?.unwrap_or(false);
+        let enabled = totp.opt_bool("Enabled")?.unwrap_or(false) || totp.opt_bool("PreferredMfa")?.unwrap_or(false);
         ctx.warden.set_software_token_mfa(token, enabled).await?;
     } else {
         // Still checks the token, as Cognito does.

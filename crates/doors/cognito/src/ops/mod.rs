@@ -96,8 +96,6 @@ pub async fn call(ctx: &Ctx<'_>, op: &str, input: &Input) -> DoorResult<Value> {
         "AdminEnableUser" => admin_users::admin_set_enabled(ctx, input, true).await,
         "AdminResetUserPassword" => admin_users::admin_reset_user_password(ctx, input).await,
         "ListUsers" => admin_users::list_users(ctx, input).await,
-        other => Err(crate::error::DoorError::UnknownOperation(format!(
-            "Unknown operation {other}"
-        ))),
+        other => Err(crate::error::DoorError::UnknownOperation(format!("Unknown operation {other}"))),
     }
 }

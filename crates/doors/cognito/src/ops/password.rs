@@ -11,21 +11,14 @@ pub async fn change_password(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> 
     let token = input.str("AccessToken")?;
     let previous = input.secret("PreviousPassword")?;
     let proposed = input.secret("ProposedPassword")?;
-    ctx.warden
-        .change_password(token, &previous, &proposed, &ctx.source, &ctx.attempt_id)
-        .await?;
+    ctx.warden.change_password(token, &previous, &proposed, &ctx.source, &ctx.attempt_id).await?;
     Ok(json!({}))
 }
 
 pub async fn forgot_password(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
     let delivery = ctx
         .warden
-        .forgot_password(
-            input.str("ClientId")?,
-            input.opt_str("SecretHash")?,
-            input.str("Username")?,
-            &ctx.attempt_id,
-        )
+        .forgot_password(input.str("ClientId")?, input.opt_str("SecretHash")?, input.str("Username")?, &ctx.attempt_id)
         .await?;
     Ok(json!({ "CodeDeliveryDetails": shapes::delivery(&delivery) }))
 }

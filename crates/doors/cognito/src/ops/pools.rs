@@ -27,18 +27,12 @@ fn apply_settings(input: &Input, s: &mut PoolSettings) -> DoorResult<()> {
             let p = &mut s.password_policy;
             if let Some(n) = pp.opt_i64("MinimumLength")? {
                 if !(6..=99).contains(&n) {
-                    return Err(DoorError::InvalidParameter(
-                        "MinimumLength must be between 6 and 99".into(),
-                    ));
+                    return Err(DoorError::InvalidParameter("MinimumLength must be between 6 and 99".into()));
                 }
                 p.minimum_length = n as u32;
             }
-            p.require_uppercase = pp
-                .opt_bool("RequireUppercase")?
-                .unwrap_or(p.require_uppercase);
-            p.require_lowercase = pp
-                .opt_bool("RequireLowercase")?
-                .unwrap_or(p.require_lowercase);
+            p.require_uppercase = pp.opt_bool("RequireUppercase")?.unwrap_or(p.require_uppercase);
+            p.require_lowercase = pp.opt_bool("RequireLowercase")?.unwrap_or(p.require_lowercase);
             p.require_numbers = pp.opt_bool("RequireNumbers")?.unwrap_or(p.require_numbers);
             p.require_symbols = pp.opt_bool("RequireSymbols")?.unwrap_or(p.require_symbols);
             if let Some(d) = pp.opt_i64("TemporaryPasswordValidityDays")? {
@@ -57,17 +51,13 @@ fn apply_settings(input: &Input, s: &mut PoolSettings) -> DoorResult<()> {
     let allowed = |list: &[String]| list.iter().all(|a| a == "email" || a == "phone_number");
     if let Some(v) = input.str_list("AutoVerifiedAttributes")? {
         if !allowed(&v) {
-            return Err(DoorError::InvalidParameter(
-                "AutoVerifiedAttributes may be email and phone_number".into(),
-            ));
+            return Err(DoorError::InvalidParameter("AutoVerifiedAttributes may be email and phone_number".into()));
         }
         s.auto_verified_attributes = v;
     }
     if let Some(v) = input.str_list("UsernameAttributes")? {
         if !allowed(&v) {
-            return Err(DoorError::InvalidParameter(
-                "UsernameAttributes may be email and phone_number".into(),
-            ));
+            return Err(DoorError::InvalidParameter("UsernameAttributes may be email and phone_number".into()));
         }
         s.username_attributes = v;
     }
@@ -75,11 +65,7 @@ fn apply_settings(input: &Input, s: &mut PoolSettings) -> DoorResult<()> {
         s.deletion_protection = match d {
             "ACTIVE" => true,
             "INACTIVE" => false,
-            _ => {
-                return Err(DoorError::InvalidParameter(
-                    "DeletionProtection must be ACTIVE or INACTIVE".into(),
-                ))
-            }
+            _ => return Err(DoorError::InvalidParameter("DeletionProtection must be ACTIVE or INACTIVE".into())),
         };
     }
     if let Some(c) = input.object("AdminCreateUserConfig")? {
@@ -93,13 +79,7 @@ fn apply_settings(input: &Input, s: &mut PoolSettings) -> DoorResult<()> {
 pub async fn create_user_pool(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
     let mut settings = PoolSettings::default();
     apply_settings(input, &mut settings)?;
-    let pool = ctx
-        .warden
-        .create_pool(PoolSpec {
-            name: input.str("PoolName")?.to_owned(),
-            settings,
-        })
-        .await?;
+    let pool = ctx.warden.create_pool(PoolSpec { name: input.str("PoolName")?.to_owned(), settings }).await?;
     Ok(json!({ "UserPool": shapes::pool(ctx.warden, &pool) }))
 }
 
@@ -118,8 +98,7 @@ pub async fn list_user_pools(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> 
     };
     let after = page::decode(input.opt_str("NextToken")?)?;
     let pools = ctx.warden.list_pools(after.as_deref(), limit).await?;
-    let mut body =
-        json!({ "UserPools": pools.iter().map(shapes::pool_description).collect::<Vec<_>>() });
+    let mut body = json!({ "UserPools": pools.iter().map(shapes::pool_description).collect::<Vec<_>>() });
     if pools.len() == limit as usize {
         if let Some(last) = pools.last() {
             body["NextToken"] = json!(page::encode(&last.id));

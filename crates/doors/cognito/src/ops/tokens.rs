@@ -8,27 +8,17 @@ use crate::shapes;
 use crate::wire::Input;
 
 pub async fn revoke_token(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
-    ctx.warden
-        .revoke_token(
-            input.str("ClientId")?,
-            input.opt_str("ClientSecret")?,
-            input.str("Token")?,
-        )
-        .await?;
+    ctx.warden.revoke_token(input.str("ClientId")?, input.opt_str("ClientSecret")?, input.str("Token")?).await?;
     Ok(json!({}))
 }
 
 pub async fn global_sign_out(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
-    ctx.warden
-        .global_sign_out(input.str("AccessToken")?)
-        .await?;
+    ctx.warden.global_sign_out(input.str("AccessToken")?).await?;
     Ok(json!({}))
 }
 
 pub async fn admin_user_global_sign_out(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
-    ctx.warden
-        .admin_user_global_sign_out(input.str("UserPoolId")?, input.str("Username")?)
-        .await?;
+    ctx.warden.admin_user_global_sign_out(input.str("UserPoolId")?, input.str("Username")?).await?;
     Ok(json!({}))
 }
 
