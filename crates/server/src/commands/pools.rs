@@ -18,6 +18,9 @@ pub enum PoolCmd {
         /// Users sign in with their email instead of a username.
         #[arg(long)]
         email_as_username: bool,
+        /// The tokens' `iss` (default `<public url>/<poolId>`).
+        #[arg(long)]
+        issuer: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -43,13 +46,16 @@ pub async fn pool(config: &Config, cmd: PoolCmd) -> CmdResult {
     let app = open(config).await?;
     let w = &app.warden;
     match cmd {
-        PoolCmd::Create { name, mfa, email_as_username, json } => {
+        PoolCmd::Create { name, mfa, email_as_username, issuer, json } => {
             let mfa_configuration = match mfa.to_ascii_uppercase().as_str() {
                 "OFF" => MfaConfiguration::Off,
                 "OPTIONAL" => MfaConfiguration::Optional,
                 other => return Err(format!("--mfa must be off or optional, not {other}")),
             };
-            let mut settings = PoolSettings { mfa_configuration, ..PoolSettings::default() };
+            if issuer.as_deref().is_some_and(|i| !(i.starts_with("https://") || i.starts_with("http://"))) {
+                return Err("--issuer must be an http(s) URL".into());
+            }
+            let mut settings = PoolSettings { mfa_configuration, issuer, ..PoolSettings::default() };
             if email_as_username {
                 settings.username_attributes = vec!["email".into()];
             }
