@@ -241,3 +241,37 @@ both_backends!(sign_up_and_confirm, |app| {
     assert!(id.is_string());
     app.stop().await;
 });
+
+both_backends!(pool_issuer_override, |app| {
+    use warden_core::model::PoolSettings;
+    use warden_core::service::{ClientSpec, PoolSpec};
+    let c = Cognito::new(&app);
+    let settings = PoolSettings {
+        issuer: Some("https://cognito-idp.eu-west-2.amazonaws.com/custom".into()),
+        ..PoolSettings::default()
+    };
+    let pool = app.warden.create_pool(PoolSpec { name: "iss".into(), settings }).await.unwrap();
+    let mut spec = ClientSpec { pool_id: pool.id.clone(), name: "c".into(), ..ClientSpec::default() };
+    spec.settings.explicit_auth_flows = vec![warden_core::model::AuthFlow::UserPassword];
+    let client = app.warden.create_client(spec).await.unwrap().client.id;
+    c.user(&pool.id, "max", PW, "max@example.com").await;
+    let auth = c.sign_in(&client, "max", PW).await.ok()["AuthenticationResult"].clone();
+    let token = auth["AccessToken"].as_str().unwrap();
+    let payload = token.split('.').nth(1).unwrap();
+    use base64::Engine;
+    let claims: serde_json::Value =
+        serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    assert_eq!(claims["iss"], "https://cognito-idp.eu-west-2.amazonaws.com/custom");
+    let doc: serde_json::Value = reqwest::get(format!("{}/{}/.well-known/openid-configuration", app.url, pool.id))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(doc["issuer"], claims["iss"]);
+    assert_eq!(doc["jwks_uri"], format!("{}/{}/.well-known/jwks.json", app.url, pool.id));
+    c.call("GetUser", json!({ "AccessToken": token })).await.ok();
+    let missing = reqwest::get(format!("{}/eu-west-2_nope/.well-known/jwks.json", app.url)).await.unwrap();
+    assert_eq!(missing.status(), 404);
+    app.stop().await;
+});
