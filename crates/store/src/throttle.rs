@@ -26,14 +26,14 @@ impl SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
-        let n = count(&mut *tx, key, since).await?;
+        let n = count(&mut tx, key, since).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(n)
     }
 
     pub(crate) async fn do_count_failures(&self, key: &str, since: i64) -> R<u32> {
         let mut conn = self.read.acquire().await.map_err(map_err)?;
-        count(&mut *conn, key, since).await
+        count(&mut conn, key, since).await
     }
 
     pub(crate) async fn do_clear_failures(&self, key: &str) -> R<()> {

@@ -6,7 +6,7 @@ use crate::dispatch::Ctx;
 use crate::error::{DoorError, DoorResult};
 use crate::wire::Input;
 
-fn access_token<'a>(input: &'a Input) -> DoorResult<&'a str> {
+fn access_token(input: &Input) -> DoorResult<&str> {
     match input.opt_str("AccessToken")? {
         Some(t) if !t.is_empty() => Ok(t),
         _ if input.opt_str("Session")?.is_some() => Err(DoorError::InvalidParameter(
