@@ -11,6 +11,15 @@ use crate::model::{
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// How a refresh family is looked up.
+#[derive(Debug, Clone, Copy)]
+pub enum FamilyKey<'a> {
+    /// Its id, the tokens' `origin_jti`.
+    Id(&'a str),
+    /// The SHA-256 of its refresh token.
+    TokenHash(&'a [u8]),
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Reachability, for `/ready`.
@@ -53,6 +62,8 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_family(&self, family: &RefreshFamily) -> StoreResult<()>;
     async fn get_family(&self, id: &str) -> StoreResult<Option<RefreshFamily>>;
     async fn get_family_by_token_hash(&self, token_hash: &[u8]) -> StoreResult<Option<RefreshFamily>>;
+    /// A family and its user in one read (the refresh and access-token hot paths).
+    async fn get_family_with_user(&self, key: FamilyKey<'_>) -> StoreResult<Option<(RefreshFamily, User)>>;
     /// Revokes one family (idempotent). Returns false if no such family.
     async fn revoke_family(&self, id: &str, at: Timestamp) -> StoreResult<bool>;
     /// Revokes every live family of a user; returns how many.

@@ -3,6 +3,7 @@
 use sqlx::Row;
 use warden_core::error::StoreError;
 use warden_core::model::{Challenge, Code, CodeOutcome, CodePurpose, RefreshFamily, User};
+use warden_core::store::FamilyKey;
 
 use crate::error::map_err;
 use crate::rows;
@@ -47,6 +48,30 @@ impl SqlStore {
             .await
             .map_err(map_err)?;
         row.as_ref().map(rows::family).transpose()
+    }
+
+    pub(crate) async fn do_get_family_with_user(&self, key: FamilyKey<'_>) -> R<Option<(RefreshFamily, User)>> {
+        macro_rules! concat_select {
+            ($filter:literal) => {
+                concat!(
+                    "SELECT f.id AS f_id, f.pool_id AS f_pool_id, f.client_id AS f_client_id, ",
+                    "f.user_id AS f_user_id, f.token_hash AS f_token_hash, f.auth_time AS f_auth_time, ",
+                    "f.created_at AS f_created_at, f.expires_at AS f_expires_at, f.revoked_at AS f_revoked_at, u.* ",
+                    "FROM families f JOIN users u ON u.id = f.user_id ",
+                    $filter
+                )
+            };
+        }
+        let row = match key {
+            FamilyKey::Id(id) => {
+                sqlx::query(concat_select!("WHERE f.id = $1")).bind(id.to_owned()).fetch_optional(&self.read).await
+            }
+            FamilyKey::TokenHash(h) => {
+                sqlx::query(concat_select!("WHERE f.token_hash = $1")).bind(h.to_vec()).fetch_optional(&self.read).await
+            }
+        }
+        .map_err(map_err)?;
+        row.map(|r| Ok((rows::family_prefixed(&r, "f_")?, rows::user(&r)?))).transpose()
     }
 
     pub(crate) async fn do_revoke_family(&self, id: &str, at: i64) -> R<bool> {

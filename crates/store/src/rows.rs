@@ -64,16 +64,22 @@ pub fn user(row: &AnyRow) -> R<User> {
 }
 
 pub fn family(row: &AnyRow) -> R<RefreshFamily> {
+    family_prefixed(row, "")
+}
+
+/// A family whose columns carry `prefix` (in a join with users).
+pub fn family_prefixed(row: &AnyRow, prefix: &str) -> R<RefreshFamily> {
+    let col = |name: &str| format!("{prefix}{name}");
     Ok(RefreshFamily {
-        id: row.try_get("id").map_err(map_err)?,
-        pool_id: row.try_get("pool_id").map_err(map_err)?,
-        client_id: row.try_get("client_id").map_err(map_err)?,
-        user_id: row.try_get("user_id").map_err(map_err)?,
-        token_hash: row.try_get("token_hash").map_err(map_err)?,
-        auth_time: row.try_get("auth_time").map_err(map_err)?,
-        created_at: row.try_get("created_at").map_err(map_err)?,
-        expires_at: row.try_get("expires_at").map_err(map_err)?,
-        revoked_at: row.try_get("revoked_at").map_err(map_err)?,
+        id: row.try_get(col("id").as_str()).map_err(map_err)?,
+        pool_id: row.try_get(col("pool_id").as_str()).map_err(map_err)?,
+        client_id: row.try_get(col("client_id").as_str()).map_err(map_err)?,
+        user_id: row.try_get(col("user_id").as_str()).map_err(map_err)?,
+        token_hash: row.try_get(col("token_hash").as_str()).map_err(map_err)?,
+        auth_time: row.try_get(col("auth_time").as_str()).map_err(map_err)?,
+        created_at: row.try_get(col("created_at").as_str()).map_err(map_err)?,
+        expires_at: row.try_get(col("expires_at").as_str()).map_err(map_err)?,
+        revoked_at: row.try_get(col("revoked_at").as_str()).map_err(map_err)?,
     })
 }
 

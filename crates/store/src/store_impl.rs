@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use warden_core::model::{
     AccessKey, Challenge, Client, Code, CodeOutcome, CodePurpose, Pool, RefreshFamily, SigningKeyRecord, User,
 };
-use warden_core::store::{Store, StoreResult};
+use warden_core::store::{FamilyKey, Store, StoreResult};
 
 use crate::SqlStore;
 
@@ -75,6 +75,9 @@ impl Store for SqlStore {
     }
     async fn get_family_by_token_hash(&self, token_hash: &[u8]) -> StoreResult<Option<RefreshFamily>> {
         self.do_get_family_by_token_hash(token_hash).await
+    }
+    async fn get_family_with_user(&self, key: FamilyKey<'_>) -> StoreResult<Option<(RefreshFamily, User)>> {
+        self.do_get_family_with_user(key).await
     }
     async fn revoke_family(&self, id: &str, at: i64) -> StoreResult<bool> {
         self.do_revoke_family(id, at).await

@@ -56,12 +56,14 @@ impl Warden {
         validate_settings(&client.settings)?;
         client.updated_at = self.clock.now();
         self.store.update_client(&client).await?;
+        self.forget_client(&client.id);
         Ok(client)
     }
 
     pub async fn delete_client(&self, pool_id: &str, client_id: &str) -> CoreResult<()> {
         let client = self.pool_client(pool_id, client_id).await?;
         self.store.delete_client(&client.id).await?;
+        self.forget_client(&client.id);
         Ok(())
     }
 }

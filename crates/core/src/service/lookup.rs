@@ -1,5 +1,7 @@
 //! Finding pools, clients and users, with the errors Cognito gives when they are missing.
 
+use std::sync::Arc;
+
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use hmac::{Hmac, Mac};
@@ -13,17 +15,40 @@ use crate::secret::Secret;
 
 impl Warden {
     pub async fn pool(&self, pool_id: &str) -> CoreResult<Pool> {
-        self.store
+        if let Some(p) = self.pools.get(pool_id) {
+            return Ok((*p).clone());
+        }
+        let pool = self
+            .store
             .get_pool(pool_id)
             .await?
-            .ok_or_else(|| CoreError::not_found(format!("User pool {pool_id} does not exist.")))
+            .ok_or_else(|| CoreError::not_found(format!("User pool {pool_id} does not exist.")))?;
+        self.pools.put(pool_id, Arc::new(pool.clone()));
+        Ok(pool)
     }
 
     pub async fn client(&self, client_id: &str) -> CoreResult<Client> {
-        self.store
+        if let Some(c) = self.clients.get(client_id) {
+            return Ok((*c).clone());
+        }
+        let client = self
+            .store
             .get_client(client_id)
             .await?
-            .ok_or_else(|| CoreError::not_found(format!("User pool client {client_id} does not exist.")))
+            .ok_or_else(|| CoreError::not_found(format!("User pool client {client_id} does not exist.")))?;
+        self.clients.put(client_id, Arc::new(client.clone()));
+        Ok(client)
+    }
+
+    /// Drops cached copies after this instance changed a pool or client.
+    pub(crate) fn forget_pool(&self, pool_id: &str) {
+        self.pools.forget(pool_id);
+        // A deleted pool takes its clients with it.
+        self.clients.clear();
+    }
+
+    pub(crate) fn forget_client(&self, client_id: &str) {
+        self.clients.forget(client_id);
     }
 
     /// A client of the given pool (admin calls name both).

@@ -2,6 +2,7 @@
 //! Doors call these with plain values and get plain values or a `CoreError` back.
 
 mod access_keys;
+mod cache;
 mod challenge;
 mod clients;
 mod lookup;
@@ -39,6 +40,8 @@ pub struct Warden {
     keys: KeyRing,
     hasher: PasswordHasher,
     delivery: Arc<dyn Delivery>,
+    pools: cache::TtlCache<Arc<crate::model::Pool>>,
+    clients: cache::TtlCache<Arc<crate::model::Client>>,
 }
 
 impl std::fmt::Debug for Warden {
@@ -58,7 +61,17 @@ impl Warden {
     ) -> CoreResult<Self> {
         let hasher = PasswordHasher::new(&config.argon2, config.hash_workers, config.hash_queue)?;
         let keys = KeyRing::load_or_create(store.as_ref(), &master, clock.now()).await?;
-        Ok(Self { store, clock, config, master, keys, hasher, delivery })
+        Ok(Self {
+            store,
+            clock,
+            config,
+            master,
+            keys,
+            hasher,
+            delivery,
+            pools: Default::default(),
+            clients: Default::default(),
+        })
     }
 
     pub fn config(&self) -> &CoreConfig {

@@ -39,6 +39,7 @@ impl Warden {
     pub async fn update_pool(&self, mut pool: Pool) -> CoreResult<Pool> {
         pool.updated_at = self.clock.now();
         self.store.update_pool(&pool).await?;
+        self.forget_pool(&pool.id);
         Ok(pool)
     }
 
@@ -50,6 +51,7 @@ impl Warden {
             ));
         }
         self.store.delete_pool(&pool.id).await?;
+        self.forget_pool(&pool.id);
         Ok(())
     }
 }

@@ -11,6 +11,7 @@ use crate::crypto::keys::VerifyError;
 use crate::crypto::random;
 use crate::error::{CoreError, CoreResult};
 use crate::model::{Client, Pool, RefreshFamily, User};
+use crate::store::FamilyKey;
 
 pub const COGNITO_ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";
 
@@ -156,11 +157,8 @@ impl Warden {
         secret_hash: Option<&str>,
     ) -> CoreResult<AuthResult> {
         let invalid = || CoreError::not_authorized("Invalid Refresh Token.");
-        let family = self
-            .store
-            .get_family_by_token_hash(&random::sha256(refresh_token.as_bytes()))
-            .await?
-            .ok_or_else(invalid)?;
+        let hash = random::sha256(refresh_token.as_bytes());
+        let (family, user) = self.store.get_family_with_user(FamilyKey::TokenHash(&hash)).await?.ok_or_else(invalid)?;
         if family.client_id != client.id {
             return Err(invalid());
         }
@@ -171,7 +169,6 @@ impl Warden {
             return Err(CoreError::not_authorized("Refresh Token has expired"));
         }
         let pool = self.pool(&family.pool_id).await?;
-        let user = self.store.get_user(&pool.id, &family.user_id).await?.ok_or_else(invalid)?;
         self.check_secret_hash(client, secret_hash, &[&user.username, &user.id])?;
         if !user.enabled {
             return Err(CoreError::not_authorized("User is disabled."));
@@ -203,7 +200,8 @@ impl Warden {
         if claims.exp <= self.clock.now() {
             return Err(CoreError::not_authorized("Access Token has expired"));
         }
-        let family = self.store.get_family(&claims.origin_jti).await?.ok_or_else(invalid)?;
+        let (family, user) =
+            self.store.get_family_with_user(FamilyKey::Id(&claims.origin_jti)).await?.ok_or_else(invalid)?;
         let pool = self.pool(&family.pool_id).await.map_err(|_| invalid())?;
         if claims.iss != self.issuer(&pool) || family.user_id != claims.sub || family.client_id != claims.client_id {
             return Err(invalid());
@@ -211,11 +209,6 @@ impl Warden {
         if family.revoked_at.is_some() {
             return Err(CoreError::not_authorized("Access Token has been revoked"));
         }
-        let user = self
-            .store
-            .get_user(&pool.id, &claims.sub)
-            .await?
-            .ok_or_else(|| CoreError::not_authorized("User does not exist."))?;
         if !user.enabled {
             return Err(CoreError::not_authorized("User is disabled."));
         }
