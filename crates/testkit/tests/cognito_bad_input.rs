@@ -160,6 +160,13 @@ mod throttling {
             let body = json!({ "ClientId": client, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": { "USERNAME": "kim", "PASSWORD": pw } });
             (vec![target("InitiateAuth"), ("amz-sdk-invocation-id", id.to_owned())], body.to_string().into_bytes())
         };
+        // A success clears earlier failures.
+        for i in 0..2 {
+            let (h, b) = attempt(&format!("early-{i}"), "Wrong-Pass-1");
+            c.raw(h, b).await.err("NotAuthorizedException");
+        }
+        let (h, b) = attempt("early-ok", PW);
+        c.raw(h, b).await.ok();
         // botocore resends one call with the same invocation id: it counts once.
         for _ in 0..3 {
             let (h, b) = attempt("same-call", "Wrong-Pass-1");

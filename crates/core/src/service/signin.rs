@@ -2,7 +2,6 @@
 
 use std::collections::BTreeMap;
 
-use super::throttle;
 use super::Warden;
 use crate::error::{CoreError, CoreResult};
 use crate::model::{AuthFlow, ChallengeKind, Client, Pool, User, UserStatus};
@@ -108,7 +107,7 @@ impl Warden {
         self.check_secret_hash(client, req.parameters.get("SECRET_HASH").map(String::as_str), &[username])?;
         let pool = self.pool(&client.pool_id).await?;
         let throttle_user = format!("{}/{}", pool.id, User::normalise_username(username));
-        self.check_throttle(Some(&throttle_user), &req.source).await?;
+        let earlier_failures = self.check_throttle(Some(&throttle_user), &req.source).await?;
 
         let user = self.find_user(&pool, username).await?;
         let verified = self.hasher.verify(&password, user.as_ref().and_then(|u| u.password_hash.as_deref())).await?;
@@ -128,7 +127,9 @@ impl Warden {
         if !user.enabled {
             return Err(CoreError::not_authorized("User is disabled."));
         }
-        self.clear_user_failures(&throttle::user_key(&throttle_user)).await.ok();
+        if earlier_failures > 0 {
+            self.clear_user_failures(&throttle_user).await?;
+        }
         self.after_password(&pool, client, user).await
     }
 

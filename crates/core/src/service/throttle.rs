@@ -17,18 +17,21 @@ impl Warden {
         self.clock.now() - self.config.throttle.window_secs
     }
 
-    /// Refuses before any work when the user or the source is over its limit.
-    pub(crate) async fn check_throttle(&self, user: Option<&str>, source: &str) -> CoreResult<()> {
+    /// Refuses before any work when the user or the source is over its limit; returns the
+    /// user's recent failures.
+    pub(crate) async fn check_throttle(&self, user: Option<&str>, source: &str) -> CoreResult<u32> {
         let since = self.window_start();
         if self.store.count_failures(&source_key(source), since).await? >= self.config.throttle.per_source {
             return Err(CoreError::TooManyRequests("Too many requests".into()));
         }
-        if let Some(u) = user {
-            if self.store.count_failures(&user_key(u), since).await? >= self.config.throttle.per_user {
-                return Err(CoreError::LimitExceeded("Attempt limit exceeded, please try after some time.".into()));
-            }
+        let Some(u) = user else {
+            return Ok(0);
+        };
+        let failures = self.store.count_failures(&user_key(u), since).await?;
+        if failures >= self.config.throttle.per_user {
+            return Err(CoreError::LimitExceeded("Attempt limit exceeded, please try after some time.".into()));
         }
-        Ok(())
+        Ok(failures)
     }
 
     pub(crate) async fn record_failed_attempt(
