@@ -50,6 +50,8 @@ pub struct CoreConfig {
     pub code_ttl_secs: i64,
     /// Lifetime of a challenge session (NEW_PASSWORD_REQUIRED, SOFTWARE_TOKEN_MFA), in seconds.
     pub challenge_ttl_secs: i64,
+    /// Lifetime of identity-pool temporary credentials, in seconds.
+    pub credentials_ttl_secs: i64,
 }
 
 impl Default for CoreConfig {
@@ -63,6 +65,7 @@ impl Default for CoreConfig {
             throttle: ThrottleConfig::default(),
             code_ttl_secs: 3600,
             challenge_ttl_secs: 180,
+            credentials_ttl_secs: 3600,
         }
     }
 }

@@ -56,6 +56,8 @@ pub enum CoreError {
     #[error("{0}")]
     InvalidOAuthFlow(String),
     #[error("{0}")]
+    InvalidIdentityPoolConfiguration(String),
+    #[error("{0}")]
     Conflict(String),
     #[error("internal error: {0}")]
     Internal(String),

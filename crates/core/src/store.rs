@@ -6,7 +6,8 @@ use async_trait::async_trait;
 use crate::clock::Timestamp;
 use crate::error::StoreError;
 use crate::model::{
-    AccessKey, Challenge, Client, Code, CodeOutcome, CodePurpose, Pool, RefreshFamily, SigningKeyRecord, User,
+    AccessKey, Challenge, Client, Code, CodeOutcome, CodePurpose, Identity, IdentityPool, Pool, RefreshFamily,
+    SigningKeyRecord, TemporaryCredentials, User,
 };
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -102,6 +103,21 @@ pub trait Store: Send + Sync + 'static {
     // Signing keys
     async fn insert_signing_key(&self, key: &SigningKeyRecord) -> StoreResult<()>;
     async fn list_signing_keys(&self) -> StoreResult<Vec<SigningKeyRecord>>;
+
+    // Identity pools
+    async fn insert_identity_pool(&self, pool: &IdentityPool) -> StoreResult<()>;
+    async fn get_identity_pool(&self, id: &str) -> StoreResult<Option<IdentityPool>>;
+    async fn update_identity_pool(&self, pool: &IdentityPool) -> StoreResult<()>;
+    /// Identity pools ordered by id, after `after` (exclusive).
+    async fn list_identity_pools(&self, after: Option<&str>, limit: u32) -> StoreResult<Vec<IdentityPool>>;
+    /// Deletes the identity pool with its identities and credentials.
+    async fn delete_identity_pool(&self, id: &str) -> StoreResult<bool>;
+    /// The identity of `login` in the pool, created as `candidate` if there is none yet; safe
+    /// under concurrency (one identity per login).
+    async fn get_or_create_identity(&self, candidate: &Identity) -> StoreResult<Identity>;
+    async fn get_identity(&self, id: &str) -> StoreResult<Option<Identity>>;
+    async fn insert_credentials(&self, creds: &TemporaryCredentials) -> StoreResult<()>;
+    async fn get_credentials(&self, access_key_id: &str) -> StoreResult<Option<TemporaryCredentials>>;
 
     // Throttling
     /// Records one failed attempt under `key`, once per `attempt_id` (a client's retries of the

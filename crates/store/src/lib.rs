@@ -8,6 +8,7 @@
 mod access;
 mod error;
 mod families;
+mod identity;
 mod pools;
 mod rows;
 mod store_impl;

@@ -2,7 +2,8 @@
 
 use async_trait::async_trait;
 use warden_core::model::{
-    AccessKey, Challenge, Client, Code, CodeOutcome, CodePurpose, Pool, RefreshFamily, SigningKeyRecord, User,
+    AccessKey, Challenge, Client, Code, CodeOutcome, CodePurpose, Identity, IdentityPool, Pool, RefreshFamily,
+    SigningKeyRecord, TemporaryCredentials, User,
 };
 use warden_core::store::{FamilyKey, Store, StoreResult};
 
@@ -128,6 +129,33 @@ impl Store for SqlStore {
     }
     async fn list_signing_keys(&self) -> StoreResult<Vec<SigningKeyRecord>> {
         self.do_list_signing_keys().await
+    }
+    async fn insert_identity_pool(&self, pool: &IdentityPool) -> StoreResult<()> {
+        self.do_insert_identity_pool(pool).await
+    }
+    async fn get_identity_pool(&self, id: &str) -> StoreResult<Option<IdentityPool>> {
+        self.do_get_identity_pool(id).await
+    }
+    async fn update_identity_pool(&self, pool: &IdentityPool) -> StoreResult<()> {
+        self.do_update_identity_pool(pool).await
+    }
+    async fn list_identity_pools(&self, after: Option<&str>, limit: u32) -> StoreResult<Vec<IdentityPool>> {
+        self.do_list_identity_pools(after, limit).await
+    }
+    async fn delete_identity_pool(&self, id: &str) -> StoreResult<bool> {
+        self.do_delete_identity_pool(id).await
+    }
+    async fn get_or_create_identity(&self, candidate: &Identity) -> StoreResult<Identity> {
+        self.do_get_or_create_identity(candidate).await
+    }
+    async fn get_identity(&self, id: &str) -> StoreResult<Option<Identity>> {
+        self.do_get_identity(id).await
+    }
+    async fn insert_credentials(&self, creds: &TemporaryCredentials) -> StoreResult<()> {
+        self.do_insert_credentials(creds).await
+    }
+    async fn get_credentials(&self, access_key_id: &str) -> StoreResult<Option<TemporaryCredentials>> {
+        self.do_get_credentials(access_key_id).await
     }
     async fn record_failure(&self, key: &str, attempt_id: &str, at: i64, since: i64) -> StoreResult<u32> {
         self.do_record_failure(key, attempt_id, at, since).await

@@ -47,6 +47,11 @@ pub fn access_key_id() -> String {
     format!("AKIA{}", from_alphabet(UPPER_ALNUM, 16))
 }
 
+/// `ASIA` + 16 upper alphanumerics: temporary credentials, as AWS shapes them.
+pub fn temporary_access_key_id() -> String {
+    format!("ASIA{}", from_alphabet(UPPER_ALNUM, 16))
+}
+
 /// 40 characters (~238 bits).
 pub fn access_key_secret() -> String {
     from_alphabet(MIXED_ALNUM, 40)

@@ -5,6 +5,7 @@ mod access_keys;
 mod cache;
 mod challenge;
 mod clients;
+mod identity;
 mod lookup;
 mod mfa;
 mod password;
@@ -25,6 +26,7 @@ use crate::error::CoreResult;
 use crate::store::Store;
 
 pub use clients::{ClientSpec, CreatedClient};
+pub use identity::{IdentityPoolSpec, IssuedCredentials};
 pub use pools::PoolSpec;
 pub use signin::{AuthOutcome, AuthResult, InitiateAuth, RespondToChallenge};
 pub use signup::{CodeDelivery, SignUpOutcome};

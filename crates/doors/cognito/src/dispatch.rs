@@ -17,6 +17,13 @@ use crate::wire::Input;
 
 pub const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
 const SIGNING_NAME: &str = "cognito-idp";
+
+/// The two AWS JSON services this door serves on `POST /`.
+#[derive(Clone, Copy)]
+enum Service {
+    UserPools,
+    Identity,
+}
 /// Larger bodies are refused before parsing.
 const MAX_BODY: usize = 1 << 20;
 
@@ -57,16 +64,23 @@ async fn run(warden: &Warden, req: Request, request_id: &str) -> DoorResult<Valu
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| DoorError::UnknownOperation("Missing X-Amz-Target header".into()))?;
-    let op = target
-        .strip_prefix(TARGET_PREFIX)
-        .ok_or_else(|| DoorError::UnknownOperation(format!("Unknown target {target}")))?;
-    let signed =
-        ops::requires_signature(op).ok_or_else(|| DoorError::UnknownOperation(format!("Unknown operation {op}")))?;
+    let (service, op) = if let Some(op) = target.strip_prefix(TARGET_PREFIX) {
+        (Service::UserPools, op)
+    } else if let Some(op) = target.strip_prefix(ops::identity::TARGET_PREFIX) {
+        (Service::Identity, op)
+    } else {
+        return Err(DoorError::UnknownOperation(format!("Unknown target {target}")));
+    };
+    let (signed, signing_name) = match service {
+        Service::UserPools => (ops::requires_signature(op), SIGNING_NAME),
+        Service::Identity => (ops::identity::requires_signature(op), ops::identity::SIGNING_NAME),
+    };
+    let signed = signed.ok_or_else(|| DoorError::UnknownOperation(format!("Unknown operation {op}")))?;
     let body = axum::body::to_bytes(Body::new(body), MAX_BODY).await.map_err(|_| DoorError::TooLarge)?;
     tracing::Span::current().record("operation", op);
     if signed {
         let uri = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-        let key = crate::sigv4::verify(warden, SIGNING_NAME, parts.method.as_str(), uri, &parts.headers, &body).await?;
+        let key = crate::sigv4::verify(warden, signing_name, parts.method.as_str(), uri, &parts.headers, &body).await?;
         tracing::info!(operation = op, access_key = %key, "signed call");
     }
     let input = Input::parse(&body)?;
@@ -83,5 +97,8 @@ async fn run(warden: &Warden, req: Request, request_id: &str) -> DoorResult<Valu
         .map(str::to_owned)
         .unwrap_or_else(|| request_id.to_owned());
     let ctx = Ctx { warden, source, attempt_id };
-    ops::call(&ctx, op, &input).await
+    match service {
+        Service::UserPools => ops::call(&ctx, op, &input).await,
+        Service::Identity => ops::identity::call(&ctx, op, &input).await,
+    }
 }

@@ -139,6 +139,21 @@ impl Input {
         }
     }
 
+    /// A list of structures.
+    pub fn object_list(&self, member: &str) -> DoorResult<Vec<Input>> {
+        match self.0.get(member) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| match v {
+                    Value::Object(m) => Ok(Input(m.clone())),
+                    _ => Err(wrong_type(member, "a list of structures")),
+                })
+                .collect(),
+            Some(_) => Err(wrong_type(member, "a list of structures")),
+        }
+    }
+
     /// MaxResults/Limit within 1..=max, `default` when absent.
     pub fn limit(&self, member: &str, default: u32, max: u32) -> DoorResult<u32> {
         match self.opt_i64(member)? {

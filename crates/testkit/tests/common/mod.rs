@@ -94,16 +94,50 @@ impl Cognito {
 
     /// A call signed with `key` at `time`.
     pub async fn signed_with(&self, op: &str, body: Value, key: (&str, &str), time: SystemTime) -> Reply {
+        self.signed_for(("cognito-idp", "AWSCognitoIdentityProviderService"), op, body, key, time).await
+    }
+
+    /// A cognito-identity call signed with the app's bootstrap admin key.
+    pub async fn identity_admin(&self, op: &str, body: Value) -> Reply {
+        let key = self.key.clone();
+        self.signed_for(
+            ("cognito-identity", "AWSCognitoIdentityService"),
+            op,
+            body,
+            (&key.0, &key.1),
+            SystemTime::now(),
+        )
+        .await
+    }
+
+    /// An unsigned cognito-identity call.
+    pub async fn identity(&self, op: &str, body: Value) -> Reply {
+        let headers = vec![
+            ("x-amz-target", format!("AWSCognitoIdentityService.{op}")),
+            ("content-type", "application/x-amz-json-1.1".into()),
+        ];
+        self.raw(headers, body.to_string().into_bytes()).await
+    }
+
+    /// A call to `service` (signing name, target prefix) signed with `key` at `time`.
+    pub async fn signed_for(
+        &self,
+        service: (&str, &str),
+        op: &str,
+        body: Value,
+        key: (&str, &str),
+        time: SystemTime,
+    ) -> Reply {
         let body = body.to_string().into_bytes();
         let host = self.url.trim_start_matches("http://").to_owned();
-        let target = format!("AWSCognitoIdentityProviderService.{op}");
+        let target = format!("{}.{op}", service.1);
         let base =
             [("content-type", "application/x-amz-json-1.1".to_owned()), ("host", host), ("x-amz-target", target)];
         let identity = Credentials::new(key.0, key.1, None, None, "test").into();
         let params = v4::SigningParams::builder()
             .identity(&identity)
             .region("eu-west-2")
-            .name("cognito-idp")
+            .name(service.0)
             .time(time)
             .settings(SigningSettings::default())
             .build()

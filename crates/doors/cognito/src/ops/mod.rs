@@ -3,6 +3,7 @@
 mod admin_users;
 mod auth;
 mod clients;
+pub mod identity;
 mod mfa;
 mod password;
 mod pools;
