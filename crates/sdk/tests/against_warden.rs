@@ -1,0 +1,181 @@
+//! The Rust scribeauth client and its CLI against a live Warden (both stores).
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use scribeauth::{Error, PoolConfiguration, ScribeAuth, TokensOrChallenge};
+use warden_core::model::{AuthFlow, MfaConfiguration, PoolSettings};
+use warden_core::service::{ClientSpec, CreateUser, PoolSpec};
+use warden_testkit::{Backend, TestApp};
+
+const PW: &str = "Correct-Horse-1";
+
+struct Fixture {
+    app: TestApp,
+    pool: String,
+    client: String,
+}
+
+async fn fixture(backend: Backend) -> Option<Fixture> {
+    let app = TestApp::spawn(backend).await?;
+    let w = &app.warden;
+    let settings = PoolSettings { mfa_configuration: MfaConfiguration::Optional, ..PoolSettings::default() };
+    let pool = w.create_pool(PoolSpec { name: "sdk".into(), settings }).await.unwrap().id;
+    let mut spec = ClientSpec { pool_id: pool.clone(), name: "app".into(), ..ClientSpec::default() };
+    spec.settings.explicit_auth_flows = vec![AuthFlow::UserPassword, AuthFlow::RefreshToken];
+    let client = w.create_client(spec).await.unwrap().client.id;
+    Some(Fixture { app, pool, client })
+}
+
+impl Fixture {
+    fn auth(&self) -> ScribeAuth {
+        ScribeAuth::with_endpoint(PoolConfiguration::new(&self.client, &self.pool), Some(&self.app.url))
+    }
+
+    async fn user(&self, name: &str, temporary: bool) {
+        let w = &self.app.warden;
+        let mut attributes = std::collections::BTreeMap::new();
+        attributes.insert("email".to_owned(), format!("{name}@example.com"));
+        w.admin_create_user(CreateUser {
+            pool_id: self.pool.clone(),
+            username: name.into(),
+            temporary_password: Some("Temp-Passw0rd!".into()),
+            attributes,
+            message_action: Some("SUPPRESS".into()),
+        })
+        .await
+        .unwrap();
+        if !temporary {
+            w.admin_set_user_password(&self.pool, name, &PW.into(), true).await.unwrap();
+        }
+    }
+}
+
+async fn tokens(auth: &ScribeAuth, user: &str, pw: &str) -> scribeauth::Tokens {
+    match auth.get_tokens_with_password(user, pw).await.unwrap() {
+        TokensOrChallenge::Tokens(t) => t,
+        TokensOrChallenge::Challenge(c) => panic!("unexpected challenge {}", c.challenge_name),
+    }
+}
+
+async fn sdk_flows(f: Fixture) {
+    let auth = f.auth();
+    f.user("ada", false).await;
+    let t = tokens(&auth, "ada", PW).await;
+    let r = auth.get_tokens_with_refresh(&t.refresh_token).await.unwrap();
+    assert_eq!(r.refresh_token, t.refresh_token);
+    assert_ne!(r.access_token, t.access_token);
+    assert!(matches!(auth.get_tokens_with_password("ada", "Wrong-Passw0rd!").await, Err(Error::Unauthorized(_))));
+    assert!(matches!(auth.get_tokens_with_refresh("garbage").await, Err(Error::Unauthorized(_))));
+
+    // Both change_password paths.
+    assert_eq!(auth.change_password("ada", PW, "Changed-Passw0rd!").await.unwrap(), None);
+    tokens(&auth, "ada", "Changed-Passw0rd!").await;
+    let weak = auth.change_password("ada", "Changed-Passw0rd!", "weak").await.unwrap_err();
+    assert_eq!(weak.code(), Some("InvalidPasswordException"));
+    f.user("bea", true).await;
+    assert!(matches!(
+        auth.get_tokens_with_password("bea", "Temp-Passw0rd!").await.unwrap(),
+        TokensOrChallenge::Challenge(_)
+    ));
+    assert_eq!(auth.change_password("bea", "Temp-Passw0rd!", "Chosen-Passw0rd!").await.unwrap(), None);
+    tokens(&auth, "bea", "Chosen-Passw0rd!").await;
+
+    // Forgot password, with the code from the dev outbox.
+    f.app.warden.forgot_password(&f.client, None, "bea", "attempt-1").await.unwrap();
+    let code =
+        f.app.outbox().iter().rev().find(|m| m["username"] == "bea").unwrap()["code"].as_str().unwrap().to_owned();
+    assert!(auth.forgot_password("bea", "Reset-Passw0rd!", &code).await.unwrap());
+    assert_eq!(
+        auth.forgot_password("bea", "Again-Passw0rd!", &code).await.unwrap_err().code(),
+        Some("ExpiredCodeException")
+    );
+    tokens(&auth, "bea", "Reset-Passw0rd!").await;
+
+    // TOTP: the challenge and its answer.
+    let t = tokens(&auth, "bea", "Reset-Passw0rd!").await;
+    let secret = f.app.warden.associate_software_token(&t.access_token).await.unwrap();
+    let now = f.app.warden.now();
+    let code = warden_core::crypto::totp::code_for_base32(&secret, now).unwrap();
+    f.app.warden.verify_software_token(&t.access_token, &code).await.unwrap();
+    f.app.warden.set_software_token_mfa(&t.access_token, true).await.unwrap();
+    let TokensOrChallenge::Challenge(c) = auth.get_tokens_with_password("bea", "Reset-Passw0rd!").await.unwrap() else {
+        panic!("expected an MFA challenge");
+    };
+    assert_eq!(c.challenge_name, "SOFTWARE_TOKEN_MFA");
+    let wrong = auth.respond_to_auth_challenge_mfa("bea", &c.session, "000000x").await.unwrap_err();
+    assert_eq!(wrong, Error::Unauthorized("Wrong MFA code".into()));
+    let reused = auth.respond_to_auth_challenge_mfa("bea", &c.session, &code).await.unwrap_err();
+    assert_eq!(reused, Error::Unauthorized("Expired MFA code".into()));
+    let next = warden_core::crypto::totp::code_for_base32(&secret, now + 30).unwrap();
+    let mfa = auth.respond_to_auth_challenge_mfa("bea", &c.session, &next).await.unwrap();
+    assert!(!mfa.access_token.is_empty() && !mfa.refresh_token.is_empty());
+
+    // Revocation.
+    assert!(auth.revoke_refresh_token("refresh_token").await.unwrap());
+    assert!(auth.revoke_refresh_token(&mfa.refresh_token).await.unwrap());
+    assert!(auth.get_tokens_with_refresh(&mfa.refresh_token).await.is_err());
+    assert!(f.app.warden.get_user(&mfa.access_token).await.is_err());
+    f.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sdk_against_warden_sqlite() {
+    sdk_flows(fixture(Backend::Sqlite).await.unwrap()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sdk_against_warden_postgres() {
+    if let Some(f) = fixture(Backend::Postgres).await {
+        sdk_flows(f).await;
+    }
+}
+
+fn cli(f: &Fixture, args: &[&str], stdin: &str) -> (bool, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_scribeauth"))
+        .args(["--client_id", &f.client, "--user_pool_id", &f.pool])
+        .args(args)
+        .env("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", &f.app.url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_three_cli_modes() {
+    let f = fixture(Backend::Sqlite).await.unwrap();
+    f.user("cal", false).await;
+    let (ok, out, err) = tokio::task::block_in_place(|| cli(&f, &["--username", "cal", "--password", PW], ""));
+    assert!(ok, "{err}");
+    let t: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let refresh = t["refresh_token"].as_str().unwrap().to_owned();
+    let (ok, out, _) = tokio::task::block_in_place(|| cli(&f, &["--refresh_token", &refresh], ""));
+    assert!(ok && out.contains(&refresh));
+    let (ok, _, err) = tokio::task::block_in_place(|| cli(&f, &["--username", "cal", "--password", "nope"], ""));
+    assert!(!ok && err.contains("Username and/or Password are incorrect"), "{err}");
+
+    let access = t["access_token"].as_str().unwrap().to_owned();
+    let secret = f.app.warden.associate_software_token(&access).await.unwrap();
+    let now = f.app.warden.now();
+    f.app
+        .warden
+        .verify_software_token(&access, &warden_core::crypto::totp::code_for_base32(&secret, now).unwrap())
+        .await
+        .unwrap();
+    f.app.warden.set_software_token_mfa(&access, true).await.unwrap();
+    let next = warden_core::crypto::totp::code_for_base32(&secret, now + 30).unwrap();
+    let (ok, out, err) =
+        tokio::task::block_in_place(|| cli(&f, &["--username", "cal", "--password", PW], &format!("{next}\n")));
+    assert!(ok, "{err}");
+    assert!(out.starts_with("Enter MFA code: ") && out.contains("access_token"), "{out}");
+    f.app.stop().await;
+}
