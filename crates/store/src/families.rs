@@ -160,6 +160,8 @@ impl SqlStore {
         Ok(())
     }
 
+    /// The matching code is claimed by a DELETE, so of two concurrent redemptions exactly one
+    /// wins on either engine (a read-then-delete would let both win under READ COMMITTED).
     pub(crate) async fn do_redeem_code(
         &self,
         user_id: &str,
@@ -170,39 +172,56 @@ impl SqlStore {
         then: &User,
     ) -> R<CodeOutcome> {
         let mut tx = self.write.begin().await.map_err(map_err)?;
-        let row = sqlx::query("SELECT code_hash, attempts, expires_at FROM codes WHERE user_id = $1 AND purpose = $2")
-            .bind(user_id)
-            .bind(purpose.as_str())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        let Some(row) = row else {
-            return Ok(CodeOutcome::Expired);
-        };
-        let stored: Vec<u8> = row.try_get("code_hash").map_err(map_err)?;
-        let attempts: i64 = row.try_get("attempts").map_err(map_err)?;
-        let expires_at: i64 = row.try_get("expires_at").map_err(map_err)?;
-        let delete =
-            sqlx::query("DELETE FROM codes WHERE user_id = $1 AND purpose = $2").bind(user_id).bind(purpose.as_str());
-        let outcome = if expires_at <= now {
-            delete.execute(&mut *tx).await.map_err(map_err)?;
-            CodeOutcome::Expired
-        } else if subtle::ConstantTimeEq::ct_eq(stored.as_slice(), code_hash).into() {
-            delete.execute(&mut *tx).await.map_err(map_err)?;
+        let claimed = sqlx::query(
+            "DELETE FROM codes WHERE user_id = $1 AND purpose = $2 AND code_hash = $3 AND expires_at > $4 RETURNING user_id",
+        )
+        .bind(user_id)
+        .bind(purpose.as_str())
+        .bind(code_hash.to_vec())
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let outcome = if claimed.is_some() {
             crate::users::update_user_in(&mut tx, then).await?;
             CodeOutcome::Redeemed
         } else {
-            if attempts + 1 >= i64::from(max_attempts) {
-                delete.execute(&mut *tx).await.map_err(map_err)?;
-            } else {
-                sqlx::query("UPDATE codes SET attempts = attempts + 1 WHERE user_id = $1 AND purpose = $2")
-                    .bind(user_id)
-                    .bind(purpose.as_str())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
+            let counted = sqlx::query(
+                "UPDATE codes SET attempts = attempts + 1 WHERE user_id = $1 AND purpose = $2 AND expires_at > $3 RETURNING attempts",
+            )
+            .bind(user_id)
+            .bind(purpose.as_str())
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err)?;
+            match counted {
+                Some(row) => {
+                    let attempts: i64 = row.try_get("attempts").map_err(map_err)?;
+                    if attempts < i64::from(max_attempts) {
+                        CodeOutcome::Mismatch
+                    } else {
+                        // The last allowed guess was wrong: the code is gone after this one.
+                        sqlx::query("DELETE FROM codes WHERE user_id = $1 AND purpose = $2")
+                            .bind(user_id)
+                            .bind(purpose.as_str())
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(map_err)?;
+                        CodeOutcome::Mismatch
+                    }
+                }
+                None => {
+                    // None live: expired (dropped now) or never sent.
+                    sqlx::query("DELETE FROM codes WHERE user_id = $1 AND purpose = $2")
+                        .bind(user_id)
+                        .bind(purpose.as_str())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                    CodeOutcome::Expired
+                }
             }
-            CodeOutcome::Mismatch
         };
         tx.commit().await.map_err(map_err)?;
         Ok(outcome)
