@@ -39,7 +39,19 @@ enum Command {
     AccessKey(AccessKeyCmd),
 }
 
+/// Large allocations (argon2's 19 MiB working memory) always get their own mapping, returned to
+/// the system when freed. glibc would otherwise raise its mmap threshold after the first free and
+/// keep every later one on the heap, so memory grown during a login burst would never shrink.
+fn return_large_allocations_to_the_system() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator tunable; called once, before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 4 << 20);
+    }
+}
+
 fn main() -> ExitCode {
+    return_large_allocations_to_the_system();
     let cli = Cli::parse();
     let config = match Config::load(cli.config.as_deref(), |k| std::env::var(k).ok()) {
         Ok(c) => c,

@@ -1,10 +1,12 @@
-//! argon2id on a bounded pool off the async runtime: at most `workers` hashes run at once and at
-//! most `queue` wait, so a login flood queues (then is refused) instead of starving every other
-//! request. Unknown users are checked against a dummy hash so they cost the same time.
+//! argon2id on a bounded pool of dedicated threads, off the async runtime: `workers` threads hash
+//! and at most `queue` jobs wait, so a login flood queues (then is refused) instead of starving
+//! every other request. The hashing threads run at a lower scheduling priority, so requests that
+//! need no hash (refreshes, token checks) keep getting the CPU during a flood. Unknown users are
+//! checked against a dummy hash so they cost the same time.
 
-use std::sync::Arc;
-
-use std::cell::RefCell;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
@@ -23,9 +25,53 @@ pub struct PasswordHasher {
 
 struct Inner {
     argon: Argon2<'static>,
-    workers: Semaphore,
+    jobs: Mutex<mpsc::Sender<Job>>,
     queue: Semaphore,
     dummy: String,
+    buffers: Buffers,
+    pending: Pending,
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Nice value of the hashing threads (Linux applies it per thread).
+const HASHING_NICENESS: i32 = 10;
+
+/// argon2's working memory, reused from one verification to the next while sign-ins keep coming
+/// (allocating and page-faulting 19 MiB costs about a fifth of a hash) and dropped as soon as the
+/// queue runs dry, so an idle server holds none of it.
+type Buffers = Arc<Mutex<Vec<Vec<Block>>>>;
+
+/// Jobs sent but not yet taken by a worker.
+type Pending = Arc<AtomicUsize>;
+
+fn hashing_worker(jobs: Arc<Mutex<mpsc::Receiver<Job>>>, buffers: Buffers, pending: Pending) {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority only reads its integer arguments; on Linux, who = 0 is this thread.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, HASHING_NICENESS);
+    }
+    loop {
+        let next = {
+            let rx = jobs.lock().expect("hashing queue lock");
+            match rx.try_recv() {
+                Ok(job) => Some(job),
+                Err(mpsc::TryRecvError::Empty) => {
+                    // Idle: give argon2's working memory back before waiting.
+                    buffers.lock().expect("buffer pool lock").clear();
+                    rx.recv().ok()
+                }
+                Err(mpsc::TryRecvError::Disconnected) => None,
+            }
+        };
+        match next {
+            Some(job) => {
+                pending.fetch_sub(1, Ordering::SeqCst);
+                job()
+            }
+            None => return,
+        }
+    }
 }
 
 impl std::fmt::Debug for PasswordHasher {
@@ -45,12 +91,25 @@ impl PasswordHasher {
             .map_err(|e| CoreError::internal(format!("argon2: {e}")))?
             .to_string();
         let workers = workers.max(1);
+        let (tx, rx) = mpsc::channel::<Job>();
+        let rx = Arc::new(Mutex::new(rx));
+        let buffers: Buffers = Arc::default();
+        let pending: Pending = Arc::default();
+        for n in 0..workers {
+            let (rx, buffers, pending) = (rx.clone(), buffers.clone(), pending.clone());
+            std::thread::Builder::new()
+                .name(format!("warden-hash-{n}"))
+                .spawn(move || hashing_worker(rx, buffers, pending))
+                .map_err(|e| CoreError::internal(format!("cannot start a hashing thread: {e}")))?;
+        }
         Ok(Self {
             inner: Arc::new(Inner {
                 argon,
-                workers: Semaphore::new(workers),
+                jobs: Mutex::new(tx),
                 queue: Semaphore::new(workers + queue),
                 dummy,
+                buffers,
+                pending,
             }),
         })
     }
@@ -58,11 +117,19 @@ impl PasswordHasher {
     async fn run<T: Send + 'static>(&self, job: impl FnOnce(&Inner) -> T + Send + 'static) -> CoreResult<T> {
         let _queued =
             self.inner.queue.try_acquire().map_err(|_| CoreError::TooManyRequests("Too many requests".into()))?;
-        let _worker = self.inner.workers.acquire().await.map_err(|_| CoreError::internal("hashing pool closed"))?;
+        let (done, result) = tokio::sync::oneshot::channel();
         let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || job(&inner))
-            .await
-            .map_err(|e| CoreError::internal(format!("hashing task: {e}")))
+        self.inner.pending.fetch_add(1, Ordering::SeqCst);
+        let task: Job = Box::new(move || {
+            let _ = done.send(job(&inner));
+        });
+        self.inner
+            .jobs
+            .lock()
+            .expect("hashing queue lock")
+            .send(task)
+            .map_err(|_| CoreError::internal("hashing pool stopped"))?;
+        result.await.map_err(|_| CoreError::internal("hashing job was dropped"))
     }
 
     /// A PHC string (`$argon2id$v=19$m=...`).
@@ -89,22 +156,17 @@ impl PasswordHasher {
                 Some(h) => (h.as_str(), true),
                 None => (inner.dummy.as_str(), false),
             };
-            let ok = verify_reusing_memory(pw.expose().as_bytes(), target).unwrap_or(false);
+            let ok =
+                verify_reusing_memory(pw.expose().as_bytes(), target, &inner.buffers, &inner.pending).unwrap_or(false);
             ok && real
         })
         .await
     }
 }
 
-thread_local! {
-    /// argon2's working memory, kept per hashing thread: allocating (and page-faulting) 19 MiB
-    /// for every sign-in costs about a fifth of the hash.
-    static BLOCKS: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
-}
-
 /// Recomputes the PHC string's hash with its own parameters and salt, in this thread's reused
 /// memory, and compares in constant time. `None` when the PHC string does not parse.
-fn verify_reusing_memory(password: &[u8], phc: &str) -> Option<bool> {
+fn verify_reusing_memory(password: &[u8], phc: &str, buffers: &Buffers, pending: &Pending) -> Option<bool> {
     let parsed = PasswordHash::new(phc).ok()?;
     let algorithm = Algorithm::try_from(parsed.algorithm).ok()?;
     let version = parsed.version.map(Version::try_from).transpose().ok()?.unwrap_or_default();
@@ -114,11 +176,14 @@ fn verify_reusing_memory(password: &[u8], phc: &str) -> Option<bool> {
     let salt = parsed.salt?.decode_b64(&mut salt_buf).ok()?;
     let mut out = vec![0u8; expected.len()];
     let argon = Argon2::new(algorithm, version, params.clone());
-    BLOCKS.with(|cell| {
-        let mut blocks = cell.borrow_mut();
-        blocks.resize(params.block_count(), Block::default());
-        argon.hash_password_into_with_memory(password, salt, &mut out, &mut blocks[..]).ok()
-    })?;
+    let mut blocks = buffers.lock().expect("buffer pool lock").pop().unwrap_or_default();
+    blocks.resize(params.block_count(), Block::default());
+    let hashed = argon.hash_password_into_with_memory(password, salt, &mut out, &mut blocks[..]).ok();
+    // Keep the memory for the next sign-in only if one is already waiting.
+    if pending.load(Ordering::SeqCst) > 0 {
+        buffers.lock().expect("buffer pool lock").push(blocks);
+    }
+    hashed?;
     Some(out.ct_eq(expected.as_bytes()).into())
 }
 
