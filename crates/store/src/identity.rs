@@ -6,15 +6,10 @@ use warden_core::error::StoreError;
 use warden_core::model::{Identity, IdentityPool, TemporaryCredentials};
 
 use crate::error::map_err;
-use crate::rows::to_json;
+use crate::rows::{json, to_json};
 use crate::SqlStore;
 
 type R<T> = Result<T, StoreError>;
-
-fn json<T: serde::de::DeserializeOwned>(row: &AnyRow, col: &str) -> R<T> {
-    let text: String = row.try_get(col).map_err(map_err)?;
-    serde_json::from_str(&text).map_err(|e| StoreError::Other(format!("column {col}: {e}")))
-}
 
 fn identity_pool(row: &AnyRow) -> R<IdentityPool> {
     Ok(IdentityPool {

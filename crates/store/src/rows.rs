@@ -12,7 +12,7 @@ use crate::error::map_err;
 
 type R<T> = Result<T, StoreError>;
 
-fn json<T: serde::de::DeserializeOwned>(row: &AnyRow, col: &str) -> R<T> {
+pub fn json<T: serde::de::DeserializeOwned>(row: &AnyRow, col: &str) -> R<T> {
     let text: String = row.try_get(col).map_err(map_err)?;
     serde_json::from_str(&text).map_err(|e| StoreError::Other(format!("column {col}: {e}")))
 }

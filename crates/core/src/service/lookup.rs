@@ -118,4 +118,15 @@ impl Warden {
             (Some(_), _) => Err(CoreError::Unauthorized("Invalid client secret".into())),
         }
     }
+
+    /// What an unsigned call that names an unknown user answers: `hidden` when the client
+    /// prevents user-existence errors (the same answer a real user would get), else
+    /// UserNotFoundException.
+    pub(crate) fn answer_unknown_user<T>(&self, client: &Client, hidden: CoreResult<T>) -> CoreResult<T> {
+        if client.settings.prevent_user_existence_errors {
+            hidden
+        } else {
+            Err(CoreError::UserNotFound("Username/client id combination not found.".into()))
+        }
+    }
 }

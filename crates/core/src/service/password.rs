@@ -85,11 +85,7 @@ impl Warden {
         self.check_secret_hash(&client, secret_hash, &[username])?;
         let pool = self.pool(&client.pool_id).await?;
         let Some(user) = self.find_user(&pool, username).await? else {
-            return if client.settings.prevent_user_existence_errors {
-                Ok(CodeDelivery::email(&format!("{username}@example.com")))
-            } else {
-                Err(CoreError::UserNotFound("Username/client id combination not found.".into()))
-            };
+            return self.answer_unknown_user(&client, Ok(CodeDelivery::email(&format!("{username}@example.com"))));
         };
         if !user.enabled {
             return Err(CoreError::not_authorized("User is disabled."));
@@ -117,11 +113,7 @@ impl Warden {
         pool.settings.password_policy.check(password.expose()).map_err(CoreError::InvalidPassword)?;
         let mismatch = || CoreError::CodeMismatch("Invalid verification code provided, please try again.".into());
         let Some(mut user) = self.find_user(&pool, username).await? else {
-            return Err(if client.settings.prevent_user_existence_errors {
-                mismatch()
-            } else {
-                CoreError::UserNotFound("Username/client id combination not found.".into())
-            });
+            return self.answer_unknown_user(&client, Err(mismatch()));
         };
         let now = self.clock.now();
         user.password_hash = Some(self.hasher.hash(password).await?);

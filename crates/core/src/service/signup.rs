@@ -95,11 +95,7 @@ impl Warden {
         let pool = self.pool(&client.pool_id).await?;
         let mismatch = || CoreError::CodeMismatch("Invalid verification code provided, please try again.".into());
         let Some(mut user) = self.find_user(&pool, username).await? else {
-            return Err(if client.settings.prevent_user_existence_errors {
-                mismatch()
-            } else {
-                CoreError::UserNotFound("Username/client id combination not found.".into())
-            });
+            return self.answer_unknown_user(&client, Err(mismatch()));
         };
         if user.status != UserStatus::Unconfirmed {
             return Err(CoreError::not_authorized(format!(
@@ -144,11 +140,7 @@ impl Warden {
         self.check_secret_hash(&client, secret_hash, &[username])?;
         let pool = self.pool(&client.pool_id).await?;
         let Some(user) = self.find_user(&pool, username).await? else {
-            return if client.settings.prevent_user_existence_errors {
-                Ok(CodeDelivery::email(&format!("{username}@example.com")))
-            } else {
-                Err(CoreError::UserNotFound("Username/client id combination not found.".into()))
-            };
+            return self.answer_unknown_user(&client, Ok(CodeDelivery::email(&format!("{username}@example.com"))));
         };
         if user.status != UserStatus::Unconfirmed {
             return Err(CoreError::invalid("User is already confirmed."));
