@@ -80,7 +80,8 @@ async fn run(warden: &Warden, req: Request, request_id: &str) -> DoorResult<Valu
     tracing::Span::current().record("operation", op);
     if signed {
         let uri = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-        let key = crate::sigv4::verify(warden, signing_name, parts.method.as_str(), uri, &parts.headers, &body).await?;
+        let key =
+            crate::signature::verify(warden, signing_name, parts.method.as_str(), uri, &parts.headers, &body).await?;
         tracing::info!(operation = op, access_key = %key, "signed call");
     }
     let input = Input::parse(&body)?;

@@ -7,7 +7,7 @@ mod dispatch;
 mod error;
 mod ops;
 mod shapes;
-pub mod sigv4;
+mod signature;
 mod wellknown;
 mod wire;
 

@@ -1,20 +1,15 @@
-//! Verifying SigV4-signed admin calls against Warden's access keys. The canonical request and
-//! signature come from the `aws-sigv4` crate: we re-sign the request as received, over exactly the
-//! headers the client says it signed, with the stored secret, and compare in constant time.
+//! Verifying AWS Signature Version 4. The canonical request and the signature come from the
+//! `aws-sigv4` crate: a request is re-signed as received, over exactly the headers it says it
+//! signed, with the secret the caller looked up, and the signatures are compared in constant
+//! time. Nothing here knows where secrets live.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
 use aws_sigv4::sign::v4;
-use axum::http::HeaderMap;
+use http::HeaderMap;
 use subtle::ConstantTimeEq;
-use warden_core::Warden;
-
-use crate::error::{DoorError, DoorResult};
-
-/// How far a request's X-Amz-Date may be from our clock.
-const MAX_SKEW_SECS: i64 = 300;
 
 /// The parts of an `Authorization: AWS4-HMAC-SHA256 ...` header.
 #[derive(Debug, PartialEq, Eq)]
@@ -27,12 +22,11 @@ pub struct AuthHeader {
     pub signature: String,
 }
 
-pub fn parse_authorization(value: &str) -> DoorResult<AuthHeader> {
-    let incomplete =
-        |what: &str| DoorError::IncompleteSignature(format!("Authorization header requires '{what}' parameter."));
-    let rest = value.strip_prefix("AWS4-HMAC-SHA256 ").ok_or_else(|| {
-        DoorError::IncompleteSignature("Unsupported authorization scheme; expected AWS4-HMAC-SHA256".into())
-    })?;
+pub fn parse_authorization(value: &str) -> Result<AuthHeader, SigError> {
+    let incomplete = |what: &str| SigError::Incomplete(format!("Authorization header requires '{what}' parameter."));
+    let rest = value
+        .strip_prefix("AWS4-HMAC-SHA256 ")
+        .ok_or_else(|| SigError::Incomplete("Unsupported authorization scheme; expected AWS4-HMAC-SHA256".into()))?;
     let (mut credential, mut signed, mut signature) = (None, None, None);
     for part in rest.split(',') {
         match part.trim().split_once('=') {
@@ -47,7 +41,7 @@ pub fn parse_authorization(value: &str) -> DoorResult<AuthHeader> {
     let signature = signature.ok_or_else(|| incomplete("Signature"))?;
     let scope: Vec<&str> = credential.split('/').collect();
     if scope.len() != 5 || scope[4] != "aws4_request" {
-        return Err(DoorError::IncompleteSignature(format!("Credential should be scoped correctly: {credential}")));
+        return Err(SigError::Incomplete(format!("Credential should be scoped correctly: {credential}")));
     }
     Ok(AuthHeader {
         access_key_id: scope[0].to_owned(),
@@ -86,79 +80,113 @@ pub fn parse_amz_date(s: &str) -> Option<i64> {
     Some(days * 86_400 + hh * 3600 + mm * 60 + ss)
 }
 
-/// Checks the request's signature; returns the access key id that signed it.
-pub async fn verify(
-    warden: &Warden,
-    service: &str,
-    method: &str,
-    uri: &str,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> DoorResult<String> {
-    let Some(auth) = headers.get("authorization") else {
-        return Err(DoorError::MissingAuthenticationToken);
-    };
+/// Why a signature was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SigError {
+    /// No `Authorization` header.
+    Missing,
+    /// The header or the date is malformed or incomplete.
+    Incomplete(String),
+    /// Scoped to another service, or dated too far from now.
+    Invalid(String),
+    /// The signature does not match the request.
+    Mismatch,
+}
+
+/// The parsed `Authorization` header of a request and when it was signed; step one, before the
+/// caller looks the access key up.
+pub fn read(headers: &HeaderMap, service: &str) -> Result<(AuthHeader, i64), SigError> {
+    let auth = headers.get("authorization").ok_or(SigError::Missing)?;
     let auth = parse_authorization(
-        auth.to_str().map_err(|_| DoorError::IncompleteSignature("Authorization header is not ASCII".into()))?,
+        auth.to_str().map_err(|_| SigError::Incomplete("Authorization header is not ASCII".into()))?,
     )?;
     let amz_date = headers.get("x-amz-date").and_then(|v| v.to_str().ok()).ok_or_else(|| {
-        DoorError::IncompleteSignature(
+        SigError::Incomplete(
             "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.".into(),
         )
     })?;
-    let signed_at = parse_amz_date(amz_date).ok_or_else(|| {
-        DoorError::IncompleteSignature(format!("Date must be in ISO-8601 'basic format'. Got '{amz_date}'."))
-    })?;
+    let signed_at = parse_amz_date(amz_date)
+        .ok_or_else(|| SigError::Incomplete(format!("Date must be in ISO-8601 'basic format'. Got '{amz_date}'.")))?;
     if !amz_date.starts_with(&auth.date) {
-        return Err(DoorError::InvalidSignature("Credential date does not match X-Amz-Date.".into()));
+        return Err(SigError::Invalid("Credential date does not match X-Amz-Date.".into()));
     }
     if auth.service != service {
-        return Err(DoorError::InvalidSignature(format!(
-            "Credential should be scoped to correct service: '{service}'."
-        )));
+        return Err(SigError::Invalid(format!("Credential should be scoped to correct service: '{service}'.")));
     }
-    let secret = warden.access_key_secret(&auth.access_key_id).await?.ok_or(DoorError::UnrecognizedClient)?;
-    let now = warden.now();
-    if (now - signed_at).abs() > MAX_SKEW_SECS {
-        return Err(DoorError::InvalidSignature(format!(
-            "Signature expired: {amz_date} is now earlier or later than the allowed {MAX_SKEW_SECS} seconds of skew."
-        )));
-    }
+    Ok((auth, signed_at))
+}
 
+/// Refuses a signature dated more than `max_skew` seconds from `now`.
+pub fn check_skew(signed_at: i64, now: i64, max_skew: i64) -> Result<(), SigError> {
+    if (now - signed_at).abs() > max_skew {
+        return Err(SigError::Invalid(format!(
+            "Signature expired: signed at {signed_at}, now {now}, more than the allowed {max_skew} seconds of skew."
+        )));
+    }
+    Ok(())
+}
+
+/// What the signature covers of the body.
+#[derive(Debug, Clone, Copy)]
+pub enum Payload<'a> {
+    Bytes(&'a [u8]),
+    /// `X-Amz-Content-SHA256: UNSIGNED-PAYLOAD`
+    Unsigned,
+}
+
+/// The payload a request declares: unsigned when its `x-amz-content-sha256` says so.
+pub fn payload<'a>(headers: &HeaderMap, body: &'a [u8]) -> Payload<'a> {
+    match headers.get("x-amz-content-sha256").and_then(|v| v.to_str().ok()) {
+        Some("UNSIGNED-PAYLOAD") => Payload::Unsigned,
+        _ => Payload::Bytes(body),
+    }
+}
+
+/// Re-signs the request as received, over exactly the headers it says it signed, with `secret`,
+/// and compares in constant time.
+pub fn check(
+    method: &str,
+    uri: &str,
+    headers: &HeaderMap,
+    payload: Payload<'_>,
+    auth: &AuthHeader,
+    signed_at: i64,
+    secret: &str,
+) -> Result<(), SigError> {
     let mut signable_headers = Vec::with_capacity(auth.signed_headers.len());
     for name in &auth.signed_headers {
-        let mut values = headers.get_all(name.as_str()).iter();
-        let Some(value) = values.next() else {
-            return Err(DoorError::InvalidSignature(format!("Signed header '{name}' is missing from the request.")));
-        };
-        let value =
-            value.to_str().map_err(|_| DoorError::InvalidSignature(format!("Header '{name}' is not ASCII.")))?;
+        let value = headers
+            .get(name.as_str())
+            .ok_or_else(|| SigError::Invalid(format!("Signed header '{name}' is missing from the request.")))?;
+        let value = value.to_str().map_err(|_| SigError::Invalid(format!("Header '{name}' is not ASCII.")))?;
         signable_headers.push((name.as_str(), value));
     }
     let token = headers.get("x-amz-security-token").and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let identity = Credentials::new(&auth.access_key_id, secret.expose().clone(), token, None, "warden").into();
+    let identity = Credentials::new(&auth.access_key_id, secret.to_owned(), token, None, "warden").into();
     let mut settings = SigningSettings::default();
     settings.excluded_headers = Some(Vec::new());
     let time = UNIX_EPOCH + Duration::from_secs(signed_at.max(0) as u64);
     let params = v4::SigningParams::builder()
         .identity(&identity)
         .region(&auth.region)
-        .name(service)
+        .name(&auth.service)
         .time(time)
         .settings(settings)
         .build()
-        .map_err(|e| DoorError::InvalidSignature(format!("cannot build signing parameters: {e}")))?
+        .map_err(|e| SigError::Invalid(format!("cannot build signing parameters: {e}")))?
         .into();
-    let request = SignableRequest::new(method, uri, signable_headers.into_iter(), SignableBody::Bytes(body))
-        .map_err(|_| DoorError::InvalidSignature("The request cannot be canonicalised.".into()))?;
-    let expected = sign(request, &params)
-        .map_err(|_| DoorError::InvalidSignature("The request cannot be canonicalised.".into()))?;
+    let body = match payload {
+        Payload::Bytes(b) => SignableBody::Bytes(b),
+        Payload::Unsigned => SignableBody::UnsignedPayload,
+    };
+    let request = SignableRequest::new(method, uri, signable_headers.into_iter(), body)
+        .map_err(|_| SigError::Invalid("The request cannot be canonicalised.".into()))?;
+    let expected =
+        sign(request, &params).map_err(|_| SigError::Invalid("The request cannot be canonicalised.".into()))?;
     if bool::from(expected.signature().as_bytes().ct_eq(auth.signature.as_bytes())) {
-        Ok(auth.access_key_id)
+        Ok(())
     } else {
-        Err(DoorError::InvalidSignature(
-            "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.".into(),
-        ))
+        Err(SigError::Mismatch)
     }
 }
 
