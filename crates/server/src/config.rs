@@ -50,6 +50,8 @@ pub struct Config {
     pub argon2: Argon2Params,
     pub hash_workers: Option<usize>,
     pub throttle: ThrottleConfig,
+    /// `warden gateway`: routes, permissions, upstream.
+    pub gateway: warden_gateway::GatewayConfig,
 }
 
 impl Default for Config {
@@ -68,6 +70,7 @@ impl Default for Config {
             argon2: Argon2Params::default(),
             hash_workers: None,
             throttle: ThrottleConfig::default(),
+            gateway: warden_gateway::GatewayConfig::default(),
         }
     }
 }
@@ -116,6 +119,12 @@ impl Config {
         }
         if let Some(v) = env("WARDEN_SMTP_FROM") {
             self.smtp_from = v;
+        }
+        if let Some(v) = env("WARDEN_GATEWAY_LISTEN") {
+            self.gateway.listen = v;
+        }
+        if let Some(v) = env("WARDEN_GATEWAY_UPSTREAM") {
+            self.gateway.upstream = v;
         }
         if let Some(v) = env("WARDEN_LOG_FORMAT") {
             self.log_format = v;

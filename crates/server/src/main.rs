@@ -21,6 +21,8 @@ struct Cli {
 enum Command {
     /// Run the server (creates the data dir and database on first start).
     Serve,
+    /// Verify signed or bearer requests and forward them to an upstream (the [gateway] config).
+    Gateway,
     /// Apply database migrations and exit.
     Migrate,
     /// Print the effective configuration, secrets redacted.
@@ -72,6 +74,10 @@ fn main() -> ExitCode {
             Command::Serve => {
                 telemetry::init(&config.log_format);
                 commands::serve(&config).await
+            }
+            Command::Gateway => {
+                telemetry::init(&config.log_format);
+                commands::gateway(&config).await
             }
             Command::Migrate => commands::migrate(&config).await,
             Command::Config => commands::show_config(&config),

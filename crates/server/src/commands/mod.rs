@@ -36,6 +36,22 @@ pub async fn serve(config: &Config) -> CmdResult {
     Ok(())
 }
 
+/// `warden gateway`: verifies requests against this deployment and forwards them upstream.
+pub async fn gateway(config: &Config) -> CmdResult {
+    let listen = &config.gateway.listen;
+    let listener = TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let app = app::build(config, &config.listen).await?;
+    let verifier = warden_gateway::Verifier::new(app.warden.clone(), config.gateway.clone());
+    tracing::info!(listen = %addr, upstream = %config.gateway.upstream, routes = config.gateway.routes.len(), "warden gateway listening");
+    axum::serve(listener, warden_gateway::router(verifier))
+        .with_graceful_shutdown(app::shutdown_signal())
+        .await
+        .map_err(|e| format!("gateway error: {e}"))?;
+    app.store.close().await;
+    Ok(())
+}
+
 pub async fn migrate(config: &Config) -> CmdResult {
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;

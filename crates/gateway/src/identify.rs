@@ -1,0 +1,133 @@
+//! Who is calling: SigV4 with Warden temporary credentials, or a Warden access token.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use warden_core::{CoreError, Warden};
+use warden_sigv4::SigError;
+
+use crate::config::GatewayConfig;
+
+/// A verified caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// `sigv4` or `bearer`.
+    pub method: &'static str,
+    /// The identity id (SigV4) or the user's `sub` (bearer).
+    pub sub: String,
+    pub role: Option<String>,
+    pub scopes: Vec<String>,
+    pub permissions: BTreeSet<String>,
+}
+
+/// Why a request is refused: 401 (who are you?) or 403 (not allowed), with a reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub status: StatusCode,
+    pub reason: String,
+}
+
+impl Refusal {
+    fn unauthorized(reason: impl Into<String>) -> Self {
+        Self { status: StatusCode::UNAUTHORIZED, reason: reason.into() }
+    }
+    fn forbidden(reason: impl Into<String>) -> Self {
+        Self { status: StatusCode::FORBIDDEN, reason: reason.into() }
+    }
+}
+
+fn from_core(e: CoreError) -> Refusal {
+    if e.is_server_fault() {
+        tracing::error!(error = ?e, "gateway verification failed");
+        Refusal { status: StatusCode::SERVICE_UNAVAILABLE, reason: "verification unavailable".into() }
+    } else {
+        Refusal::unauthorized(e.to_string())
+    }
+}
+
+#[derive(Clone)]
+pub struct Verifier {
+    warden: Arc<Warden>,
+    config: Arc<GatewayConfig>,
+}
+
+impl Verifier {
+    pub fn new(warden: Arc<Warden>, config: GatewayConfig) -> Self {
+        Self { warden, config: Arc::new(config) }
+    }
+
+    pub fn config(&self) -> &GatewayConfig {
+        &self.config
+    }
+
+    /// Identifies the caller and checks the route's permission.
+    pub async fn admit(&self, parts: &Parts, body: &[u8]) -> Result<Caller, Refusal> {
+        let caller = self.identify(parts, body).await?;
+        let path = parts.uri.path();
+        let route = self
+            .config
+            .route(parts.method.as_str(), path)
+            .ok_or_else(|| Refusal::forbidden(format!("no route admits {} {path}", parts.method)))?;
+        if !caller.permissions.contains(&route.permission) {
+            return Err(Refusal::forbidden(format!(
+                "{} {path} needs the '{}' permission",
+                parts.method, route.permission
+            )));
+        }
+        Ok(caller)
+    }
+
+    async fn identify(&self, parts: &Parts, body: &[u8]) -> Result<Caller, Refusal> {
+        let auth = parts.headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        if let Some(token) = auth.strip_prefix("Bearer ") {
+            return self.bearer(token.trim()).await;
+        }
+        if auth.starts_with("AWS4-HMAC-SHA256 ") {
+            return self.sigv4(parts, body).await;
+        }
+        Err(Refusal::unauthorized("missing credentials: sign the request with SigV4 or send a bearer token"))
+    }
+
+    async fn bearer(&self, token: &str) -> Result<Caller, Refusal> {
+        let (claims, _, _) = self.warden.verify_access_token(token).await.map_err(from_core)?;
+        let scopes: Vec<String> = claims.scope.split_whitespace().map(str::to_owned).collect();
+        let permissions = scopes.iter().filter_map(|s| self.config.scopes.get(s)).flatten().cloned().collect();
+        Ok(Caller { method: "bearer", sub: claims.sub, role: None, scopes, permissions })
+    }
+
+    async fn sigv4(&self, parts: &Parts, body: &[u8]) -> Result<Caller, Refusal> {
+        let refuse = |e: SigError| match e {
+            SigError::Mismatch => Refusal::forbidden("the signature does not match the request"),
+            SigError::Missing => Refusal::unauthorized("missing signature"),
+            SigError::Incomplete(m) | SigError::Invalid(m) => Refusal::unauthorized(m),
+        };
+        let (auth, signed_at) = warden_sigv4::read(&parts.headers, "execute-api").map_err(refuse)?;
+        if !self.config.regions.iter().any(|r| *r == auth.region) {
+            return Err(Refusal::unauthorized(format!("region {} is not accepted here", auth.region)));
+        }
+        let token = parts
+            .headers
+            .get("x-amz-security-token")
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| Refusal::unauthorized("a session token (X-Amz-Security-Token) is required"))?;
+        let (creds, secret) =
+            self.warden.verify_temporary_credentials(&auth.access_key_id, token).await.map_err(from_core)?;
+        warden_sigv4::check_skew(signed_at, self.warden.now(), self.config.max_skew_secs).map_err(refuse)?;
+        let uri = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        warden_sigv4::check(
+            parts.method.as_str(),
+            uri,
+            &parts.headers,
+            warden_sigv4::payload(&parts.headers, body),
+            &auth,
+            signed_at,
+            secret.expose(),
+        )
+        .map_err(refuse)?;
+        let permissions =
+            creds.role.as_ref().and_then(|r| self.config.roles.get(r)).into_iter().flatten().cloned().collect();
+        Ok(Caller { method: "sigv4", sub: creds.identity_id, role: creds.role, scopes: Vec::new(), permissions })
+    }
+}

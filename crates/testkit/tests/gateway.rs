@@ -1,0 +1,236 @@
+//! The gateway: SigV4 requests signed with identity-pool credentials and Warden bearer tokens
+//! reach the upstream with identity headers; everything else is refused and never reaches it.
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use aws_credential_types::Credentials;
+use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
+use aws_sigv4::sign::v4;
+use common::*;
+use serde_json::{json, Value};
+use warden_gateway::{GatewayConfig, Route, Verifier};
+
+const PW: &str = "Correct-Horse-1";
+const ROLE: &str = "arn:aws:iam::000000000000:role/scribe-api";
+
+/// An upstream that echoes what it received and counts hits.
+async fn upstream(hits: Arc<AtomicUsize>) -> String {
+    let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
+        let hits = hits.clone();
+        async move {
+            hits.fetch_add(1, Ordering::SeqCst);
+            let headers: serde_json::Map<String, Value> = req
+                .headers()
+                .iter()
+                .filter(|(k, _)| k.as_str().starts_with("x-warden-") || k.as_str() == "authorization")
+                .map(|(k, v)| (k.to_string(), json!(v.to_str().unwrap_or(""))))
+                .collect();
+            let path = req.uri().to_string();
+            let body = axum::body::to_bytes(req.into_body(), 1 << 20).await.unwrap();
+            axum::Json(json!({ "path": path, "headers": headers, "body": String::from_utf8_lossy(&body) }))
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    url
+}
+
+async fn gateway(app: &TestApp, upstream: &str) -> String {
+    let config = GatewayConfig {
+        upstream: upstream.to_owned(),
+        routes: vec![
+            Route { prefix: "/v1".into(), methods: vec![], permission: "read".into() },
+            Route { prefix: "/v1/jobs".into(), methods: vec!["POST".into()], permission: "write".into() },
+            Route { prefix: "/v1/admin".into(), methods: vec![], permission: "delete".into() },
+        ],
+        roles: [(ROLE.to_owned(), vec!["read".to_owned(), "write".to_owned()])].into(),
+        scopes: [("aws.cognito.signin.user.admin".to_owned(), vec!["read".to_owned()])].into(),
+        ..GatewayConfig::default()
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let router = warden_gateway::router(Verifier::new(app.warden.clone(), config));
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    url
+}
+
+struct Creds {
+    akid: String,
+    secret: String,
+    token: String,
+}
+
+/// Signs like botocore's SigV4Auth for execute-api with UNSIGNED-PAYLOAD.
+fn signed(url: &str, method: &str, path: &str, body: &str, c: &Creds, at: SystemTime) -> reqwest::RequestBuilder {
+    let host = url.trim_start_matches("http://").to_owned();
+    let base = [
+        ("host", host),
+        ("x-amz-content-sha256", "UNSIGNED-PAYLOAD".to_owned()),
+        ("content-type", "application/json".to_owned()),
+    ];
+    let identity = Credentials::new(&c.akid, &c.secret, Some(c.token.clone()), None, "t").into();
+    let params = v4::SigningParams::builder()
+        .identity(&identity)
+        .region("eu-west-2")
+        .name("execute-api")
+        .time(at)
+        .settings(SigningSettings::default())
+        .build()
+        .unwrap()
+        .into();
+    let full = format!("{url}{path}");
+    let req = SignableRequest::new(
+        method,
+        full.clone(),
+        base.iter().map(|(k, v)| (*k, v.as_str())),
+        SignableBody::UnsignedPayload,
+    )
+    .unwrap();
+    let (ins, _) = sign(req, &params).unwrap().into_parts();
+    let mut b = reqwest::Client::new().request(method.parse().unwrap(), full).body(body.to_owned());
+    for (k, v) in base.iter().filter(|(k, _)| *k != "host") {
+        b = b.header(*k, v);
+    }
+    for (k, v) in ins.headers() {
+        b = b.header(k, v);
+    }
+    b
+}
+
+both_backends!(gateway_admits_only_verified_permitted_requests, |app| {
+    let c = Cognito::new(&app);
+    let (pool, client) = c.setup("OFF").await;
+    c.user(&pool, "pia", PW, "pia@example.com").await;
+    c.user(&pool, "quin", PW, "quin@example.com").await;
+    let provider = format!("cognito-idp.eu-west-2.amazonaws.com/{pool}");
+    let ip = c
+        .identity_admin(
+            "CreateIdentityPool",
+            json!({ "IdentityPoolName": "api", "AllowUnauthenticatedIdentities": false,
+                    "CognitoIdentityProviders": [{ "ProviderName": provider, "ClientId": client }] }),
+        )
+        .await
+        .ok()["IdentityPoolId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    c.identity_admin("SetIdentityPoolRoles", json!({ "IdentityPoolId": ip, "Roles": { "authenticated": ROLE } }))
+        .await
+        .ok();
+    let creds_for = |who: &'static str| {
+        let c = &c;
+        let ip = ip.clone();
+        let provider = provider.clone();
+        let client = client.clone();
+        async move {
+            let t = c.sign_in(&client, who, PW).await.ok()["AuthenticationResult"].clone();
+            let id = c
+                .identity("GetId", json!({ "IdentityPoolId": ip, "Logins": { provider.clone(): t["IdToken"] } }))
+                .await
+                .ok()["IdentityId"]
+                .clone();
+            let cr = c
+                .identity(
+                    "GetCredentialsForIdentity",
+                    json!({ "IdentityId": id, "Logins": { provider: t["IdToken"] } }),
+                )
+                .await
+                .ok();
+            let k = &cr["Credentials"];
+            (
+                Creds {
+                    akid: k["AccessKeyId"].as_str().unwrap().into(),
+                    secret: k["SecretKey"].as_str().unwrap().into(),
+                    token: k["SessionToken"].as_str().unwrap().into(),
+                },
+                id.as_str().unwrap().to_owned(),
+                t,
+            )
+        }
+    };
+    let (pia, pia_id, pia_tokens) = creds_for("pia").await;
+    let (quin, _, _) = creds_for("quin").await;
+
+    let hits = Arc::new(AtomicUsize::new(0));
+    let up = upstream(hits.clone()).await;
+    let gw = gateway(&app, &up).await;
+    let now = SystemTime::now();
+
+    // A signed request goes through with the identity headers.
+    let r = signed(&gw, "GET", "/v1/docs?x=1", "", &pia, now).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let echo: Value = r.json().await.unwrap();
+    assert_eq!(echo["path"], "/v1/docs?x=1");
+    assert_eq!(echo["headers"]["x-warden-sub"], pia_id.as_str());
+    assert_eq!(echo["headers"]["x-warden-auth"], "sigv4");
+    assert_eq!(echo["headers"]["x-warden-permissions"], "read write");
+    assert_eq!(echo["headers"]["x-warden-role"], ROLE);
+    assert!(echo["headers"].get("authorization").is_none(), "credentials are not passed on");
+    let post = signed(&gw, "POST", "/v1/jobs", "{\"a\":1}", &pia, now).send().await.unwrap();
+    assert_eq!(post.status(), 200);
+    assert_eq!(post.json::<Value>().await.unwrap()["body"], "{\"a\":1}");
+    assert_eq!(hits.load(Ordering::SeqCst), 2);
+
+    // Refusals never reach the upstream.
+    let refused = |status: u16, r: reqwest::Response| async move {
+        assert_eq!(r.status().as_u16(), status);
+        let body: Value = r.json().await.unwrap();
+        assert!(body["error"].as_str().is_some_and(|e| !e.is_empty()), "{body}");
+    };
+    refused(401, reqwest::Client::new().get(format!("{gw}/v1/docs")).send().await.unwrap()).await;
+    refused(403, signed(&gw, "GET", "/v1/admin/x", "", &pia, now).send().await.unwrap()).await;
+    refused(403, signed(&gw, "GET", "/elsewhere", "", &pia, now).send().await.unwrap()).await;
+    // Tampered: signed for one path, sent to another.
+    let tampered = signed(&gw, "GET", "/v1/docs", "", &pia, now).build().unwrap();
+    let mut forged = reqwest::Request::new(tampered.method().clone(), format!("{gw}/v1/secrets").parse().unwrap());
+    *forged.headers_mut() = tampered.headers().clone();
+    refused(403, reqwest::Client::new().execute(forged).await.unwrap()).await;
+    // Tampered header: a signed header changed.
+    let mut changed = signed(&gw, "GET", "/v1/docs", "", &pia, now).build().unwrap();
+    changed.headers_mut().insert("content-type", "text/plain".parse().unwrap());
+    refused(403, reqwest::Client::new().execute(changed).await.unwrap()).await;
+    // Stale signature.
+    refused(401, signed(&gw, "GET", "/v1/docs", "", &pia, now - Duration::from_secs(20 * 60)).send().await.unwrap())
+        .await;
+    // Another identity's session token with Pia's key.
+    let swapped = Creds { akid: pia.akid.clone(), secret: pia.secret.clone(), token: quin.token.clone() };
+    refused(401, signed(&gw, "GET", "/v1/docs", "", &swapped, now).send().await.unwrap()).await;
+    // Wrong secret.
+    let wrong = Creds { akid: pia.akid.clone(), secret: "x".repeat(40), token: pia.token.clone() };
+    refused(403, signed(&gw, "GET", "/v1/docs", "", &wrong, now).send().await.unwrap()).await;
+    // Forged identity headers are replaced.
+    let r = signed(&gw, "GET", "/v1/docs", "", &pia, now).header("x-warden-sub", "admin").send().await.unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["headers"]["x-warden-sub"], pia_id.as_str());
+    assert_eq!(hits.load(Ordering::SeqCst), 3);
+
+    // A bearer access token: the scope maps to read only.
+    let bearer = |token: Value| {
+        reqwest::Client::new().get(format!("{gw}/v1/docs")).bearer_auth(token.as_str().unwrap().to_owned())
+    };
+    let r = bearer(pia_tokens["AccessToken"].clone()).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["headers"]["x-warden-scopes"], "aws.cognito.signin.user.admin");
+    refused(
+        403,
+        reqwest::Client::new()
+            .post(format!("{gw}/v1/jobs"))
+            .bearer_auth(pia_tokens["AccessToken"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    refused(401, bearer(pia_tokens["IdToken"].clone()).send().await.unwrap()).await;
+
+    // After a global sign-out, both the token and the credentials are dead.
+    c.call("GlobalSignOut", json!({ "AccessToken": pia_tokens["AccessToken"] })).await.ok();
+    refused(401, signed(&gw, "GET", "/v1/docs", "", &pia, now).send().await.unwrap()).await;
+    refused(401, bearer(pia_tokens["AccessToken"].clone()).send().await.unwrap()).await;
+    assert_eq!(hits.load(Ordering::SeqCst), 4);
+    app.stop().await;
+});
