@@ -64,6 +64,7 @@ class Server:
             base = PG_URL.rsplit("/", 1)[0]
             full_env["WARDEN_DATABASE_URL"] = f"{base}/{self.database}"
         full_env.update({k: str(v) for k, v in env.items()})
+        self.env = full_env
         self.log = open(os.path.join(self.data_dir, "server.log"), "wb")
         self.proc = subprocess.Popen([WARDEN_BIN, "serve"], env=full_env, stdout=self.log, stderr=self.log)
         deadline = time.time() + 30

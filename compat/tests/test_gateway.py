@@ -1,0 +1,137 @@
+"""`warden gateway` verifies what the unmodified scribeauth signs: get_federated_credentials, then
+get_signature_for_request, then the request through the gateway to a small upstream."""
+
+import http.server
+import json
+import os
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+import pytest
+import requests
+from botocore.awsrequest import AWSRequest
+from conftest import PASSWORD
+from scribeauth import ScribeAuth
+
+ROLE = "arn:aws:iam::000000000000:role/scribe-api"
+
+
+class Upstream(http.server.BaseHTTPRequestHandler):
+    seen = []
+
+    def _answer(self):
+        length = int(self.headers.get("content-length") or 0)
+        body = self.rfile.read(length).decode() if length else ""
+        Upstream.seen.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body})
+        out = json.dumps({"ok": True}).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args):
+        pass
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def gateway(server):
+    upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    port = free_port()
+    config = os.path.join(tempfile.mkdtemp(), "warden.toml")
+    with open(config, "w") as f:
+        f.write(
+            f"""
+[gateway]
+listen = "127.0.0.1:{port}"
+upstream = "http://127.0.0.1:{upstream.server_address[1]}"
+routes = [
+  {{ prefix = "/v1", permission = "read" }},
+  {{ prefix = "/v1/jobs", methods = ["POST"], permission = "write" }},
+  {{ prefix = "/v1/admin", permission = "delete" }},
+]
+[gateway.roles]
+"{ROLE}" = ["read", "write"]
+"""
+        )
+    log = open(os.path.join(server.data_dir, "gateway.log"), "wb")
+    proc = subprocess.Popen([server.env.get("WARDEN_BIN", "") or os.environ["WARDEN_BIN"], "--config", config, "gateway"],
+                            env=server.env, stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            assert proc.poll() is None and time.time() < deadline, open(log.name).read()
+            time.sleep(0.1)
+    Upstream.seen.clear()
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+    upstream.shutdown()
+
+
+def signed_headers(auth, creds, method, url, body=None, headers=None):
+    return dict(auth.get_signature_for_request(AWSRequest(method=method, url=url, data=body, headers=headers or {}), creds))
+
+
+def test_scribeauth_signed_requests_through_the_gateway(server, pool, scribe_env, gateway):
+    identity_admin = server.client("cognito-identity")
+    provider = f"cognito-idp.eu-west-2.amazonaws.com/{pool.id}"
+    ip = identity_admin.create_identity_pool(
+        IdentityPoolName="api", AllowUnauthenticatedIdentities=False,
+        CognitoIdentityProviders=[{"ProviderName": provider, "ClientId": pool.client_id}],
+    )["IdentityPoolId"]
+    identity_admin.set_identity_pool_roles(IdentityPoolId=ip, Roles={"authenticated": ROLE})
+    user, other = pool.user(), pool.user()
+    auth = ScribeAuth({"client_id": pool.client_id, "user_pool_id": pool.id, "identity_pool_id": ip})
+    tokens = auth.get_tokens(username=user, password=PASSWORD)
+    fed = auth.get_federated_id(tokens["id_token"])
+    creds = auth.get_federated_credentials(fed, tokens["id_token"])
+    other_tokens = auth.get_tokens(username=other, password=PASSWORD)
+    other_creds = auth.get_federated_credentials(auth.get_federated_id(other_tokens["id_token"]), other_tokens["id_token"])
+
+    url = gateway + "/v1/documents?page=2"
+    r = requests.get(url, headers=signed_headers(auth, creds, "GET", url))
+    assert r.status_code == 200, r.text
+    seen = Upstream.seen[-1]
+    assert seen["path"] == "/v1/documents?page=2"
+    assert seen["headers"]["x-warden-sub"] == fed
+    assert seen["headers"]["x-warden-permissions"] == "read write"
+    assert "authorization" not in seen["headers"]
+    body = json.dumps({"job": 1})
+    jobs = gateway + "/v1/jobs"
+    r = requests.post(jobs, data=body, headers=signed_headers(auth, creds, "POST", jobs, body, {"Content-Type": "application/json"}))
+    assert r.status_code == 200, r.text
+    assert Upstream.seen[-1]["body"] == body
+    hits = len(Upstream.seen)
+
+    # Tampered path, tampered header, no role permission, another identity's session token.
+    h = signed_headers(auth, creds, "GET", gateway + "/v1/documents")
+    assert requests.get(gateway + "/v1/other", headers=h).status_code == 403
+    h2 = dict(h, **{"X-Amz-Date": h["X-Amz-Date"][:-2] + "00"})
+    assert requests.get(gateway + "/v1/documents", headers=h2).status_code in (401, 403)
+    admin_url = gateway + "/v1/admin/users"
+    assert requests.get(admin_url, headers=signed_headers(auth, creds, "GET", admin_url)).status_code == 403
+    swapped = dict(creds, SessionToken=other_creds["SessionToken"])
+    assert requests.get(url, headers=signed_headers(auth, swapped, "GET", url)).status_code == 401
+    assert requests.get(url).status_code == 401
+    # After a global sign-out the credentials are dead.
+    server.client("cognito-idp", signed=False).global_sign_out(AccessToken=tokens["access_token"])
+    r = requests.get(url, headers=signed_headers(auth, creds, "GET", url))
+    assert r.status_code == 401 and r.json()["error"]
+    assert len(Upstream.seen) == hits, "refused requests never reach the upstream"
