@@ -52,6 +52,8 @@ pub struct CoreConfig {
     pub challenge_ttl_secs: i64,
     /// Lifetime of identity-pool temporary credentials, in seconds.
     pub credentials_ttl_secs: i64,
+    /// The `aud` self-signed tokens must carry.
+    pub self_signed_audience: String,
 }
 
 impl Default for CoreConfig {
@@ -66,6 +68,7 @@ impl Default for CoreConfig {
             code_ttl_secs: 3600,
             challenge_ttl_secs: 180,
             credentials_ttl_secs: 3600,
+            self_signed_audience: "https://apis.scribelabs.ai".into(),
         }
     }
 }

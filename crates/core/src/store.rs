@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use crate::clock::Timestamp;
 use crate::error::StoreError;
 use crate::model::{
-    AccessKey, Challenge, Client, Code, CodeOutcome, CodePurpose, Identity, IdentityPool, Pool, RefreshFamily,
+    AccessKey, Challenge, Client, Code, CodeOutcome, CodePurpose, Identity, IdentityPool, Issuer, Pool, RefreshFamily,
     SigningKeyRecord, TemporaryCredentials, User,
 };
 
@@ -118,6 +118,13 @@ pub trait Store: Send + Sync + 'static {
     async fn get_identity(&self, id: &str) -> StoreResult<Option<Identity>>;
     async fn insert_credentials(&self, creds: &TemporaryCredentials) -> StoreResult<()>;
     async fn get_credentials(&self, access_key_id: &str) -> StoreResult<Option<TemporaryCredentials>>;
+
+    // Self-managed token issuers
+    /// Adds or replaces the issuer with this `iss`.
+    async fn put_issuer(&self, issuer: &Issuer) -> StoreResult<()>;
+    async fn get_issuer(&self, iss: &str) -> StoreResult<Option<Issuer>>;
+    async fn list_issuers(&self) -> StoreResult<Vec<Issuer>>;
+    async fn delete_issuer(&self, iss: &str) -> StoreResult<bool>;
 
     // Throttling
     /// Records one failed attempt under `key`, once per `attempt_id` (a client's retries of the

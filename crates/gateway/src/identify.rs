@@ -13,10 +13,12 @@ use crate::config::GatewayConfig;
 /// A verified caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
-    /// `sigv4` or `bearer`.
+    /// `sigv4`, `bearer` (a Warden access token) or `self-signed`.
     pub method: &'static str,
-    /// The identity id (SigV4) or the user's `sub` (bearer).
+    /// The identity id (SigV4), the user's `sub` (bearer) or the issuer's account (self-signed).
     pub sub: String,
+    /// Who issued the token, for bearer and self-signed callers.
+    pub issuer: Option<String>,
     pub role: Option<String>,
     pub scopes: Vec<String>,
     pub permissions: BTreeSet<String>,
@@ -91,10 +93,26 @@ impl Verifier {
     }
 
     async fn bearer(&self, token: &str) -> Result<Caller, Refusal> {
-        let (claims, _, _) = self.warden.verify_access_token(token).await.map_err(from_core)?;
+        if let Some(s) = self.warden.verify_self_signed(token).await.map_err(from_core)? {
+            return Ok(Caller {
+                method: "self-signed",
+                sub: s.sub,
+                issuer: Some(s.iss),
+                role: None,
+                scopes: s.scopes,
+                permissions: s.permissions,
+            });
+        }
+        let (claims, pool, _) = self.warden.verify_access_token(token).await.map_err(|e| match e {
+            CoreError::NotAuthorized(m) if m == "Invalid Access Token" => {
+                Refusal::unauthorized("unknown issuer, or not a valid access token")
+            }
+            other => from_core(other),
+        })?;
+        let issuer = Some(self.warden.issuer(&pool));
         let scopes: Vec<String> = claims.scope.split_whitespace().map(str::to_owned).collect();
         let permissions = scopes.iter().filter_map(|s| self.config.scopes.get(s)).flatten().cloned().collect();
-        Ok(Caller { method: "bearer", sub: claims.sub, role: None, scopes, permissions })
+        Ok(Caller { method: "bearer", sub: claims.sub, issuer, role: None, scopes, permissions })
     }
 
     async fn sigv4(&self, parts: &Parts, body: &[u8]) -> Result<Caller, Refusal> {
@@ -128,6 +146,13 @@ impl Verifier {
         .map_err(refuse)?;
         let permissions =
             creds.role.as_ref().and_then(|r| self.config.roles.get(r)).into_iter().flatten().cloned().collect();
-        Ok(Caller { method: "sigv4", sub: creds.identity_id, role: creds.role, scopes: Vec::new(), permissions })
+        Ok(Caller {
+            method: "sigv4",
+            sub: creds.identity_id,
+            issuer: None,
+            role: creds.role,
+            scopes: Vec::new(),
+            permissions,
+        })
     }
 }

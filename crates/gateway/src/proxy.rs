@@ -46,6 +46,9 @@ fn identity_headers(caller: &Caller) -> Vec<(&'static str, String)> {
     if let Some(role) = &caller.role {
         h.push(("x-warden-role", role.clone()));
     }
+    if let Some(issuer) = &caller.issuer {
+        h.push(("x-warden-issuer", issuer.clone()));
+    }
     h
 }
 

@@ -50,6 +50,8 @@ pub struct Config {
     pub argon2: Argon2Params,
     pub hash_workers: Option<usize>,
     pub throttle: ThrottleConfig,
+    /// The `aud` self-signed tokens must carry.
+    pub self_signed_audience: String,
     /// `warden gateway`: routes, permissions, upstream.
     pub gateway: warden_gateway::GatewayConfig,
 }
@@ -70,6 +72,7 @@ impl Default for Config {
             argon2: Argon2Params::default(),
             hash_workers: None,
             throttle: ThrottleConfig::default(),
+            self_signed_audience: "https://apis.scribelabs.ai".into(),
             gateway: warden_gateway::GatewayConfig::default(),
         }
     }
@@ -119,6 +122,9 @@ impl Config {
         }
         if let Some(v) = env("WARDEN_SMTP_FROM") {
             self.smtp_from = v;
+        }
+        if let Some(v) = env("WARDEN_SELF_SIGNED_AUDIENCE") {
+            self.self_signed_audience = v;
         }
         if let Some(v) = env("WARDEN_GATEWAY_LISTEN") {
             self.gateway.listen = v;
@@ -173,6 +179,7 @@ impl Config {
             region: self.region.clone(),
             argon2: self.argon2.clone(),
             throttle: self.throttle.clone(),
+            self_signed_audience: self.self_signed_audience.clone(),
             ..CoreConfig::default()
         };
         if let Some(n) = self.hash_workers {

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use warden_server::commands::{self, AccessKeyCmd, ClientCmd, PoolCmd, UserCmd};
+use warden_server::commands::{self, AccessKeyCmd, ClientCmd, IssuerCmd, PoolCmd, UserCmd};
 use warden_server::{telemetry, Config};
 
 #[derive(Parser)]
@@ -36,6 +36,9 @@ enum Command {
     /// Users.
     #[command(subcommand)]
     User(UserCmd),
+    /// Issuers of self-signed tokens.
+    #[command(subcommand)]
+    Issuer(IssuerCmd),
     /// Operator access keys for SigV4-signed admin calls.
     #[command(subcommand, name = "access-key")]
     AccessKey(AccessKeyCmd),
@@ -85,6 +88,7 @@ fn main() -> ExitCode {
             Command::Client(c) => commands::client(&config, c).await,
             Command::User(c) => commands::user(&config, c).await,
             Command::AccessKey(c) => commands::access_key(&config, c).await,
+            Command::Issuer(c) => commands::issuer(&config, c).await,
         }
     });
     match result {

@@ -9,6 +9,7 @@ mod access;
 mod error;
 mod families;
 mod identity;
+mod issuers;
 mod pools;
 mod rows;
 mod store_impl;

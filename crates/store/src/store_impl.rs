@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use warden_core::model::{
-    AccessKey, Challenge, Client, Code, CodeOutcome, CodePurpose, Identity, IdentityPool, Pool, RefreshFamily,
+    AccessKey, Challenge, Client, Code, CodeOutcome, CodePurpose, Identity, IdentityPool, Issuer, Pool, RefreshFamily,
     SigningKeyRecord, TemporaryCredentials, User,
 };
 use warden_core::store::{FamilyKey, Store, StoreResult};
@@ -156,6 +156,18 @@ impl Store for SqlStore {
     }
     async fn get_credentials(&self, access_key_id: &str) -> StoreResult<Option<TemporaryCredentials>> {
         self.do_get_credentials(access_key_id).await
+    }
+    async fn put_issuer(&self, issuer: &Issuer) -> StoreResult<()> {
+        self.do_put_issuer(issuer).await
+    }
+    async fn get_issuer(&self, iss: &str) -> StoreResult<Option<Issuer>> {
+        self.do_get_issuer(iss).await
+    }
+    async fn list_issuers(&self) -> StoreResult<Vec<Issuer>> {
+        self.do_list_issuers().await
+    }
+    async fn delete_issuer(&self, iss: &str) -> StoreResult<bool> {
+        self.do_delete_issuer(iss).await
     }
     async fn record_failure(&self, key: &str, attempt_id: &str, at: i64, since: i64) -> StoreResult<u32> {
         self.do_record_failure(key, attempt_id, at, since).await

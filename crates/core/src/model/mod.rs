@@ -3,6 +3,7 @@
 mod access_key;
 mod client;
 mod identity;
+mod issuer;
 mod pool;
 mod session;
 mod user;
@@ -10,6 +11,7 @@ mod user;
 pub use access_key::AccessKey;
 pub use client::{AuthFlow, Client, ClientSettings, TokenValidity};
 pub use identity::{Identity, IdentityPool, IdentityProvider, TemporaryCredentials};
+pub use issuer::Issuer;
 pub use pool::{MfaConfiguration, PasswordPolicy, Pool, PoolSettings};
 pub use session::{Challenge, ChallengeKind, Code, CodeOutcome, CodePurpose, RefreshFamily, SigningKeyRecord};
 pub use user::{User, UserStatus};

@@ -6,6 +6,7 @@ mod cache;
 mod challenge;
 mod clients;
 mod identity;
+mod issuers;
 mod lookup;
 mod mfa;
 mod password;
@@ -27,6 +28,7 @@ use crate::store::Store;
 
 pub use clients::{ClientSpec, CreatedClient};
 pub use identity::{IdentityPoolSpec, IssuedCredentials};
+pub use issuers::{IssuerSpec, SelfSignedCaller};
 pub use pools::PoolSpec;
 pub use signin::{AuthOutcome, AuthResult, InitiateAuth, RespondToChallenge};
 pub use signup::{CodeDelivery, SignUpOutcome};

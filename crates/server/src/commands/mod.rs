@@ -3,6 +3,7 @@
 
 mod access_keys;
 mod clients;
+mod issuers;
 mod pools;
 mod users;
 
@@ -11,6 +12,7 @@ use tokio::net::TcpListener;
 
 pub use access_keys::{access_key, AccessKeyCmd};
 pub use clients::{client, ClientCmd};
+pub use issuers::{issuer, IssuerCmd};
 pub use pools::{pool, PoolCmd};
 pub use users::{user, UserCmd};
 

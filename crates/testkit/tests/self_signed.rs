@@ -1,0 +1,156 @@
+//! Self-managed issuers: tokens signed by the customer's own key (the Rust SelfManagedSigner for
+//! RS256, an ES256 key too) pass the gateway with the mapped permissions; the bad ones do not.
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
+use base64::Engine;
+use common::*;
+use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
+use scribeauth::SelfManagedSigner;
+use serde_json::{json, Value};
+use warden_core::service::IssuerSpec;
+use warden_gateway::{GatewayConfig, Route, Verifier};
+
+const ISS: &str = "https://customer.example";
+
+fn rsa_keys() -> (String, String) {
+    let private = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).unwrap();
+    let public = rsa::RsaPublicKey::from(&private);
+    (private.to_pkcs8_pem(LineEnding::LF).unwrap().to_string(), public.to_public_key_pem(LineEnding::LF).unwrap())
+}
+
+/// An ES256 signing key (PKCS#8 DER) and its public key in PEM.
+fn ec_keys() -> (Vec<u8>, String) {
+    let rng = aws_lc_rs::rand::SystemRandom::new();
+    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
+    let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref()).unwrap();
+    let spki = pair.public_key().as_der().unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(spki.as_ref());
+    let body: Vec<String> = b64.as_bytes().chunks(64).map(|c| String::from_utf8(c.to_vec()).unwrap()).collect();
+    (pkcs8.as_ref().to_vec(), format!("-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n", body.join("\n")))
+}
+
+async fn echo(hits: Arc<AtomicUsize>) -> String {
+    let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
+        let hits = hits.clone();
+        async move {
+            hits.fetch_add(1, Ordering::SeqCst);
+            let h = |k: &str| req.headers().get(k).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+            axum::Json(json!({ "auth": h("x-warden-auth"), "sub": h("x-warden-sub"), "issuer": h("x-warden-issuer"), "permissions": h("x-warden-permissions") }))
+        }
+    });
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+    url
+}
+
+both_backends!(self_signed_tokens_through_the_gateway, |app| {
+    let (rsa_private, rsa_public) = rsa_keys();
+    let (ec_private, ec_public) = ec_keys();
+    app.warden
+        .add_issuer(IssuerSpec {
+            iss: ISS.into(),
+            public_keys_pem: vec![rsa_public, ec_public],
+            sub: "acct-42".into(),
+            scopes: [
+                ("read".to_owned(), vec!["read".to_owned()]),
+                ("write".to_owned(), vec!["read".to_owned(), "write".to_owned()]),
+            ]
+            .into(),
+            max_ttl_secs: 3600,
+        })
+        .await
+        .unwrap();
+    assert!(app
+        .warden
+        .add_issuer(IssuerSpec {
+            iss: "x".into(),
+            public_keys_pem: vec!["junk".into()],
+            sub: "s".into(),
+            max_ttl_secs: 600,
+            ..IssuerSpec::default()
+        })
+        .await
+        .is_err());
+
+    let hits = Arc::new(AtomicUsize::new(0));
+    let up = echo(hits.clone()).await;
+    let config = GatewayConfig {
+        upstream: up,
+        routes: vec![
+            Route { prefix: "/v1".into(), methods: vec![], permission: "read".into() },
+            Route { prefix: "/v1/jobs".into(), methods: vec!["POST".into()], permission: "write".into() },
+        ],
+        ..GatewayConfig::default()
+    };
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let gw = format!("http://{}", l.local_addr().unwrap());
+    let router = warden_gateway::router(Verifier::new(app.warden.clone(), config));
+    tokio::spawn(async move { axum::serve(l, router).await.unwrap() });
+
+    let now = app.warden.now();
+    let signer = SelfManagedSigner::new(&rsa_private, ISS, "acct-42").unwrap();
+    let get = |token: String| reqwest::Client::new().get(format!("{gw}/v1/docs")).bearer_auth(token).send();
+    let post = |token: String| reqwest::Client::new().post(format!("{gw}/v1/jobs")).bearer_auth(token).send();
+
+    let r = get(signer.sign(&["read"], now + 600).unwrap()).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let seen: Value = r.json().await.unwrap();
+    assert_eq!(seen, json!({ "auth": "self-signed", "sub": "acct-42", "issuer": ISS, "permissions": "read" }));
+    assert_eq!(post(signer.sign(&["read", "write"], now + 600).unwrap()).await.unwrap().status(), 200);
+    assert_eq!(post(signer.sign(&["read"], now + 600).unwrap()).await.unwrap().status(), 403, "read cannot write");
+
+    // ES256 with the second key.
+    let claims = json!({ "iss": ISS, "sub": "acct-42", "aud": "https://apis.scribelabs.ai", "scope": "write", "exp": now + 300 });
+    let es = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_ec_der(&ec_private),
+    )
+    .unwrap();
+    assert_eq!(post(es).await.unwrap().status(), 200);
+    assert_eq!(hits.load(Ordering::SeqCst), 3);
+
+    // Refused, with a reason, and never forwarded.
+    let reason = |r: reqwest::Response| async move {
+        assert_eq!(r.status(), 401);
+        r.json::<Value>().await.unwrap()["error"].as_str().unwrap().to_owned()
+    };
+    assert!(reason(get(signer.sign(&["read"], now - 10).unwrap()).await.unwrap()).await.contains("expired"));
+    assert!(reason(get(signer.sign(&["read"], now + 7200).unwrap()).await.unwrap()).await.contains("too far ahead"));
+    assert!(reason(get(signer.sign(&["admin"], now + 600).unwrap()).await.unwrap()).await.contains("unmapped scope"));
+    let (other_private, _) = rsa_keys();
+    let forged = SelfManagedSigner::new(&other_private, ISS, "acct-42").unwrap();
+    assert!(reason(get(forged.sign(&["read"], now + 600).unwrap()).await.unwrap()).await.contains("bad signature"));
+    let stranger = SelfManagedSigner::new(&rsa_private, "https://stranger.example", "acct-42").unwrap();
+    assert!(reason(get(stranger.sign(&["read"], now + 600).unwrap()).await.unwrap()).await.contains("unknown issuer"));
+    let other_sub = SelfManagedSigner::new(&rsa_private, ISS, "acct-7").unwrap();
+    assert!(reason(get(other_sub.sign(&["read"], now + 600).unwrap()).await.unwrap()).await.contains("wrong sub"));
+    let wrong_aud =
+        json!({ "iss": ISS, "sub": "acct-42", "aud": "https://elsewhere", "scope": "read", "exp": now + 300 });
+    let t = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
+        &wrong_aud,
+        &jsonwebtoken::EncodingKey::from_rsa_pem(rsa_private.as_bytes()).unwrap(),
+    )
+    .unwrap();
+    assert!(reason(get(t).await.unwrap()).await.contains("wrong audience"));
+    let hs = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(b"k"),
+    )
+    .unwrap();
+    assert!(reason(get(hs).await.unwrap()).await.contains("algorithm"));
+    assert_eq!(hits.load(Ordering::SeqCst), 3);
+
+    app.warden.remove_issuer(ISS).await.unwrap();
+    assert_eq!(get(signer.sign(&["read"], now + 600).unwrap()).await.unwrap().status(), 401);
+    app.stop().await;
+});
