@@ -135,3 +135,46 @@ def test_scribeauth_signed_requests_through_the_gateway(server, pool, scribe_env
     r = requests.get(url, headers=signed_headers(auth, creds, "GET", url))
     assert r.status_code == 401 and r.json()["error"]
     assert len(Upstream.seen) == hits, "refused requests never reach the upstream"
+
+
+def test_pyjwt_self_signed_tokens_through_the_gateway(server, gateway, tmp_path):
+    """A token made exactly as the scribeauth jwtsigner branch makes it (PyJWT, RS256, five claims)."""
+    import jwt
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public_pem = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    (tmp_path / "pub.pem").write_bytes(public_pem)
+    iss = "https://customer-" + os.path.basename(str(tmp_path)) + ".example"
+    out = subprocess.run(
+        [os.environ["WARDEN_BIN"], "issuer", "add", "--iss", iss, "--public-key-file", str(tmp_path / "pub.pem"),
+         "--sub", "acct-42", "--scope", "read=read", "--scope", "write=read,write", "--json"],
+        env=server.env, capture_output=True, text=True,
+    )
+    assert out.returncode == 0, out.stderr
+
+    def token(scopes, exp, signing_key=key, issuer=iss, aud="https://apis.scribelabs.ai"):
+        return jwt.encode({"iss": issuer, "sub": "acct-42", "aud": aud, "scope": " ".join(scopes), "exp": exp},
+                          signing_key, algorithm="RS256")
+
+    now = int(time.time())
+    r = requests.get(gateway + "/v1/documents", headers={"Authorization": "Bearer " + token(["read"], now + 600)})
+    assert r.status_code == 200, r.text
+    seen = Upstream.seen[-1]["headers"]
+    assert seen["x-warden-auth"] == "self-signed" and seen["x-warden-sub"] == "acct-42" and seen["x-warden-issuer"] == iss
+    assert requests.post(gateway + "/v1/jobs", headers={"Authorization": "Bearer " + token(["write"], now + 600)}).status_code == 200
+    hits = len(Upstream.seen)
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    for bad in (
+        token(["read"], now - 5),
+        token(["read"], now + 10 * 3600),
+        token(["admin"], now + 600),
+        token(["read"], now + 600, signing_key=other),
+        token(["read"], now + 600, issuer="https://unknown.example"),
+        token(["read"], now + 600, aud="https://elsewhere.example"),
+    ):
+        r = requests.get(gateway + "/v1/documents", headers={"Authorization": "Bearer " + bad})
+        assert r.status_code == 401 and r.json()["error"], r.text
+    assert requests.post(gateway + "/v1/jobs", headers={"Authorization": "Bearer " + token(["read"], now + 600)}).status_code == 403
+    assert len(Upstream.seen) == hits
