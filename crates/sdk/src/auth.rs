@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::endpoint::resolve_endpoint;
+use crate::endpoint::{resolve_endpoint, resolve_identity_endpoint};
 use crate::error::Error;
 use crate::wire::Wire;
 
@@ -52,8 +52,9 @@ pub enum TokensOrChallenge {
 
 #[derive(Debug, Clone)]
 pub struct ScribeAuth {
-    config: PoolConfiguration,
+    pub(crate) config: PoolConfiguration,
     wire: Wire,
+    pub(crate) identity: Wire,
 }
 
 fn str_field(v: &Value, key: &str) -> String {
@@ -92,10 +93,12 @@ impl ScribeAuth {
         Self::with_endpoint(config, None)
     }
 
-    /// Targets `endpoint` when given.
+    /// Targets `endpoint` (both services) when given.
     pub fn with_endpoint(config: PoolConfiguration, endpoint: Option<&str>) -> Self {
-        let endpoint = resolve_endpoint(endpoint, |k| std::env::var(k).ok());
-        Self { config, wire: Wire::new(endpoint) }
+        let env = |k: &str| std::env::var(k).ok();
+        let wire = Wire::new(resolve_endpoint(endpoint, env), crate::wire::USER_POOLS);
+        let identity = Wire::new(resolve_identity_endpoint(endpoint, env), crate::wire::IDENTITY);
+        Self { config, wire, identity }
     }
 
     pub fn endpoint(&self) -> &str {

@@ -6,11 +6,20 @@ pub const DEFAULT_REGION: &str = "eu-west-2";
 
 /// The endpoint for `cognito-idp`, reading the environment through `env`.
 pub fn resolve_endpoint(explicit: Option<&str>, env: impl Fn(&str) -> Option<String>) -> String {
+    resolve(explicit, "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", "cognito-idp", env)
+}
+
+/// The endpoint for `cognito-identity` (identity pools).
+pub fn resolve_identity_endpoint(explicit: Option<&str>, env: impl Fn(&str) -> Option<String>) -> String {
+    resolve(explicit, "AWS_ENDPOINT_URL_COGNITO_IDENTITY", "cognito-identity", env)
+}
+
+fn resolve(explicit: Option<&str>, service_var: &str, host: &str, env: impl Fn(&str) -> Option<String>) -> String {
     let chosen = explicit
         .map(str::to_owned)
-        .or_else(|| env("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER").filter(|v| !v.is_empty()))
+        .or_else(|| env(service_var).filter(|v| !v.is_empty()))
         .or_else(|| env("AWS_ENDPOINT_URL").filter(|v| !v.is_empty()))
-        .unwrap_or_else(|| format!("https://cognito-idp.{DEFAULT_REGION}.amazonaws.com"));
+        .unwrap_or_else(|| format!("https://{host}.{DEFAULT_REGION}.amazonaws.com"));
     chosen.trim_end_matches('/').to_owned()
 }
 
@@ -39,5 +48,11 @@ mod tests {
             resolve_endpoint(None, env(&[("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", "")])),
             "https://cognito-idp.eu-west-2.amazonaws.com"
         );
+        assert_eq!(resolve_identity_endpoint(None, &all), "http://global");
+        assert_eq!(
+            resolve_identity_endpoint(None, env(&[("AWS_ENDPOINT_URL_COGNITO_IDENTITY", "http://id")])),
+            "http://id"
+        );
+        assert_eq!(resolve_identity_endpoint(None, env(&[])), "https://cognito-identity.eu-west-2.amazonaws.com");
     }
 }

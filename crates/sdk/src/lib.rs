@@ -19,10 +19,12 @@
 mod auth;
 mod endpoint;
 mod error;
+mod federated;
 mod signer;
 mod wire;
 
 pub use auth::{Challenge, PoolConfiguration, ScribeAuth, Tokens, TokensOrChallenge};
-pub use endpoint::{resolve_endpoint, DEFAULT_REGION};
+pub use endpoint::{resolve_endpoint, resolve_identity_endpoint, DEFAULT_REGION};
 pub use error::Error;
+pub use federated::{get_signature_for_request, Credentials};
 pub use signer::{decode_self_signed_jwt, SelfManagedSigner, SCRIBE_AUDIENCE};

@@ -4,11 +4,15 @@ use serde_json::Value;
 
 use crate::error::Error;
 
-const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService";
+/// The user-pool service's target prefix.
+pub const USER_POOLS: &str = "AWSCognitoIdentityProviderService";
+/// The identity service's target prefix.
+pub const IDENTITY: &str = "AWSCognitoIdentityService";
 
 #[derive(Debug, Clone)]
 pub struct Wire {
     endpoint: String,
+    prefix: &'static str,
     http: reqwest::Client,
 }
 
@@ -19,8 +23,8 @@ pub fn error_code(raw: &str) -> String {
 }
 
 impl Wire {
-    pub fn new(endpoint: String) -> Self {
-        Self { endpoint, http: reqwest::Client::new() }
+    pub fn new(endpoint: String, prefix: &'static str) -> Self {
+        Self { endpoint, prefix, http: reqwest::Client::new() }
     }
 
     pub fn endpoint(&self) -> &str {
@@ -33,7 +37,7 @@ impl Wire {
             .http
             .post(format!("{}/", self.endpoint))
             .header("Content-Type", "application/x-amz-json-1.1")
-            .header("X-Amz-Target", format!("{TARGET_PREFIX}.{op}"))
+            .header("X-Amz-Target", format!("{}.{op}", self.prefix))
             .body(body.to_string())
             .send()
             .await

@@ -179,3 +179,86 @@ async fn the_three_cli_modes() {
     assert!(out.starts_with("Enter MFA code: ") && out.contains("access_token"), "{out}");
     f.app.stop().await;
 }
+
+async fn federated_flows(f: Fixture) {
+    use warden_core::model::IdentityProvider;
+    use warden_core::service::IdentityPoolSpec;
+    f.user("dee", false).await;
+    let w = &f.app.warden;
+    let ip = w
+        .create_identity_pool(IdentityPoolSpec {
+            name: "fed".into(),
+            allow_unauthenticated: false,
+            providers: vec![IdentityProvider {
+                provider_name: format!("cognito-idp.eu-west-2.amazonaws.com/{}", f.pool),
+                client_id: f.client.clone(),
+                server_side_token_check: false,
+            }],
+        })
+        .await
+        .unwrap();
+    w.set_identity_pool_roles(&ip.id, [("authenticated".to_owned(), "arn:aws:iam::0:role/api".to_owned())].into())
+        .await
+        .unwrap();
+    let mut config = PoolConfiguration::new(&f.client, &f.pool);
+    let no_pool = ScribeAuth::with_endpoint(config.clone(), Some(&f.app.url));
+    config.identity_pool_id = Some(ip.id.clone());
+    let auth = ScribeAuth::with_endpoint(config, Some(&f.app.url));
+    let t = tokens(&auth, "dee", PW).await;
+    assert!(matches!(no_pool.get_federated_id(&t.id_token).await, Err(Error::MissingId(_))));
+    let id = auth.get_federated_id(&t.id_token).await.unwrap();
+    assert_eq!(auth.get_federated_id(&t.id_token).await.unwrap(), id);
+    assert_eq!(
+        auth.get_federated_id("id_token").await.unwrap_err(),
+        Error::Unauthorized("Could not retrieve federated id".into())
+    );
+    let creds = auth.get_federated_credentials(&id, &t.id_token).await.unwrap();
+    assert!(creds.expiration > w.now() + 3000);
+    assert_eq!(
+        auth.get_federated_credentials("eu-west-2:00000000-1111-2abc-3def-4444aaaa5555", &t.id_token)
+            .await
+            .unwrap_err(),
+        Error::ResourceNotFound("Invalid federated_id".into())
+    );
+    // The signature verifies against the secret Warden issued, as the gateway checks it.
+    let url = "https://api.example.com/v1/things?page=2";
+    let signed =
+        scribeauth::get_signature_for_request("GET", url, &[("Content-Type", "application/json")], &creds).unwrap();
+    let mut headers = http::HeaderMap::new();
+    headers.insert("host", "api.example.com".parse().unwrap());
+    for (k, v) in &signed {
+        headers.insert(http::HeaderName::from_bytes(k.to_ascii_lowercase().as_bytes()).unwrap(), v.parse().unwrap());
+    }
+    let (auth_header, at) = warden_sigv4::read(&headers, "execute-api").unwrap();
+    let (_, secret) = w
+        .verify_temporary_credentials(&auth_header.access_key_id, headers["x-amz-security-token"].to_str().unwrap())
+        .await
+        .unwrap();
+    let payload = warden_sigv4::payload(&headers, b"");
+    warden_sigv4::check("GET", "/v1/things?page=2", &headers, payload, &auth_header, at, secret.expose()).unwrap();
+    assert!(warden_sigv4::check("GET", "/v1/other", &headers, payload, &auth_header, at, secret.expose()).is_err());
+
+    // The CLI's --federated mode.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_scribeauth"))
+        .args(["--client_id", &f.client, "--user_pool_id", &f.pool, "--identity_pool_id", &ip.id, "--federated"])
+        .args(["--username", "dee", "--password", PW, "--endpoint", &f.app.url])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(printed["IdentityId"], id.as_str());
+    assert!(printed["Credentials"]["AccessKeyId"].as_str().unwrap().starts_with("ASIA"));
+    f.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn federated_identity_and_signatures_sqlite() {
+    federated_flows(fixture(Backend::Sqlite).await.unwrap()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn federated_identity_and_signatures_postgres() {
+    if let Some(f) = fixture(Backend::Postgres).await {
+        federated_flows(f).await;
+    }
+}
