@@ -89,6 +89,7 @@ class Server:
         unsigned = boto3.client("cognito-idp", region_name=REGION, endpoint_url=self.url,
                                 config=Config(signature_version=UNSIGNED))
         pool = admin.create_user_pool(PoolName="bench")["UserPool"]["Id"]
+        self.pool_id = pool
         self.client_id = admin.create_user_pool_client(
             UserPoolId=pool, ClientName="bench", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
         )["UserPoolClient"]["ClientId"]
@@ -175,20 +176,24 @@ def main():
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--users", type=int, default=20)
     ap.add_argument("--max-requests", type=int, default=200000)
+    ap.add_argument("--gateway-only", action="store_true", help="measure only the gateway overhead")
     args = ap.parse_args()
     for attr in ("warden", "ceilings", "moto", "cognito_local"):
         setattr(args, attr, os.path.abspath(getattr(args, attr)))
     os.makedirs(args.out, exist_ok=True)
     work = tempfile.mkdtemp(prefix="warden-bench-")
+    key = ("AKIA" + uuid.uuid4().hex[:16].upper(), "bench-" + uuid.uuid4().hex)
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    warden_env = dict(base_env, WARDEN_ADMIN_ACCESS_KEY_ID=key[0], WARDEN_ADMIN_SECRET_ACCESS_KEY=key[1],
+                      WARDEN_THROTTLE_PER_SOURCE="1000000000", RUST_LOG="warn")
+    if args.gateway_only:
+        print(json.dumps(measure_gateway(args, key, warden_env, work_root=work), indent=2))
+        return
 
     print("== ceilings")
     ceilings = json.loads(subprocess.run([args.ceilings], capture_output=True, text=True, check=True).stdout)
     print(ceilings)
 
-    key = ("AKIA" + uuid.uuid4().hex[:16].upper(), "bench-" + uuid.uuid4().hex)
-    base_env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    warden_env = dict(base_env, WARDEN_ADMIN_ACCESS_KEY_ID=key[0], WARDEN_ADMIN_SECRET_ACCESS_KEY=key[1],
-                      WARDEN_THROTTLE_PER_SOURCE="1000000000", RUST_LOG="warn")
     pg_db = "warden_bench_" + uuid.uuid4().hex[:10]
     subprocess.run(["psql", PG, "-q", "-c", f"CREATE DATABASE {pg_db}"], check=True, capture_output=True)
     servers = []
@@ -239,7 +244,90 @@ def main():
         subprocess.run(["psql", PG, "-q", "-c", f"DROP DATABASE IF EXISTS {pg_db} WITH (FORCE)"], capture_output=True)
         shutil.rmtree(work, ignore_errors=True)
 
-    write_report(args, ceilings, servers, results, flood)
+    print("== gateway overhead")
+    gateway = measure_gateway(args, key, warden_env, work_root=tempfile.mkdtemp(prefix="warden-gw-"))
+    print(gateway)
+    write_report(args, ceilings, servers, results, flood, gateway)
+
+
+GW_LUA = """
+wrk.method = "GET"
+%s
+local n = 0
+response = function(status, headers, body)
+  n = n + 1
+  if n >= %d then wrk.thread:stop() end
+end
+"""
+
+
+def measure_gateway(args, key, warden_env, work_root):
+    """Added latency and throughput of `warden gateway` (SigV4 and bearer) over a direct call to
+    the same upstream (Warden's own /health), all on loopback."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    port, gport = free_port(), free_port()
+    env = dict(warden_env, WARDEN_LISTEN=f"127.0.0.1:{port}", WARDEN_DATA_DIR=os.path.join(work_root, "data"))
+    role = "arn:aws:iam::000000000000:role/bench"
+    config = os.path.join(work_root, "warden.toml")
+    with open(config, "w") as f:
+        f.write(f"""
+[gateway]
+listen = "127.0.0.1:{gport}"
+upstream = "http://127.0.0.1:{port}"
+routes = [{{ prefix = "/health", permission = "read" }}]
+[gateway.roles]
+"{role}" = ["read"]
+[gateway.scopes]
+"aws.cognito.signin.user.admin" = ["read"]
+""")
+    server = Server("warden-upstream", [args.warden, "serve"], env, port, key, work_root)
+    gw = Server("warden-gateway", [args.warden, "--config", config, "gateway"], env, gport, key, work_root)
+    try:
+        server.setup(1)
+        idp = boto3.client("cognito-idp", region_name=REGION, endpoint_url=server.url, config=Config(signature_version=UNSIGNED))
+        admin_id = boto3.client("cognito-identity", region_name=REGION, endpoint_url=server.url,
+                                aws_access_key_id=key[0], aws_secret_access_key=key[1])
+        unsigned_id = boto3.client("cognito-identity", region_name=REGION, endpoint_url=server.url, config=Config(signature_version=UNSIGNED))
+        auth = idp.initiate_auth(ClientId=server.client_id, AuthFlow="USER_PASSWORD_AUTH",
+                                 AuthParameters={"USERNAME": server.users[0], "PASSWORD": PASSWORD})["AuthenticationResult"]
+        provider = f"cognito-idp.eu-west-2.amazonaws.com/{server.pool_id}"
+        ip = admin_id.create_identity_pool(IdentityPoolName="bench", AllowUnauthenticatedIdentities=False,
+                                           CognitoIdentityProviders=[{"ProviderName": provider, "ClientId": server.client_id}])["IdentityPoolId"]
+        admin_id.set_identity_pool_roles(IdentityPoolId=ip, Roles={"authenticated": role})
+        identity = unsigned_id.get_id(IdentityPoolId=ip, Logins={provider: auth["IdToken"]})["IdentityId"]
+        c = unsigned_id.get_credentials_for_identity(IdentityId=identity, Logins={provider: auth["IdToken"]})["Credentials"]
+        request = AWSRequest(method="GET", url=gw.url + "/health")
+        request.context["payload_signing_enabled"] = False
+        SigV4Auth(Credentials(c["AccessKeyId"], c["SecretKey"], c["SessionToken"]), "execute-api", REGION).add_auth(request)
+        sig_headers = "\n".join(f'wrk.headers["{k}"] = "{v}"' for k, v in request.headers.items())
+        bearer_headers = f'wrk.headers["Authorization"] = "Bearer {auth["AccessToken"]}"'
+        runs = {}
+        for name, target, headers in (("direct", server, ""), ("gateway sigv4", gw, sig_headers), ("gateway bearer", gw, bearer_headers)):
+            script = os.path.join(work_root, name.replace(" ", "-") + ".lua")
+            with open(script, "w") as f:
+                f.write(GW_LUA % (headers, args.max_requests))
+            samples = []
+            for _ in range(args.rounds):
+                before = cpu_seconds(target.proc.pid)
+                text = subprocess.run(["wrk", "-t1", f"-c{args.connections}", f"-d{args.seconds}s", "--latency", "-s", script, target.url + "/health"],
+                                      capture_output=True, text=True, timeout=args.seconds + 30, check=True).stdout
+                r = parse_wrk(text)
+                r["server_cpu_pct"] = round(100 * (cpu_seconds(target.proc.pid) - before) / args.seconds)
+                samples.append(r)
+            runs[name] = {k: med(samples, k) for k in ("rps", "p50_ms", "p99_ms", "server_cpu_pct")} | {"errors": sum(r["errors"] for r in samples)}
+        # Latency added at low load (one connection), where queueing does not hide it.
+        for name, target, headers in (("direct", server, ""), ("gateway sigv4", gw, sig_headers), ("gateway bearer", gw, bearer_headers)):
+            script = os.path.join(work_root, name.replace(" ", "-") + ".lua")
+            text = subprocess.run(["wrk", "-t1", "-c1", f"-d{args.seconds}s", "--latency", "-s", script, target.url + "/health"],
+                                  capture_output=True, text=True, timeout=args.seconds + 30, check=True).stdout
+            runs[name]["p50_ms_one_connection"] = parse_wrk(text)["p50_ms"]
+        return runs
+    finally:
+        gw.stop()
+        server.stop()
 
 
 def med(runs, key):
@@ -247,7 +335,7 @@ def med(runs, key):
     return statistics.median(values) if values else None
 
 
-def write_report(args, ceilings, servers, results, flood):
+def write_report(args, ceilings, servers, results, flood, gateway):
     cores = ceilings["cores"]
     rs_ceiling = ceilings["rs256_signs_per_sec_all_cores"] / 2  # a refresh signs an access and an id token
     argon_ceiling = cores * 1000.0 / ceilings["argon2id_ms_per_hash"]
@@ -309,12 +397,24 @@ def write_report(args, ceilings, servers, results, flood):
         f"= {100 * warden_password / argon_ceiling:.0f} %: {goal(warden_password >= 0.9 * argon_ceiling)}",
         f"- REFRESH p99 under 10 ms during the flood: {flood_p99:.2f} ms: {goal(flood_p99 < 10)}",
         f"- Idle RSS under 30 MB: {warden_idle:.1f} MiB at start: {goal(warden_idle < 30)}",
-        "", "![throughput](throughput.png)", "",
     ]
+    direct = gateway["direct"]
+    lines += [
+        "", "## Gateway overhead (`warden gateway` in front of Warden's /health, same machine)", "",
+        "| path | requests/s | p50 ms | p99 ms | non-2xx | p50 ms, one connection |", "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, r in gateway.items():
+        lines.append(f"| {name} | {r['rps']:.0f} | {r['p50_ms']:.3f} | {r['p99_ms']:.3f} | {r['errors']} | {r['p50_ms_one_connection']:.3f} |")
+    for name in ("gateway sigv4", "gateway bearer"):
+        added_us = 1000 * (gateway[name]["p50_ms_one_connection"] - direct["p50_ms_one_connection"])
+        lines.append("")
+        lines.append(f"- {name}: {added_us:.0f} µs added median latency (goal < 50 µs): {goal(added_us < 50)}; "
+                     f"{gateway[name]['rps']:.0f} verified requests/s (goal >= 20,000): {goal(gateway[name]['rps'] >= 20000)}")
+    lines += ["", "![throughput](throughput.png)", ""]
     with open(os.path.join(args.out, "RESULTS.md"), "w") as f:
         f.write("\n".join(lines))
     with open(os.path.join(args.out, "results.json"), "w") as f:
-        json.dump({"ceilings": ceilings, "summary": summary, "flood": flood, "idle_rss_mib": idle,
+        json.dump({"ceilings": ceilings, "summary": summary, "flood": flood, "gateway": gateway, "idle_rss_mib": idle,
                    "rss_after_setup_mib": idle_after}, f, indent=2)
     plot(args.out, summary)
     print("\n".join(lines))

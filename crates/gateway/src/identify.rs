@@ -5,9 +5,12 @@ use std::sync::Arc;
 
 use axum::http::request::Parts;
 use axum::http::StatusCode;
-use warden_core::{CoreError, Warden};
+use warden_core::crypto::random::sha256;
+use warden_core::model::TemporaryCredentials;
+use warden_core::{CoreError, Secret, Warden};
 use warden_sigv4::SigError;
 
+use crate::cache::Recent;
 use crate::config::GatewayConfig;
 
 /// A verified caller.
@@ -49,15 +52,21 @@ fn from_core(e: CoreError) -> Refusal {
     }
 }
 
+type VerifiedCredentials = Arc<(TemporaryCredentials, Secret<String>)>;
+
 #[derive(Clone)]
 pub struct Verifier {
     warden: Arc<Warden>,
     config: Arc<GatewayConfig>,
+    /// Keyed by SHA-256 of access key id and session token.
+    credentials: Arc<Recent<VerifiedCredentials>>,
+    /// Keyed by SHA-256 of the bearer token.
+    bearers: Arc<Recent<Caller>>,
 }
 
 impl Verifier {
     pub fn new(warden: Arc<Warden>, config: GatewayConfig) -> Self {
-        Self { warden, config: Arc::new(config) }
+        Self { warden, config: Arc::new(config), credentials: Arc::default(), bearers: Arc::default() }
     }
 
     pub fn config(&self) -> &GatewayConfig {
@@ -93,6 +102,18 @@ impl Verifier {
     }
 
     async fn bearer(&self, token: &str) -> Result<Caller, Refusal> {
+        let key = sha256(token.as_bytes());
+        if let Some(caller) = self.bearers.get(&key) {
+            return Ok(caller);
+        }
+        let caller = self.verify_bearer(token).await?;
+        self.bearers.put(key, caller.clone());
+        Ok(caller)
+    }
+
+    /// Bearer tokens are checked against a one-second cache first, so their expiry can be up to
+    /// a second late; they are short-lived JWTs with whole-second `exp` anyway.
+    async fn verify_bearer(&self, token: &str) -> Result<Caller, Refusal> {
         if let Some(s) = self.warden.verify_self_signed(token).await.map_err(from_core)? {
             return Ok(Caller {
                 method: "self-signed",
@@ -130,8 +151,18 @@ impl Verifier {
             .get("x-amz-security-token")
             .and_then(|v| v.to_str().ok())
             .ok_or_else(|| Refusal::unauthorized("a session token (X-Amz-Security-Token) is required"))?;
-        let (creds, secret) =
-            self.warden.verify_temporary_credentials(&auth.access_key_id, token).await.map_err(from_core)?;
+        let cache_key = sha256(format!("{}\n{token}", auth.access_key_id).as_bytes());
+        let verified = match self.credentials.get(&cache_key) {
+            Some(v) if v.0.expires_at > self.warden.now() => v,
+            _ => {
+                let v = Arc::new(
+                    self.warden.verify_temporary_credentials(&auth.access_key_id, token).await.map_err(from_core)?,
+                );
+                self.credentials.put(cache_key, v.clone());
+                v
+            }
+        };
+        let (creds, secret) = (&verified.0, &verified.1);
         warden_sigv4::check_skew(signed_at, self.warden.now(), self.config.max_skew_secs).map_err(refuse)?;
         let uri = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
         warden_sigv4::check(
@@ -148,9 +179,9 @@ impl Verifier {
             creds.role.as_ref().and_then(|r| self.config.roles.get(r)).into_iter().flatten().cloned().collect();
         Ok(Caller {
             method: "sigv4",
-            sub: creds.identity_id,
+            sub: creds.identity_id.clone(),
             issuer: None,
-            role: creds.role,
+            role: creds.role.clone(),
             scopes: Vec::new(),
             permissions,
         })

@@ -7,6 +7,7 @@
 //! `proxy::router` is the `warden gateway` server; `layer` is the same check as a tower layer
 //! for Rust services that embed Warden.
 
+mod cache;
 mod config;
 mod identify;
 mod proxy;

@@ -229,6 +229,8 @@ both_backends!(gateway_admits_only_verified_permitted_requests, |app| {
 
     // After a global sign-out, both the token and the credentials are dead.
     c.call("GlobalSignOut", json!({ "AccessToken": pia_tokens["AccessToken"] })).await.ok();
+    // The gateway remembers a verification for one second.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     refused(401, signed(&gw, "GET", "/v1/docs", "", &pia, now).send().await.unwrap()).await;
     refused(401, bearer(pia_tokens["AccessToken"].clone()).send().await.unwrap()).await;
     assert_eq!(hits.load(Ordering::SeqCst), 4);
