@@ -236,3 +236,90 @@ both_backends!(gateway_admits_only_verified_permitted_requests, |app| {
     assert_eq!(hits.load(Ordering::SeqCst), 4);
     app.stop().await;
 });
+
+/// Signs with the payload hash in `x-amz-content-sha256` (a signed body).
+fn signed_body(url: &str, path: &str, body: &str, c: &Creds) -> reqwest::RequestBuilder {
+    use sha2::Digest;
+    let host = url.trim_start_matches("http://").to_owned();
+    let hash = hex::encode(sha2::Sha256::digest(body.as_bytes()));
+    let base = [("host", host), ("x-amz-content-sha256", hash)];
+    let identity = Credentials::new(&c.akid, &c.secret, Some(c.token.clone()), None, "t").into();
+    let params = v4::SigningParams::builder()
+        .identity(&identity)
+        .region("eu-west-2")
+        .name("execute-api")
+        .time(SystemTime::now())
+        .settings(SigningSettings::default())
+        .build()
+        .unwrap()
+        .into();
+    let full = format!("{url}{path}");
+    let req = SignableRequest::new("POST", full.clone(), base.iter().map(|(k, v)| (*k, v.as_str())), SignableBody::Bytes(body.as_bytes())).unwrap();
+    let (ins, _) = sign(req, &params).unwrap().into_parts();
+    let mut b = reqwest::Client::new().post(full).header("x-amz-content-sha256", &base[1].1);
+    for (k, v) in ins.headers() {
+        b = b.header(k, v);
+    }
+    b
+}
+
+both_backends!(signed_bodies_and_the_tower_layer, |app| {
+    let c = Cognito::new(&app);
+    let (pool, client) = c.setup("OFF").await;
+    c.user(&pool, "rae", PW, "rae@example.com").await;
+    let provider = format!("cognito-idp.eu-west-2.amazonaws.com/{pool}");
+    let ip = c
+        .identity_admin(
+            "CreateIdentityPool",
+            json!({ "IdentityPoolName": "api", "AllowUnauthenticatedIdentities": false,
+                    "CognitoIdentityProviders": [{ "ProviderName": provider, "ClientId": client }] }),
+        )
+        .await
+        .ok()["IdentityPoolId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    c.identity_admin("SetIdentityPoolRoles", json!({ "IdentityPoolId": ip, "Roles": { "authenticated": ROLE } })).await.ok();
+    let t = c.sign_in(&client, "rae", PW).await.ok()["AuthenticationResult"].clone();
+    let id = c.identity("GetId", json!({ "IdentityPoolId": ip, "Logins": { provider.clone(): t["IdToken"] } })).await.ok()["IdentityId"].clone();
+    let cr = c.identity("GetCredentialsForIdentity", json!({ "IdentityId": id, "Logins": { provider: t["IdToken"] } })).await.ok();
+    let k = &cr["Credentials"];
+    let creds = Creds { akid: k["AccessKeyId"].as_str().unwrap().into(), secret: k["SecretKey"].as_str().unwrap().into(), token: k["SessionToken"].as_str().unwrap().into() };
+
+    // A Rust service that embeds the check as a layer.
+    let config = GatewayConfig {
+        routes: vec![Route { prefix: "/v1/jobs".into(), methods: vec!["POST".into()], permission: "write".into() }],
+        roles: [(ROLE.to_owned(), vec!["write".to_owned()])].into(),
+        ..GatewayConfig::default()
+    };
+    let hits = Arc::new(AtomicUsize::new(0));
+    let h2 = hits.clone();
+    let service = axum::Router::new()
+        .route(
+            "/v1/jobs",
+            axum::routing::post(move |caller: axum::Extension<warden_gateway::Caller>, body: String| {
+                let h2 = h2.clone();
+                async move {
+                    h2.fetch_add(1, Ordering::SeqCst);
+                    axum::Json(json!({ "sub": caller.sub, "body": body }))
+                }
+            }),
+        )
+        .layer(warden_gateway::layer(Verifier::new(app.warden.clone(), config)));
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(l, service).await.unwrap() });
+
+    let r = signed_body(&url, "/v1/jobs", "{\"n\":1}", &creds).body("{\"n\":1}").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let seen: Value = r.json().await.unwrap();
+    assert_eq!(seen["sub"], id);
+    assert_eq!(seen["body"], "{\"n\":1}");
+    // The signed body changed in transit.
+    let r = signed_body(&url, "/v1/jobs", "{\"n\":1}", &creds).body("{\"n\":2}").send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    // No credentials at all.
+    assert_eq!(reqwest::Client::new().post(format!("{url}/v1/jobs")).send().await.unwrap().status(), 401);
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+    app.stop().await;
+});
