@@ -93,11 +93,15 @@ impl ScribeAuth {
         Self::with_endpoint(config, None)
     }
 
-    /// Targets `endpoint` (both services) when given.
+    /// Targets `endpoint` (both services) when given, else what the environment names.
     pub fn with_endpoint(config: PoolConfiguration, endpoint: Option<&str>) -> Self {
-        let env = |k: &str| std::env::var(k).ok();
-        let wire = Wire::new(resolve_endpoint(endpoint, env), crate::wire::USER_POOLS);
-        let identity = Wire::new(resolve_identity_endpoint(endpoint, env), crate::wire::IDENTITY);
+        Self::with_env(config, endpoint, |k| std::env::var(k).ok())
+    }
+
+    /// As `with_endpoint`, reading the environment through `env` instead of the process's.
+    pub fn with_env(config: PoolConfiguration, endpoint: Option<&str>, env: impl Fn(&str) -> Option<String>) -> Self {
+        let wire = Wire::new(resolve_endpoint(endpoint, &env), crate::wire::USER_POOLS);
+        let identity = Wire::new(resolve_identity_endpoint(endpoint, &env), crate::wire::IDENTITY);
         Self { config, wire, identity }
     }
 
@@ -234,3 +238,6 @@ impl ScribeAuth {
         Ok(true)
     }
 }
+
+#[cfg(test)]
+mod tests;
