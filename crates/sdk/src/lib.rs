@@ -17,6 +17,8 @@
 //! ```
 
 mod auth;
+#[cfg(test)]
+mod canned;
 mod endpoint;
 mod error;
 mod federated;

@@ -35,12 +35,8 @@ pub fn parse_error(status: reqwest::StatusCode, text: &str) -> Error {
         return Error::Service { code: fallback_code, message: text.chars().take(200).collect() };
     };
     let code = parsed.get("__type").and_then(Value::as_str).map(error_code).unwrap_or(fallback_code);
-    let message = parsed
-        .get("message")
-        .or_else(|| parsed.get("Message"))
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
+    let message =
+        parsed.get("message").or_else(|| parsed.get("Message")).and_then(Value::as_str).unwrap_or_default().to_owned();
     Error::Service { code, message }
 }
 
@@ -104,7 +100,10 @@ mod tests {
         let bad = StatusCode::BAD_REQUEST;
         let service = |code: &str, message: &str| Error::Service { code: code.into(), message: message.into() };
         assert_eq!(
-            parse_error(bad, r#"{"__type":"aws.protocol#NotAuthorizedException:http://internal.amazon.com/","message":"Incorrect username or password."}"#),
+            parse_error(
+                bad,
+                r#"{"__type":"aws.protocol#NotAuthorizedException:http://internal.amazon.com/","message":"Incorrect username or password."}"#
+            ),
             service("NotAuthorizedException", "Incorrect username or password.")
         );
         assert_eq!(
