@@ -254,7 +254,13 @@ fn signed_body(url: &str, path: &str, body: &str, c: &Creds) -> reqwest::Request
         .unwrap()
         .into();
     let full = format!("{url}{path}");
-    let req = SignableRequest::new("POST", full.clone(), base.iter().map(|(k, v)| (*k, v.as_str())), SignableBody::Bytes(body.as_bytes())).unwrap();
+    let req = SignableRequest::new(
+        "POST",
+        full.clone(),
+        base.iter().map(|(k, v)| (*k, v.as_str())),
+        SignableBody::Bytes(body.as_bytes()),
+    )
+    .unwrap();
     let (ins, _) = sign(req, &params).unwrap().into_parts();
     let mut b = reqwest::Client::new().post(full).header("x-amz-content-sha256", &base[1].1);
     for (k, v) in ins.headers() {
@@ -279,12 +285,24 @@ both_backends!(signed_bodies_and_the_tower_layer, |app| {
         .as_str()
         .unwrap()
         .to_owned();
-    c.identity_admin("SetIdentityPoolRoles", json!({ "IdentityPoolId": ip, "Roles": { "authenticated": ROLE } })).await.ok();
+    c.identity_admin("SetIdentityPoolRoles", json!({ "IdentityPoolId": ip, "Roles": { "authenticated": ROLE } }))
+        .await
+        .ok();
     let t = c.sign_in(&client, "rae", PW).await.ok()["AuthenticationResult"].clone();
-    let id = c.identity("GetId", json!({ "IdentityPoolId": ip, "Logins": { provider.clone(): t["IdToken"] } })).await.ok()["IdentityId"].clone();
-    let cr = c.identity("GetCredentialsForIdentity", json!({ "IdentityId": id, "Logins": { provider: t["IdToken"] } })).await.ok();
+    let id =
+        c.identity("GetId", json!({ "IdentityPoolId": ip, "Logins": { provider.clone(): t["IdToken"] } })).await.ok()
+            ["IdentityId"]
+            .clone();
+    let cr = c
+        .identity("GetCredentialsForIdentity", json!({ "IdentityId": id, "Logins": { provider: t["IdToken"] } }))
+        .await
+        .ok();
     let k = &cr["Credentials"];
-    let creds = Creds { akid: k["AccessKeyId"].as_str().unwrap().into(), secret: k["SecretKey"].as_str().unwrap().into(), token: k["SessionToken"].as_str().unwrap().into() };
+    let creds = Creds {
+        akid: k["AccessKeyId"].as_str().unwrap().into(),
+        secret: k["SecretKey"].as_str().unwrap().into(),
+        token: k["SessionToken"].as_str().unwrap().into(),
+    };
 
     // A Rust service that embeds the check as a layer.
     let config = GatewayConfig {
