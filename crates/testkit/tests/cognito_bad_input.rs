@@ -56,7 +56,7 @@ both_backends!(malformed_requests, |app| {
     c.call("GetUser", json!({ "AccessToken": "not.a.jwt" })).await.err("NotAuthorizedException");
 
     let big = format!("{{\"ClientId\":\"{}\"}}", "a".repeat(2 << 20));
-    let r = c.raw(vec![target("InitiateAuth")], big.into_bytes()).await;
+    let r = Cognito::new(&app).raw(vec![target("InitiateAuth")], big.into_bytes()).await;
     assert!(r.status == 413 || r.status == 400, "oversize body: {}", r.status);
     assert!(!r.error_type().is_empty());
 

@@ -104,6 +104,10 @@ impl IntoResponse for DoorError {
         if let Ok(v) = HeaderValue::from_str(&message) {
             h.insert("x-amzn-errormessage", v);
         }
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            // The rest of the body was not read: this connection cannot carry another request.
+            h.insert("connection", HeaderValue::from_static("close"));
+        }
         resp
     }
 }
