@@ -102,26 +102,31 @@ fn signed(url: &str, method: &str, path: &str, body: &str, c: &Creds, at: System
     b
 }
 
-both_backends!(gateway_admits_only_verified_permitted_requests, |app| {
-    let c = Cognito::new(&app);
-    let (pool, client) = c.setup("OFF").await;
-    c.user(&pool, "pia", PW, "pia@example.com").await;
-    c.user(&pool, "quin", PW, "quin@example.com").await;
+/// An identity pool trusting the user pool's client, whose authenticated role is ROLE; returns
+/// its id and the provider name logins use.
+async fn identity_pool_with_role(c: &Cognito, pool: &str, client: &str) -> (String, String) {
     let provider = format!("cognito-idp.eu-west-2.amazonaws.com/{pool}");
-    let ip = c
+    let created = c
         .identity_admin(
             "CreateIdentityPool",
             json!({ "IdentityPoolName": "api", "AllowUnauthenticatedIdentities": false,
                     "CognitoIdentityProviders": [{ "ProviderName": provider, "ClientId": client }] }),
         )
         .await
-        .ok()["IdentityPoolId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+        .ok();
+    let ip = created["IdentityPoolId"].as_str().unwrap().to_owned();
     c.identity_admin("SetIdentityPoolRoles", json!({ "IdentityPoolId": ip, "Roles": { "authenticated": ROLE } }))
         .await
         .ok();
+    (ip, provider)
+}
+
+both_backends!(gateway_admits_only_verified_permitted_requests, |app| {
+    let c = Cognito::new(&app);
+    let (pool, client) = c.setup("OFF").await;
+    c.user(&pool, "pia", PW, "pia@example.com").await;
+    c.user(&pool, "quin", PW, "quin@example.com").await;
+    let (ip, provider) = identity_pool_with_role(&c, &pool, &client).await;
     let creds_for = |who: &'static str| {
         let c = &c;
         let ip = ip.clone();
@@ -273,21 +278,7 @@ both_backends!(signed_bodies_and_the_tower_layer, |app| {
     let c = Cognito::new(&app);
     let (pool, client) = c.setup("OFF").await;
     c.user(&pool, "rae", PW, "rae@example.com").await;
-    let provider = format!("cognito-idp.eu-west-2.amazonaws.com/{pool}");
-    let ip = c
-        .identity_admin(
-            "CreateIdentityPool",
-            json!({ "IdentityPoolName": "api", "AllowUnauthenticatedIdentities": false,
-                    "CognitoIdentityProviders": [{ "ProviderName": provider, "ClientId": client }] }),
-        )
-        .await
-        .ok()["IdentityPoolId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    c.identity_admin("SetIdentityPoolRoles", json!({ "IdentityPoolId": ip, "Roles": { "authenticated": ROLE } }))
-        .await
-        .ok();
+    let (ip, provider) = identity_pool_with_role(&c, &pool, &client).await;
     let t = c.sign_in(&client, "rae", PW).await.ok()["AuthenticationResult"].clone();
     let id =
         c.identity("GetId", json!({ "IdentityPoolId": ip, "Logins": { provider.clone(): t["IdToken"] } })).await.ok()
