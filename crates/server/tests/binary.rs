@@ -168,3 +168,66 @@ fn bad_configuration_is_refused_with_a_message() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("WARDEN_ARGON2_ITERATIONS"));
 }
+
+/// Serves `body` as JSON to each connection, `times` times.
+fn serve_json_once(body: &'static str, times: usize) -> u16 {
+    use std::io::{Read, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for _ in 0..times {
+            let Ok((mut s, _)) = listener.accept() else { return };
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let _ = write!(s, "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len());
+        }
+    });
+    port
+}
+
+#[test]
+fn issuer_keys_are_fetched_from_a_jwks_url() {
+    let dir = temp_dir();
+    let jwks = r#"{"keys":[{"kty":"RSA","kid":"k1","alg":"RS256","n":"sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw","e":"AQAB"}]}"#;
+    let port = serve_json_once(jwks, 1);
+    let added = warden(
+        &dir,
+        &[
+            "issuer",
+            "add",
+            "--iss",
+            "https://c.example",
+            "--jwks-url",
+            &format!("http://127.0.0.1:{port}/jwks"),
+            "--sub",
+            "acct-1",
+            "--scope",
+            "read=read",
+            "--json",
+        ],
+    );
+    assert_eq!(added["Keys"], 1);
+    let listed = warden(&dir, &["issuer", "list", "--json"]);
+    assert_eq!(listed[0]["Issuer"], "https://c.example");
+    let bad_port = serve_json_once(r#"{"nope":[]}"#, 1);
+    let out = Command::new(BIN)
+        .args([
+            "issuer",
+            "add",
+            "--iss",
+            "https://d.example",
+            "--jwks-url",
+            &format!("http://127.0.0.1:{bad_port}/"),
+            "--sub",
+            "s",
+            "--scope",
+            "r=r",
+        ])
+        .current_dir(&dir)
+        .env_remove("WARDEN_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no keys"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

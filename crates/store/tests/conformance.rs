@@ -156,6 +156,7 @@ fn issuer(iss: &str) -> Issuer {
     Issuer {
         iss: iss.into(),
         public_keys_pem: vec!["-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n".into()],
+        jwks: vec![serde_json::json!({ "kty": "RSA", "kid": "k1", "n": "AQAB", "e": "AQAB" })],
         sub: "acct-1".into(),
         scopes,
         max_ttl_secs: 3600,

@@ -57,6 +57,7 @@ both_backends!(self_signed_tokens_through_the_gateway, |app| {
         .add_issuer(IssuerSpec {
             iss: ISS.into(),
             public_keys_pem: vec![rsa_public, ec_public],
+            jwks: Vec::new(),
             sub: "acct-42".into(),
             scopes: [
                 ("read".to_owned(), vec!["read".to_owned()]),
@@ -154,5 +155,53 @@ both_backends!(self_signed_tokens_through_the_gateway, |app| {
     // The gateway remembers a verification for one second.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert_eq!(get(signer.sign(&["read"], now + 600).unwrap()).await.unwrap().status(), 401);
+    app.stop().await;
+});
+
+both_backends!(issuer_keys_from_a_jwks, |app| {
+    use rsa::traits::PublicKeyParts;
+    let private = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).unwrap();
+    let public = rsa::RsaPublicKey::from(&private);
+    let b64 = |b: Vec<u8>| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+    let jwk = json!({ "kty": "RSA", "kid": "k1", "alg": "RS256", "use": "sig", "n": b64(public.n().to_bytes_be()), "e": b64(public.e().to_bytes_be()) });
+    app.warden
+        .add_issuer(IssuerSpec {
+            iss: ISS.into(),
+            jwks: vec![jwk],
+            sub: "acct-42".into(),
+            scopes: [("read".to_owned(), vec!["read".to_owned()])].into(),
+            max_ttl_secs: 600,
+            ..IssuerSpec::default()
+        })
+        .await
+        .unwrap();
+    let bad = app
+        .warden
+        .add_issuer(IssuerSpec {
+            iss: "y".into(),
+            jwks: vec![json!({ "kty": "oct", "k": "AAAA" })],
+            sub: "s".into(),
+            scopes: [("r".to_owned(), vec!["r".to_owned()])].into(),
+            max_ttl_secs: 600,
+            ..IssuerSpec::default()
+        })
+        .await;
+    assert!(bad.is_err(), "a symmetric JWK is not a public key");
+    let key =
+        jsonwebtoken::EncodingKey::from_rsa_pem(private.to_pkcs8_pem(LineEnding::LF).unwrap().as_bytes()).unwrap();
+    let now = app.warden.now();
+    let claims =
+        json!({ "iss": ISS, "sub": "acct-42", "aud": "https://apis.scribelabs.ai", "scope": "read", "exp": now + 300 });
+    let with_kid = |kid: &str| {
+        let mut h = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+        h.kid = Some(kid.into());
+        jsonwebtoken::encode(&h, &claims, &key).unwrap()
+    };
+    let ok = app.warden.verify_self_signed(&with_kid("k1")).await.unwrap().expect("a registered issuer");
+    assert_eq!(ok.permissions.into_iter().collect::<Vec<_>>(), ["read"]);
+    let no_kid =
+        jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256), &claims, &key).unwrap();
+    assert!(app.warden.verify_self_signed(&no_kid).await.unwrap().is_some(), "without a kid every key is tried");
+    assert!(app.warden.verify_self_signed(&with_kid("k2")).await.is_err(), "an unknown kid has no key");
     app.stop().await;
 });

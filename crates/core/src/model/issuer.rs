@@ -13,6 +13,9 @@ pub struct Issuer {
     pub iss: String,
     /// PEM public keys (RSA for RS256, P-256 for ES256); any one may sign.
     pub public_keys_pem: Vec<String>,
+    /// Public keys as JWKs (from the issuer's JWKS URL when it was registered), matched by `kid`.
+    #[serde(default)]
+    pub jwks: Vec<serde_json::Value>,
     /// The `sub` tokens must carry: the account Warden assigned to this issuer.
     pub sub: String,
     /// Scope word to the permissions it grants (`read`, `write`, `delete`...).

@@ -14,6 +14,8 @@ use crate::model::Issuer;
 pub struct IssuerSpec {
     pub iss: String,
     pub public_keys_pem: Vec<String>,
+    /// JWKs (`{"kty": "RSA", "n": ..., "e": ..., "kid": ...}` or EC P-256).
+    pub jwks: Vec<serde_json::Value>,
     pub sub: String,
     pub scopes: BTreeMap<String, Vec<String>>,
     pub max_ttl_secs: i64,
@@ -46,6 +48,23 @@ fn refuse(reason: impl Into<String>) -> CoreError {
     CoreError::NotAuthorized(reason.into())
 }
 
+/// A JWK's key, if it suits `alg` and, when the token names a `kid`, is that key.
+fn jwk_key(alg: Algorithm, kid: Option<&str>, jwk: &serde_json::Value) -> Option<DecodingKey> {
+    let parsed: jsonwebtoken::jwk::Jwk = serde_json::from_value(jwk.clone()).ok()?;
+    if kid.is_some() && parsed.common.key_id.as_deref() != kid {
+        return None;
+    }
+    let suits = match (&parsed.algorithm, alg) {
+        (jsonwebtoken::jwk::AlgorithmParameters::RSA(_), Algorithm::RS256) => true,
+        (jsonwebtoken::jwk::AlgorithmParameters::EllipticCurve(_), Algorithm::ES256) => true,
+        _ => false,
+    };
+    if !suits {
+        return None;
+    }
+    DecodingKey::from_jwk(&parsed).ok()
+}
+
 fn key_for(alg: Algorithm, pem: &str) -> Option<DecodingKey> {
     match alg {
         Algorithm::RS256 => DecodingKey::from_rsa_pem(pem.as_bytes()).ok(),
@@ -59,13 +78,22 @@ impl Warden {
         if spec.iss.trim().is_empty() || spec.sub.trim().is_empty() {
             return Err(CoreError::invalid("an issuer needs an iss and a sub"));
         }
-        if spec.public_keys_pem.is_empty()
-            || !spec
-                .public_keys_pem
-                .iter()
-                .all(|pem| key_for(Algorithm::RS256, pem).or_else(|| key_for(Algorithm::ES256, pem)).is_some())
+        if spec.public_keys_pem.is_empty() && spec.jwks.is_empty() {
+            return Err(CoreError::invalid("an issuer needs at least one public key (PEM or JWK)"));
+        }
+        if !spec
+            .public_keys_pem
+            .iter()
+            .all(|pem| key_for(Algorithm::RS256, pem).or_else(|| key_for(Algorithm::ES256, pem)).is_some())
         {
             return Err(CoreError::invalid("public keys must be RSA or P-256 public keys in PEM"));
+        }
+        if !spec
+            .jwks
+            .iter()
+            .all(|j| jwk_key(Algorithm::RS256, None, j).or_else(|| jwk_key(Algorithm::ES256, None, j)).is_some())
+        {
+            return Err(CoreError::invalid("JWKs must be RSA or P-256 public keys"));
         }
         if spec.scopes.is_empty() || spec.scopes.iter().any(|(s, p)| s.is_empty() || s.contains(' ') || p.is_empty()) {
             return Err(CoreError::invalid("map each scope to one or more permissions"));
@@ -76,6 +104,7 @@ impl Warden {
         let issuer = Issuer {
             iss: spec.iss,
             public_keys_pem: spec.public_keys_pem,
+            jwks: spec.jwks,
             sub: spec.sub,
             scopes: spec.scopes,
             max_ttl_secs: spec.max_ttl_secs,
@@ -120,8 +149,12 @@ impl Warden {
         validation.set_required_spec_claims(&["exp", "aud", "iss", "sub"]);
         let mut last = refuse("bad signature");
         let mut claims = None;
-        for pem in &issuer.public_keys_pem {
-            let Some(key) = key_for(header.alg, pem) else { continue };
+        let keys = issuer
+            .public_keys_pem
+            .iter()
+            .filter_map(|pem| key_for(header.alg, pem))
+            .chain(issuer.jwks.iter().filter_map(|j| jwk_key(header.alg, header.kid.as_deref(), j)));
+        for key in keys {
             match jsonwebtoken::decode::<Claims>(token, &key, &validation) {
                 Ok(d) => {
                     claims = Some(d.claims);
