@@ -195,33 +195,24 @@ impl SqlStore {
             .fetch_optional(&mut *tx)
             .await
             .map_err(map_err)?;
-            match counted {
+            // The code is dropped when the last allowed guess was wrong, or when none is live
+            // (expired, or never sent).
+            let (outcome, drop_code) = match counted {
                 Some(row) => {
                     let attempts: i64 = row.try_get("attempts").map_err(map_err)?;
-                    if attempts < i64::from(max_attempts) {
-                        CodeOutcome::Mismatch
-                    } else {
-                        // The last allowed guess was wrong: the code is gone after this one.
-                        sqlx::query("DELETE FROM codes WHERE user_id = $1 AND purpose = $2")
-                            .bind(user_id)
-                            .bind(purpose.as_str())
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(map_err)?;
-                        CodeOutcome::Mismatch
-                    }
+                    (CodeOutcome::Mismatch, attempts >= i64::from(max_attempts))
                 }
-                None => {
-                    // None live: expired (dropped now) or never sent.
-                    sqlx::query("DELETE FROM codes WHERE user_id = $1 AND purpose = $2")
-                        .bind(user_id)
-                        .bind(purpose.as_str())
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(map_err)?;
-                    CodeOutcome::Expired
-                }
+                None => (CodeOutcome::Expired, true),
+            };
+            if drop_code {
+                sqlx::query("DELETE FROM codes WHERE user_id = $1 AND purpose = $2")
+                    .bind(user_id)
+                    .bind(purpose.as_str())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
             }
+            outcome
         };
         tx.commit().await.map_err(map_err)?;
         Ok(outcome)
