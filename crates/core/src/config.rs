@@ -54,6 +54,10 @@ pub struct CoreConfig {
     pub credentials_ttl_secs: i64,
     /// The `aud` self-signed tokens must carry.
     pub self_signed_audience: String,
+    /// Lifetime of an OAuth authorization code, in seconds.
+    pub authorization_code_ttl_secs: i64,
+    /// Lifetime of a hosted-login browser session (single sign-on), in seconds.
+    pub browser_session_ttl_secs: i64,
 }
 
 impl Default for CoreConfig {
@@ -69,6 +73,8 @@ impl Default for CoreConfig {
             challenge_ttl_secs: 180,
             credentials_ttl_secs: 3600,
             self_signed_audience: "https://apis.scribelabs.ai".into(),
+            authorization_code_ttl_secs: 300,
+            browser_session_ttl_secs: 3600,
         }
     }
 }

@@ -59,13 +59,59 @@ pub enum CoreError {
     InvalidIdentityPoolConfiguration(String),
     #[error("{0}")]
     Conflict(String),
+    /// An OAuth 2.0 error (RFC 6749 §5.2 and its extensions), for the OIDC door.
+    #[error("{1}")]
+    OAuth(OAuthErrorKind, String),
     #[error("internal error: {0}")]
     Internal(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
+/// The `error` values of OAuth 2.0 and OpenID Connect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OAuthErrorKind {
+    InvalidRequest,
+    InvalidClient,
+    InvalidGrant,
+    UnauthorizedClient,
+    UnsupportedGrantType,
+    UnsupportedResponseType,
+    InvalidScope,
+    AccessDenied,
+    LoginRequired,
+    InvalidToken,
+    UnsupportedTokenType,
+    InteractionRequired,
+    RequestNotSupported,
+    RequestUriNotSupported,
+}
+
+impl OAuthErrorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidClient => "invalid_client",
+            Self::InvalidGrant => "invalid_grant",
+            Self::UnauthorizedClient => "unauthorized_client",
+            Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::UnsupportedResponseType => "unsupported_response_type",
+            Self::InvalidScope => "invalid_scope",
+            Self::AccessDenied => "access_denied",
+            Self::LoginRequired => "login_required",
+            Self::InvalidToken => "invalid_token",
+            Self::UnsupportedTokenType => "unsupported_token_type",
+            Self::InteractionRequired => "interaction_required",
+            Self::RequestNotSupported => "request_not_supported",
+            Self::RequestUriNotSupported => "request_uri_not_supported",
+        }
+    }
+}
+
 impl CoreError {
+    pub fn oauth(kind: OAuthErrorKind, msg: impl Into<String>) -> Self {
+        Self::OAuth(kind, msg.into())
+    }
     pub fn invalid(msg: impl Into<String>) -> Self {
         Self::InvalidParameter(msg.into())
     }

@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use crate::clock::Timestamp;
 use crate::error::StoreError;
 use crate::model::{
-    AccessKey, Challenge, Client, Code, CodeOutcome, CodePurpose, Identity, IdentityPool, Issuer, Pool, RefreshFamily,
-    SigningKeyRecord, TemporaryCredentials, User,
+    AccessKey, AuthorizationCode, BrowserSession, Challenge, Client, Code, CodeOutcome, CodePurpose, Identity,
+    IdentityPool, Issuer, Pool, RefreshFamily, ResourceServer, SigningKeyRecord, TemporaryCredentials, User,
 };
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -69,6 +69,51 @@ pub trait Store: Send + Sync + 'static {
     async fn revoke_family(&self, id: &str, at: Timestamp) -> StoreResult<bool>;
     /// Revokes every live family of a user; returns how many.
     async fn revoke_user_families(&self, user_id: &str, at: Timestamp) -> StoreResult<u64>;
+    /// Replaces the family's refresh token if `old_hash` is still its current one, and keeps
+    /// `old_hash` as retired (reuse detection), in one transaction. False if it was not current.
+    async fn rotate_refresh_token(
+        &self,
+        family_id: &str,
+        old_hash: &[u8],
+        new_hash: &[u8],
+        at: Timestamp,
+    ) -> StoreResult<bool>;
+    /// The family a rotated-out refresh token belonged to.
+    async fn get_retired_refresh_token(&self, token_hash: &[u8]) -> StoreResult<Option<String>>;
+
+    // Authorization codes
+    async fn insert_authorization_code(&self, code: &AuthorizationCode) -> StoreResult<()>;
+    async fn get_authorization_code(&self, code_hash: &[u8]) -> StoreResult<Option<AuthorizationCode>>;
+    /// Marks the code redeemed and inserts the family of its tokens, in one transaction; false
+    /// (nothing written) if the code was already redeemed or has expired at `at`.
+    async fn redeem_authorization_code(
+        &self,
+        code_hash: &[u8],
+        at: Timestamp,
+        family: &RefreshFamily,
+    ) -> StoreResult<bool>;
+
+    // Hosted-login browser sessions
+    async fn insert_browser_session(&self, session: &BrowserSession) -> StoreResult<()>;
+    async fn get_browser_session(&self, id_hash: &[u8]) -> StoreResult<Option<BrowserSession>>;
+    async fn delete_browser_session(&self, id_hash: &[u8]) -> StoreResult<bool>;
+    /// Signs the user out of every browser; returns how many sessions ended.
+    async fn delete_user_browser_sessions(&self, user_id: &str) -> StoreResult<u64>;
+
+    // Resource servers
+    /// `StoreError::Conflict` if the pool already has a server with this identifier.
+    async fn insert_resource_server(&self, server: &ResourceServer) -> StoreResult<()>;
+    async fn get_resource_server(&self, pool_id: &str, identifier: &str) -> StoreResult<Option<ResourceServer>>;
+    /// A pool's servers ordered by identifier, after `after` (exclusive).
+    async fn list_resource_servers(
+        &self,
+        pool_id: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<ResourceServer>>;
+    /// False if there was no such server.
+    async fn update_resource_server(&self, server: &ResourceServer) -> StoreResult<bool>;
+    async fn delete_resource_server(&self, pool_id: &str, identifier: &str) -> StoreResult<bool>;
 
     // Challenges
     async fn insert_challenge(&self, challenge: &Challenge) -> StoreResult<()>;

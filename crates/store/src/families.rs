@@ -11,13 +11,15 @@ use crate::SqlStore;
 
 type R<T> = Result<T, StoreError>;
 
-impl SqlStore {
-    pub(crate) async fn do_insert_family(&self, f: &RefreshFamily) -> R<()> {
-        sqlx::query(
-            "INSERT INTO families (id, pool_id, client_id, user_id, token_hash, auth_time, created_at, expires_at, revoked_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(&f.id)
+const INSERT_FAMILY: &str = "INSERT INTO families \
+    (id, pool_id, client_id, user_id, token_hash, auth_time, created_at, expires_at, revoked_at, scope, amr) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+
+fn bind_family<'q>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    f: &'q RefreshFamily,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    q.bind(&f.id)
         .bind(&f.pool_id)
         .bind(&f.client_id)
         .bind(&f.user_id)
@@ -26,9 +28,19 @@ impl SqlStore {
         .bind(f.created_at)
         .bind(f.expires_at)
         .bind(f.revoked_at)
-        .execute(&self.write)
-        .await
-        .map_err(map_err)?;
+        .bind(f.scope.clone())
+        .bind(&f.amr)
+}
+
+/// Inserts a family inside a transaction another operation opened.
+pub(crate) async fn insert_family_in(tx: &mut sqlx::Transaction<'_, sqlx::Any>, f: &RefreshFamily) -> R<()> {
+    bind_family(sqlx::query(INSERT_FAMILY), f).execute(&mut **tx).await.map_err(map_err)?;
+    Ok(())
+}
+
+impl SqlStore {
+    pub(crate) async fn do_insert_family(&self, f: &RefreshFamily) -> R<()> {
+        bind_family(sqlx::query(INSERT_FAMILY), f).execute(&self.write).await.map_err(map_err)?;
         Ok(())
     }
 
@@ -56,7 +68,8 @@ impl SqlStore {
                 concat!(
                     "SELECT f.id AS f_id, f.pool_id AS f_pool_id, f.client_id AS f_client_id, ",
                     "f.user_id AS f_user_id, f.token_hash AS f_token_hash, f.auth_time AS f_auth_time, ",
-                    "f.created_at AS f_created_at, f.expires_at AS f_expires_at, f.revoked_at AS f_revoked_at, u.* ",
+                    "f.created_at AS f_created_at, f.expires_at AS f_expires_at, f.revoked_at AS f_revoked_at, ",
+                    "f.scope AS f_scope, f.amr AS f_amr, u.* ",
                     "FROM families f JOIN users u ON u.id = f.user_id ",
                     $filter
                 )
@@ -96,8 +109,8 @@ impl SqlStore {
 
     pub(crate) async fn do_insert_challenge(&self, c: &Challenge) -> R<()> {
         sqlx::query(
-            "INSERT INTO challenges (id_hash, pool_id, client_id, user_id, kind, failures, auth_time, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO challenges (id_hash, pool_id, client_id, user_id, kind, failures, auth_time, expires_at, hosted) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(c.id_hash.clone())
         .bind(&c.pool_id)
@@ -107,6 +120,7 @@ impl SqlStore {
         .bind(i64::from(c.failures))
         .bind(c.auth_time)
         .bind(c.expires_at)
+        .bind(i64::from(c.hosted))
         .execute(&self.write)
         .await
         .map_err(map_err)?;

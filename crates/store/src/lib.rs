@@ -10,6 +10,7 @@ mod error;
 mod families;
 mod identity;
 mod issuers;
+mod oauth;
 mod pools;
 mod rows;
 mod store_impl;

@@ -80,6 +80,8 @@ pub fn family_prefixed(row: &AnyRow, prefix: &str) -> R<RefreshFamily> {
         created_at: row.try_get(col("created_at").as_str()).map_err(map_err)?,
         expires_at: row.try_get(col("expires_at").as_str()).map_err(map_err)?,
         revoked_at: row.try_get(col("revoked_at").as_str()).map_err(map_err)?,
+        scope: row.try_get(col("scope").as_str()).map_err(map_err)?,
+        amr: row.try_get(col("amr").as_str()).map_err(map_err)?,
     })
 }
 
@@ -94,6 +96,7 @@ pub fn challenge(row: &AnyRow) -> R<Challenge> {
         failures: row.try_get::<i64, _>("failures").map_err(map_err)? as u32,
         auth_time: row.try_get("auth_time").map_err(map_err)?,
         expires_at: row.try_get("expires_at").map_err(map_err)?,
+        hosted: row.try_get::<i64, _>("hosted").map_err(map_err)? != 0,
     })
 }
 

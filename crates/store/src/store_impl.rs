@@ -2,8 +2,8 @@
 
 use async_trait::async_trait;
 use warden_core::model::{
-    AccessKey, Challenge, Client, Code, CodeOutcome, CodePurpose, Identity, IdentityPool, Issuer, Pool, RefreshFamily,
-    SigningKeyRecord, TemporaryCredentials, User,
+    AccessKey, AuthorizationCode, BrowserSession, Challenge, Client, Code, CodeOutcome, CodePurpose, Identity,
+    IdentityPool, Issuer, Pool, RefreshFamily, ResourceServer, SigningKeyRecord, TemporaryCredentials, User,
 };
 use warden_core::store::{FamilyKey, Store, StoreResult};
 
@@ -177,5 +177,52 @@ impl Store for SqlStore {
     }
     async fn clear_failures(&self, key: &str) -> StoreResult<()> {
         self.do_clear_failures(key).await
+    }
+    async fn rotate_refresh_token(&self, family_id: &str, old: &[u8], new: &[u8], at: i64) -> StoreResult<bool> {
+        self.do_rotate_refresh_token(family_id, old, new, at).await
+    }
+    async fn get_retired_refresh_token(&self, token_hash: &[u8]) -> StoreResult<Option<String>> {
+        self.do_get_retired_refresh_token(token_hash).await
+    }
+    async fn insert_authorization_code(&self, code: &AuthorizationCode) -> StoreResult<()> {
+        self.do_insert_authorization_code(code).await
+    }
+    async fn get_authorization_code(&self, code_hash: &[u8]) -> StoreResult<Option<AuthorizationCode>> {
+        self.do_get_authorization_code(code_hash).await
+    }
+    async fn redeem_authorization_code(&self, code_hash: &[u8], at: i64, family: &RefreshFamily) -> StoreResult<bool> {
+        self.do_redeem_authorization_code(code_hash, at, family).await
+    }
+    async fn insert_browser_session(&self, session: &BrowserSession) -> StoreResult<()> {
+        self.do_insert_browser_session(session).await
+    }
+    async fn get_browser_session(&self, id_hash: &[u8]) -> StoreResult<Option<BrowserSession>> {
+        self.do_get_browser_session(id_hash).await
+    }
+    async fn delete_browser_session(&self, id_hash: &[u8]) -> StoreResult<bool> {
+        self.do_delete_browser_session(id_hash).await
+    }
+    async fn delete_user_browser_sessions(&self, user_id: &str) -> StoreResult<u64> {
+        self.do_delete_user_browser_sessions(user_id).await
+    }
+    async fn insert_resource_server(&self, server: &ResourceServer) -> StoreResult<()> {
+        self.do_insert_resource_server(server).await
+    }
+    async fn get_resource_server(&self, pool_id: &str, identifier: &str) -> StoreResult<Option<ResourceServer>> {
+        self.do_get_resource_server(pool_id, identifier).await
+    }
+    async fn list_resource_servers(
+        &self,
+        pool_id: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<ResourceServer>> {
+        self.do_list_resource_servers(pool_id, after, limit).await
+    }
+    async fn update_resource_server(&self, server: &ResourceServer) -> StoreResult<bool> {
+        self.do_update_resource_server(server).await
+    }
+    async fn delete_resource_server(&self, pool_id: &str, identifier: &str) -> StoreResult<bool> {
+        self.do_delete_resource_server(pool_id, identifier).await
     }
 }

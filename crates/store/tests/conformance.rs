@@ -92,6 +92,8 @@ fn family(id: &str, pool_id: &str, client_id: &str, user_id: &str, hash: u8) -> 
         created_at: 11,
         expires_at: 1_000_000,
         revoked_at: None,
+        scope: None,
+        amr: "pwd".into(),
     }
 }
 
@@ -105,6 +107,7 @@ fn challenge(hash: u8, pool_id: &str, client_id: &str, user_id: &str) -> Challen
         failures: 0,
         auth_time: 5,
         expires_at: 500,
+        hosted: false,
     }
 }
 
@@ -431,6 +434,14 @@ conformance!(clients_crud, |s| {
         enable_token_revocation: false,
         read_attributes: vec!["email".into(), "custom:tier".into()],
         write_attributes: vec!["name".into()],
+        allowed_oauth_flows: vec![OAuthFlow::Code, OAuthFlow::ClientCredentials],
+        allowed_oauth_scopes: vec!["openid".into(), "api/read".into()],
+        allowed_oauth_flows_user_pool_client: true,
+        callback_urls: vec!["https://app.example/cb".into()],
+        logout_urls: vec!["https://app.example/bye".into()],
+        default_redirect_uri: Some("https://app.example/cb".into()),
+        supported_identity_providers: vec!["COGNITO".into()],
+        refresh_token_rotation: true,
     };
     s.insert_client(&c1).await.unwrap();
     let mut public = client("c2", "p1");

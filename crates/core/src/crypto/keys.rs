@@ -27,6 +27,8 @@ struct LoadedKey {
     pair: KeyPair,
     /// `base64url({"alg":"RS256","kid":...,"typ":"JWT"})`, the JWS header every token shares.
     header_b64: String,
+    /// The same with `"typ":"at+jwt"` (RFC 9068 access tokens).
+    header_at_b64: String,
     decoding: DecodingKey,
     jwk: Value,
     retired: bool,
@@ -43,6 +45,14 @@ impl std::fmt::Debug for KeyRing {
         let n = self.keys.read().map(|k| k.len()).unwrap_or(0);
         write!(f, "KeyRing({n} keys)")
     }
+}
+
+/// The JWS `typ` header of a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JwtType {
+    Jwt,
+    /// `at+jwt`, RFC 9068 access tokens.
+    AccessToken,
 }
 
 /// Why a token did not verify.
@@ -88,11 +98,20 @@ impl KeyRing {
     /// Signs `claims` with the newest active key: a compact JWS (RFC 7515) whose signature is
     /// RSASSA-PKCS1-v1_5 SHA-256 from aws-lc-rs over `header.payload`.
     pub fn sign<T: Serialize>(&self, claims: &T) -> CoreResult<String> {
+        self.sign_typed(claims, JwtType::Jwt)
+    }
+
+    /// Signs with the given `typ` header.
+    pub fn sign_typed<T: Serialize>(&self, claims: &T, typ: JwtType) -> CoreResult<String> {
         let payload = serde_json::to_vec(claims).map_err(|e| CoreError::internal(format!("claims: {e}")))?;
         let keys = self.keys.read().expect("key ring lock");
         let key = keys.iter().rev().find(|k| !k.retired).ok_or_else(|| CoreError::internal("no active signing key"))?;
-        let mut jws = String::with_capacity(key.header_b64.len() + payload.len() * 4 / 3 + 350);
-        jws.push_str(&key.header_b64);
+        let header = match typ {
+            JwtType::Jwt => &key.header_b64,
+            JwtType::AccessToken => &key.header_at_b64,
+        };
+        let mut jws = String::with_capacity(header.len() + payload.len() * 4 / 3 + 350);
+        jws.push_str(header);
         jws.push('.');
         URL_SAFE_NO_PAD.encode_string(&payload, &mut jws);
         let mut signature = vec![0u8; key.pair.public_modulus_len()];
@@ -152,6 +171,8 @@ fn load(record: &SigningKeyRecord, master: &MasterKey) -> CoreResult<LoadedKey> 
     let decoding = DecodingKey::from_rsa_raw_components(&n, &e);
     let header = json!({ "alg": "RS256", "kid": record.kid, "typ": "JWT" });
     let header_b64 = URL_SAFE_NO_PAD.encode(header.to_string());
+    let header_at = json!({ "alg": "RS256", "kid": record.kid, "typ": "at+jwt" });
+    let header_at_b64 = URL_SAFE_NO_PAD.encode(header_at.to_string());
     let jwk = json!({
         "kty": "RSA",
         "alg": "RS256",
@@ -160,7 +181,15 @@ fn load(record: &SigningKeyRecord, master: &MasterKey) -> CoreResult<LoadedKey> 
         "n": URL_SAFE_NO_PAD.encode(&n),
         "e": URL_SAFE_NO_PAD.encode(&e),
     });
-    Ok(LoadedKey { kid: record.kid.clone(), pair, header_b64, decoding, jwk, retired: record.retired_at.is_some() })
+    Ok(LoadedKey {
+        kid: record.kid.clone(),
+        pair,
+        header_b64,
+        header_at_b64,
+        decoding,
+        jwk,
+        retired: record.retired_at.is_some(),
+    })
 }
 
 #[cfg(test)]

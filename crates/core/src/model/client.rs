@@ -1,6 +1,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
+use crate::model::OAuthFlow;
 
 /// The sign-in flows a client may use (Cognito's ExplicitAuthFlows, normalised to ALLOW_*).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
@@ -71,6 +72,21 @@ pub struct ClientSettings {
     pub enable_token_revocation: bool,
     pub read_attributes: Vec<String>,
     pub write_attributes: Vec<String>,
+    /// The OAuth grants the client may use on the OIDC door (Cognito's AllowedOAuthFlows).
+    pub allowed_oauth_flows: Vec<OAuthFlow>,
+    /// Scopes the client may request: `openid`, `email`, `phone`, `profile`,
+    /// `aws.cognito.signin.user.admin` and resource-server scopes `<server>/<scope>`.
+    pub allowed_oauth_scopes: Vec<String>,
+    /// Cognito's AllowedOAuthFlowsUserPoolClient: the OAuth settings are in force.
+    pub allowed_oauth_flows_user_pool_client: bool,
+    /// Redirect URIs, matched exactly.
+    pub callback_urls: Vec<String>,
+    pub logout_urls: Vec<String>,
+    pub default_redirect_uri: Option<String>,
+    pub supported_identity_providers: Vec<String>,
+    /// Refresh tokens rotate on every use and a reused one revokes its family (the OIDC
+    /// default). Off, they are reused as Cognito does by default.
+    pub refresh_token_rotation: bool,
 }
 
 impl Default for ClientSettings {
@@ -83,6 +99,14 @@ impl Default for ClientSettings {
             enable_token_revocation: true,
             read_attributes: Vec::new(),
             write_attributes: Vec::new(),
+            allowed_oauth_flows: Vec::new(),
+            allowed_oauth_scopes: Vec::new(),
+            allowed_oauth_flows_user_pool_client: false,
+            callback_urls: Vec::new(),
+            logout_urls: Vec::new(),
+            default_redirect_uri: None,
+            supported_identity_providers: Vec::new(),
+            refresh_token_rotation: false,
         }
     }
 }
@@ -102,5 +126,14 @@ pub struct Client {
 impl Client {
     pub fn allows(&self, flow: AuthFlow) -> bool {
         self.settings.explicit_auth_flows.contains(&flow)
+    }
+
+    /// Whether the OIDC door lets this client use `flow`.
+    pub fn allows_oauth(&self, flow: OAuthFlow) -> bool {
+        self.settings.allowed_oauth_flows_user_pool_client && self.settings.allowed_oauth_flows.contains(&flow)
+    }
+
+    pub fn is_confidential(&self) -> bool {
+        self.secret_enc.is_some()
     }
 }

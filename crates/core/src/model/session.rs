@@ -16,6 +16,11 @@ pub struct RefreshFamily {
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
     pub revoked_at: Option<Timestamp>,
+    /// The scopes granted through the OIDC door (space-separated); `None` for a Cognito API
+    /// sign-in, whose tokens carry `aws.cognito.signin.user.admin`.
+    pub scope: Option<String>,
+    /// How the user authenticated (`pwd`, `otp`), space-separated.
+    pub amr: String,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -57,6 +62,9 @@ pub struct Challenge {
     pub failures: u32,
     pub auth_time: Timestamp,
     pub expires_at: Timestamp,
+    /// Opened by the hosted login pages: completing it signs the browser in instead of
+    /// issuing tokens, and only the hosted pages may answer it.
+    pub hosted: bool,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]

@@ -26,6 +26,7 @@ impl Warden {
         kind: ChallengeKind,
         auth_time: i64,
         parameters: BTreeMap<String, String>,
+        hosted: bool,
     ) -> CoreResult<AuthOutcome> {
         let session = random::opaque_token();
         let challenge = Challenge {
@@ -37,6 +38,7 @@ impl Warden {
             failures: 0,
             auth_time,
             expires_at: self.clock.now() + self.config.challenge_ttl_secs,
+            hosted,
         };
         self.store.insert_challenge(&challenge).await?;
         Ok(AuthOutcome::Challenge { kind, session, parameters })
@@ -63,7 +65,10 @@ impl Warden {
             .ok_or_else(|| CoreError::invalid(format!("Unsupported challenge: {}", req.challenge_name)))?;
         let id_hash = random::sha256(req.session.as_bytes());
         let challenge = self.store.get_challenge(&id_hash).await?.ok_or_else(expired_session)?;
-        if challenge.expires_at <= self.clock.now() || challenge.client_id != client.id {
+        if challenge.expires_at <= self.clock.now()
+            || challenge.client_id != client.id
+            || challenge.hosted != req.hosted
+        {
             return Err(expired_session());
         }
         if challenge.kind != kind {
@@ -79,7 +84,9 @@ impl Warden {
         if !named {
             return Err(CoreError::not_authorized("Incorrect username or password."));
         }
-        self.check_secret_hash(client, req.responses.get("SECRET_HASH").map(String::as_str), &[username])?;
+        if !req.hosted {
+            self.check_secret_hash(client, req.responses.get("SECRET_HASH").map(String::as_str), &[username])?;
+        }
         if !user.enabled {
             return Err(CoreError::not_authorized("User is disabled."));
         }
@@ -125,7 +132,7 @@ impl Warden {
         user.attributes.extend(attributes);
         user.updated_at = now;
         self.store.update_user(&user).await?;
-        self.mfa_or_tokens(pool, client, &user, challenge.auth_time).await
+        self.mfa_or_tokens(pool, client, &user, challenge.auth_time, challenge.hosted).await
     }
 
     async fn answer_totp(
@@ -154,8 +161,7 @@ impl Warden {
                 user.totp_last_step = step;
                 user.updated_at = now;
                 self.store.update_user(&user).await?;
-                let tokens = self.issue_tokens(pool, client, &user, challenge.auth_time).await?;
-                Ok(AuthOutcome::Tokens(tokens))
+                self.finish_sign_in(pool, client, &user, challenge.auth_time, "pwd otp", challenge.hosted).await
             }
             found => {
                 let failures = self.store.record_challenge_failure(&challenge.id_hash).await?;

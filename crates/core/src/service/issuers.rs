@@ -28,6 +28,7 @@ pub struct SelfSignedCaller {
     pub sub: String,
     pub scopes: Vec<String>,
     pub permissions: BTreeSet<String>,
+    pub exp: i64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -191,6 +192,6 @@ impl Warden {
             let granted = issuer.scopes.get(s).ok_or_else(|| refuse(format!("unmapped scope {s}")))?;
             permissions.extend(granted.iter().cloned());
         }
-        Ok(Some(SelfSignedCaller { iss: issuer.iss, sub: claims.sub, scopes, permissions }))
+        Ok(Some(SelfSignedCaller { iss: issuer.iss, sub: claims.sub, scopes, permissions, exp: claims.exp }))
     }
 }

@@ -9,6 +9,7 @@ mod identity;
 mod issuers;
 mod lookup;
 mod mfa;
+pub mod oauth;
 mod password;
 mod pools;
 mod signin;

@@ -20,7 +20,17 @@ pub struct AuthResult {
 #[derive(Debug, Clone)]
 pub enum AuthOutcome {
     Tokens(AuthResult),
-    Challenge { kind: ChallengeKind, session: String, parameters: BTreeMap<String, String> },
+    Challenge {
+        kind: ChallengeKind,
+        session: String,
+        parameters: BTreeMap<String, String>,
+    },
+    /// A hosted-login sign-in completed: the browser is to be signed in (no tokens yet).
+    SignedIn {
+        user: Box<User>,
+        auth_time: i64,
+        amr: String,
+    },
 }
 
 /// A sign-in request, as any door received it.
@@ -44,6 +54,8 @@ pub struct RespondToChallenge {
     pub responses: BTreeMap<String, String>,
     pub source: String,
     pub attempt_id: String,
+    /// Answered by the hosted login pages (only hosted challenges may be).
+    pub hosted: bool,
 }
 
 impl Warden {
@@ -53,7 +65,7 @@ impl Warden {
         match req.flow.as_str() {
             "USER_PASSWORD_AUTH" => {
                 require_flow(&client, AuthFlow::UserPassword, "USER_PASSWORD_AUTH")?;
-                self.password_sign_in(&client, &req).await
+                self.password_sign_in(&client, &req, false).await
             }
             "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => self.refresh_sign_in(&client, &req).await,
             "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => Err(CoreError::invalid(format!(
@@ -75,7 +87,7 @@ impl Warden {
         match req.flow.as_str() {
             "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => {
                 require_flow(&client, AuthFlow::AdminUserPassword, &req.flow)?;
-                self.password_sign_in(&client, &req).await
+                self.password_sign_in(&client, &req, false).await
             }
             "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => self.refresh_sign_in(&client, &req).await,
             other => Err(CoreError::invalid(format!("Initiate Auth method not supported: {other}"))),
@@ -92,7 +104,13 @@ impl Warden {
         Ok(AuthOutcome::Tokens(tokens))
     }
 
-    async fn password_sign_in(&self, client: &Client, req: &InitiateAuth) -> CoreResult<AuthOutcome> {
+    /// The hosted login page's password step for a client allowed the code grant: no
+    /// SECRET_HASH (the browser holds no secret), and success signs the browser in.
+    pub async fn hosted_sign_in(&self, client: &Client, req: &InitiateAuth) -> CoreResult<AuthOutcome> {
+        self.password_sign_in(client, req, true).await
+    }
+
+    async fn password_sign_in(&self, client: &Client, req: &InitiateAuth, hosted: bool) -> CoreResult<AuthOutcome> {
         let username = req
             .parameters
             .get("USERNAME")
@@ -104,7 +122,9 @@ impl Warden {
                 .cloned()
                 .ok_or_else(|| CoreError::invalid("Missing required parameter PASSWORD"))?,
         );
-        self.check_secret_hash(client, req.parameters.get("SECRET_HASH").map(String::as_str), &[username])?;
+        if !hosted {
+            self.check_secret_hash(client, req.parameters.get("SECRET_HASH").map(String::as_str), &[username])?;
+        }
         let pool = self.pool(&client.pool_id).await?;
         let throttle_user = format!("{}/{}", pool.id, User::normalise_username(username));
         let earlier_failures = self.check_throttle(Some(&throttle_user), &req.source).await?;
@@ -130,11 +150,17 @@ impl Warden {
         if earlier_failures > 0 {
             self.clear_user_failures(&throttle_user).await?;
         }
-        self.after_password(&pool, client, user).await
+        self.after_password(&pool, client, user, hosted).await
     }
 
     /// What follows a verified password: a forced new password, an MFA step, or tokens.
-    pub(crate) async fn after_password(&self, pool: &Pool, client: &Client, user: User) -> CoreResult<AuthOutcome> {
+    pub(crate) async fn after_password(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        user: User,
+        hosted: bool,
+    ) -> CoreResult<AuthOutcome> {
         let now = self.clock.now();
         match user.status {
             UserStatus::Unconfirmed => return Err(CoreError::UserNotConfirmed),
@@ -153,12 +179,12 @@ impl Warden {
                     serde_json::to_string(&user.attributes).unwrap_or_else(|_| "{}".into()),
                 );
                 return self
-                    .open_challenge(pool, client, &user, ChallengeKind::NewPasswordRequired, now, parameters)
+                    .open_challenge(pool, client, &user, ChallengeKind::NewPasswordRequired, now, parameters, hosted)
                     .await;
             }
             UserStatus::Confirmed => {}
         }
-        self.mfa_or_tokens(pool, client, &user, now).await
+        self.mfa_or_tokens(pool, client, &user, now, hosted).await
     }
 
     pub(crate) async fn mfa_or_tokens(
@@ -167,15 +193,32 @@ impl Warden {
         client: &Client,
         user: &User,
         auth_time: i64,
+        hosted: bool,
     ) -> CoreResult<AuthOutcome> {
         if user.totp_enabled && pool.settings.mfa_configuration != crate::model::MfaConfiguration::Off {
             let mut parameters = BTreeMap::new();
             parameters.insert("USER_ID_FOR_SRP".into(), user.username.clone());
             return self
-                .open_challenge(pool, client, user, ChallengeKind::SoftwareTokenMfa, auth_time, parameters)
+                .open_challenge(pool, client, user, ChallengeKind::SoftwareTokenMfa, auth_time, parameters, hosted)
                 .await;
         }
-        Ok(AuthOutcome::Tokens(self.issue_tokens(pool, client, user, auth_time).await?))
+        self.finish_sign_in(pool, client, user, auth_time, "pwd", hosted).await
+    }
+
+    /// The end of a sign-in: tokens for the API, a signed-in browser for the hosted pages.
+    pub(crate) async fn finish_sign_in(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        user: &User,
+        auth_time: i64,
+        amr: &str,
+        hosted: bool,
+    ) -> CoreResult<AuthOutcome> {
+        if hosted {
+            return Ok(AuthOutcome::SignedIn { user: Box::new(user.clone()), auth_time, amr: amr.to_owned() });
+        }
+        Ok(AuthOutcome::Tokens(self.issue_tokens(pool, client, user, auth_time, None, amr).await?))
     }
 }
 

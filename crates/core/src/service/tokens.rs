@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::signin::AuthResult;
 use super::Warden;
-use crate::crypto::keys::VerifyError;
+use crate::crypto::keys::{JwtType, VerifyError};
 use crate::crypto::random;
 use crate::error::{CoreError, CoreResult};
 use crate::model::{Client, Pool, RefreshFamily, User};
@@ -32,6 +32,9 @@ pub struct AccessClaims {
     pub iat: i64,
     pub jti: String,
     pub username: String,
+    /// RFC 9068 access tokens (OIDC door) name their audience, the client.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub aud: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -50,6 +53,12 @@ pub struct IdClaims {
     pub exp: i64,
     pub iat: i64,
     pub jti: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub nonce: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub at_hash: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub amr: Option<Vec<String>>,
     /// The user's attributes (`email`, `email_verified`, `custom:*`...).
     #[serde(flatten)]
     pub attributes: BTreeMap<String, serde_json::Value>,
@@ -70,19 +79,31 @@ fn attribute_claims(user: &User) -> BTreeMap<String, serde_json::Value> {
         .collect()
 }
 
+/// OIDC's `at_hash`: the left half of the SHA-256 of the access token, base64url.
+pub(crate) fn at_hash(access_token: &str) -> String {
+    use base64::Engine;
+    let digest = random::sha256(access_token.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..16])
+}
+
 impl Warden {
-    /// Signs a fresh access and id token in `family`.
-    fn sign_pair(
+    /// Signs a fresh access and id token in `family`. A family granted through the OIDC door
+    /// (`scope` set) gets RFC 9068 access tokens (`typ: at+jwt`, `aud`) with its scopes, and id
+    /// tokens with `at_hash`, `amr` and the request's `nonce`; one from the Cognito API gets
+    /// Cognito's shapes.
+    pub(crate) fn sign_pair(
         &self,
         pool: &Pool,
         client: &Client,
         user: &User,
         family: &RefreshFamily,
+        nonce: Option<&str>,
     ) -> CoreResult<(String, String)> {
         let now = self.clock.now();
         let validity = client.settings.token_validity;
         let iss = self.issuer(pool);
         let event_id = random::uuid();
+        let oidc = family.scope.is_some();
         let access = AccessClaims {
             sub: user.id.clone(),
             groups: None,
@@ -92,13 +113,16 @@ impl Warden {
             origin_jti: family.id.clone(),
             event_id: event_id.clone(),
             token_use: "access".into(),
-            scope: COGNITO_ADMIN_SCOPE.into(),
+            scope: family.scope.clone().unwrap_or_else(|| COGNITO_ADMIN_SCOPE.into()),
             auth_time: family.auth_time,
             exp: now + validity.access_secs,
             iat: now,
             jti: random::uuid(),
             username: user.username.clone(),
+            aud: oidc.then(|| client.id.clone()),
         };
+        let access_token =
+            if oidc { self.keys.sign_typed(&access, JwtType::AccessToken)? } else { self.keys.sign(&access)? };
         let id = IdClaims {
             sub: user.id.clone(),
             groups: None,
@@ -112,18 +136,24 @@ impl Warden {
             exp: now + validity.id_secs,
             iat: now,
             jti: random::uuid(),
+            nonce: nonce.map(str::to_owned),
+            at_hash: oidc.then(|| at_hash(&access_token)),
+            amr: oidc.then(|| family.amr.split_whitespace().map(str::to_owned).collect()),
             attributes: attribute_claims(user),
         };
-        Ok((self.keys.sign(&access)?, self.keys.sign(&id)?))
+        Ok((access_token, self.keys.sign(&id)?))
     }
 
-    /// A sign-in's tokens: a new family with a new refresh token.
+    /// A sign-in's tokens: a new family with a new refresh token. `scope` is set for grants of
+    /// the OIDC door (see `sign_pair`).
     pub(crate) async fn issue_tokens(
         &self,
         pool: &Pool,
         client: &Client,
         user: &User,
         auth_time: i64,
+        scope: Option<String>,
+        amr: &str,
     ) -> CoreResult<AuthResult> {
         let now = self.clock.now();
         let refresh = random::opaque_token();
@@ -137,9 +167,11 @@ impl Warden {
             created_at: now,
             expires_at: now + client.settings.token_validity.refresh_secs,
             revoked_at: None,
+            scope,
+            amr: amr.to_owned(),
         };
         self.store.insert_family(&family).await?;
-        let (access_token, id_token) = self.sign_pair(pool, client, user, &family)?;
+        let (access_token, id_token) = self.sign_pair(pool, client, user, &family, None)?;
         Ok(AuthResult {
             access_token,
             id_token,
@@ -173,7 +205,7 @@ impl Warden {
         if !user.enabled {
             return Err(CoreError::not_authorized("User is disabled."));
         }
-        let (access_token, id_token) = self.sign_pair(&pool, client, &user, &family)?;
+        let (access_token, id_token) = self.sign_pair(&pool, client, &user, &family, None)?;
         Ok(AuthResult {
             access_token,
             id_token,

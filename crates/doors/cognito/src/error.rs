@@ -76,6 +76,7 @@ impl DoorError {
                     C::InvalidOAuthFlow(_) => "InvalidOAuthFlowException",
                     C::InvalidIdentityPoolConfiguration(_) => "InvalidIdentityPoolConfigurationException",
                     C::Conflict(_) => "ConcurrentModificationException",
+                    C::OAuth(..) => "InvalidParameterException",
                     C::Internal(_) | C::Store(_) => "InternalErrorException",
                 };
                 if e.is_server_fault() {

@@ -7,8 +7,8 @@ use crate::dispatch::Ctx;
 use crate::error::{DoorError, DoorResult};
 use crate::wire::Input;
 
-pub fn outcome(o: AuthOutcome) -> Value {
-    match o {
+pub fn outcome(o: AuthOutcome) -> DoorResult<Value> {
+    Ok(match o {
         AuthOutcome::Tokens(t) => {
             let mut result = json!({
                 "AccessToken": t.access_token,
@@ -26,7 +26,11 @@ pub fn outcome(o: AuthOutcome) -> Value {
             "Session": session,
             "ChallengeParameters": parameters,
         }),
-    }
+        // Only hosted challenges end this way, and this door never answers those.
+        AuthOutcome::SignedIn { .. } => {
+            return Err(DoorError::Core(warden_core::CoreError::not_authorized("Invalid session for the user.")));
+        }
+    })
 }
 
 fn initiate(ctx: &Ctx<'_>, input: &Input) -> DoorResult<InitiateAuth> {
@@ -53,27 +57,28 @@ fn respond(ctx: &Ctx<'_>, input: &Input) -> DoorResult<RespondToChallenge> {
         responses: input.str_map("ChallengeResponses")?,
         source: ctx.source.clone(),
         attempt_id: ctx.attempt_id.clone(),
+        hosted: false,
     })
 }
 
 pub async fn initiate_auth(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
     let req = initiate(ctx, input)?;
-    Ok(outcome(ctx.warden.initiate_auth(req).await?))
+    outcome(ctx.warden.initiate_auth(req).await?)
 }
 
 pub async fn admin_initiate_auth(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
     let pool_id = input.str("UserPoolId")?;
     let req = initiate(ctx, input)?;
-    Ok(outcome(ctx.warden.admin_initiate_auth(pool_id, req).await?))
+    outcome(ctx.warden.admin_initiate_auth(pool_id, req).await?)
 }
 
 pub async fn respond_to_auth_challenge(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
     let req = respond(ctx, input)?;
-    Ok(outcome(ctx.warden.respond_to_auth_challenge(req).await?))
+    outcome(ctx.warden.respond_to_auth_challenge(req).await?)
 }
 
 pub async fn admin_respond_to_auth_challenge(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
     let pool_id = input.str("UserPoolId")?;
     let req = respond(ctx, input)?;
-    Ok(outcome(ctx.warden.admin_respond_to_auth_challenge(pool_id, req).await?))
+    outcome(ctx.warden.admin_respond_to_auth_challenge(pool_id, req).await?)
 }

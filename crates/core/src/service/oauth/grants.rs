@@ -1,0 +1,271 @@
+//! The token endpoint's grants: authorization_code (single use, PKCE, replay revokes the first
+//! redemption's tokens), refresh_token (rotation with reuse detection when the client has it),
+//! and client_credentials for service clients with resource-server scopes.
+
+use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq;
+
+use super::client_auth::PresentedClient;
+use super::scopes::Scopes;
+use crate::crypto::keys::JwtType;
+use crate::crypto::random;
+use crate::error::{CoreError, CoreResult, OAuthErrorKind};
+use crate::model::{Client, OAuthFlow, RefreshFamily};
+use crate::service::Warden;
+use crate::store::FamilyKey;
+
+/// A token request's parameters.
+#[derive(Debug, Clone, Default)]
+pub struct TokenRequest {
+    pub grant_type: Option<String>,
+    pub code: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub code_verifier: Option<String>,
+    pub refresh_token: Option<String>,
+    pub scope: Option<String>,
+    pub client: PresentedClient,
+}
+
+/// RFC 6749 §5.1.
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+}
+
+/// A client_credentials access token (RFC 9068; Cognito's claims).
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct ServiceAccessClaims {
+    pub sub: String,
+    pub iss: String,
+    pub aud: Vec<String>,
+    pub version: u32,
+    pub client_id: String,
+    pub token_use: String,
+    pub scope: String,
+    pub auth_time: i64,
+    pub exp: i64,
+    pub iat: i64,
+    pub jti: String,
+}
+
+fn grant_error(msg: &str) -> CoreError {
+    CoreError::oauth(OAuthErrorKind::InvalidGrant, msg)
+}
+
+fn param<'a>(v: &'a Option<String>, name: &str) -> CoreResult<&'a str> {
+    v.as_deref()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| CoreError::oauth(OAuthErrorKind::InvalidRequest, format!("{name} is missing")))
+}
+
+/// RFC 7636 §4.6: BASE64URL(SHA256(verifier)) == challenge, verifier 43-128 unreserved chars.
+fn pkce_matches(verifier: &str, challenge: &str) -> bool {
+    use base64::Engine;
+    let well_formed = (43..=128).contains(&verifier.len())
+        && verifier.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
+    let computed = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random::sha256(verifier.as_bytes()));
+    well_formed && bool::from(computed.as_bytes().ct_eq(challenge.as_bytes()))
+}
+
+impl Warden {
+    /// POST /oauth2/token.
+    pub async fn token(&self, req: TokenRequest) -> CoreResult<TokenResponse> {
+        let grant_type = param(&req.grant_type, "grant_type")?.to_owned();
+        let client = self.authenticate_client(&req.client).await?;
+        match grant_type.as_str() {
+            "authorization_code" => self.code_grant(&client, &req).await,
+            "refresh_token" => self.refresh_grant(&client, &req).await,
+            "client_credentials" => self.client_credentials_grant(&client, &req).await,
+            _ => Err(CoreError::oauth(OAuthErrorKind::UnsupportedGrantType, "Unsupported grant_type")),
+        }
+    }
+
+    async fn code_grant(&self, client: &Client, req: &TokenRequest) -> CoreResult<TokenResponse> {
+        if !client.allows_oauth(OAuthFlow::Code) {
+            return Err(CoreError::oauth(OAuthErrorKind::UnauthorizedClient, "The client may not use this grant"));
+        }
+        let code_value = param(&req.code, "code")?;
+        let code_hash = random::sha256(code_value.as_bytes());
+        let code = self.store.get_authorization_code(&code_hash).await?.ok_or_else(|| grant_error("Invalid code"))?;
+        if code.redeemed_at.is_some() {
+            // RFC 6749 §4.1.2: a replayed code revokes what its first use issued.
+            self.store.revoke_family(&code.family_id, self.clock.now()).await?;
+            return Err(grant_error("The code has already been used"));
+        }
+        if code.client_id != client.id {
+            return Err(grant_error("The code was issued to another client"));
+        }
+        let now = self.clock.now();
+        if code.expires_at <= now {
+            return Err(grant_error("The code has expired"));
+        }
+        if req.redirect_uri.as_deref() != Some(code.redirect_uri.as_str()) {
+            return Err(grant_error("redirect_uri does not match the authorization request"));
+        }
+        match (&code.code_challenge, req.code_verifier.as_deref()) {
+            (Some(challenge), Some(verifier)) if pkce_matches(verifier, challenge) => {}
+            (Some(_), _) => return Err(grant_error("PKCE verification failed")),
+            (None, Some(_)) => return Err(grant_error("code_verifier given but the request had no code_challenge")),
+            (None, None) => {}
+        }
+        let pool = self.pool(&code.pool_id).await?;
+        let user = self.store.get_user(&pool.id, &code.user_id).await?.ok_or_else(|| grant_error("Invalid code"))?;
+        if !user.enabled {
+            return Err(grant_error("User is disabled"));
+        }
+        let refresh = random::opaque_token();
+        let family = RefreshFamily {
+            id: code.family_id.clone(),
+            pool_id: pool.id.clone(),
+            client_id: client.id.clone(),
+            user_id: user.id.clone(),
+            token_hash: random::sha256(refresh.as_bytes()),
+            auth_time: code.auth_time,
+            created_at: now,
+            expires_at: now + client.settings.token_validity.refresh_secs,
+            revoked_at: None,
+            scope: Some(code.scope.clone()),
+            amr: code.amr.clone(),
+        };
+        if !self.store.redeem_authorization_code(&code_hash, now, &family).await? {
+            self.store.revoke_family(&code.family_id, now).await?;
+            return Err(grant_error("The code has already been used"));
+        }
+        let (access_token, id_token) = self.sign_pair(&pool, client, &user, &family, code.nonce.as_deref())?;
+        let openid = code.scope.split(' ').any(|s| s == "openid");
+        Ok(TokenResponse {
+            access_token,
+            id_token: openid.then_some(id_token),
+            refresh_token: Some(refresh),
+            token_type: "Bearer",
+            expires_in: client.settings.token_validity.access_secs,
+            scope: Some(code.scope),
+        })
+    }
+
+    async fn refresh_grant(&self, client: &Client, req: &TokenRequest) -> CoreResult<TokenResponse> {
+        let token = param(&req.refresh_token, "refresh_token")?;
+        let hash = random::sha256(token.as_bytes());
+        let now = self.clock.now();
+        let Some((family, user)) = self.store.get_family_with_user(FamilyKey::TokenHash(&hash)).await? else {
+            if let Some(family_id) = self.store.get_retired_refresh_token(&hash).await? {
+                // A rotated-out token came back: someone holds a copy. End the whole family.
+                tracing::warn!(family = %family_id, "refresh token reuse; revoking its family");
+                self.store.revoke_family(&family_id, now).await?;
+            }
+            return Err(grant_error("Invalid refresh token"));
+        };
+        if family.client_id != client.id {
+            return Err(grant_error("The refresh token was issued to another client"));
+        }
+        if family.revoked_at.is_some() || family.expires_at <= now || !user.enabled {
+            return Err(grant_error("The refresh token is no longer valid"));
+        }
+        if let Some(requested) = req.scope.as_deref().filter(|s| !s.is_empty()) {
+            let granted =
+                Scopes::parse(family.scope.as_deref().unwrap_or(crate::service::tokens::COGNITO_ADMIN_SCOPE))?;
+            let requested = Scopes::parse(requested)?;
+            if requested.0.iter().any(|s| !granted.contains(s)) {
+                return Err(CoreError::oauth(OAuthErrorKind::InvalidScope, "The scope exceeds what was granted"));
+            }
+        }
+        let pool = self.pool(&family.pool_id).await?;
+        let new_refresh = if client.settings.refresh_token_rotation {
+            let fresh = random::opaque_token();
+            if !self.store.rotate_refresh_token(&family.id, &hash, &random::sha256(fresh.as_bytes()), now).await? {
+                return Err(grant_error("Invalid refresh token"));
+            }
+            Some(fresh)
+        } else {
+            None
+        };
+        let (access_token, id_token) = self.sign_pair(&pool, client, &user, &family, None)?;
+        let openid = family.scope.as_deref().is_none_or(|s| s.split(' ').any(|s| s == "openid"));
+        Ok(TokenResponse {
+            access_token,
+            id_token: openid.then_some(id_token),
+            refresh_token: new_refresh,
+            token_type: "Bearer",
+            expires_in: client.settings.token_validity.access_secs,
+            scope: family.scope.clone(),
+        })
+    }
+
+    async fn client_credentials_grant(&self, client: &Client, req: &TokenRequest) -> CoreResult<TokenResponse> {
+        if !client.is_confidential() {
+            return Err(CoreError::oauth(
+                OAuthErrorKind::UnauthorizedClient,
+                "A public client cannot use client_credentials",
+            ));
+        }
+        if !client.allows_oauth(OAuthFlow::ClientCredentials) {
+            return Err(CoreError::oauth(OAuthErrorKind::UnauthorizedClient, "The client may not use this grant"));
+        }
+        let requested = Scopes::parse(req.scope.as_deref().unwrap_or(""))?;
+        let mut granted = Scopes::grant(client, &requested)?;
+        // Only resource-server scopes: there is no user to consent to openid, email...
+        if !requested.is_empty() && requested.0.iter().any(|s| !s.contains('/')) {
+            return Err(CoreError::oauth(OAuthErrorKind::InvalidScope, "client_credentials takes only custom scopes"));
+        }
+        granted.0.retain(|s| s.contains('/'));
+        if granted.is_empty() {
+            return Err(CoreError::oauth(OAuthErrorKind::InvalidScope, "The client has no custom scopes to grant"));
+        }
+        let pool = self.pool(&client.pool_id).await?;
+        let mut audiences: Vec<String> = Vec::new();
+        for scope in granted.custom() {
+            let (server, _) = scope.rsplit_once('/').unwrap_or((scope, ""));
+            let known = self.store.get_resource_server(&pool.id, server).await?;
+            if !known.is_some_and(|rs| rs.scope_names().any(|n| n == scope)) {
+                return Err(CoreError::oauth(OAuthErrorKind::InvalidScope, format!("Unknown scope {scope}")));
+            }
+            if !audiences.iter().any(|a| a == server) {
+                audiences.push(server.to_owned());
+            }
+        }
+        let now = self.clock.now();
+        let validity = client.settings.token_validity.access_secs;
+        let claims = ServiceAccessClaims {
+            sub: client.id.clone(),
+            iss: self.issuer(&pool),
+            aud: audiences,
+            version: 2,
+            client_id: client.id.clone(),
+            token_use: "access".into(),
+            scope: granted.to_string_sorted(),
+            auth_time: now,
+            exp: now + validity,
+            iat: now,
+            jti: random::uuid(),
+        };
+        Ok(TokenResponse {
+            access_token: self.keys.sign_typed(&claims, JwtType::AccessToken)?,
+            id_token: None,
+            refresh_token: None,
+            token_type: "Bearer",
+            expires_in: validity,
+            scope: Some(claims.scope),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pkce_matches;
+
+    #[test]
+    fn pkce_s256_rfc7636_appendix_b() {
+        let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        assert!(pkce_matches(verifier, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"));
+        assert!(!pkce_matches(verifier, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cN"));
+        assert!(!pkce_matches("short", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"));
+    }
+}

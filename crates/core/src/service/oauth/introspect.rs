@@ -1,0 +1,215 @@
+//! Introspection (RFC 7662), userinfo (OIDC Core §5.3) and revocation (RFC 7009). Access
+//! tokens are Warden JWTs checked against the key ring, the clock, the pool's issuer and their
+//! family; refresh tokens are opaque and looked up by hash; self-signed tokens of registered
+//! issuers are introspectable too.
+
+use serde_json::{json, Map, Value};
+
+use super::client_auth::PresentedClient;
+use crate::crypto::keys::VerifyError;
+use crate::crypto::random;
+use crate::error::{CoreError, CoreResult, OAuthErrorKind};
+use crate::model::{Client, Pool, User};
+use crate::service::tokens::COGNITO_ADMIN_SCOPE;
+use crate::service::Warden;
+use crate::store::FamilyKey;
+
+fn inactive() -> Value {
+    json!({ "active": false })
+}
+
+/// The OIDC standard claims each scope releases at userinfo.
+fn scope_claims(scope: &str) -> &'static [&'static str] {
+    match scope {
+        "email" => &["email", "email_verified"],
+        "phone" => &["phone_number", "phone_number_verified"],
+        "profile" => &[
+            "name",
+            "family_name",
+            "given_name",
+            "middle_name",
+            "nickname",
+            "preferred_username",
+            "profile",
+            "picture",
+            "website",
+            "gender",
+            "birthdate",
+            "zoneinfo",
+            "locale",
+            "updated_at",
+        ],
+        _ => &[],
+    }
+}
+
+fn claim_value(name: &str, value: &str) -> Value {
+    match (name.ends_with("_verified"), value) {
+        (true, "true") => Value::Bool(true),
+        (true, "false") => Value::Bool(false),
+        _ => Value::String(value.to_owned()),
+    }
+}
+
+impl Warden {
+    /// Verifies one of this deployment's JWTs (any shape) and returns its claims, or None.
+    async fn own_jwt(&self, token: &str) -> CoreResult<Option<Value>> {
+        match self.keys.verify::<Value>(token) {
+            Ok(claims) => Ok(Some(claims)),
+            Err(VerifyError::UnknownKey) => {
+                self.keys.reload(self.store.as_ref(), &self.master).await?;
+                Ok(self.keys.verify::<Value>(token).ok())
+            }
+            Err(VerifyError::Invalid) => Ok(None),
+        }
+    }
+
+    /// POST /oauth2/introspect: any token of the authenticated client's pool, or of a
+    /// registered self-managed issuer. Everything else is `{"active": false}`.
+    pub async fn introspect(&self, presented: &PresentedClient, token: &str) -> CoreResult<Value> {
+        let client = self.authenticate_client(presented).await?;
+        let pool = self.pool(&client.pool_id).await?;
+        let now = self.clock.now();
+        if token.matches('.').count() == 2 {
+            if let Some(claims) = self.own_jwt(token).await? {
+                return self.introspect_access(&pool, claims, now).await;
+            }
+            return Ok(match self.verify_self_signed(token).await {
+                Ok(Some(caller)) => json!({
+                    "active": true,
+                    "token_type": "Bearer",
+                    "iss": caller.iss,
+                    "sub": caller.sub,
+                    "scope": caller.scopes.join(" "),
+                    "exp": caller.exp,
+                    "aud": self.config.self_signed_audience,
+                    "permissions": caller.permissions,
+                }),
+                Ok(None) | Err(_) => inactive(),
+            });
+        }
+        let hash = random::sha256(token.as_bytes());
+        let Some((family, user)) = self.store.get_family_with_user(FamilyKey::TokenHash(&hash)).await? else {
+            return Ok(inactive());
+        };
+        if family.pool_id != pool.id || family.revoked_at.is_some() || family.expires_at <= now || !user.enabled {
+            return Ok(inactive());
+        }
+        Ok(json!({
+            "active": true,
+            "token_type": "refresh_token",
+            "client_id": family.client_id,
+            "sub": user.id,
+            "username": user.username,
+            "iss": self.issuer(&pool),
+            "scope": family.scope.unwrap_or_else(|| COGNITO_ADMIN_SCOPE.into()),
+            "iat": family.created_at,
+            "exp": family.expires_at,
+        }))
+    }
+
+    async fn introspect_access(&self, pool: &Pool, claims: Value, now: i64) -> CoreResult<Value> {
+        let exp = claims["exp"].as_i64().unwrap_or(0);
+        if claims["token_use"] != "access" || exp <= now || claims["iss"] != self.issuer(pool).as_str() {
+            return Ok(inactive());
+        }
+        let mut out = Map::new();
+        out.insert("active".into(), Value::Bool(true));
+        out.insert("token_type".into(), json!("Bearer"));
+        for name in ["scope", "client_id", "sub", "username", "exp", "iat", "iss", "aud", "jti", "auth_time"] {
+            if !claims[name].is_null() {
+                out.insert(name.into(), claims[name].clone());
+            }
+        }
+        if let Some(origin) = claims["origin_jti"].as_str() {
+            let Some((family, user)) = self.store.get_family_with_user(FamilyKey::Id(origin)).await? else {
+                return Ok(inactive());
+            };
+            if family.revoked_at.is_some() || !user.enabled || family.pool_id != pool.id {
+                return Ok(inactive());
+            }
+        } else if claims["sub"] != claims["client_id"] {
+            // Only client_credentials tokens have no family, and their subject is the client.
+            return Ok(inactive());
+        }
+        Ok(Value::Object(out))
+    }
+
+    /// GET/POST /oauth2/userInfo: the user's claims released by the token's scopes (all
+    /// readable attributes with `aws.cognito.signin.user.admin`, as Cognito does).
+    pub async fn userinfo(&self, access_token: &str) -> CoreResult<Value> {
+        let bad = |msg: &str| CoreError::oauth(OAuthErrorKind::InvalidToken, msg);
+        let (claims, _pool, user) = self.verify_access_token(access_token).await.map_err(|e| match e {
+            e if e.is_server_fault() => e,
+            e => bad(&e.to_string()),
+        })?;
+        let scopes: Vec<&str> = claims.scope.split(' ').collect();
+        let admin = scopes.contains(&COGNITO_ADMIN_SCOPE);
+        if !admin && !scopes.contains(&"openid") {
+            return Err(CoreError::oauth(OAuthErrorKind::InvalidToken, "The token has no openid scope"));
+        }
+        Ok(user_claims(&user, &scopes, admin))
+    }
+
+    /// POST /oauth2/revoke: a refresh token (or an access token of a family) ends its family;
+    /// an unknown token is not an error (RFC 7009 §2.2).
+    pub async fn revoke(&self, presented: &PresentedClient, token: &str) -> CoreResult<()> {
+        let client = self.authenticate_client(presented).await?;
+        if !client.settings.enable_token_revocation {
+            return Err(CoreError::oauth(OAuthErrorKind::UnsupportedTokenType, "Revocation is off for this client"));
+        }
+        let family_id = if token.matches('.').count() == 2 {
+            match self.own_jwt(token).await? {
+                Some(claims) => match claims["origin_jti"].as_str() {
+                    Some(id) => id.to_owned(),
+                    None if claims["token_use"] == "access" => {
+                        return Err(CoreError::oauth(
+                            OAuthErrorKind::UnsupportedTokenType,
+                            "client_credentials tokens expire; they cannot be revoked",
+                        ));
+                    }
+                    None => return Ok(()),
+                },
+                None => return Ok(()),
+            }
+        } else {
+            match self.store.get_family_by_token_hash(&random::sha256(token.as_bytes())).await? {
+                Some(f) => f.id,
+                None => match self.store.get_retired_refresh_token(&random::sha256(token.as_bytes())).await? {
+                    Some(id) => id,
+                    None => return Ok(()),
+                },
+            }
+        };
+        let Some(family) = self.store.get_family(&family_id).await? else {
+            return Ok(());
+        };
+        check_owner(&client, &family.client_id)?;
+        self.store.revoke_family(&family.id, self.clock.now()).await?;
+        Ok(())
+    }
+}
+
+fn check_owner(client: &Client, owner: &str) -> CoreResult<()> {
+    if client.id == owner {
+        Ok(())
+    } else {
+        Err(CoreError::oauth(OAuthErrorKind::UnauthorizedClient, "The token was issued to another client"))
+    }
+}
+
+fn user_claims(user: &User, scopes: &[&str], admin: bool) -> Value {
+    let mut out = Map::new();
+    out.insert("sub".into(), json!(user.id));
+    let released: Vec<&str> = scopes.iter().flat_map(|s| scope_claims(s).iter().copied()).collect();
+    for (name, value) in &user.attributes {
+        if name == "sub" {
+            continue;
+        }
+        if admin || released.contains(&name.as_str()) {
+            out.insert(name.clone(), claim_value(name, value));
+        }
+    }
+    out.insert("username".into(), json!(user.username));
+    Value::Object(out)
+}

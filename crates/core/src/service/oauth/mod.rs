@@ -1,0 +1,19 @@
+//! The OAuth 2.0 / OpenID Connect services behind the OIDC door: authorization requests and
+//! codes, the hosted-login browser sessions, the token endpoint's grants, introspection,
+//! userinfo and revocation, and resource servers. The door parses HTTP; every rule is here.
+
+mod authorize;
+mod client_auth;
+mod grants;
+mod introspect;
+mod resource_servers;
+mod scopes;
+mod sealed;
+mod sessions;
+
+pub use authorize::{AuthorizeFailure, AuthorizeRequest, Prompt, ResponseMode, ValidAuthorize};
+pub use client_auth::PresentedClient;
+pub use grants::{TokenRequest, TokenResponse};
+pub use resource_servers::ResourceServerSpec;
+pub use scopes::{Scopes, STANDARD_SCOPES};
+pub use sessions::SignedInBrowser;

@@ -1,0 +1,64 @@
+//! Hosted-login browser sessions: single sign-on across the clients of a pool. The cookie value
+//! is random and stored only as its hash; a session ends at logout, on expiry, when the user is
+//! disabled or deleted, and on a global sign-out.
+
+use crate::crypto::random;
+use crate::error::CoreResult;
+use crate::model::{BrowserSession, User};
+use crate::service::Warden;
+
+/// A browser's live session and its user.
+#[derive(Debug, Clone)]
+pub struct SignedInBrowser {
+    pub user: User,
+    pub auth_time: i64,
+    pub amr: String,
+}
+
+impl Warden {
+    /// Starts a session for a user who just signed in on the hosted pages; returns the cookie value.
+    pub async fn start_browser_session(
+        &self,
+        pool_id: &str,
+        user: &User,
+        auth_time: i64,
+        amr: &str,
+    ) -> CoreResult<String> {
+        let cookie = random::opaque_token();
+        let now = self.clock.now();
+        let session = BrowserSession {
+            id_hash: random::sha256(cookie.as_bytes()),
+            pool_id: pool_id.to_owned(),
+            user_id: user.id.clone(),
+            auth_time,
+            amr: amr.to_owned(),
+            created_at: now,
+            expires_at: now + self.config.browser_session_ttl_secs,
+        };
+        self.store.insert_browser_session(&session).await?;
+        Ok(cookie)
+    }
+
+    /// The browser's session in `pool_id`, if the cookie names a live one whose user is enabled.
+    pub async fn browser_session(&self, pool_id: &str, cookie: &str) -> CoreResult<Option<SignedInBrowser>> {
+        let Some(session) = self.store.get_browser_session(&random::sha256(cookie.as_bytes())).await? else {
+            return Ok(None);
+        };
+        if session.pool_id != pool_id || session.expires_at <= self.clock.now() {
+            return Ok(None);
+        }
+        let Some(user) = self.store.get_user(pool_id, &session.user_id).await? else {
+            return Ok(None);
+        };
+        if !user.enabled {
+            return Ok(None);
+        }
+        Ok(Some(SignedInBrowser { user, auth_time: session.auth_time, amr: session.amr }))
+    }
+
+    /// Ends the browser session the cookie names (logout); unknown cookies are ignored.
+    pub async fn end_browser_session(&self, cookie: &str) -> CoreResult<()> {
+        self.store.delete_browser_session(&random::sha256(cookie.as_bytes())).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,197 @@
+//! The OIDC door's records: rotated refresh tokens, authorization codes, browser sessions and
+//! resource servers. Codes, sessions and servers are JSON documents beside the columns their
+//! queries need.
+
+use sqlx::Row;
+use warden_core::error::StoreError;
+use warden_core::model::{AuthorizationCode, BrowserSession, RefreshFamily, ResourceServer};
+
+use crate::error::map_err;
+use crate::rows::{json, to_json};
+use crate::SqlStore;
+
+type R<T> = Result<T, StoreError>;
+
+impl SqlStore {
+    pub(crate) async fn do_rotate_refresh_token(&self, family_id: &str, old: &[u8], new: &[u8], at: i64) -> R<bool> {
+        let mut tx = self.write.begin().await.map_err(map_err)?;
+        let done = sqlx::query("UPDATE families SET token_hash = $3 WHERE id = $1 AND token_hash = $2")
+            .bind(family_id)
+            .bind(old.to_vec())
+            .bind(new.to_vec())
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        sqlx::query("INSERT INTO retired_refresh_tokens (token_hash, family_id, retired_at) VALUES ($1, $2, $3)")
+            .bind(old.to_vec())
+            .bind(family_id)
+            .bind(at)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(true)
+    }
+
+    pub(crate) async fn do_get_retired_refresh_token(&self, hash: &[u8]) -> R<Option<String>> {
+        let row = sqlx::query("SELECT family_id FROM retired_refresh_tokens WHERE token_hash = $1")
+            .bind(hash.to_vec())
+            .fetch_optional(&self.read)
+            .await
+            .map_err(map_err)?;
+        row.map(|r| r.try_get("family_id").map_err(map_err)).transpose()
+    }
+
+    pub(crate) async fn do_insert_authorization_code(&self, c: &AuthorizationCode) -> R<()> {
+        sqlx::query(
+            "INSERT INTO authorization_codes (code_hash, client_id, user_id, doc, expires_at, redeemed_at) \
+             VALUES ($1, $2, $3, $4, $5, NULL)",
+        )
+        .bind(c.code_hash.clone())
+        .bind(&c.client_id)
+        .bind(&c.user_id)
+        .bind(to_json(c))
+        .bind(c.expires_at)
+        .execute(&self.write)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    pub(crate) async fn do_get_authorization_code(&self, hash: &[u8]) -> R<Option<AuthorizationCode>> {
+        let row = sqlx::query("SELECT doc, redeemed_at FROM authorization_codes WHERE code_hash = $1")
+            .bind(hash.to_vec())
+            .fetch_optional(&self.read)
+            .await
+            .map_err(map_err)?;
+        row.map(|r| {
+            let mut code: AuthorizationCode = json(&r, "doc")?;
+            code.redeemed_at = r.try_get("redeemed_at").map_err(map_err)?;
+            Ok(code)
+        })
+        .transpose()
+    }
+
+    /// The code is claimed by a conditional UPDATE, so of two concurrent redemptions exactly
+    /// one inserts a family.
+    pub(crate) async fn do_redeem_authorization_code(&self, hash: &[u8], at: i64, family: &RefreshFamily) -> R<bool> {
+        let mut tx = self.write.begin().await.map_err(map_err)?;
+        let claimed = sqlx::query(
+            "UPDATE authorization_codes SET redeemed_at = $2 \
+             WHERE code_hash = $1 AND redeemed_at IS NULL AND expires_at > $2",
+        )
+        .bind(hash.to_vec())
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        if claimed.rows_affected() != 1 {
+            return Ok(false);
+        }
+        crate::families::insert_family_in(&mut tx, family).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(true)
+    }
+
+    pub(crate) async fn do_insert_browser_session(&self, s: &BrowserSession) -> R<()> {
+        sqlx::query("INSERT INTO browser_sessions (id_hash, user_id, doc, expires_at) VALUES ($1, $2, $3, $4)")
+            .bind(s.id_hash.clone())
+            .bind(&s.user_id)
+            .bind(to_json(s))
+            .bind(s.expires_at)
+            .execute(&self.write)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    pub(crate) async fn do_get_browser_session(&self, hash: &[u8]) -> R<Option<BrowserSession>> {
+        let row = sqlx::query("SELECT doc FROM browser_sessions WHERE id_hash = $1")
+            .bind(hash.to_vec())
+            .fetch_optional(&self.read)
+            .await
+            .map_err(map_err)?;
+        row.as_ref().map(|r| json(r, "doc")).transpose()
+    }
+
+    pub(crate) async fn do_delete_browser_session(&self, hash: &[u8]) -> R<bool> {
+        let done = sqlx::query("DELETE FROM browser_sessions WHERE id_hash = $1")
+            .bind(hash.to_vec())
+            .execute(&self.write)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    pub(crate) async fn do_delete_user_browser_sessions(&self, user_id: &str) -> R<u64> {
+        let done = sqlx::query("DELETE FROM browser_sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&self.write)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected())
+    }
+
+    pub(crate) async fn do_insert_resource_server(&self, s: &ResourceServer) -> R<()> {
+        sqlx::query("INSERT INTO resource_servers (pool_id, identifier, doc) VALUES ($1, $2, $3)")
+            .bind(&s.pool_id)
+            .bind(&s.identifier)
+            .bind(to_json(s))
+            .execute(&self.write)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    pub(crate) async fn do_get_resource_server(&self, pool_id: &str, identifier: &str) -> R<Option<ResourceServer>> {
+        let row = sqlx::query("SELECT doc FROM resource_servers WHERE pool_id = $1 AND identifier = $2")
+            .bind(pool_id)
+            .bind(identifier)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(map_err)?;
+        row.as_ref().map(|r| json(r, "doc")).transpose()
+    }
+
+    pub(crate) async fn do_list_resource_servers(
+        &self,
+        pool_id: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> R<Vec<ResourceServer>> {
+        let rows = sqlx::query(
+            "SELECT doc FROM resource_servers WHERE pool_id = $1 AND identifier > $2 ORDER BY identifier LIMIT $3",
+        )
+        .bind(pool_id)
+        .bind(after.unwrap_or(""))
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await
+        .map_err(map_err)?;
+        rows.iter().map(|r| json(r, "doc")).collect()
+    }
+
+    pub(crate) async fn do_update_resource_server(&self, s: &ResourceServer) -> R<bool> {
+        let done = sqlx::query("UPDATE resource_servers SET doc = $3 WHERE pool_id = $1 AND identifier = $2")
+            .bind(&s.pool_id)
+            .bind(&s.identifier)
+            .bind(to_json(s))
+            .execute(&self.write)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    pub(crate) async fn do_delete_resource_server(&self, pool_id: &str, identifier: &str) -> R<bool> {
+        let done = sqlx::query("DELETE FROM resource_servers WHERE pool_id = $1 AND identifier = $2")
+            .bind(pool_id)
+            .bind(identifier)
+            .execute(&self.write)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected() > 0)
+    }
+}
