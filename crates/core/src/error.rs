@@ -55,6 +55,10 @@ pub enum CoreError {
     InvalidUserPoolConfiguration(String),
     #[error("{0}")]
     InvalidOAuthFlow(String),
+    /// An app client named a scope that is neither standard nor one of the pool's resource
+    /// servers' (Cognito's ScopeDoesNotExistException).
+    #[error("{0}")]
+    ScopeDoesNotExist(String),
     #[error("{0}")]
     InvalidIdentityPoolConfiguration(String),
     #[error("{0}")]
@@ -81,6 +85,7 @@ pub enum OAuthErrorKind {
     AccessDenied,
     LoginRequired,
     InvalidToken,
+    InsufficientScope,
     UnsupportedTokenType,
     InteractionRequired,
     RequestNotSupported,
@@ -100,6 +105,7 @@ impl OAuthErrorKind {
             Self::AccessDenied => "access_denied",
             Self::LoginRequired => "login_required",
             Self::InvalidToken => "invalid_token",
+            Self::InsufficientScope => "insufficient_scope",
             Self::UnsupportedTokenType => "unsupported_token_type",
             Self::InteractionRequired => "interaction_required",
             Self::RequestNotSupported => "request_not_supported",

@@ -53,7 +53,8 @@ pub fn router(warden: Arc<Warden>) -> Router {
         .with_state(warden.clone());
     Router::new()
         .merge(ops)
-        .merge(warden_cognito::router(warden))
+        .merge(warden_cognito::router(warden.clone()))
+        .merge(warden_oidc::router(warden))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request<_>| {

@@ -74,6 +74,7 @@ impl DoorError {
                     C::EnableSoftwareTokenMfa(_) => "EnableSoftwareTokenMFAException",
                     C::InvalidUserPoolConfiguration(_) => "InvalidUserPoolConfigurationException",
                     C::InvalidOAuthFlow(_) => "InvalidOAuthFlowException",
+                    C::ScopeDoesNotExist(_) => "ScopeDoesNotExistException",
                     C::InvalidIdentityPoolConfiguration(_) => "InvalidIdentityPoolConfigurationException",
                     C::Conflict(_) => "ConcurrentModificationException",
                     C::OAuth(..) => "InvalidParameterException",

@@ -146,7 +146,7 @@ impl Warden {
         let scopes: Vec<&str> = claims.scope.split(' ').collect();
         let admin = scopes.contains(&COGNITO_ADMIN_SCOPE);
         if !admin && !scopes.contains(&"openid") {
-            return Err(CoreError::oauth(OAuthErrorKind::InvalidToken, "The token has no openid scope"));
+            return Err(CoreError::oauth(OAuthErrorKind::InsufficientScope, "The token has no openid scope"));
         }
         Ok(user_claims(&user, &scopes, admin))
     }

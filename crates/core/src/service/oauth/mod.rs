@@ -6,14 +6,16 @@ mod authorize;
 mod client_auth;
 mod grants;
 mod introspect;
+mod logout;
 mod resource_servers;
 mod scopes;
 mod sealed;
 mod sessions;
 
-pub use authorize::{AuthorizeFailure, AuthorizeRequest, Prompt, ResponseMode, ValidAuthorize};
+pub use authorize::{AuthorizeFailure, AuthorizeRedirect, AuthorizeRequest, Prompt, ResponseMode, ValidAuthorize};
 pub use client_auth::PresentedClient;
 pub use grants::{TokenRequest, TokenResponse};
+pub use logout::{LogoutRequest, ValidLogout};
 pub use resource_servers::ResourceServerSpec;
 pub use scopes::{Scopes, STANDARD_SCOPES};
 pub use sessions::SignedInBrowser;

@@ -1,0 +1,50 @@
+//! The hosted pages' cookies: the browser session (per pool, single sign-on) and the CSRF
+//! token the login and logout forms must echo. Both are HttpOnly; `Secure` when the public URL
+//! is https.
+
+use axum::http::{header, HeaderMap, HeaderValue};
+use subtle::ConstantTimeEq;
+use warden_core::Warden;
+
+pub const CSRF: &str = "warden_csrf";
+
+/// The session cookie's name for a pool (pool ids are cookie-name safe: `[A-Za-z0-9_-]`).
+pub fn session_name(pool_id: &str) -> String {
+    let safe: String = pool_id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
+    format!("warden_session_{safe}")
+}
+
+/// A cookie's value from the request, if present.
+pub fn get(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim_matches('"').to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+fn secure(warden: &Warden) -> &'static str {
+    if warden.config().public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    }
+}
+
+/// `Set-Cookie` for a value; `max_age` 0 deletes it.
+pub fn set(warden: &Warden, name: &str, value: &str, same_site: &str, max_age: i64) -> HeaderValue {
+    let cookie = format!("{name}={value}; Path=/; HttpOnly; SameSite={same_site}; Max-Age={max_age}{}", secure(warden));
+    HeaderValue::from_str(&cookie).expect("cookie values are base64url")
+}
+
+/// Whether the form's CSRF token matches the cookie (both present, equal in constant time).
+pub fn csrf_ok(headers: &HeaderMap, form_value: Option<&str>) -> bool {
+    match (get(headers, CSRF), form_value) {
+        (Some(cookie), Some(form)) if !form.is_empty() => bool::from(cookie.as_bytes().ct_eq(form.as_bytes())),
+        _ => false,
+    }
+}

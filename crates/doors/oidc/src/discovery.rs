@@ -1,0 +1,85 @@
+//! Each pool's OpenID Provider metadata (OIDC Discovery 1.0 and RFC 8414) and JWKS. Only what
+//! is really supported is advertised.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+use warden_core::model::Pool;
+use warden_core::service::oauth::STANDARD_SCOPES;
+use warden_core::{CoreError, Warden};
+
+async fn pool_or_404(warden: &Warden, pool_id: &str) -> Result<Pool, Response> {
+    match warden.pool(pool_id).await {
+        Ok(p) => Ok(p),
+        Err(CoreError::ResourceNotFound(m)) | Err(CoreError::InvalidParameter(m)) => {
+            Err((StatusCode::NOT_FOUND, Json(json!({ "error": "not_found", "error_description": m }))).into_response())
+        }
+        Err(e) => {
+            tracing::error!(error = ?e, "pool lookup failed");
+            Err((StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "error": "temporarily_unavailable" }))).into_response())
+        }
+    }
+}
+
+fn metadata(warden: &Warden, pool: &Pool) -> Value {
+    let base = warden.config().public_url.trim_end_matches('/').to_owned();
+    let auth_methods = ["client_secret_basic", "client_secret_post", "none"];
+    json!({
+        "issuer": warden.issuer(pool),
+        "authorization_endpoint": format!("{base}/oauth2/authorize"),
+        "token_endpoint": format!("{base}/oauth2/token"),
+        "userinfo_endpoint": format!("{base}/oauth2/userInfo"),
+        "jwks_uri": format!("{base}/{}/.well-known/jwks.json", pool.id),
+        "revocation_endpoint": format!("{base}/oauth2/revoke"),
+        "introspection_endpoint": format!("{base}/oauth2/introspect"),
+        "end_session_endpoint": format!("{base}/logout"),
+        "scopes_supported": STANDARD_SCOPES,
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query", "form_post"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "token_endpoint_auth_methods_supported": auth_methods,
+        "revocation_endpoint_auth_methods_supported": auth_methods,
+        "introspection_endpoint_auth_methods_supported": auth_methods,
+        "code_challenge_methods_supported": ["S256"],
+        "prompt_values_supported": ["none", "login"],
+        "claims_supported": [
+            "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "amr", "token_use",
+            "cognito:username", "cognito:groups", "email", "email_verified", "phone_number",
+            "phone_number_verified", "name", "given_name", "family_name", "middle_name", "nickname",
+            "preferred_username", "profile", "picture", "website", "gender", "birthdate", "zoneinfo",
+            "locale", "updated_at"
+        ],
+        "claims_parameter_supported": false,
+        "request_parameter_supported": false,
+        "request_uri_parameter_supported": false,
+        "authorization_response_iss_parameter_supported": true,
+    })
+}
+
+fn cached(body: Value) -> Response {
+    ([(header::CACHE_CONTROL, "public, max-age=300")], Json(body)).into_response()
+}
+
+pub async fn openid_configuration(State(warden): State<Arc<Warden>>, Path(pool_id): Path<String>) -> Response {
+    match pool_or_404(&warden, &pool_id).await {
+        Ok(pool) => cached(metadata(&warden, &pool)),
+        Err(r) => r,
+    }
+}
+
+pub async fn authorization_server(State(warden): State<Arc<Warden>>, Path(pool_id): Path<String>) -> Response {
+    openid_configuration(State(warden), Path(pool_id)).await
+}
+
+pub async fn jwks(State(warden): State<Arc<Warden>>, Path(pool_id): Path<String>) -> Response {
+    match pool_or_404(&warden, &pool_id).await {
+        Ok(_) => cached(warden.jwks()),
+        Err(r) => r,
+    }
+}

@@ -1,0 +1,94 @@
+//! The only place errors become OAuth's dialect: `{"error", "error_description"}` JSON with the
+//! status RFC 6749 §5.2, RFC 6750 §3.1 and RFC 7662 ask for. Pages (authorize, login, logout)
+//! render their errors through `pages::error_page`.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use warden_core::error::OAuthErrorKind as K;
+use warden_core::CoreError;
+
+/// Which endpoint is answering: the same core error reads differently at each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    Token,
+    /// A protected resource (userinfo): errors are `WWW-Authenticate: Bearer`.
+    Resource,
+    /// Introspection and revocation.
+    Management,
+}
+
+#[derive(Debug)]
+pub struct OidcError {
+    pub kind: K,
+    pub description: String,
+    pub endpoint: Endpoint,
+    /// A server fault: 500 with no detail.
+    pub internal: bool,
+    /// The client tried HTTP Basic: a 401 carries `WWW-Authenticate: Basic`.
+    pub basic: bool,
+}
+
+impl OidcError {
+    pub fn new(endpoint: Endpoint, kind: K, description: impl Into<String>) -> Self {
+        Self { kind, description: description.into(), endpoint, internal: false, basic: false }
+    }
+
+    /// Maps a core error at `endpoint`.
+    pub fn from_core(endpoint: Endpoint, e: CoreError) -> Self {
+        if e.is_server_fault() {
+            tracing::error!(error = ?e, "request failed");
+            return Self { internal: true, ..Self::new(endpoint, K::InvalidRequest, "Internal error") };
+        }
+        let kind = match (&e, endpoint) {
+            (CoreError::OAuth(kind, _), _) => *kind,
+            (_, Endpoint::Resource) => K::InvalidToken,
+            (CoreError::TooManyRequests(_) | CoreError::LimitExceeded(_), _) => K::InvalidRequest,
+            (CoreError::NotAuthorized(_), Endpoint::Token) => K::InvalidGrant,
+            (CoreError::ResourceNotFound(_), _) => K::InvalidClient,
+            _ => K::InvalidRequest,
+        };
+        Self::new(endpoint, kind, e.to_string())
+    }
+
+    pub fn with_basic(mut self, basic: bool) -> Self {
+        self.basic = basic;
+        self
+    }
+
+    fn status(&self) -> StatusCode {
+        if self.internal {
+            return StatusCode::INTERNAL_SERVER_ERROR;
+        }
+        match (self.kind, self.endpoint) {
+            (K::InvalidClient, _) => StatusCode::UNAUTHORIZED,
+            (K::InvalidToken, Endpoint::Resource) => StatusCode::UNAUTHORIZED,
+            (K::InsufficientScope, _) => StatusCode::FORBIDDEN,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+}
+
+impl IntoResponse for OidcError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if !self.internal {
+            tracing::info!(error = self.kind.as_str(), "request refused");
+        }
+        let body = json!({ "error": if self.internal { "server_error" } else { self.kind.as_str() }, "error_description": self.description });
+        let mut resp = (status, axum::Json(body)).into_response();
+        let h = resp.headers_mut();
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+        if self.endpoint == Endpoint::Resource && status == StatusCode::UNAUTHORIZED {
+            let desc = self.description.replace(['"', '\\'], "'");
+            let value = format!("Bearer error=\"{}\", error_description=\"{desc}\"", self.kind.as_str());
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                h.insert(header::WWW_AUTHENTICATE, v);
+            }
+        } else if status == StatusCode::UNAUTHORIZED && self.basic {
+            h.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"warden\""));
+        }
+        resp
+    }
+}

@@ -1,0 +1,50 @@
+//! The OAuth 2.0 / OpenID Connect door. Each user pool is an OpenID Provider whose issuer is
+//! `<public_url>/<poolId>`; the endpoints sit at Cognito's hosted-UI paths and are shared by
+//! every pool (the client id names the pool):
+//!
+//! - `/{poolId}/.well-known/openid-configuration`, `/{poolId}/.well-known/jwks.json`,
+//!   `/.well-known/oauth-authorization-server/{poolId}` (`discovery.rs`)
+//! - `/oauth2/authorize` and the hosted login pages, `/login` (`authorize.rs`, `login.rs`,
+//!   `pages.rs`)
+//! - `/oauth2/token`, `/oauth2/userInfo`, `/oauth2/introspect`, `/oauth2/revoke`
+//!   (`token.rs`, `userinfo.rs`, `introspect.rs`)
+//! - `/logout`: Cognito's logout and OIDC RP-initiated logout (`logout.rs`)
+//!
+//! Every rule is in `warden_core::service::oauth`; this crate parses HTTP, renders pages, and
+//! maps errors to OAuth's dialect in `error.rs` only.
+
+mod authorize;
+mod cookies;
+mod discovery;
+mod error;
+mod introspect;
+mod login;
+mod logout;
+mod pages;
+mod request;
+mod respond;
+mod token;
+mod userinfo;
+
+use std::sync::Arc;
+
+use axum::routing::{get, post};
+use axum::Router;
+use warden_core::Warden;
+
+/// The door's routes.
+pub fn router(warden: Arc<Warden>) -> Router {
+    Router::new()
+        .route("/{pool_id}/.well-known/openid-configuration", get(discovery::openid_configuration))
+        .route("/{pool_id}/.well-known/jwks.json", get(discovery::jwks))
+        .route("/.well-known/oauth-authorization-server/{pool_id}", get(discovery::authorization_server))
+        .route("/oauth2/authorize", get(authorize::get).post(authorize::post))
+        .route("/login", post(login::password))
+        .route("/login/challenge", post(login::challenge))
+        .route("/oauth2/token", post(token::token))
+        .route("/oauth2/userInfo", get(userinfo::get).post(userinfo::post))
+        .route("/oauth2/introspect", post(introspect::introspect))
+        .route("/oauth2/revoke", post(introspect::revoke))
+        .route("/logout", get(logout::confirm).post(logout::logout))
+        .with_state(warden)
+}

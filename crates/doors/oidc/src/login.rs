@@ -1,0 +1,208 @@
+//! The hosted login form's steps: `POST /login` (username and password) and
+//! `POST /login/challenge` (a new password, or a TOTP code). The rules are the Cognito door's
+//! sign-in and challenges (`Warden::hosted_sign_in`, `respond_to_auth_challenge` with
+//! `hosted`); success starts a browser session and sends the code to the client.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use warden_core::crypto::random;
+use warden_core::error::OAuthErrorKind;
+use warden_core::service::oauth::{AuthorizeRequest, SignedInBrowser, ValidAuthorize};
+use warden_core::service::{AuthOutcome, InitiateAuth, RespondToChallenge};
+use warden_core::{CoreError, Warden};
+
+use crate::authorize::{self, SEALED_PURPOSE};
+use crate::cookies;
+use crate::error::Endpoint;
+use crate::pages::{self, LoginForm, Page};
+use crate::request::{body_bytes, source, Form};
+use crate::respond::authorization_response;
+
+/// A login form post, checked: CSRF, the sealed request, and the request itself again.
+struct Step {
+    headers: HeaderMap,
+    form: Form,
+    source: String,
+    sealed: String,
+    csrf: String,
+    valid: ValidAuthorize,
+}
+
+async fn open(warden: &Warden, req: Request) -> Result<Step, Response> {
+    let src = source(&req);
+    let (parts, body) = req.into_parts();
+    let bytes = body_bytes(body, Endpoint::Token).await.map_err(|_| {
+        pages::error_page(StatusCode::PAYLOAD_TOO_LARGE, OAuthErrorKind::InvalidRequest, "The form is too large")
+            .into_response()
+    })?;
+    let form = Form::parse(&bytes);
+    let field = |name: &str| form.one(name).ok().flatten();
+    let csrf = field("csrf");
+    if !cookies::csrf_ok(&parts.headers, csrf.as_deref()) {
+        return Err(pages::error_page(
+            StatusCode::FORBIDDEN,
+            OAuthErrorKind::InvalidRequest,
+            "This form was not sent from this site, or has expired (CSRF check failed). Start the sign-in again.",
+        )
+        .into_response());
+    }
+    let sealed = field("request").unwrap_or_default();
+    let request: AuthorizeRequest = warden.open_from_browser(SEALED_PURPOSE, &sealed).map_err(|e| {
+        pages::error_page(StatusCode::BAD_REQUEST, OAuthErrorKind::InvalidRequest, &e.to_string()).into_response()
+    })?;
+    let valid = warden.validate_authorize(request).await.map_err(|f| authorize::failure(f, true))?;
+    Ok(Step { headers: parts.headers, form, source: src, sealed, csrf: csrf.unwrap_or_default(), valid })
+}
+
+pub async fn password(State(warden): State<Arc<Warden>>, req: Request) -> Response {
+    let step = match open(&warden, req).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let username = step.form.one("username").ok().flatten().unwrap_or_default();
+    let password = step.form.one("password").ok().flatten().unwrap_or_default();
+    if username.trim().is_empty() || password.is_empty() {
+        return authorize::login_page(
+            &warden,
+            &step.headers,
+            &step.valid,
+            Some("Enter your username and password."),
+            StatusCode::BAD_REQUEST,
+        );
+    }
+    let mut parameters = BTreeMap::new();
+    parameters.insert("USERNAME".to_owned(), username.trim().to_owned());
+    parameters.insert("PASSWORD".to_owned(), password);
+    let outcome = warden
+        .hosted_sign_in(
+            &step.valid.client,
+            &InitiateAuth {
+                client_id: step.valid.client.id.clone(),
+                flow: "USER_PASSWORD_AUTH".into(),
+                parameters,
+                source: step.source.clone(),
+                attempt_id: random::uuid(),
+            },
+        )
+        .await;
+    finish(&warden, &step, outcome).await
+}
+
+pub async fn challenge(State(warden): State<Arc<Warden>>, req: Request) -> Response {
+    let step = match open(&warden, req).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let field = |name: &str| step.form.one(name).ok().flatten().unwrap_or_default();
+    let (kind, session, username) = (field("challenge"), field("session"), field("username"));
+    let mut responses = BTreeMap::new();
+    responses.insert("USERNAME".to_owned(), username.clone());
+    match kind.as_str() {
+        "NEW_PASSWORD_REQUIRED" => {
+            let (new, confirm) = (field("new_password"), field("confirm_password"));
+            if new != confirm {
+                return challenge_page(
+                    &warden,
+                    &step,
+                    &kind,
+                    &session,
+                    &username,
+                    Some("The two passwords do not match."),
+                );
+            }
+            responses.insert("NEW_PASSWORD".to_owned(), new);
+        }
+        "SOFTWARE_TOKEN_MFA" => {
+            responses.insert("SOFTWARE_TOKEN_MFA_CODE".to_owned(), field("code").trim().to_owned());
+        }
+        _ => {
+            return pages::error_page(StatusCode::BAD_REQUEST, OAuthErrorKind::InvalidRequest, "Unknown sign-in step")
+                .into_response();
+        }
+    }
+    let outcome = warden
+        .respond_to_auth_challenge(RespondToChallenge {
+            client_id: step.valid.client.id.clone(),
+            challenge_name: kind.clone(),
+            session: session.clone(),
+            responses,
+            source: step.source.clone(),
+            attempt_id: random::uuid(),
+            hosted: true,
+        })
+        .await;
+    match outcome {
+        // A wrong code or a password the policy refuses: the same step again.
+        Err(
+            e @ (CoreError::InvalidPassword(_)
+            | CoreError::CodeMismatch(_)
+            | CoreError::ExpiredCode(_)
+            | CoreError::InvalidParameter(_)),
+        ) => challenge_page(&warden, &step, &kind, &session, &username, Some(&e.to_string())),
+        other => finish(&warden, &step, other).await,
+    }
+}
+
+/// What a sign-in step led to: the code for the client, the next step, or the login page
+/// again with the reason.
+async fn finish(warden: &Warden, step: &Step, outcome: Result<AuthOutcome, CoreError>) -> Response {
+    match outcome {
+        Ok(AuthOutcome::SignedIn { user, auth_time, amr }) => {
+            let pool_id = step.valid.pool.id.clone();
+            let cookie = match warden.start_browser_session(&pool_id, &user, auth_time, &amr).await {
+                Ok(c) => c,
+                Err(e) => return authorize::server_fault(e),
+            };
+            let browser = SignedInBrowser { user: *user, auth_time, amr };
+            let set = cookies::set(
+                warden,
+                &cookies::session_name(&pool_id),
+                &cookie,
+                "Lax",
+                warden.config().browser_session_ttl_secs,
+            );
+            match warden.issue_authorization_code(&step.valid, &browser).await {
+                Ok(r) => authorization_response(r, true, vec![set]),
+                Err(e) => authorize::server_fault(e),
+            }
+        }
+        Ok(AuthOutcome::Challenge { kind, session, parameters }) => {
+            let username = parameters.get("USER_ID_FOR_SRP").cloned().unwrap_or_default();
+            challenge_page(warden, step, kind.as_str(), &session, &username, None)
+        }
+        Ok(AuthOutcome::Tokens(_)) => authorize::server_fault(CoreError::internal("hosted sign-in issued tokens")),
+        Err(e) if e.is_server_fault() => authorize::server_fault(e),
+        Err(e) => {
+            let message = match &e {
+                CoreError::UserNotConfirmed => "Your account is not confirmed yet.".to_owned(),
+                CoreError::PasswordResetRequired => "You must reset your password before signing in.".to_owned(),
+                CoreError::InvalidParameter(_) | CoreError::UserNotFound(_) => {
+                    "Incorrect username or password.".to_owned()
+                }
+                other => other.to_string(),
+            };
+            authorize::login_page(warden, &step.headers, &step.valid, Some(&message), StatusCode::UNAUTHORIZED)
+        }
+    }
+}
+
+fn challenge_page(
+    _warden: &Warden,
+    step: &Step,
+    kind: &str,
+    session: &str,
+    username: &str,
+    error: Option<&str>,
+) -> Response {
+    let form = LoginForm { request: &step.sealed, csrf: &step.csrf, client_name: &step.valid.client.name, error };
+    let mut page = Page::new("Sign in", pages::challenge(&form, kind, session, username));
+    if error.is_some() {
+        page.status = StatusCode::BAD_REQUEST;
+    }
+    page.form_target = pages::origin_of(&step.valid.redirect_uri);
+    page.into_response()
+}

@@ -1,0 +1,98 @@
+//! `/logout`: GET shows a confirmation page (so a cross-site link cannot sign the user out
+//! unasked); its POST, CSRF-checked, ends the browser session and returns to the client's
+//! registered logout URI, or shows that the user is signed out.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use warden_core::service::oauth::LogoutRequest;
+use warden_core::{CoreError, Warden};
+
+use crate::authorize::{csrf, REQUEST_TTL_SECS};
+use crate::cookies;
+use crate::error::Endpoint;
+use crate::pages::{self, Page};
+use crate::request::{body_bytes, Form};
+use crate::respond::redirect;
+
+const SEALED_PURPOSE: &str = "logout";
+
+fn error(e: CoreError) -> Response {
+    match e {
+        CoreError::OAuth(kind, msg) => pages::error_page(StatusCode::BAD_REQUEST, kind, &msg).into_response(),
+        other => crate::authorize::server_fault(other),
+    }
+}
+
+fn parse(form: &Form) -> Result<LogoutRequest, String> {
+    Ok(LogoutRequest {
+        client_id: form.one("client_id")?,
+        logout_uri: form.one("logout_uri")?,
+        post_logout_redirect_uri: form.one("post_logout_redirect_uri")?,
+        id_token_hint: form.one("id_token_hint")?,
+        state: form.one("state")?,
+    })
+}
+
+pub async fn confirm(State(warden): State<Arc<Warden>>, req: Request) -> Response {
+    let form = Form::parse(req.uri().query().unwrap_or("").as_bytes());
+    let request = match parse(&form) {
+        Ok(r) => r,
+        Err(m) => return error(CoreError::oauth(warden_core::error::OAuthErrorKind::InvalidRequest, m)),
+    };
+    if let Err(e) = warden.validate_logout(&request).await {
+        return error(e);
+    }
+    let (token, cookie) = csrf(&warden, req.headers());
+    let sealed = warden.seal_for_browser(SEALED_PURPOSE, &request, REQUEST_TTL_SECS);
+    let mut page = Page::new("Sign out", pages::logout_confirm(&sealed, &token));
+    page.cookies.extend(cookie);
+    page.into_response()
+}
+
+pub async fn logout(State(warden): State<Arc<Warden>>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = body_bytes(body, Endpoint::Token).await else {
+        return pages::error_page(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            warden_core::error::OAuthErrorKind::InvalidRequest,
+            "Too large",
+        )
+        .into_response();
+    };
+    let form = Form::parse(&bytes);
+    let field = |n: &str| form.one(n).ok().flatten();
+    if !cookies::csrf_ok(&parts.headers, field("csrf").as_deref()) {
+        return pages::error_page(
+            StatusCode::FORBIDDEN,
+            warden_core::error::OAuthErrorKind::InvalidRequest,
+            "This form was not sent from this site, or has expired (CSRF check failed).",
+        )
+        .into_response();
+    }
+    let request: LogoutRequest = match warden.open_from_browser(SEALED_PURPOSE, &field("request").unwrap_or_default()) {
+        Ok(r) => r,
+        Err(e) => return error(e),
+    };
+    let valid = match warden.validate_logout(&request).await {
+        Ok(v) => v,
+        Err(e) => return error(e),
+    };
+    let name = cookies::session_name(&valid.pool_id);
+    if let Some(session) = cookies::get(&parts.headers, &name) {
+        if let Err(e) = warden.end_browser_session(&session).await {
+            return crate::authorize::server_fault(e);
+        }
+    }
+    let clear = cookies::set(&warden, &name, "", "Lax", 0);
+    match valid.redirect {
+        Some(location) => redirect(&location, true, vec![clear]),
+        None => {
+            let mut page = pages::signed_out();
+            page.cookies.push(clear);
+            page.into_response()
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! `POST /oauth2/token`: every grant, through `Warden::token`.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use warden_core::service::oauth::TokenRequest;
+use warden_core::Warden;
+
+use crate::error::{Endpoint, OidcError};
+use crate::request::{body_bytes, presented_client, require_form, used_basic, Form};
+
+pub async fn token(State(warden): State<Arc<Warden>>, req: Request) -> Response {
+    let basic = used_basic(req.headers());
+    match run(&warden, req).await {
+        Ok(r) => r,
+        Err(e) => e.with_basic(basic).into_response(),
+    }
+}
+
+async fn run(warden: &Warden, req: Request) -> Result<Response, OidcError> {
+    const E: Endpoint = Endpoint::Token;
+    let (parts, body) = req.into_parts();
+    require_form(&parts.headers, E)?;
+    let form = Form::parse(&body_bytes(body, E).await?);
+    let request = TokenRequest {
+        grant_type: form.get(E, "grant_type")?,
+        code: form.get(E, "code")?,
+        redirect_uri: form.get(E, "redirect_uri")?,
+        code_verifier: form.get(E, "code_verifier")?,
+        refresh_token: form.get(E, "refresh_token")?,
+        scope: form.get(E, "scope")?,
+        client: presented_client(&parts.headers, &form, E)?,
+    };
+    let tokens = warden.token(request).await.map_err(|e| OidcError::from_core(E, e))?;
+    Ok(no_store(axum::Json(tokens).into_response()))
+}
+
+/// RFC 6749 §5.1: token responses are never cached.
+pub fn no_store(mut resp: Response) -> Response {
+    let h = resp.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    resp
+}

@@ -1,0 +1,601 @@
+//! The OIDC door end to end on both stores: discovery, the hosted login with CSRF, the code
+//! flow with PKCE and replay revocation, single sign-on and prompts, refresh with and without
+//! rotation, client_credentials, userinfo, introspection, revocation and logout.
+
+mod common;
+mod oidc;
+
+use common::{verified_claims, Backend, TestApp};
+use oidc::*;
+
+both_backends!(discovery_is_complete_and_truthful, |app| {
+    let s = setup(&app).await;
+    let mut b = Browser::new(&app.url);
+    let doc = b.get(&format!("/{}/.well-known/openid-configuration", s.pool_id)).await.json();
+    assert_eq!(doc["issuer"], format!("{}/{}", app.url, s.pool_id));
+    assert_eq!(doc["authorization_endpoint"], format!("{}/oauth2/authorize", app.url));
+    assert_eq!(doc["response_types_supported"], serde_json::json!(["code"]));
+    assert_eq!(doc["code_challenge_methods_supported"], serde_json::json!(["S256"]));
+    assert_eq!(doc["authorization_response_iss_parameter_supported"], true);
+    let rfc8414 = b.get(&format!("/.well-known/oauth-authorization-server/{}", s.pool_id)).await.json();
+    assert_eq!(rfc8414["issuer"], doc["issuer"]);
+    let jwks = b.get(doc["jwks_uri"].as_str().unwrap()).await.json();
+    assert_eq!(jwks["keys"][0]["kty"], "RSA");
+    assert_eq!(b.get("/eu-west-2_nope/.well-known/openid-configuration").await.status, 404);
+    app.stop().await;
+});
+
+both_backends!(code_flow_issues_checked_tokens_and_a_replay_revokes_them, |app| {
+    let s = setup(&app).await;
+    let (client_id, secret) = (s.confidential.0.as_str(), s.confidential.1.as_str());
+    let mut b = Browser::new(&app.url);
+    let page = b.get(&authorize_url(client_id, &[])).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("name=\"username\"") && page.body.contains("name=\"password\""));
+    assert!(b.cookies.contains_key("warden_csrf"));
+    // A wrong password shows the form again; nothing is issued.
+    let wrong = b.login(&page, "alice", "Wrong-passw0rd!").await;
+    assert_eq!(wrong.status, 401);
+    assert!(wrong.body.contains("Incorrect username or password."), "{}", wrong.body);
+    let done = b.login(&page, "alice", PASSWORD).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert!(done.location.as_deref().unwrap().starts_with(CALLBACK));
+    let params = done.redirect_params();
+    assert_eq!(params["state"], "st-1");
+    assert_eq!(params["iss"], format!("{}/{}", app.url, s.pool_id));
+    let code = params["code"].clone();
+
+    let form = [("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", CALLBACK)];
+    let tokens = post_form(&app.url, "/oauth2/token", Some((client_id, secret)), &form).await;
+    assert_eq!(tokens.status, 200, "{}", tokens.body);
+    let tokens = tokens.json();
+    assert_eq!(tokens["token_type"], "Bearer");
+    assert_eq!(tokens["scope"], "email openid");
+    let access = tokens["access_token"].as_str().unwrap();
+    let header = jsonwebtoken::decode_header(access).unwrap();
+    assert_eq!(header.typ.as_deref(), Some("at+jwt"));
+    let at = verified_claims(&app.url, &s.pool_id, access).await;
+    assert_eq!(at["aud"], client_id);
+    assert_eq!(at["client_id"], client_id);
+    assert_eq!(at["scope"], "email openid");
+    let id = verified_claims(&app.url, &s.pool_id, tokens["id_token"].as_str().unwrap()).await;
+    assert_eq!(id["aud"], client_id);
+    assert_eq!(id["nonce"], "n-1");
+    assert_eq!(id["amr"], serde_json::json!(["pwd"]));
+    assert_eq!(id["email"], "alice@example.com");
+    use base64::Engine;
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(access.as_bytes());
+    assert_eq!(id["at_hash"], base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..16]));
+
+    let info = userinfo(&app.url, access).await;
+    assert_eq!(info.status, 200, "{}", info.body);
+    assert_eq!(info.json()["email"], "alice@example.com");
+    assert_eq!(info.json()["sub"], at["sub"]);
+
+    // The same code again: refused, and what it issued the first time is revoked.
+    let replay = post_form(&app.url, "/oauth2/token", Some((client_id, secret)), &form).await;
+    assert_eq!(replay.status, 400);
+    assert_eq!(replay.json()["error"], "invalid_grant");
+    let after = userinfo(&app.url, access).await;
+    assert_eq!(after.status, 401, "{}", after.body);
+    let refresh = [("grant_type", "refresh_token"), ("refresh_token", tokens["refresh_token"].as_str().unwrap())];
+    let r = post_form(&app.url, "/oauth2/token", Some((client_id, secret)), &refresh).await;
+    assert_eq!(r.json()["error"], "invalid_grant");
+    app.stop().await;
+});
+
+both_backends!(bad_requests_never_redirect_to_unregistered_uris_and_csrf_is_enforced, |app| {
+    let s = setup(&app).await;
+    let mut b = Browser::new(&app.url);
+    let bad_uri = b.get(&authorize_url(&s.confidential.0, &[("redirect_uri", "https://evil.example/cb")])).await;
+    assert_eq!(bad_uri.status, 400);
+    assert!(bad_uri.location.is_none());
+    assert!(bad_uri.body.contains("<p id=\"error\">invalid_request</p>"));
+    let unknown_client = b.get(&authorize_url("nope", &[])).await;
+    assert_eq!(unknown_client.status, 400);
+    assert!(unknown_client.location.is_none());
+    // Errors after the redirect URI is known go back to the client.
+    let no_type = b.get(&authorize_url(&s.confidential.0, &[("response_type", "")])).await;
+    assert_eq!(no_type.redirect_params()["error"], "invalid_request");
+    assert_eq!(no_type.redirect_params()["state"], "st-1");
+    let token_type = b.get(&authorize_url(&s.confidential.0, &[("response_type", "token")])).await;
+    assert_eq!(token_type.redirect_params()["error"], "unsupported_response_type");
+    let scope = b.get(&authorize_url(&s.confidential.0, &[("scope", "openid phone")])).await;
+    assert_eq!(scope.redirect_params()["error"], "invalid_scope");
+    let service = b.get(&authorize_url(&s.service.0, &[])).await;
+    assert_eq!(service.status, 400, "a client without callback URLs gets a page");
+    // CSRF: the form without the cookie's token is refused and nothing signs in.
+    let page = b.get(&authorize_url(&s.confidential.0, &[])).await;
+    let request = page.field("request").unwrap();
+    let refused = b
+        .post("/login", &[("request", &request), ("csrf", "forged"), ("username", "alice"), ("password", PASSWORD)])
+        .await;
+    assert_eq!(refused.status, 403);
+    assert!(refused.location.is_none());
+    let missing = b.post("/login", &[("request", &request), ("username", "alice"), ("password", PASSWORD)]).await;
+    assert_eq!(missing.status, 403);
+    assert!(!b.cookies.keys().any(|k| k.starts_with("warden_session")));
+    // A tampered sealed request is refused.
+    let csrf = page.field("csrf").unwrap();
+    let tampered =
+        b.post("/login", &[("request", "AAAA"), ("csrf", &csrf), ("username", "alice"), ("password", PASSWORD)]).await;
+    assert_eq!(tampered.status, 400);
+    app.stop().await;
+});
+
+both_backends!(pkce_is_required_for_public_clients_and_checked, |app| {
+    let s = setup(&app).await;
+    let mut b = Browser::new(&app.url);
+    let missing = b.get(&authorize_url(&s.public, &[])).await;
+    assert_eq!(missing.redirect_params()["error"], "invalid_request");
+    let challenge = challenge_of(VERIFIER);
+    let plain =
+        b.get(&authorize_url(&s.public, &[("code_challenge", &challenge), ("code_challenge_method", "plain")])).await;
+    assert_eq!(plain.redirect_params()["error"], "invalid_request");
+    let pkce = [("code_challenge", challenge.as_str()), ("code_challenge_method", "S256")];
+    let code = code_for(&mut b, &s.public, &pkce).await["code"].clone();
+    let token = |verifier: &'static str, code: String| {
+        let url = app.url.clone();
+        let client = s.public.clone();
+        async move {
+            let mut form = vec![
+                ("grant_type", "authorization_code"),
+                ("code", code.as_str()),
+                ("redirect_uri", CALLBACK),
+                ("client_id", client.as_str()),
+            ];
+            if !verifier.is_empty() {
+                form.push(("code_verifier", verifier));
+            }
+            post_form(&url, "/oauth2/token", None, &form).await
+        }
+    };
+    let wrong = token("wrong-verifier-wrong-verifier-wrong-verifier-00", code.clone()).await;
+    assert_eq!(wrong.json()["error"], "invalid_grant");
+    let none = token("", code.clone()).await;
+    assert_eq!(none.json()["error"], "invalid_grant");
+    // Signed in already: the next authorization returns a code at once (single sign-on).
+    let sso = b.get(&authorize_url(&s.public, &pkce)).await;
+    assert_eq!(sso.status, 302, "{}", sso.body);
+    let code2 = sso.redirect_params()["code"].clone();
+    let ok = token(VERIFIER, code2).await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    // A public client cannot pretend to be confidential, and a code is bound to its client.
+    let other = post_form(
+        &app.url,
+        "/oauth2/token",
+        Some((&s.confidential.0, &s.confidential.1)),
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", CALLBACK),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await;
+    assert_eq!(other.json()["error"], "invalid_grant");
+    app.stop().await;
+});
+
+both_backends!(prompts_and_max_age, |app| {
+    let s = setup(&app).await;
+    let mut b = Browser::new(&app.url);
+    let none = b.get(&authorize_url(&s.confidential.0, &[("prompt", "none")])).await;
+    assert_eq!(none.redirect_params()["error"], "login_required");
+    code_for(&mut b, &s.confidential.0, &[]).await;
+    let silent = b.get(&authorize_url(&s.confidential.0, &[("prompt", "none")])).await;
+    assert!(silent.redirect_params().contains_key("code"), "{:?}", silent.location);
+    let login = b.get(&authorize_url(&s.confidential.0, &[("prompt", "login")])).await;
+    assert_eq!(login.status, 200, "prompt=login shows the login page");
+    let hinted = Browser::new(&app.url).get(&authorize_url(&s.confidential.0, &[("login_hint", "al<ice>")])).await;
+    assert!(hinted.body.contains("value=\"al&lt;ice&gt;\""));
+    let unknown_param = b.get(&authorize_url(&s.confidential.0, &[("foo", "bar"), ("ui_locales", "fr")])).await;
+    assert_eq!(unknown_param.status, 302);
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let max_age = b.get(&authorize_url(&s.confidential.0, &[("max_age", "1")])).await;
+    assert_eq!(max_age.status, 200, "an old sign-in is not enough for max_age=1");
+    app.stop().await;
+});
+
+both_backends!(refresh_rotates_for_rotating_clients_and_reuse_kills_the_family, |app| {
+    let s = setup(&app).await;
+    let mut b = Browser::new(&app.url);
+    let (id, secret) = (s.rotating.0.as_str(), s.rotating.1.as_str());
+    let code = code_for(&mut b, id, &[]).await["code"].clone();
+    let t = post_form(
+        &app.url,
+        "/oauth2/token",
+        Some((id, secret)),
+        &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", CALLBACK)],
+    )
+    .await
+    .json();
+    let first = t["refresh_token"].as_str().unwrap().to_owned();
+    let r1 = post_form(
+        &app.url,
+        "/oauth2/token",
+        Some((id, secret)),
+        &[("grant_type", "refresh_token"), ("refresh_token", &first)],
+    )
+    .await
+    .json();
+    let second = r1["refresh_token"].as_str().expect("rotated").to_owned();
+    assert_ne!(first, second);
+    assert!(r1["id_token"].is_string());
+    // The old token again: refused, and the family (the new token too) is dead.
+    let reuse = post_form(
+        &app.url,
+        "/oauth2/token",
+        Some((id, secret)),
+        &[("grant_type", "refresh_token"), ("refresh_token", &first)],
+    )
+    .await;
+    assert_eq!(reuse.json()["error"], "invalid_grant");
+    let after = post_form(
+        &app.url,
+        "/oauth2/token",
+        Some((id, secret)),
+        &[("grant_type", "refresh_token"), ("refresh_token", &second)],
+    )
+    .await;
+    assert_eq!(after.json()["error"], "invalid_grant");
+    assert_eq!(userinfo(&app.url, r1["access_token"].as_str().unwrap()).await.status, 401);
+
+    // A non-rotating client keeps its refresh token (Cognito's behaviour).
+    let (cid, csecret) = (s.confidential.0.as_str(), s.confidential.1.as_str());
+    let code = code_for(&mut b, cid, &[]).await["code"].clone();
+    let t = post_form(
+        &app.url,
+        "/oauth2/token",
+        Some((cid, csecret)),
+        &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", CALLBACK)],
+    )
+    .await
+    .json();
+    let rt = t["refresh_token"].as_str().unwrap();
+    for _ in 0..2 {
+        let r = post_form(
+            &app.url,
+            "/oauth2/token",
+            Some((cid, csecret)),
+            &[("grant_type", "refresh_token"), ("refresh_token", rt)],
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(r.json().get("refresh_token").is_none());
+    }
+    // Another client cannot use it.
+    let stolen = post_form(
+        &app.url,
+        "/oauth2/token",
+        Some((id, secret)),
+        &[("grant_type", "refresh_token"), ("refresh_token", rt)],
+    )
+    .await;
+    assert_eq!(stolen.json()["error"], "invalid_grant");
+    app.stop().await;
+});
+
+both_backends!(client_credentials_introspection_and_revocation, |app| {
+    let s = setup(&app).await;
+    let (id, secret) = (s.service.0.as_str(), s.service.1.as_str());
+    let t = post_form(&app.url, "/oauth2/token", Some((id, secret)), &[("grant_type", "client_credentials")]).await;
+    assert_eq!(t.status, 200, "{}", t.body);
+    let t = t.json();
+    assert_eq!(t["scope"], "api/read");
+    assert!(t.get("refresh_token").is_none() && t.get("id_token").is_none());
+    let claims = verified_claims(&app.url, &s.pool_id, t["access_token"].as_str().unwrap()).await;
+    assert_eq!(claims["sub"], id);
+    assert_eq!(claims["aud"], serde_json::json!(["api"]));
+    // client_secret_post works too; a wrong secret is invalid_client with 401.
+    let post = post_form(
+        &app.url,
+        "/oauth2/token",
+        None,
+        &[("grant_type", "client_credentials"), ("client_id", id), ("client_secret", secret), ("scope", "api/read")],
+    )
+    .await;
+    assert_eq!(post.status, 200, "{}", post.body);
+    let wrong = post_form(&app.url, "/oauth2/token", Some((id, "nope")), &[("grant_type", "client_credentials")]).await;
+    assert_eq!((wrong.status, wrong.json()["error"].as_str().unwrap()), (401, "invalid_client"));
+    let unallowed = post_form(
+        &app.url,
+        "/oauth2/token",
+        Some((id, secret)),
+        &[("grant_type", "client_credentials"), ("scope", "api/write")],
+    )
+    .await;
+    assert_eq!(unallowed.json()["error"], "invalid_scope");
+    let user_client = post_form(
+        &app.url,
+        "/oauth2/token",
+        Some((&s.confidential.0, &s.confidential.1)),
+        &[("grant_type", "client_credentials")],
+    )
+    .await;
+    assert_eq!(user_client.json()["error"], "unauthorized_client");
+    let grant = post_form(&app.url, "/oauth2/token", Some((id, secret)), &[("grant_type", "password")]).await;
+    assert_eq!(grant.json()["error"], "unsupported_grant_type");
+
+    // Introspection, authenticated; unauthenticated is 401.
+    let access = t["access_token"].as_str().unwrap();
+    let i = post_form(&app.url, "/oauth2/introspect", Some((id, secret)), &[("token", access)]).await.json();
+    assert_eq!(i["active"], true);
+    assert_eq!(i["scope"], "api/read");
+    assert_eq!(i["client_id"], id);
+    let anon = post_form(&app.url, "/oauth2/introspect", None, &[("token", access)]).await;
+    assert_eq!(anon.status, 401);
+    let garbage =
+        post_form(&app.url, "/oauth2/introspect", Some((id, secret)), &[("token", "abc.def.ghi")]).await.json();
+    assert_eq!(garbage, serde_json::json!({ "active": false }));
+
+    // A user's refresh token: active until revoked, then inactive, and its access token dies.
+    let mut b = Browser::new(&app.url);
+    let (cid, csecret) = (s.confidential.0.as_str(), s.confidential.1.as_str());
+    let code = code_for(&mut b, cid, &[]).await["code"].clone();
+    let ut = post_form(
+        &app.url,
+        "/oauth2/token",
+        Some((cid, csecret)),
+        &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", CALLBACK)],
+    )
+    .await
+    .json();
+    let rt = ut["refresh_token"].as_str().unwrap();
+    let i = post_form(&app.url, "/oauth2/introspect", Some((id, secret)), &[("token", rt)]).await.json();
+    assert_eq!(i["active"], true);
+    assert_eq!(i["token_type"], "refresh_token");
+    let unknown = post_form(&app.url, "/oauth2/revoke", Some((cid, csecret)), &[("token", "never-issued")]).await;
+    assert_eq!(unknown.status, 200);
+    let foreign = post_form(&app.url, "/oauth2/revoke", Some((id, secret)), &[("token", rt)]).await;
+    assert_eq!(foreign.status, 400, "another client cannot revoke it");
+    let revoked = post_form(&app.url, "/oauth2/revoke", Some((cid, csecret)), &[("token", rt)]).await;
+    assert_eq!(revoked.status, 200, "{}", revoked.body);
+    let i = post_form(&app.url, "/oauth2/introspect", Some((id, secret)), &[("token", rt)]).await.json();
+    assert_eq!(i["active"], false);
+    let i = post_form(
+        &app.url,
+        "/oauth2/introspect",
+        Some((id, secret)),
+        &[("token", ut["access_token"].as_str().unwrap())],
+    )
+    .await
+    .json();
+    assert_eq!(i["active"], false);
+    assert_eq!(userinfo(&app.url, ut["access_token"].as_str().unwrap()).await.status, 401);
+    app.stop().await;
+});
+
+both_backends!(logout_confirms_ends_the_session_and_returns_only_to_registered_uris, |app| {
+    let s = setup(&app).await;
+    let mut b = Browser::new(&app.url);
+    let code = code_for(&mut b, &s.confidential.0, &[]).await["code"].clone();
+    let t = post_form(
+        &app.url,
+        "/oauth2/token",
+        Some((&s.confidential.0, &s.confidential.1)),
+        &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", CALLBACK)],
+    )
+    .await
+    .json();
+    let id_token = t["id_token"].as_str().unwrap();
+    let q = |uri: &str| {
+        let url = reqwest::Url::parse_with_params(
+            "http://x/logout",
+            &[("id_token_hint", id_token), ("post_logout_redirect_uri", uri), ("state", "bye 1")],
+        )
+        .unwrap();
+        format!("/logout?{}", url.query().unwrap())
+    };
+    let evil = b.get(&q("https://evil.example/")).await;
+    assert_eq!(evil.status, 400);
+    assert!(evil.location.is_none());
+    let confirm = b.get(&q(LOGOUT)).await;
+    assert_eq!(confirm.status, 200);
+    let request = confirm.field("request").unwrap();
+    let forged = b.post("/logout", &[("request", &request), ("csrf", "x")]).await;
+    assert_eq!(forged.status, 403);
+    let csrf = confirm.field("csrf").unwrap();
+    let done = b.post("/logout", &[("request", &request), ("csrf", &csrf)]).await;
+    assert_eq!(done.status, 303);
+    assert_eq!(done.location.as_deref(), Some(format!("{LOGOUT}?state=bye%201").as_str()));
+    assert!(!b.cookies.keys().any(|k| k.starts_with("warden_session")));
+    let none = b.get(&authorize_url(&s.confidential.0, &[("prompt", "none")])).await;
+    assert_eq!(none.redirect_params()["error"], "login_required");
+    // Cognito's form: client_id and logout_uri.
+    let cognito = b.get(&format!("/logout?client_id={}&logout_uri={}", s.confidential.0, LOGOUT)).await;
+    assert_eq!(cognito.status, 200);
+    app.stop().await;
+});
+
+both_backends!(hosted_login_reuses_the_new_password_and_totp_steps, |app| {
+    let s = setup(&app).await;
+    let w = &app.warden;
+    // A user with a temporary password must choose a new one on the hosted page.
+    let mut attributes = std::collections::BTreeMap::new();
+    attributes.insert("email".to_owned(), "bob@example.com".to_owned());
+    w.admin_create_user(warden_core::service::CreateUser {
+        pool_id: s.pool_id.clone(),
+        username: "bob".into(),
+        temporary_password: Some(warden_core::Secret::new("Temp-Passw0rd!".into())),
+        attributes,
+        message_action: Some("SUPPRESS".into()),
+    })
+    .await
+    .unwrap();
+    let mut b = Browser::new(&app.url);
+    let page = b.get(&authorize_url(&s.confidential.0, &[])).await;
+    let step = b.login(&page, "bob", "Temp-Passw0rd!").await;
+    assert_eq!(step.status, 200, "{}", step.body);
+    assert!(step.body.contains("name=\"new_password\""));
+    let fields = |r: &Resp| (r.field("request").unwrap(), r.field("csrf").unwrap(), r.field("session").unwrap());
+    let (request, csrf, session) = fields(&step);
+    let mismatch = b
+        .post(
+            "/login/challenge",
+            &[
+                ("request", &request),
+                ("csrf", &csrf),
+                ("challenge", "NEW_PASSWORD_REQUIRED"),
+                ("session", &session),
+                ("username", "bob"),
+                ("new_password", "N3w-Password!"),
+                ("confirm_password", "other"),
+            ],
+        )
+        .await;
+    assert_eq!(mismatch.status, 400);
+    let weak = b
+        .post(
+            "/login/challenge",
+            &[
+                ("request", &request),
+                ("csrf", &csrf),
+                ("challenge", "NEW_PASSWORD_REQUIRED"),
+                ("session", &session),
+                ("username", "bob"),
+                ("new_password", "weak"),
+                ("confirm_password", "weak"),
+            ],
+        )
+        .await;
+    assert_eq!(weak.status, 400);
+    assert!(weak.body.contains("Password does not conform to policy"), "{}", weak.body);
+    let done = b
+        .post(
+            "/login/challenge",
+            &[
+                ("request", &request),
+                ("csrf", &csrf),
+                ("challenge", "NEW_PASSWORD_REQUIRED"),
+                ("session", &session),
+                ("username", "bob"),
+                ("new_password", "N3w-Password!"),
+                ("confirm_password", "N3w-Password!"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert!(done.redirect_params().contains_key("code"));
+
+    // TOTP: a pool with optional MFA, a user who set it up through the Cognito API.
+    use warden_core::model::{AuthFlow, ClientSettings, MfaConfiguration, OAuthFlow, PoolSettings};
+    let pool = w
+        .create_pool(warden_core::service::PoolSpec {
+            name: "mfa".into(),
+            settings: PoolSettings { mfa_configuration: MfaConfiguration::Optional, ..PoolSettings::default() },
+        })
+        .await
+        .unwrap();
+    let client = w
+        .create_client(warden_core::service::ClientSpec {
+            pool_id: pool.id.clone(),
+            name: "both".into(),
+            generate_secret: false,
+            settings: ClientSettings {
+                explicit_auth_flows: vec![AuthFlow::UserPassword, AuthFlow::RefreshToken],
+                allowed_oauth_flows: vec![OAuthFlow::Code],
+                allowed_oauth_scopes: vec!["openid".into()],
+                allowed_oauth_flows_user_pool_client: true,
+                callback_urls: vec![CALLBACK.into()],
+                ..ClientSettings::default()
+            },
+        })
+        .await
+        .unwrap()
+        .client;
+    user(&app, &pool.id, "carol", "carol@example.com").await;
+    let mut params = std::collections::BTreeMap::new();
+    params.insert("USERNAME".to_owned(), "carol".to_owned());
+    params.insert("PASSWORD".to_owned(), PASSWORD.to_owned());
+    let signed_in = w
+        .initiate_auth(warden_core::service::InitiateAuth {
+            client_id: client.id.clone(),
+            flow: "USER_PASSWORD_AUTH".into(),
+            parameters: params,
+            source: "test".into(),
+            attempt_id: "a1".into(),
+        })
+        .await
+        .unwrap();
+    let warden_core::service::AuthOutcome::Tokens(tokens) = signed_in else { panic!("tokens expected") };
+    let secret = w.associate_software_token(&tokens.access_token).await.unwrap();
+    let now = w.now();
+    let code = warden_core::crypto::totp::code_for_base32(&secret, now).unwrap();
+    w.verify_software_token(&tokens.access_token, &code).await.unwrap();
+    w.set_software_token_mfa(&tokens.access_token, true).await.unwrap();
+
+    let challenge = challenge_of(VERIFIER);
+    let pkce = [("code_challenge", challenge.as_str()), ("code_challenge_method", "S256"), ("scope", "openid")];
+    let mut b = Browser::new(&app.url);
+    let page = b.get(&authorize_url(&client.id, &pkce)).await;
+    let step = b.login(&page, "carol", PASSWORD).await;
+    assert!(step.body.contains("name=\"code\""), "{}", step.body);
+    let (request, csrf, session) = fields(&step);
+    // The hosted session cannot be answered through the Cognito API.
+    let mut responses = std::collections::BTreeMap::new();
+    responses.insert("USERNAME".to_owned(), "carol".to_owned());
+    responses.insert("SOFTWARE_TOKEN_MFA_CODE".to_owned(), "000000".to_owned());
+    let api = w
+        .respond_to_auth_challenge(warden_core::service::RespondToChallenge {
+            client_id: client.id.clone(),
+            challenge_name: "SOFTWARE_TOKEN_MFA".into(),
+            session: session.clone(),
+            responses,
+            source: "test".into(),
+            attempt_id: "a2".into(),
+            hosted: false,
+        })
+        .await;
+    assert!(matches!(api, Err(warden_core::CoreError::NotAuthorized(_))), "{api:?}");
+    let wrong = b
+        .post(
+            "/login/challenge",
+            &[
+                ("request", &request),
+                ("csrf", &csrf),
+                ("challenge", "SOFTWARE_TOKEN_MFA"),
+                ("session", &session),
+                ("username", "carol"),
+                ("code", "000000"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, 400, "{}", wrong.body);
+    // A fresh step (the code used at set-up cannot be reused), so wait for the next window.
+    tokio::time::sleep(std::time::Duration::from_secs((30 - w.now() % 30 + 1) as u64)).await;
+    let code = warden_core::crypto::totp::code_for_base32(&secret, w.now()).unwrap();
+    let done = b
+        .post(
+            "/login/challenge",
+            &[
+                ("request", &request),
+                ("csrf", &csrf),
+                ("challenge", "SOFTWARE_TOKEN_MFA"),
+                ("session", &session),
+                ("username", "carol"),
+                ("code", &code),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let code = done.redirect_params()["code"].clone();
+    let t = post_form(
+        &app.url,
+        "/oauth2/token",
+        None,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", CALLBACK),
+            ("client_id", &client.id),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await;
+    assert_eq!(t.status, 200, "{}", t.body);
+    let id = verified_claims(&app.url, &pool.id, t.json()["id_token"].as_str().unwrap()).await;
+    assert_eq!(id["amr"], serde_json::json!(["pwd", "otp"]));
+    app.stop().await;
+});
