@@ -205,3 +205,70 @@ both_backends!(issuer_keys_from_a_jwks, |app| {
     assert!(app.warden.verify_self_signed(&with_kid("k2")).await.is_err(), "an unknown kid has no key");
     app.stop().await;
 });
+
+both_backends!(self_signed_tokens_at_introspection, |app| {
+    use warden_core::model::{ClientSettings, PoolSettings};
+    use warden_core::service::{ClientSpec, PoolSpec};
+    let (rsa_private, rsa_public) = rsa_keys();
+    app.warden
+        .add_issuer(IssuerSpec {
+            iss: ISS.into(),
+            public_keys_pem: vec![rsa_public],
+            jwks: Vec::new(),
+            sub: "acct-42".into(),
+            scopes: [("read".to_owned(), vec!["read".to_owned()])].into(),
+            max_ttl_secs: 3600,
+        })
+        .await
+        .unwrap();
+    // Any authenticated client of the deployment may introspect them.
+    let pool = app.warden.create_pool(PoolSpec { name: "p".into(), settings: PoolSettings::default() }).await.unwrap();
+    let rs = app
+        .warden
+        .create_client(ClientSpec {
+            pool_id: pool.id,
+            name: "resource".into(),
+            generate_secret: true,
+            settings: ClientSettings::default(),
+        })
+        .await
+        .unwrap();
+    let (id, secret) = (rs.client.id.clone(), rs.secret.unwrap().expose().clone());
+    let introspect = |token: String, auth: bool| {
+        let (url, id, secret) = (app.url.clone(), id.clone(), secret.clone());
+        async move {
+            let mut req = reqwest::Client::new().post(format!("{url}/oauth2/introspect")).form(&[("token", token)]);
+            if auth {
+                req = req.basic_auth(id, Some(secret));
+            }
+            let r = req.send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let now = app.warden.now();
+    let signer = SelfManagedSigner::new(&rsa_private, ISS, "acct-42").unwrap();
+    let (status, good) = introspect(signer.sign(&["read"], now + 600).unwrap(), true).await;
+    assert_eq!(status, 200);
+    assert_eq!(good["active"], true);
+    assert_eq!(good["iss"], ISS);
+    assert_eq!(good["sub"], "acct-42");
+    assert_eq!(good["scope"], "read");
+    assert_eq!(good["exp"], now + 600);
+    assert_eq!(good["permissions"], json!(["read"]));
+    let (status, _) = introspect(signer.sign(&["read"], now + 600).unwrap(), false).await;
+    assert_eq!(status, 401, "introspection needs client authentication");
+    let (other_private, _) = rsa_keys();
+    let forged = SelfManagedSigner::new(&other_private, ISS, "acct-42").unwrap();
+    let stranger = SelfManagedSigner::new(&rsa_private, "https://stranger.example", "acct-42").unwrap();
+    for bad in [
+        signer.sign(&["read"], now - 5).unwrap(),
+        signer.sign(&["read"], now + 7200).unwrap(),
+        signer.sign(&["admin"], now + 600).unwrap(),
+        forged.sign(&["read"], now + 600).unwrap(),
+        stranger.sign(&["read"], now + 600).unwrap(),
+    ] {
+        let (status, answer) = introspect(bad, true).await;
+        assert_eq!((status, answer), (200, json!({ "active": false })));
+    }
+    app.stop().await;
+});
