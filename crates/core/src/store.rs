@@ -148,6 +148,8 @@ pub trait Store: Send + Sync + 'static {
     // Signing keys
     async fn insert_signing_key(&self, key: &SigningKeyRecord) -> StoreResult<()>;
     async fn list_signing_keys(&self) -> StoreResult<Vec<SigningKeyRecord>>;
+    /// Retires every active key of `alg` but `except_kid`; returns how many.
+    async fn retire_signing_keys(&self, alg: &str, except_kid: &str, at: Timestamp) -> StoreResult<u64>;
 
     // Identity pools
     async fn insert_identity_pool(&self, pool: &IdentityPool) -> StoreResult<()>;

@@ -85,9 +85,23 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let router = router(app.warden.clone());
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+    // Another process (`warden keys rotate`, another instance) may rotate the signing keys.
+    let warden = app.warden.clone();
+    let reload = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            if let Err(e) = warden.reload_signing_keys().await {
+                tracing::warn!(error = %e, "could not reload signing keys");
+            }
+        }
+    });
+    let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    reload.abort();
+    served
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

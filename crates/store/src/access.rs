@@ -70,4 +70,16 @@ impl SqlStore {
             .map_err(map_err)?;
         rows.iter().map(rows::signing_key).collect()
     }
+
+    pub(crate) async fn do_retire_signing_keys(&self, alg: &str, except_kid: &str, at: i64) -> R<u64> {
+        let done =
+            sqlx::query("UPDATE signing_keys SET retired_at = $3 WHERE alg = $1 AND kid <> $2 AND retired_at IS NULL")
+                .bind(alg)
+                .bind(except_kid)
+                .bind(at)
+                .execute(&self.write)
+                .await
+                .map_err(map_err)?;
+        Ok(done.rows_affected())
+    }
 }

@@ -130,6 +130,9 @@ impl Store for SqlStore {
     async fn list_signing_keys(&self) -> StoreResult<Vec<SigningKeyRecord>> {
         self.do_list_signing_keys().await
     }
+    async fn retire_signing_keys(&self, alg: &str, except_kid: &str, at: i64) -> StoreResult<u64> {
+        self.do_retire_signing_keys(alg, except_kid, at).await
+    }
     async fn insert_identity_pool(&self, pool: &IdentityPool) -> StoreResult<()> {
         self.do_insert_identity_pool(pool).await
     }

@@ -599,3 +599,91 @@ both_backends!(hosted_login_reuses_the_new_password_and_totp_steps, |app| {
     assert_eq!(id["amr"], serde_json::json!(["pwd", "otp"]));
     app.stop().await;
 });
+
+/// Verifies a token against the pool's JWKS whatever its algorithm (RS256 or ES256).
+async fn verify_any(url: &str, pool_id: &str, token: &str) -> (jsonwebtoken::Header, serde_json::Value) {
+    let jwks: serde_json::Value =
+        reqwest::get(format!("{url}/{pool_id}/.well-known/jwks.json")).await.unwrap().json().await.unwrap();
+    let header = jsonwebtoken::decode_header(token).unwrap();
+    let kid = header.kid.clone().expect("kid");
+    let jwk = jwks["keys"].as_array().unwrap().iter().find(|k| k["kid"] == kid.as_str()).expect("key in JWKS");
+    let key = match jwk["kty"].as_str().unwrap() {
+        "RSA" => jsonwebtoken::DecodingKey::from_rsa_components(jwk["n"].as_str().unwrap(), jwk["e"].as_str().unwrap()),
+        _ => jsonwebtoken::DecodingKey::from_ec_components(jwk["x"].as_str().unwrap(), jwk["y"].as_str().unwrap()),
+    }
+    .unwrap();
+    let mut v = jsonwebtoken::Validation::new(header.alg);
+    v.validate_aud = false;
+    v.set_issuer(&[format!("{url}/{pool_id}")]);
+    let claims = jsonwebtoken::decode::<serde_json::Value>(token, &key, &v).expect("token verifies").claims;
+    (header, claims)
+}
+
+both_backends!(es256_clients_and_key_rotation_without_breaking_verifiers, |app| {
+    let s = setup(&app).await;
+    let w = &app.warden;
+    let mut client = w.client(&s.confidential.0).await.unwrap();
+    client.settings.id_token_signed_response_alg = Some(warden_core::model::SigningAlg::ES256);
+    w.update_client(client).await.unwrap();
+    let mut b = Browser::new(&app.url);
+    let (id, secret) = (s.confidential.0.as_str(), s.confidential.1.as_str());
+    let token = |code: String| {
+        let url = app.url.clone();
+        async move {
+            post_form(
+                &url,
+                "/oauth2/token",
+                Some((id, secret)),
+                &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", CALLBACK)],
+            )
+            .await
+            .json()
+        }
+    };
+    let t = token(code_for(&mut b, id, &[]).await["code"].clone()).await;
+    let (h, claims) = verify_any(&app.url, &s.pool_id, t["id_token"].as_str().unwrap()).await;
+    assert_eq!(h.alg, jsonwebtoken::Algorithm::ES256);
+    assert_eq!(claims["nonce"], "n-1");
+    let (h, _) = verify_any(&app.url, &s.pool_id, t["access_token"].as_str().unwrap()).await;
+    assert_eq!(h.alg, jsonwebtoken::Algorithm::ES256);
+    assert_eq!(userinfo(&app.url, t["access_token"].as_str().unwrap()).await.status, 200);
+    let svc = post_form(
+        &app.url,
+        "/oauth2/token",
+        Some((&s.service.0, &s.service.1)),
+        &[("grant_type", "client_credentials")],
+    )
+    .await
+    .json();
+    let (h, _) = verify_any(&app.url, &s.pool_id, svc["access_token"].as_str().unwrap()).await;
+    assert_eq!(h.alg, jsonwebtoken::Algorithm::RS256, "the service client kept the default");
+
+    // Rotation: the old key keeps verifying and stays published; new tokens use the new key.
+    let old_kid = h.kid.unwrap();
+    let new_kid = w.rotate_signing_key(warden_core::model::SigningAlg::RS256).await.unwrap();
+    assert_ne!(old_kid, new_kid);
+    let jwks: serde_json::Value =
+        reqwest::get(format!("{}/{}/.well-known/jwks.json", app.url, s.pool_id)).await.unwrap().json().await.unwrap();
+    let kids: Vec<&str> = jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap()).collect();
+    assert!(kids.contains(&old_kid.as_str()) && kids.contains(&new_kid.as_str()), "{kids:?}");
+    let i = post_form(
+        &app.url,
+        "/oauth2/introspect",
+        Some((&s.service.0, &s.service.1)),
+        &[("token", svc["access_token"].as_str().unwrap())],
+    )
+    .await
+    .json();
+    assert_eq!(i["active"], true, "a token of the retired key still verifies");
+    let svc2 = post_form(
+        &app.url,
+        "/oauth2/token",
+        Some((&s.service.0, &s.service.1)),
+        &[("grant_type", "client_credentials")],
+    )
+    .await
+    .json();
+    let (h2, _) = verify_any(&app.url, &s.pool_id, svc2["access_token"].as_str().unwrap()).await;
+    assert_eq!(h2.kid.as_deref(), Some(new_kid.as_str()));
+    app.stop().await;
+});

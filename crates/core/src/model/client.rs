@@ -1,7 +1,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
-use crate::model::OAuthFlow;
+use crate::model::{OAuthFlow, SigningAlg};
 
 /// The sign-in flows a client may use (Cognito's ExplicitAuthFlows, normalised to ALLOW_*).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
@@ -87,6 +87,10 @@ pub struct ClientSettings {
     /// Refresh tokens rotate on every use and a reused one revokes its family (the OIDC
     /// default). Off, they are reused as Cognito does by default.
     pub refresh_token_rotation: bool,
+    /// The algorithm of the ID and access tokens the OIDC door issues to this client (OIDC
+    /// registration's id_token_signed_response_alg); RS256 when unset. The Cognito API's
+    /// tokens are always RS256.
+    pub id_token_signed_response_alg: Option<SigningAlg>,
 }
 
 impl Default for ClientSettings {
@@ -107,6 +111,7 @@ impl Default for ClientSettings {
             default_redirect_uri: None,
             supported_identity_providers: Vec::new(),
             refresh_token_rotation: false,
+            id_token_signed_response_alg: None,
         }
     }
 }
@@ -131,6 +136,11 @@ impl Client {
     /// Whether the OIDC door lets this client use `flow`.
     pub fn allows_oauth(&self, flow: OAuthFlow) -> bool {
         self.settings.allowed_oauth_flows_user_pool_client && self.settings.allowed_oauth_flows.contains(&flow)
+    }
+
+    /// The algorithm of the OIDC door's tokens for this client.
+    pub fn signing_alg(&self) -> SigningAlg {
+        self.settings.id_token_signed_response_alg.unwrap_or(SigningAlg::RS256)
     }
 
     pub fn is_confidential(&self) -> bool {

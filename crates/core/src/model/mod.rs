@@ -15,5 +15,7 @@ pub use identity::{Identity, IdentityPool, IdentityProvider, TemporaryCredential
 pub use issuer::Issuer;
 pub use oauth::{AuthorizationCode, BrowserSession, OAuthFlow, ResourceServer, ResourceServerScope};
 pub use pool::{MfaConfiguration, PasswordPolicy, Pool, PoolSettings};
-pub use session::{Challenge, ChallengeKind, Code, CodeOutcome, CodePurpose, RefreshFamily, SigningKeyRecord};
+pub use session::{
+    Challenge, ChallengeKind, Code, CodeOutcome, CodePurpose, RefreshFamily, SigningAlg, SigningKeyRecord,
+};
 pub use user::{User, UserStatus};

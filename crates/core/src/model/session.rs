@@ -102,6 +102,37 @@ pub enum CodeOutcome {
     Expired,
 }
 
+/// The algorithms Warden signs with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum SigningAlg {
+    RS256,
+    ES256,
+}
+
+impl SigningAlg {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::RS256 => "RS256",
+            Self::ES256 => "ES256",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "RS256" => Some(Self::RS256),
+            "ES256" => Some(Self::ES256),
+            _ => None,
+        }
+    }
+
+    pub fn jwt(self) -> jsonwebtoken::Algorithm {
+        match self {
+            Self::RS256 => jsonwebtoken::Algorithm::RS256,
+            Self::ES256 => jsonwebtoken::Algorithm::ES256,
+        }
+    }
+}
+
 /// A signing key at rest: the private key encrypted under the master key.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct SigningKeyRecord {

@@ -10,7 +10,7 @@ use super::Warden;
 use crate::crypto::keys::{JwtType, VerifyError};
 use crate::crypto::random;
 use crate::error::{CoreError, CoreResult};
-use crate::model::{Client, Pool, RefreshFamily, User};
+use crate::model::{Client, Pool, RefreshFamily, SigningAlg, User};
 use crate::store::FamilyKey;
 
 pub const COGNITO_ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";
@@ -121,8 +121,9 @@ impl Warden {
             username: user.username.clone(),
             aud: oidc.then(|| client.id.clone()),
         };
+        let alg = if oidc { client.signing_alg() } else { SigningAlg::RS256 };
         let access_token =
-            if oidc { self.keys.sign_typed(&access, JwtType::AccessToken)? } else { self.keys.sign(&access)? };
+            if oidc { self.keys.sign_with(&access, JwtType::AccessToken, alg)? } else { self.keys.sign(&access)? };
         let id = IdClaims {
             sub: user.id.clone(),
             groups: None,
@@ -141,7 +142,7 @@ impl Warden {
             amr: oidc.then(|| family.amr.split_whitespace().map(str::to_owned).collect()),
             attributes: attribute_claims(user),
         };
-        Ok((access_token, self.keys.sign(&id)?))
+        Ok((access_token, self.keys.sign_with(&id, JwtType::Jwt, alg)?))
     }
 
     /// A sign-in's tokens: a new family with a new refresh token. `scope` is set for grants of
@@ -272,8 +273,18 @@ impl Warden {
         Ok(())
     }
 
-    /// The pool's public keys.
+    /// The pool's public keys (retired ones until their tokens have expired).
     pub fn jwks(&self) -> serde_json::Value {
-        self.keys.jwks()
+        self.keys.jwks(self.clock.now())
+    }
+
+    /// `warden keys rotate`: a new active key of `alg`; the old one keeps verifying.
+    pub async fn rotate_signing_key(&self, alg: crate::model::SigningAlg) -> CoreResult<String> {
+        self.keys.rotate(alg, self.store.as_ref(), &self.master, self.clock.now()).await
+    }
+
+    /// Re-reads the signing keys (another instance may have rotated them).
+    pub async fn reload_signing_keys(&self) -> CoreResult<()> {
+        self.keys.reload(self.store.as_ref(), &self.master).await
     }
 }

@@ -247,7 +247,7 @@ impl Warden {
             jti: random::uuid(),
         };
         Ok(TokenResponse {
-            access_token: self.keys.sign_typed(&claims, JwtType::AccessToken)?,
+            access_token: self.keys.sign_with(&claims, JwtType::AccessToken, client.signing_alg())?,
             id_token: None,
             refresh_token: None,
             token_type: "Bearer",

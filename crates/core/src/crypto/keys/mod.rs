@@ -1,0 +1,276 @@
+//! The key ring: RS256 and ES256 signing keys, stored sealed under the master key, kept parsed in
+//! memory. The newest unretired key of an algorithm signs; a retired key stays in the JWKS (and
+//! verifies) until every token it can have signed has expired, so rotation breaks no verifier.
+
+mod material;
+
+use std::sync::RwLock;
+
+use aws_lc_rs::rand::SystemRandom;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use jsonwebtoken::{Algorithm, Validation};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+pub use crate::model::SigningAlg;
+use material::{generate, load, LoadedKey};
+
+use crate::clock::Timestamp;
+use crate::crypto::cipher::MasterKey;
+use crate::error::{CoreError, CoreResult};
+use crate::model::SigningKeyRecord;
+use crate::store::Store;
+
+/// How long a retired key stays published: the longest token lifetime (access and id tokens
+/// live at most a day) plus clock skew.
+pub const RETIRED_KEY_RETENTION_SECS: i64 = 86_400 + 600;
+
+#[derive(Default)]
+pub struct KeyRing {
+    keys: RwLock<Vec<LoadedKey>>,
+    rng: SystemRandom,
+}
+
+impl std::fmt::Debug for KeyRing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.keys.read().map(|k| k.len()).unwrap_or(0);
+        write!(f, "KeyRing({n} keys)")
+    }
+}
+
+/// The JWS `typ` header of a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JwtType {
+    Jwt,
+    /// `at+jwt`, RFC 9068 access tokens.
+    AccessToken,
+}
+
+/// Why a token did not verify.
+#[derive(Debug, PartialEq, Eq)]
+pub enum VerifyError {
+    /// Not a JWT, wrong algorithm, bad signature, or claims that do not parse.
+    Invalid,
+    /// Signed with a key this ring does not hold (yet).
+    UnknownKey,
+}
+
+async fn generate_blocking(alg: SigningAlg, master: &MasterKey, now: Timestamp) -> CoreResult<SigningKeyRecord> {
+    let master = master.clone();
+    tokio::task::spawn_blocking(move || generate(alg, &master, now))
+        .await
+        .map_err(|e| CoreError::internal(format!("key generation task: {e}")))?
+}
+
+impl KeyRing {
+    /// Loads every stored key; creates an RS256 and an ES256 key when there is no active one.
+    pub async fn load_or_create(store: &dyn Store, master: &MasterKey, now: Timestamp) -> CoreResult<Self> {
+        let ring = Self::default();
+        ring.reload(store, master).await?;
+        for alg in [SigningAlg::RS256, SigningAlg::ES256] {
+            if !ring.has_active(alg) {
+                store.insert_signing_key(&generate_blocking(alg, master, now).await?).await?;
+                ring.reload(store, master).await?;
+            }
+        }
+        Ok(ring)
+    }
+
+    fn has_active(&self, alg: SigningAlg) -> bool {
+        self.keys.read().expect("key ring lock").iter().any(|k| k.alg == alg && k.retired_at.is_none())
+    }
+
+    /// Re-reads the keys from the store (another instance may have added or retired one).
+    pub async fn reload(&self, store: &dyn Store, master: &MasterKey) -> CoreResult<()> {
+        let records = store.list_signing_keys().await?;
+        self.replace(records, master)
+    }
+
+    fn replace(&self, mut records: Vec<SigningKeyRecord>, master: &MasterKey) -> CoreResult<()> {
+        records.sort_by_key(|r| r.created_at);
+        let loaded = records.iter().map(|r| load(r, master)).collect::<CoreResult<Vec<_>>>()?;
+        *self.keys.write().expect("key ring lock") = loaded;
+        Ok(())
+    }
+
+    /// A new active key of `alg`; the ones it replaces are retired (kept for verification).
+    /// Returns the new key's id.
+    pub async fn rotate(
+        &self,
+        alg: SigningAlg,
+        store: &dyn Store,
+        master: &MasterKey,
+        now: Timestamp,
+    ) -> CoreResult<String> {
+        let record = generate_blocking(alg, master, now).await?;
+        store.insert_signing_key(&record).await?;
+        store.retire_signing_keys(alg.as_str(), &record.kid, now).await?;
+        self.reload(store, master).await?;
+        Ok(record.kid)
+    }
+
+    /// Signs `claims` with the newest active RS256 key.
+    pub fn sign<T: Serialize>(&self, claims: &T) -> CoreResult<String> {
+        self.sign_with(claims, JwtType::Jwt, SigningAlg::RS256)
+    }
+
+    /// Signs with the given `typ` header (RS256).
+    pub fn sign_typed<T: Serialize>(&self, claims: &T, typ: JwtType) -> CoreResult<String> {
+        self.sign_with(claims, typ, SigningAlg::RS256)
+    }
+
+    /// A compact JWS (RFC 7515) over `header.payload`, signed by aws-lc-rs with the newest
+    /// active key of `alg`.
+    pub fn sign_with<T: Serialize>(&self, claims: &T, typ: JwtType, alg: SigningAlg) -> CoreResult<String> {
+        let payload = serde_json::to_vec(claims).map_err(|e| CoreError::internal(format!("claims: {e}")))?;
+        let keys = self.keys.read().expect("key ring lock");
+        let key = keys
+            .iter()
+            .rev()
+            .find(|k| k.alg == alg && k.retired_at.is_none())
+            .ok_or_else(|| CoreError::internal(format!("no active {} signing key", alg.as_str())))?;
+        let header = match typ {
+            JwtType::Jwt => &key.header_b64,
+            JwtType::AccessToken => &key.header_at_b64,
+        };
+        let mut jws = String::with_capacity(header.len() + payload.len() * 4 / 3 + 350);
+        jws.push_str(header);
+        jws.push('.');
+        URL_SAFE_NO_PAD.encode_string(&payload, &mut jws);
+        let signature = key.sign(&self.rng, jws.as_bytes())?;
+        jws.push('.');
+        URL_SAFE_NO_PAD.encode_string(&signature, &mut jws);
+        Ok(jws)
+    }
+
+    /// Checks the signature (RS256 or ES256, by `kid`, the header's algorithm matching the
+    /// key's) and parses the claims. Expiry, issuer and audience are the caller's to check,
+    /// against its own clock.
+    pub fn verify<T: DeserializeOwned>(&self, token: &str) -> Result<T, VerifyError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| VerifyError::Invalid)?;
+        if !matches!(header.alg, Algorithm::RS256 | Algorithm::ES256) {
+            return Err(VerifyError::Invalid);
+        }
+        let kid = header.kid.ok_or(VerifyError::Invalid)?;
+        let keys = self.keys.read().expect("key ring lock");
+        let key = keys.iter().find(|k| k.kid == kid).ok_or(VerifyError::UnknownKey)?;
+        if key.alg.jwt() != header.alg {
+            return Err(VerifyError::Invalid);
+        }
+        let mut validation = Validation::new(header.alg);
+        validation.validate_exp = false;
+        validation.validate_aud = false;
+        validation.required_spec_claims.clear();
+        jsonwebtoken::decode::<T>(token, &key.decoding, &validation).map(|d| d.claims).map_err(|_| VerifyError::Invalid)
+    }
+
+    /// The public keys as a JWK Set: active keys, and retired ones still within their
+    /// retention.
+    pub fn jwks(&self, now: Timestamp) -> Value {
+        let keys = self.keys.read().expect("key ring lock");
+        let published = keys.iter().filter(|k| k.retired_at.is_none_or(|t| now - t < RETIRED_KEY_RETENTION_SECS));
+        json!({ "keys": published.map(|k| k.jwk.clone()).collect::<Vec<_>>() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value};
+
+    use super::*;
+
+    fn ring() -> (KeyRing, MasterKey) {
+        let master = MasterKey::from_bytes(&MasterKey::generate_bytes());
+        let ring = KeyRing::default();
+        let records =
+            vec![generate(SigningAlg::RS256, &master, 1).unwrap(), generate(SigningAlg::ES256, &master, 1).unwrap()];
+        ring.replace(records, &master).unwrap();
+        (ring, master)
+    }
+
+    #[test]
+    fn signs_and_verifies_rs256_with_kid() {
+        let (ring, _) = ring();
+        let token = ring.sign(&json!({ "sub": "u", "n": 1 })).unwrap();
+        let header = jsonwebtoken::decode_header(&token).unwrap();
+        assert_eq!(header.alg, Algorithm::RS256);
+        assert_eq!(ring.jwks(1)["keys"][0]["kid"], header.kid.unwrap().as_str());
+        let claims: Value = ring.verify(&token).unwrap();
+        assert_eq!(claims, json!({ "sub": "u", "n": 1 }));
+    }
+
+    #[test]
+    fn refuses_tampering_none_and_hs256_confusion() {
+        let (ring, _) = ring();
+        let token = ring.sign(&json!({ "sub": "u" })).unwrap();
+        let parts: Vec<&str> = token.split('.').collect();
+        let forged_payload = URL_SAFE_NO_PAD.encode(br#"{"sub":"admin"}"#);
+        let tampered = format!("{}.{}.{}", parts[0], forged_payload, parts[2]);
+        assert_eq!(ring.verify::<Value>(&tampered).unwrap_err(), VerifyError::Invalid);
+        let none_header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","kid":"x"}"#);
+        assert_eq!(ring.verify::<Value>(&format!("{none_header}.{}.", parts[1])).unwrap_err(), VerifyError::Invalid);
+        // HS256 keyed with the public modulus must not pass as RS256.
+        let jwk = &ring.jwks(1)["keys"][0];
+        let hs = jsonwebtoken::encode(
+            &jsonwebtoken::Header {
+                kid: jwk["kid"].as_str().map(str::to_owned),
+                ..jsonwebtoken::Header::new(Algorithm::HS256)
+            },
+            &json!({ "sub": "admin" }),
+            &jsonwebtoken::EncodingKey::from_secret(jwk["n"].as_str().unwrap().as_bytes()),
+        )
+        .unwrap();
+        assert_eq!(ring.verify::<Value>(&hs).unwrap_err(), VerifyError::Invalid);
+        let (other, _) = super::tests::ring();
+        assert_eq!(other.verify::<Value>(&token).unwrap_err(), VerifyError::UnknownKey);
+    }
+
+    #[test]
+    fn keys_at_rest_open_only_with_the_master_key() {
+        let master = MasterKey::from_bytes(&MasterKey::generate_bytes());
+        let record = generate(SigningAlg::ES256, &master, 1).unwrap();
+        let wrong = MasterKey::from_bytes(&MasterKey::generate_bytes());
+        assert!(load(&record, &wrong).is_err());
+        assert!(load(&record, &master).is_ok());
+    }
+
+    #[test]
+    fn es256_signs_and_verifies_and_algorithms_cannot_be_swapped() {
+        let (ring, _) = ring();
+        let token = ring.sign_with(&json!({ "sub": "u" }), JwtType::AccessToken, SigningAlg::ES256).unwrap();
+        let header = jsonwebtoken::decode_header(&token).unwrap();
+        assert_eq!(header.alg, Algorithm::ES256);
+        assert_eq!(header.typ.as_deref(), Some("at+jwt"));
+        assert_eq!(token.split('.').nth(2).map(|s| URL_SAFE_NO_PAD.decode(s).unwrap().len()), Some(64));
+        let claims: Value = ring.verify(&token).unwrap();
+        assert_eq!(claims["sub"], "u");
+        let jwks = ring.jwks(1);
+        let ec = jwks["keys"].as_array().unwrap().iter().find(|k| k["kty"] == "EC").unwrap();
+        assert_eq!(ec["crv"], "P-256");
+        assert_eq!(ec["kid"], header.kid.clone().unwrap().as_str());
+        // An ES256 key id under an RS256 header is refused.
+        let parts: Vec<&str> = token.split('.').collect();
+        let swapped = URL_SAFE_NO_PAD.encode(json!({ "alg": "RS256", "kid": header.kid, "typ": "JWT" }).to_string());
+        assert_eq!(
+            ring.verify::<Value>(&format!("{swapped}.{}.{}", parts[1], parts[2])).unwrap_err(),
+            VerifyError::Invalid
+        );
+    }
+
+    #[test]
+    fn retired_keys_stay_published_for_the_retention_only() {
+        let master = MasterKey::from_bytes(&MasterKey::generate_bytes());
+        let mut old = generate(SigningAlg::RS256, &master, 1).unwrap();
+        let new = generate(SigningAlg::RS256, &master, 100).unwrap();
+        let ring = KeyRing::default();
+        ring.replace(vec![old.clone(), new.clone()], &master).unwrap();
+        let before = ring.sign(&json!({ "n": 1 })).unwrap();
+        assert_eq!(jsonwebtoken::decode_header(&before).unwrap().kid.as_deref(), Some(new.kid.as_str()));
+        old.retired_at = Some(100);
+        ring.replace(vec![old.clone(), new.clone()], &master).unwrap();
+        assert_eq!(ring.jwks(100 + RETIRED_KEY_RETENTION_SECS - 1)["keys"].as_array().unwrap().len(), 2);
+        assert_eq!(ring.jwks(100 + RETIRED_KEY_RETENTION_SECS)["keys"].as_array().unwrap().len(), 1);
+    }
+}
