@@ -7,6 +7,7 @@ use axum::http::request::Parts;
 use axum::http::StatusCode;
 use warden_core::crypto::random::sha256;
 use warden_core::model::TemporaryCredentials;
+use warden_core::service::BearerError;
 use warden_core::{CoreError, Secret, Warden};
 use warden_sigv4::SigError;
 
@@ -16,9 +17,11 @@ use crate::config::GatewayConfig;
 /// A verified caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
-    /// `sigv4`, `bearer` (a Warden access token) or `self-signed`.
+    /// `sigv4`, `bearer` (a user's Warden access token), `service` (a client_credentials
+    /// token) or `self-signed`.
     pub method: &'static str,
-    /// The identity id (SigV4), the user's `sub` (bearer) or the issuer's account (self-signed).
+    /// The identity id (SigV4), the user's `sub` (bearer), the client id (service) or the
+    /// issuer's account (self-signed).
     pub sub: String,
     /// Who issued the token, for bearer and self-signed callers.
     pub issuer: Option<String>,
@@ -124,16 +127,14 @@ impl Verifier {
                 permissions: s.permissions,
             });
         }
-        let (claims, pool, _) = self.warden.verify_access_token(token).await.map_err(|e| match e {
-            CoreError::NotAuthorized(m) if m == "Invalid Access Token" => {
-                Refusal::unauthorized("unknown issuer, or not a valid access token")
-            }
-            other => from_core(other),
+        let id = self.warden.verify_bearer_token(token).await.map_err(|e| match e {
+            BearerError::NotOurs => Refusal::unauthorized("unknown issuer, or not a valid access token"),
+            BearerError::Refused(reason) => Refusal::unauthorized(reason),
+            BearerError::Internal(e) => from_core(e),
         })?;
-        let issuer = Some(self.warden.issuer(&pool));
-        let scopes: Vec<String> = claims.scope.split_whitespace().map(str::to_owned).collect();
-        let permissions = scopes.iter().filter_map(|s| self.config.scopes.get(s)).flatten().cloned().collect();
-        Ok(Caller { method: "bearer", sub: claims.sub, issuer, role: None, scopes, permissions })
+        let permissions = id.scopes.iter().filter_map(|s| self.config.scopes.get(s)).flatten().cloned().collect();
+        let method = if id.service { "service" } else { "bearer" };
+        Ok(Caller { method, sub: id.sub, issuer: Some(id.issuer), role: None, scopes: id.scopes, permissions })
     }
 
     async fn sigv4(&self, parts: &Parts, body: &[u8]) -> Result<Caller, Refusal> {

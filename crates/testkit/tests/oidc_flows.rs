@@ -687,3 +687,54 @@ both_backends!(es256_clients_and_key_rotation_without_breaking_verifiers, |app| 
     assert_eq!(h2.kid.as_deref(), Some(new_kid.as_str()));
     app.stop().await;
 });
+
+both_backends!(service_tokens_pass_the_gateway_with_their_scopes, |app| {
+    use warden_gateway::{GatewayConfig, Route, Verifier};
+    let s = setup(&app).await;
+    let upstream = {
+        let router = axum::Router::new().fallback(|req: axum::extract::Request| async move {
+            let h = |n: &str| req.headers().get(n).map(|v| v.to_str().unwrap().to_owned());
+            axum::Json(serde_json::json!({ "auth": h("x-warden-auth"), "sub": h("x-warden-sub"), "permissions": h("x-warden-permissions") }))
+        });
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", l.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(l, router).await.unwrap() });
+        url
+    };
+    let config = GatewayConfig {
+        upstream,
+        routes: vec![
+            Route { prefix: "/v1".into(), methods: vec![], permission: "read".into() },
+            Route { prefix: "/v1/jobs".into(), methods: vec!["POST".into()], permission: "write".into() },
+        ],
+        scopes: [("api/read".to_owned(), vec!["read".to_owned()])].into(),
+        ..GatewayConfig::default()
+    };
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let gw = format!("http://{}", l.local_addr().unwrap());
+    let router = warden_gateway::router(Verifier::new(app.warden.clone(), config));
+    tokio::spawn(async move { axum::serve(l, router).await.unwrap() });
+
+    let t = post_form(
+        &app.url,
+        "/oauth2/token",
+        Some((&s.service.0, &s.service.1)),
+        &[("grant_type", "client_credentials")],
+    )
+    .await
+    .json();
+    let token = t["access_token"].as_str().unwrap().to_owned();
+    let http = reqwest::Client::new();
+    let r = http.get(format!("{gw}/v1/docs")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let seen: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(seen, serde_json::json!({ "auth": "service", "sub": s.service.0, "permissions": "read" }));
+    let r = http.post(format!("{gw}/v1/jobs")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status(), 403, "api/read does not grant write");
+    // A deleted service client's tokens stop working (after the gateway's one-second memory).
+    app.warden.delete_client(&s.pool_id, &s.service.0).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let r = http.get(format!("{gw}/v1/docs")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    app.stop().await;
+});

@@ -2,6 +2,7 @@
 //! Doors call these with plain values and get plain values or a `CoreError` back.
 
 mod access_keys;
+mod bearer;
 mod cache;
 mod challenge;
 mod clients;
@@ -27,6 +28,7 @@ use crate::delivery::Delivery;
 use crate::error::CoreResult;
 use crate::store::Store;
 
+pub use bearer::{BearerError, BearerIdentity};
 pub use clients::{ClientSpec, CreatedClient};
 pub use identity::{IdentityPoolSpec, IssuedCredentials};
 pub use issuers::{IssuerSpec, SelfSignedCaller};

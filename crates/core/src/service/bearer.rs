@@ -1,0 +1,94 @@
+//! Verifying a bearer access token for a resource server (the gateway, the tower layer): a
+//! user's token (any door's; its family must be live) or a service client's client_credentials
+//! token (signature, expiry, issuer; the client must still exist).
+
+use serde_json::Value;
+
+use super::Warden;
+use crate::crypto::keys::VerifyError;
+use crate::error::CoreError;
+
+/// Who a verified bearer token speaks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BearerIdentity {
+    /// The user's `sub`, or the service client's id.
+    pub sub: String,
+    pub client_id: String,
+    pub scopes: Vec<String>,
+    /// The pool issuer that signed it.
+    pub issuer: String,
+    /// True for a client_credentials token (no user).
+    pub service: bool,
+}
+
+/// Why a bearer token is refused.
+#[derive(Debug)]
+pub enum BearerError {
+    /// Not one of this deployment's access tokens (maybe another issuer's).
+    NotOurs,
+    /// Ours, but expired, revoked or otherwise no longer good: the reason.
+    Refused(String),
+    /// A server fault.
+    Internal(CoreError),
+}
+
+impl Warden {
+    pub async fn verify_bearer_token(&self, token: &str) -> Result<BearerIdentity, BearerError> {
+        let claims: Value = match self.keys.verify(token) {
+            Ok(c) => c,
+            Err(VerifyError::UnknownKey) => {
+                self.keys.reload(self.store.as_ref(), &self.master).await.map_err(BearerError::Internal)?;
+                self.keys.verify(token).map_err(|_| BearerError::NotOurs)?
+            }
+            Err(VerifyError::Invalid) => return Err(BearerError::NotOurs),
+        };
+        if claims["token_use"] != "access" {
+            return Err(BearerError::Refused("not an access token".into()));
+        }
+        if claims.get("origin_jti").is_some() {
+            return match self.verify_access_token(token).await {
+                Ok((claims, pool, _)) => Ok(BearerIdentity {
+                    sub: claims.sub,
+                    client_id: claims.client_id,
+                    scopes: claims.scope.split_whitespace().map(str::to_owned).collect(),
+                    issuer: self.issuer(&pool),
+                    service: false,
+                }),
+                Err(e) if e.is_server_fault() => Err(BearerError::Internal(e)),
+                Err(e) => Err(BearerError::Refused(e.to_string())),
+            };
+        }
+        self.verify_service_token(&claims).await
+    }
+
+    async fn verify_service_token(&self, claims: &Value) -> Result<BearerIdentity, BearerError> {
+        let refused = |m: &str| BearerError::Refused(m.to_owned());
+        let (Some(sub), Some(client_id), Some(exp), Some(iss)) =
+            (claims["sub"].as_str(), claims["client_id"].as_str(), claims["exp"].as_i64(), claims["iss"].as_str())
+        else {
+            return Err(refused("Invalid Access Token"));
+        };
+        if sub != client_id {
+            return Err(refused("Invalid Access Token"));
+        }
+        if exp <= self.clock.now() {
+            return Err(refused("Access Token has expired"));
+        }
+        let client = match self.client(client_id).await {
+            Ok(c) => c,
+            Err(e) if e.is_server_fault() => return Err(BearerError::Internal(e)),
+            Err(_) => return Err(refused("The client no longer exists")),
+        };
+        let pool = self.pool(&client.pool_id).await.map_err(|_| refused("The client no longer exists"))?;
+        if self.issuer(&pool) != iss {
+            return Err(refused("Invalid Access Token"));
+        }
+        Ok(BearerIdentity {
+            sub: sub.to_owned(),
+            client_id: client_id.to_owned(),
+            scopes: claims["scope"].as_str().unwrap_or("").split_whitespace().map(str::to_owned).collect(),
+            issuer: iss.to_owned(),
+            service: true,
+        })
+    }
+}
