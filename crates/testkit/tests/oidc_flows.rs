@@ -738,3 +738,46 @@ both_backends!(service_tokens_pass_the_gateway_with_their_scopes, |app| {
     assert_eq!(r.status(), 401);
     app.stop().await;
 });
+
+both_backends!(one_token_model_across_the_oidc_and_cognito_doors, |app| {
+    let s = setup(&app).await;
+    let w = &app.warden;
+    let mut client = w.client(&s.confidential.0).await.unwrap();
+    client.settings.allowed_oauth_scopes.push("aws.cognito.signin.user.admin".into());
+    w.update_client(client).await.unwrap();
+    let cognito = common::Cognito::new(&app);
+    let mut b = Browser::new(&app.url);
+    let (id, secret) = (s.confidential.0.as_str(), s.confidential.1.as_str());
+    async fn token(url: &str, b: &mut Browser, id: &str, secret: &str, scope: &str) -> serde_json::Value {
+        let code = code_for(b, id, &[("scope", scope)]).await["code"].clone();
+        post_form(
+            url,
+            "/oauth2/token",
+            Some((id, secret)),
+            &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", CALLBACK)],
+        )
+        .await
+        .json()
+    }
+    // Only openid: the Cognito API refuses it for self-service operations.
+    let narrow = token(&app.url, &mut b, id, secret, "openid").await;
+    let r = cognito.call("GetUser", serde_json::json!({ "AccessToken": narrow["access_token"] })).await;
+    let body = r.err("NotAuthorizedException");
+    assert_eq!(body["message"], "Access Token does not have required scopes");
+    // With aws.cognito.signin.user.admin the same token works there, and GlobalSignOut through
+    // the Cognito door ends the OIDC door's tokens too.
+    let wide = token(&app.url, &mut b, id, secret, "openid aws.cognito.signin.user.admin").await;
+    let user = cognito.call("GetUser", serde_json::json!({ "AccessToken": wide["access_token"] })).await.ok();
+    assert_eq!(user["Username"], "alice");
+    cognito.call("GlobalSignOut", serde_json::json!({ "AccessToken": wide["access_token"] })).await.ok();
+    assert_eq!(userinfo(&app.url, narrow["access_token"].as_str().unwrap()).await.status, 401);
+    let r = post_form(
+        &app.url,
+        "/oauth2/token",
+        Some((id, secret)),
+        &[("grant_type", "refresh_token"), ("refresh_token", wide["refresh_token"].as_str().unwrap())],
+    )
+    .await;
+    assert_eq!(r.json()["error"], "invalid_grant");
+    app.stop().await;
+});

@@ -7,7 +7,7 @@ use crate::error::{CoreError, CoreResult};
 impl Warden {
     /// Generates a TOTP secret for the signed-in user; returns it base32-encoded.
     pub async fn associate_software_token(&self, access_token: &str) -> CoreResult<String> {
-        let (_, _, mut user) = self.verify_access_token(access_token).await?;
+        let (_, _, mut user) = self.verify_self_service_token(access_token).await?;
         let (secret, b32) = totp::new_secret();
         user.totp_secret_enc = Some(self.master.seal(&secret));
         user.totp_verified = false;
@@ -19,7 +19,7 @@ impl Warden {
 
     /// Confirms the authenticator works; returns "SUCCESS".
     pub async fn verify_software_token(&self, access_token: &str, code: &str) -> CoreResult<&'static str> {
-        let (_, _, mut user) = self.verify_access_token(access_token).await?;
+        let (_, _, mut user) = self.verify_self_service_token(access_token).await?;
         let sealed = user
             .totp_secret_enc
             .clone()
@@ -40,7 +40,7 @@ impl Warden {
 
     /// Turns TOTP sign-in on or off for the signed-in user.
     pub async fn set_software_token_mfa(&self, access_token: &str, enabled: bool) -> CoreResult<()> {
-        let (_, pool, mut user) = self.verify_access_token(access_token).await?;
+        let (_, pool, mut user) = self.verify_self_service_token(access_token).await?;
         if enabled {
             if pool.settings.mfa_configuration == crate::model::MfaConfiguration::Off {
                 return Err(CoreError::invalid("MFA is not enabled for this user pool"));

@@ -23,7 +23,7 @@ impl Warden {
         source: &str,
         attempt_id: &str,
     ) -> CoreResult<()> {
-        let (_, pool, mut user) = self.verify_access_token(access_token).await?;
+        let (_, pool, mut user) = self.verify_self_service_token(access_token).await?;
         let throttle_user = format!("{}/{}", pool.id, User::normalise_username(&user.username));
         self.check_throttle(Some(&throttle_user), source).await?;
         pool.settings.password_policy.check(proposed.expose()).map_err(CoreError::InvalidPassword)?;

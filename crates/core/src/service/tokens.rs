@@ -248,6 +248,17 @@ impl Warden {
         Ok((claims, pool, user))
     }
 
+    /// An access token for the Cognito API's self-service operations (GetUser, ChangePassword,
+    /// GlobalSignOut, MFA set-up): it must carry `aws.cognito.signin.user.admin`, as Cognito
+    /// requires, so a token granted only `openid` or custom scopes cannot change the account.
+    pub async fn verify_self_service_token(&self, token: &str) -> CoreResult<(AccessClaims, Pool, User)> {
+        let verified = self.verify_access_token(token).await?;
+        if !verified.0.scope.split(' ').any(|s| s == COGNITO_ADMIN_SCOPE) {
+            return Err(CoreError::not_authorized("Access Token does not have required scopes"));
+        }
+        Ok(verified)
+    }
+
     /// RevokeToken: 200 for an unknown token; a known one kills its whole family. A token of
     /// another client is refused.
     pub async fn revoke_token(&self, client_id: &str, client_secret: Option<&str>, token: &str) -> CoreResult<()> {
@@ -268,7 +279,7 @@ impl Warden {
 
     /// GlobalSignOut: every refresh token of the user, and the tokens issued from them.
     pub async fn global_sign_out(&self, access_token: &str) -> CoreResult<()> {
-        let (_, _, user) = self.verify_access_token(access_token).await?;
+        let (_, _, user) = self.verify_self_service_token(access_token).await?;
         self.store.revoke_user_families(&user.id, self.clock.now()).await?;
         Ok(())
     }

@@ -148,7 +148,7 @@ impl Warden {
 
     /// GetUser: the user behind a live access token.
     pub async fn get_user(&self, access_token: &str) -> CoreResult<User> {
-        Ok(self.verify_access_token(access_token).await?.2)
+        Ok(self.verify_self_service_token(access_token).await?.2)
     }
 
     /// ListUsers with an optional Cognito filter (`attr = "v"` or `attr ^= "prefix"`).
