@@ -93,6 +93,16 @@ pub trait Store: Send + Sync + 'static {
         family: &RefreshFamily,
     ) -> StoreResult<bool>;
 
+    /// Records a client assertion's `jti` (hashed) until `expires_at`; false if the client
+    /// already used it (a replay). Forgets assertions that expired before `now`.
+    async fn record_client_assertion(
+        &self,
+        client_id: &str,
+        jti_hash: &[u8],
+        expires_at: Timestamp,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
+
     // Hosted-login browser sessions
     async fn insert_browser_session(&self, session: &BrowserSession) -> StoreResult<()>;
     async fn get_browser_session(&self, id_hash: &[u8]) -> StoreResult<Option<BrowserSession>>;

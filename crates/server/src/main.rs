@@ -4,7 +4,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use warden_server::commands::{self, AccessKeyCmd, ClientCmd, IssuerCmd, PoolCmd, UserCmd};
+use warden_server::commands::{
+    self, AccessKeyCmd, ClientCmd, IssuerCmd, KeysCmd, PoolCmd, ResourceServerCmd, TokenArgs, UserCmd,
+};
 use warden_server::{telemetry, Config};
 
 #[derive(Parser)]
@@ -33,12 +35,20 @@ enum Command {
     /// App clients.
     #[command(subcommand)]
     Client(ClientCmd),
+    /// Resource servers: APIs and the custom scopes clients may be granted.
+    #[command(subcommand, name = "resource-server")]
+    ResourceServer(ResourceServerCmd),
     /// Users.
     #[command(subcommand)]
     User(UserCmd),
+    /// Get an access token for a service client (the client_credentials grant) and print it.
+    Token(TokenArgs),
     /// Issuers of self-signed tokens.
     #[command(subcommand)]
     Issuer(IssuerCmd),
+    /// Token signing keys.
+    #[command(subcommand)]
+    Keys(KeysCmd),
     /// Operator access keys for SigV4-signed admin calls.
     #[command(subcommand, name = "access-key")]
     AccessKey(AccessKeyCmd),
@@ -86,9 +96,12 @@ fn main() -> ExitCode {
             Command::Config => commands::show_config(&config),
             Command::Pool(c) => commands::pool(&config, c).await,
             Command::Client(c) => commands::client(&config, c).await,
+            Command::ResourceServer(c) => commands::resource_server(&config, c).await,
             Command::User(c) => commands::user(&config, c).await,
+            Command::Token(a) => commands::token(&config, a).await,
             Command::AccessKey(c) => commands::access_key(&config, c).await,
             Command::Issuer(c) => commands::issuer(&config, c).await,
+            Command::Keys(c) => commands::keys(&config, c).await,
         }
     });
     match result {

@@ -96,6 +96,27 @@ impl SqlStore {
         Ok(true)
     }
 
+    pub(crate) async fn do_record_client_assertion(&self, client_id: &str, jti: &[u8], exp: i64, now: i64) -> R<bool> {
+        let mut tx = self.write.begin().await.map_err(map_err)?;
+        sqlx::query("DELETE FROM client_assertions WHERE expires_at < $1")
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        let inserted = sqlx::query(
+            "INSERT INTO client_assertions (client_id, jti_hash, expires_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (client_id, jti_hash) DO NOTHING",
+        )
+        .bind(client_id)
+        .bind(jti.to_vec())
+        .bind(exp)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(inserted.rows_affected() == 1)
+    }
+
     pub(crate) async fn do_insert_browser_session(&self, s: &BrowserSession) -> R<()> {
         sqlx::query("INSERT INTO browser_sessions (id_hash, user_id, doc, expires_at) VALUES ($1, $2, $3, $4)")
             .bind(s.id_hash.clone())

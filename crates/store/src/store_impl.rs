@@ -196,6 +196,9 @@ impl Store for SqlStore {
     async fn redeem_authorization_code(&self, code_hash: &[u8], at: i64, family: &RefreshFamily) -> StoreResult<bool> {
         self.do_redeem_authorization_code(code_hash, at, family).await
     }
+    async fn record_client_assertion(&self, client_id: &str, jti_hash: &[u8], exp: i64, now: i64) -> StoreResult<bool> {
+        self.do_record_client_assertion(client_id, jti_hash, exp, now).await
+    }
     async fn insert_browser_session(&self, session: &BrowserSession) -> StoreResult<()> {
         self.do_insert_browser_session(session).await
     }

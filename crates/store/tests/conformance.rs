@@ -442,6 +442,8 @@ conformance!(clients_crud, |s| {
         default_redirect_uri: Some("https://app.example/cb".into()),
         supported_identity_providers: vec!["COGNITO".into()],
         refresh_token_rotation: true,
+        id_token_signed_response_alg: Some(SigningAlg::ES256),
+        jwks: vec![serde_json::json!({ "kty": "EC", "crv": "P-256", "x": "x", "y": "y" })],
     };
     s.insert_client(&c1).await.unwrap();
     let mut public = client("c2", "p1");
@@ -1048,6 +1050,13 @@ conformance!(concurrent_wrong_guesses_are_capped_at_max_attempts, |s| {
     assert_eq!(mismatches, 3, "only max_attempts guesses are ever checked against the code");
     assert_eq!(redeem(&s, "u1", CodePurpose::SignUp, 1, 10, &alice).await, CodeOutcome::Expired);
 });
+
+// ---------------------------------------------------------------------------------------------
+// The OIDC door's records (authorization codes, rotation, browser sessions, resource servers)
+// ---------------------------------------------------------------------------------------------
+
+#[path = "conformance/oauth.rs"]
+mod oauth;
 
 // ---------------------------------------------------------------------------------------------
 // Access keys and signing keys

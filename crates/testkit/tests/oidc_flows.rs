@@ -20,7 +20,9 @@ both_backends!(discovery_is_complete_and_truthful, |app| {
     let rfc8414 = b.get(&format!("/.well-known/oauth-authorization-server/{}", s.pool_id)).await.json();
     assert_eq!(rfc8414["issuer"], doc["issuer"]);
     let jwks = b.get(doc["jwks_uri"].as_str().unwrap()).await.json();
-    assert_eq!(jwks["keys"][0]["kty"], "RSA");
+    let mut kinds: Vec<&str> = jwks["keys"].as_array().unwrap().iter().map(|k| k["kty"].as_str().unwrap()).collect();
+    kinds.sort();
+    assert_eq!(kinds, vec!["EC", "RSA"], "an RS256 and an ES256 key are published");
     assert_eq!(b.get("/eu-west-2_nope/.well-known/openid-configuration").await.status, 404);
     app.stop().await;
 });
@@ -779,5 +781,87 @@ both_backends!(one_token_model_across_the_oidc_and_cognito_doors, |app| {
     )
     .await;
     assert_eq!(r.json()["error"], "invalid_grant");
+    app.stop().await;
+});
+
+/// An ES256 key pair for private_key_jwt: the signing key and its public JWK.
+fn es256_client_key(kid: &str) -> (jsonwebtoken::EncodingKey, serde_json::Value) {
+    use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
+    use base64::Engine;
+    let rng = aws_lc_rs::rand::SystemRandom::new();
+    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
+    let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref()).unwrap();
+    let point = pair.public_key().as_ref().to_vec();
+    let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+    let jwk = serde_json::json!({ "kty": "EC", "crv": "P-256", "kid": kid, "alg": "ES256", "x": b64(&point[1..33]), "y": b64(&point[33..]) });
+    (jsonwebtoken::EncodingKey::from_ec_der(pkcs8.as_ref()), jwk)
+}
+
+both_backends!(private_key_jwt_client_authentication, |app| {
+    use warden_core::model::{ClientSettings, OAuthFlow};
+    let s = setup(&app).await;
+    let w = &app.warden;
+    let (key, jwk) = es256_client_key("k1");
+    let (other_key, _) = es256_client_key("k1");
+    let client = w
+        .create_client(warden_core::service::ClientSpec {
+            pool_id: s.pool_id.clone(),
+            name: "jwt-svc".into(),
+            generate_secret: false,
+            settings: ClientSettings {
+                allowed_oauth_flows: vec![OAuthFlow::ClientCredentials],
+                allowed_oauth_scopes: vec!["api/read".into()],
+                allowed_oauth_flows_user_pool_client: true,
+                jwks: vec![jwk],
+                ..ClientSettings::default()
+            },
+        })
+        .await
+        .unwrap()
+        .client;
+    let id = client.id.clone();
+    let now = w.now();
+    let token_endpoint = format!("{}/oauth2/token", app.url);
+    let sign = |claims: serde_json::Value, key: &jsonwebtoken::EncodingKey| {
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
+        header.kid = Some("k1".into());
+        jsonwebtoken::encode(&header, &claims, key).unwrap()
+    };
+    let claims = |jti: &str, aud: &str, exp: i64| serde_json::json!({ "iss": id, "sub": id, "aud": aud, "exp": exp, "iat": now, "jti": jti });
+    let call = |assertion: String, extra: Vec<(&'static str, String)>| {
+        let url = app.url.clone();
+        async move {
+            let mut form = vec![
+                ("grant_type", "client_credentials".to_owned()),
+                ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".to_owned()),
+                ("client_assertion", assertion),
+            ];
+            form.extend(extra);
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            post_form(&url, "/oauth2/token", None, &form).await
+        }
+    };
+    let good = sign(claims("j1", &token_endpoint, now + 60), &key);
+    let ok = call(good.clone(), vec![]).await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert_eq!(ok.json()["scope"], "api/read");
+    let error = |r: Resp| (r.status, r.json()["error"].as_str().unwrap().to_owned());
+    assert_eq!(error(call(good, vec![]).await), (401, "invalid_client".into()), "a replayed jti");
+    let issuer = format!("{}/{}", app.url, s.pool_id);
+    assert_eq!(call(sign(claims("j2", &issuer, now + 60), &key), vec![]).await.status, 200, "aud = issuer");
+    for (bad, why) in [
+        (sign(claims("j3", "https://elsewhere/token", now + 60), &key), "wrong aud"),
+        (sign(claims("j4", &token_endpoint, now - 1), &key), "expired"),
+        (sign(claims("j5", &token_endpoint, now + 3600), &key), "exp too far"),
+        (sign(claims("j6", &token_endpoint, now + 60), &other_key), "another key"),
+    ] {
+        assert_eq!(error(call(bad, vec![]).await), (401, "invalid_client".into()), "{why}");
+    }
+    let both = call(sign(claims("j7", &token_endpoint, now + 60), &key), vec![("client_secret", "x".into())]).await;
+    assert_eq!(error(both), (400, "invalid_request".into()));
+    // Such a client cannot authenticate without its assertion.
+    let bare =
+        post_form(&app.url, "/oauth2/token", None, &[("grant_type", "client_credentials"), ("client_id", &id)]).await;
+    assert_eq!(error(bare), (401, "invalid_client".into()));
     app.stop().await;
 });

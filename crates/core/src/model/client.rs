@@ -91,6 +91,9 @@ pub struct ClientSettings {
     /// registration's id_token_signed_response_alg); RS256 when unset. The Cognito API's
     /// tokens are always RS256.
     pub id_token_signed_response_alg: Option<SigningAlg>,
+    /// Public keys (JWKs) for private_key_jwt client authentication (RFC 7523): a client
+    /// with keys signs an assertion instead of sending a secret.
+    pub jwks: Vec<serde_json::Value>,
 }
 
 impl Default for ClientSettings {
@@ -112,6 +115,7 @@ impl Default for ClientSettings {
             supported_identity_providers: Vec::new(),
             refresh_token_rotation: false,
             id_token_signed_response_alg: None,
+            jwks: Vec::new(),
         }
     }
 }
@@ -143,7 +147,8 @@ impl Client {
         self.settings.id_token_signed_response_alg.unwrap_or(SigningAlg::RS256)
     }
 
+    /// A client that can authenticate: with a secret, or with keys (private_key_jwt).
     pub fn is_confidential(&self) -> bool {
-        self.secret_enc.is_some()
+        self.secret_enc.is_some() || !self.settings.jwks.is_empty()
     }
 }

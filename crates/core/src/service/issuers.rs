@@ -50,7 +50,7 @@ fn refuse(reason: impl Into<String>) -> CoreError {
 }
 
 /// A JWK's key, if it suits `alg` and, when the token names a `kid`, is that key.
-fn jwk_key(alg: Algorithm, kid: Option<&str>, jwk: &serde_json::Value) -> Option<DecodingKey> {
+pub(crate) fn jwk_key(alg: Algorithm, kid: Option<&str>, jwk: &serde_json::Value) -> Option<DecodingKey> {
     let parsed: jsonwebtoken::jwk::Jwk = serde_json::from_value(jwk.clone()).ok()?;
     if kid.is_some() && parsed.common.key_id.as_deref() != kid {
         return None;

@@ -1,7 +1,7 @@
 //! Domain records in Cognito's output shapes.
 
 use serde_json::{json, Value};
-use warden_core::model::{Client, Pool, User};
+use warden_core::model::{Client, Pool, ResourceServer, User};
 use warden_core::service::CodeDelivery;
 use warden_core::{Secret, Warden};
 
@@ -67,14 +67,46 @@ pub fn client(c: &Client, secret: Option<&Secret<String>>) -> Value {
         "TokenValidityUnits": { "AccessToken": au, "IdToken": iu, "RefreshToken": ru },
         "PreventUserExistenceErrors": if s.prevent_user_existence_errors { "ENABLED" } else { "LEGACY" },
         "EnableTokenRevocation": s.enable_token_revocation,
-        "AllowedOAuthFlowsUserPoolClient": false,
+        "AllowedOAuthFlowsUserPoolClient": s.allowed_oauth_flows_user_pool_client,
         "ReadAttributes": s.read_attributes,
         "WriteAttributes": s.write_attributes,
+        "RefreshTokenRotation": {
+            "Feature": if s.refresh_token_rotation { "ENABLED" } else { "DISABLED" },
+            "RetryGracePeriodSeconds": 0,
+        },
     });
+    // Cognito leaves out the OAuth lists a client does not have.
+    let lists = [
+        ("AllowedOAuthFlows", s.allowed_oauth_flows.iter().map(|f| f.as_str().to_owned()).collect::<Vec<_>>()),
+        ("AllowedOAuthScopes", s.allowed_oauth_scopes.clone()),
+        ("CallbackURLs", s.callback_urls.clone()),
+        ("LogoutURLs", s.logout_urls.clone()),
+        ("SupportedIdentityProviders", s.supported_identity_providers.clone()),
+    ];
+    for (member, list) in lists {
+        if !list.is_empty() {
+            v[member] = json!(list);
+        }
+    }
+    if let Some(uri) = &s.default_redirect_uri {
+        v["DefaultRedirectURI"] = json!(uri);
+    }
     if let Some(secret) = secret {
         v["ClientSecret"] = Value::String(secret.expose().clone());
     }
     v
+}
+
+/// ResourceServerType.
+pub fn resource_server(rs: &ResourceServer) -> Value {
+    json!({
+        "UserPoolId": rs.pool_id,
+        "Identifier": rs.identifier,
+        "Name": rs.name,
+        "Scopes": rs.scopes.iter()
+            .map(|s| json!({ "ScopeName": s.name, "ScopeDescription": s.description }))
+            .collect::<Vec<_>>(),
+    })
 }
 
 pub fn client_description(c: &Client) -> Value {

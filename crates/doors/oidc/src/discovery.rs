@@ -27,7 +27,7 @@ async fn pool_or_404(warden: &Warden, pool_id: &str) -> Result<Pool, Response> {
 
 fn metadata(warden: &Warden, pool: &Pool) -> Value {
     let base = warden.config().public_url.trim_end_matches('/').to_owned();
-    let auth_methods = ["client_secret_basic", "client_secret_post", "none"];
+    let auth_methods = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"];
     json!({
         "issuer": warden.issuer(pool),
         "authorization_endpoint": format!("{base}/oauth2/authorize"),
@@ -44,6 +44,7 @@ fn metadata(warden: &Warden, pool: &Pool) -> Value {
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256", "ES256"],
         "token_endpoint_auth_methods_supported": auth_methods,
+        "token_endpoint_auth_signing_alg_values_supported": ["RS256", "ES256"],
         "revocation_endpoint_auth_methods_supported": auth_methods,
         "introspection_endpoint_auth_methods_supported": auth_methods,
         "code_challenge_methods_supported": ["S256"],

@@ -85,6 +85,8 @@ pub fn presented_client(headers: &HeaderMap, form: &Form, endpoint: Endpoint) ->
         basic,
         post_id: form.get(endpoint, "client_id")?,
         post_secret: form.get(endpoint, "client_secret")?.map(Secret::new),
+        assertion: form.get(endpoint, "client_assertion")?,
+        assertion_type: form.get(endpoint, "client_assertion_type")?,
     })
 }
 

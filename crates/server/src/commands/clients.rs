@@ -1,6 +1,6 @@
 use clap::Subcommand;
 use serde_json::json;
-use warden_core::model::{AuthFlow, ClientSettings};
+use warden_core::model::{AuthFlow, Client, ClientSettings, OAuthFlow};
 use warden_core::service::ClientSpec;
 
 use super::{emit, open, CmdResult};
@@ -17,9 +17,30 @@ pub enum ClientCmd {
         /// Generate a client secret (printed once).
         #[arg(long)]
         secret: bool,
-        /// Allowed sign-in flows, comma-separated.
-        #[arg(long, value_delimiter = ',', default_value = "ALLOW_USER_PASSWORD_AUTH,ALLOW_REFRESH_TOKEN_AUTH")]
-        flows: Vec<String>,
+        /// Allowed sign-in flows, comma-separated [default: ALLOW_USER_PASSWORD_AUTH,
+        /// ALLOW_REFRESH_TOKEN_AUTH; with --service: ALLOW_REFRESH_TOKEN_AUTH].
+        #[arg(long, value_delimiter = ',')]
+        flows: Option<Vec<String>>,
+        /// OAuth grants on the OIDC door, comma-separated: code, implicit, client_credentials.
+        #[arg(long, value_delimiter = ',', conflicts_with = "service")]
+        oauth_flows: Vec<String>,
+        /// Scopes the client may be granted, space- or comma-separated: openid, email, phone,
+        /// profile, aws.cognito.signin.user.admin, or a resource server's `<identifier>/<scope>`.
+        #[arg(long)]
+        oauth_scopes: Vec<String>,
+        /// Redirect URIs for the code and implicit grants, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        callback_urls: Vec<String>,
+        /// Where sign-out may redirect, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        logout_urls: Vec<String>,
+        /// Refresh tokens rotate on every use on the OIDC door; a reused one ends its session.
+        #[arg(long)]
+        rotate_refresh_tokens: bool,
+        /// A service client: confidential, client_credentials only; needs --oauth-scopes with
+        /// resource-server scopes.
+        #[arg(long)]
+        service: bool,
         #[arg(long)]
         json: bool,
     },
@@ -41,26 +62,126 @@ pub enum ClientCmd {
     },
 }
 
+/// What `client create` asked for, beyond the pool and the name.
+struct CreateOptions {
+    secret: bool,
+    flows: Option<Vec<String>>,
+    oauth_flows: Vec<String>,
+    oauth_scopes: Vec<String>,
+    callback_urls: Vec<String>,
+    logout_urls: Vec<String>,
+    rotate_refresh_tokens: bool,
+    service: bool,
+}
+
+/// Turns the flags into settings and whether to generate a secret. The rules on their
+/// combination are the core's (as for CreateUserPoolClient); only what is the CLI's own is
+/// checked here.
+fn settings(o: CreateOptions) -> Result<(ClientSettings, bool), String> {
+    let default_flows: &[&str] = if o.service {
+        &["ALLOW_REFRESH_TOKEN_AUTH"]
+    } else {
+        &["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+    };
+    let flows = o.flows.unwrap_or_else(|| default_flows.iter().map(|f| (*f).to_owned()).collect());
+    let explicit_auth_flows = flows
+        .iter()
+        .filter(|f| !f.trim().is_empty())
+        .map(|f| AuthFlow::parse(f.trim()).ok_or_else(|| format!("unknown auth flow {f}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut oauth_flows = o
+        .oauth_flows
+        .iter()
+        .filter(|f| !f.trim().is_empty())
+        .map(|f| {
+            OAuthFlow::parse(f.trim())
+                .ok_or_else(|| format!("unknown OAuth flow {f} (code, implicit or client_credentials)"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let scopes: Vec<String> =
+        o.oauth_scopes.iter().flat_map(|s| s.split([' ', ','])).filter(|s| !s.is_empty()).map(str::to_owned).collect();
+    if o.service {
+        if scopes.is_empty() {
+            return Err("--service needs --oauth-scopes with resource-server scopes (<identifier>/<scope>)".into());
+        }
+        oauth_flows = vec![OAuthFlow::ClientCredentials];
+    }
+    let oauth = o.service
+        || !oauth_flows.is_empty()
+        || !scopes.is_empty()
+        || !o.callback_urls.is_empty()
+        || !o.logout_urls.is_empty();
+    let mut settings = ClientSettings {
+        explicit_auth_flows,
+        allowed_oauth_flows: Vec::new(),
+        allowed_oauth_scopes: Vec::new(),
+        allowed_oauth_flows_user_pool_client: oauth,
+        callback_urls: o.callback_urls,
+        logout_urls: o.logout_urls,
+        refresh_token_rotation: o.rotate_refresh_tokens,
+        ..ClientSettings::default()
+    };
+    for f in oauth_flows {
+        if !settings.allowed_oauth_flows.contains(&f) {
+            settings.allowed_oauth_flows.push(f);
+        }
+    }
+    for s in scopes {
+        if !settings.allowed_oauth_scopes.contains(&s) {
+            settings.allowed_oauth_scopes.push(s);
+        }
+    }
+    Ok((settings, o.secret || o.service))
+}
+
+fn shape(c: &Client) -> serde_json::Value {
+    let s = &c.settings;
+    json!({
+        "ClientId": c.id,
+        "UserPoolId": c.pool_id,
+        "ClientName": c.name,
+        "ExplicitAuthFlows": s.explicit_auth_flows.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
+        "AllowedOAuthFlowsUserPoolClient": s.allowed_oauth_flows_user_pool_client,
+        "AllowedOAuthFlows": s.allowed_oauth_flows.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
+        "AllowedOAuthScopes": s.allowed_oauth_scopes,
+        "CallbackURLs": s.callback_urls,
+        "LogoutURLs": s.logout_urls,
+        "RefreshTokenRotation": if s.refresh_token_rotation { "ENABLED" } else { "DISABLED" },
+    })
+}
+
 pub async fn client(config: &Config, cmd: ClientCmd) -> CmdResult {
     let app = open(config).await?;
     let w = &app.warden;
     match cmd {
-        ClientCmd::Create { pool_id, name, secret, flows, json } => {
-            let explicit_auth_flows = flows
-                .iter()
-                .map(|f| AuthFlow::parse(f.trim()).ok_or_else(|| format!("unknown auth flow {f}")))
-                .collect::<Result<Vec<_>, _>>()?;
-            let settings = ClientSettings { explicit_auth_flows, ..ClientSettings::default() };
+        ClientCmd::Create {
+            pool_id,
+            name,
+            secret,
+            flows,
+            oauth_flows,
+            oauth_scopes,
+            callback_urls,
+            logout_urls,
+            rotate_refresh_tokens,
+            service,
+            json,
+        } => {
+            let (settings, generate_secret) = settings(CreateOptions {
+                secret,
+                flows,
+                oauth_flows,
+                oauth_scopes,
+                callback_urls,
+                logout_urls,
+                rotate_refresh_tokens,
+                service,
+            })?;
             let created = w
-                .create_client(ClientSpec { pool_id, name, generate_secret: secret, settings })
+                .create_client(ClientSpec { pool_id, name, generate_secret, settings })
                 .await
                 .map_err(|e| e.to_string())?;
-            let mut out = json!({
-                "ClientId": created.client.id,
-                "UserPoolId": created.client.pool_id,
-                "ClientName": created.client.name,
-                "ExplicitAuthFlows": created.client.settings.explicit_auth_flows.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
-            });
+            let mut out = shape(&created.client);
             if let Some(s) = &created.secret {
                 out["ClientSecret"] = json!(s.expose());
             }
@@ -80,4 +201,59 @@ pub async fn client(config: &Config, cmd: ClientCmd) -> CmdResult {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options() -> CreateOptions {
+        CreateOptions {
+            secret: false,
+            flows: None,
+            oauth_flows: Vec::new(),
+            oauth_scopes: Vec::new(),
+            callback_urls: Vec::new(),
+            logout_urls: Vec::new(),
+            rotate_refresh_tokens: false,
+            service: false,
+        }
+    }
+
+    #[test]
+    fn plain_client_has_no_oauth() {
+        let (s, secret) = settings(options()).unwrap();
+        assert!(!secret && !s.allowed_oauth_flows_user_pool_client);
+        assert_eq!(s.explicit_auth_flows, [AuthFlow::UserPassword, AuthFlow::RefreshToken]);
+    }
+
+    #[test]
+    fn oauth_flags_turn_oauth_on_and_scopes_split_on_spaces_and_commas() {
+        let (s, _) = settings(CreateOptions {
+            oauth_flows: vec!["code".into()],
+            oauth_scopes: vec!["openid email,profile".into(), "openid".into()],
+            callback_urls: vec!["https://app.example/cb".into()],
+            ..options()
+        })
+        .unwrap();
+        assert!(s.allowed_oauth_flows_user_pool_client);
+        assert_eq!(s.allowed_oauth_flows, [OAuthFlow::Code]);
+        assert_eq!(s.allowed_oauth_scopes, ["openid", "email", "profile"]);
+        let (s, _) = settings(CreateOptions { logout_urls: vec!["https://a.example".into()], ..options() }).unwrap();
+        assert!(s.allowed_oauth_flows_user_pool_client, "any OAuth flag");
+        assert!(settings(CreateOptions { oauth_flows: vec!["password".into()], ..options() }).is_err());
+    }
+
+    #[test]
+    fn service_is_confidential_client_credentials() {
+        assert!(settings(CreateOptions { service: true, ..options() }).is_err(), "needs scopes");
+        let (s, secret) =
+            settings(CreateOptions { service: true, oauth_scopes: vec!["api/read,api/write".into()], ..options() })
+                .unwrap();
+        assert!(secret);
+        assert_eq!(s.allowed_oauth_flows, [OAuthFlow::ClientCredentials]);
+        assert!(s.allowed_oauth_flows_user_pool_client);
+        assert_eq!(s.allowed_oauth_scopes, ["api/read", "api/write"]);
+        assert_eq!(s.explicit_auth_flows, [AuthFlow::RefreshToken], "no password sign-in by default");
+    }
 }

@@ -4,7 +4,10 @@
 mod access_keys;
 mod clients;
 mod issuers;
+mod keys;
 mod pools;
+mod resource_servers;
+mod token;
 mod users;
 
 use serde_json::Value;
@@ -13,7 +16,10 @@ use tokio::net::TcpListener;
 pub use access_keys::{access_key, AccessKeyCmd};
 pub use clients::{client, ClientCmd};
 pub use issuers::{issuer, IssuerCmd};
+pub use keys::{keys, KeysCmd};
 pub use pools::{pool, PoolCmd};
+pub use resource_servers::{resource_server, ResourceServerCmd};
+pub use token::{token, TokenArgs};
 pub use users::{user, UserCmd};
 
 use crate::app::{self, App};

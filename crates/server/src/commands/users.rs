@@ -4,21 +4,26 @@ use clap::Subcommand;
 use serde_json::json;
 use warden_core::model::User;
 use warden_core::service::CreateUser;
+use warden_core::Secret;
 
 use super::{emit, open, CmdResult};
 use crate::config::Config;
 
 #[derive(Subcommand)]
 pub enum UserCmd {
-    /// Create a user with a temporary password (status FORCE_CHANGE_PASSWORD).
+    /// Create a user with a temporary password (status FORCE_CHANGE_PASSWORD), or with a
+    /// permanent one (--password; status CONFIRMED).
     Create {
         #[arg(long)]
         pool_id: String,
         #[arg(long)]
         username: String,
         /// Generated and printed when omitted.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "password")]
         temporary_password: Option<String>,
+        /// A permanent password: the user signs in with it directly.
+        #[arg(long)]
+        password: Option<String>,
         #[arg(long)]
         email: Option<String>,
         #[arg(long)]
@@ -70,26 +75,41 @@ pub async fn user(config: &Config, cmd: UserCmd) -> CmdResult {
     let w = &app.warden;
     let err = |e: warden_core::CoreError| e.to_string();
     match cmd {
-        UserCmd::Create { pool_id, username, temporary_password, email, json } => {
-            let generated = temporary_password.is_none();
-            let password = temporary_password.unwrap_or_else(warden_core::crypto::random::temporary_password);
+        UserCmd::Create { pool_id, username, temporary_password, password: permanent, email, json } => {
+            let generated = temporary_password.is_none() && permanent.is_none();
+            let password = permanent
+                .clone()
+                .or(temporary_password)
+                .unwrap_or_else(warden_core::crypto::random::temporary_password);
             let mut attributes = BTreeMap::new();
             if let Some(e) = email {
                 attributes.insert("email".to_owned(), e);
             }
-            let user = w
+            let password: Secret<String> = password.as_str().into();
+            let mut user = w
                 .admin_create_user(CreateUser {
-                    pool_id,
+                    pool_id: pool_id.clone(),
                     username,
-                    temporary_password: Some(password.as_str().into()),
+                    temporary_password: Some(password.clone()),
                     attributes,
                     message_action: Some("SUPPRESS".into()),
                 })
                 .await
                 .map_err(err)?;
+            if permanent.is_some() {
+                // As AdminCreateUser then AdminSetUserPassword(Permanent) would: the pool's
+                // rules live in those two services only. The first already checked this
+                // password against the policy; should the second fail anyway, the half-made
+                // user is removed.
+                if let Err(e) = w.admin_set_user_password(&pool_id, &user.username, &password, true).await {
+                    let _ = w.admin_delete_user(&pool_id, &user.username).await;
+                    return Err(err(e));
+                }
+                user = w.admin_get_user(&pool_id, &user.username).await.map_err(err)?;
+            }
             let mut out = shape(&user);
             if generated {
-                out["TemporaryPassword"] = json!(password);
+                out["TemporaryPassword"] = json!(password.expose());
             }
             emit(json, &out);
         }

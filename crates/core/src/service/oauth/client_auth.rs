@@ -1,12 +1,22 @@
-//! Client authentication at the token, introspection and revocation endpoints:
-//! client_secret_basic, client_secret_post, and none for public clients (RFC 6749 §2.3).
+//! Client authentication at the token, introspection and revocation endpoints (RFC 6749 §2.3):
+//! client_secret_basic, client_secret_post, private_key_jwt (RFC 7523, each assertion's `jti`
+//! usable once), and none for public clients. Every failure is `invalid_client`.
 
+use jsonwebtoken::{Algorithm, Validation};
+use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
+use crate::crypto::random;
 use crate::error::{CoreError, CoreResult, OAuthErrorKind};
 use crate::model::Client;
 use crate::secret::Secret;
+use crate::service::issuers::jwk_key;
 use crate::service::Warden;
+
+pub const JWT_BEARER_ASSERTION: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// The longest an assertion may live (its `exp` at most this far ahead).
+const MAX_ASSERTION_TTL_SECS: i64 = 600;
 
 /// The credentials a request presented, as the door found them.
 #[derive(Debug, Clone, Default)]
@@ -17,43 +27,123 @@ pub struct PresentedClient {
     pub post_id: Option<String>,
     /// `client_secret` in the body.
     pub post_secret: Option<Secret<String>>,
+    /// `client_assertion` and `client_assertion_type` (private_key_jwt).
+    pub assertion: Option<String>,
+    pub assertion_type: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct AssertionClaims {
+    iss: String,
+    sub: String,
+    exp: i64,
+    jti: String,
 }
 
 fn invalid_client(msg: &str) -> CoreError {
     CoreError::oauth(OAuthErrorKind::InvalidClient, msg)
 }
 
+fn invalid_request(msg: &str) -> CoreError {
+    CoreError::oauth(OAuthErrorKind::InvalidRequest, msg)
+}
+
 impl Warden {
-    /// Authenticates the client. A confidential client must present its secret by exactly one
-    /// method; a public client presents only its id. Every failure is `invalid_client`.
+    /// Authenticates the client. A confidential client proves itself by exactly one method;
+    /// a public client presents only its id.
     pub async fn authenticate_client(&self, presented: &PresentedClient) -> CoreResult<Client> {
+        if presented.assertion.is_some() || presented.assertion_type.is_some() {
+            return self.authenticate_with_assertion(presented).await;
+        }
         let (id, secret) = match (&presented.basic, &presented.post_id, &presented.post_secret) {
-            (Some(_), _, Some(_)) => {
-                return Err(CoreError::oauth(OAuthErrorKind::InvalidRequest, "Use one client authentication method"))
-            }
+            (Some(_), _, Some(_)) => return Err(invalid_request("Use one client authentication method")),
             (Some((id, _)), Some(post_id), None) if post_id != id => {
-                return Err(CoreError::oauth(
-                    OAuthErrorKind::InvalidRequest,
-                    "client_id does not match the credentials",
-                ));
+                return Err(invalid_request("client_id does not match the credentials"));
             }
             (Some((id, secret)), _, None) => (id.as_str(), Some(secret)),
             (None, Some(id), secret) => (id.as_str(), secret.as_ref()),
             (None, None, _) => return Err(invalid_client("Client authentication is required")),
         };
-        let client = match self.client(id).await {
-            Ok(c) => c,
-            Err(e) if e.is_server_fault() => return Err(e),
-            Err(_) => return Err(invalid_client("Client authentication failed")),
-        };
+        let client = self.known_client(id).await?;
         match (self.client_secret(&client)?, secret) {
             (Some(expected), Some(given))
                 if bool::from(expected.expose().as_bytes().ct_eq(given.expose().as_bytes())) =>
             {
                 Ok(client)
             }
-            (None, None) => Ok(client),
+            // A public client: no secret, no keys.
+            (None, None) if !client.is_confidential() => Ok(client),
             _ => Err(invalid_client("Client authentication failed")),
         }
+    }
+
+    async fn known_client(&self, id: &str) -> CoreResult<Client> {
+        match self.client(id).await {
+            Ok(c) => Ok(c),
+            Err(e) if e.is_server_fault() => Err(e),
+            Err(_) => Err(invalid_client("Client authentication failed")),
+        }
+    }
+
+    /// RFC 7523 §3: iss = sub = the client, aud = this authorization server, exp bounded,
+    /// signed by one of the client's registered keys, jti never seen before.
+    async fn authenticate_with_assertion(&self, presented: &PresentedClient) -> CoreResult<Client> {
+        if presented.basic.is_some() || presented.post_secret.is_some() {
+            return Err(invalid_request("Use one client authentication method"));
+        }
+        if presented.assertion_type.as_deref() != Some(JWT_BEARER_ASSERTION) {
+            return Err(invalid_client("client_assertion_type must be jwt-bearer"));
+        }
+        let assertion = presented.assertion.as_deref().ok_or_else(|| invalid_client("client_assertion is missing"))?;
+        let header =
+            jsonwebtoken::decode_header(assertion).map_err(|_| invalid_client("Malformed client assertion"))?;
+        if !matches!(header.alg, Algorithm::RS256 | Algorithm::ES256) {
+            return Err(invalid_client("The assertion must be signed with RS256 or ES256"));
+        }
+        let unverified = jsonwebtoken::dangerous::insecure_decode::<AssertionClaims>(assertion)
+            .map_err(|_| invalid_client("The assertion needs iss, sub, exp and jti"))?;
+        let client_id = unverified.claims.sub.clone();
+        if presented.post_id.as_deref().is_some_and(|id| id != client_id) {
+            return Err(invalid_client("client_id does not match the assertion"));
+        }
+        let client = self.known_client(&client_id).await?;
+        if client.settings.jwks.is_empty() {
+            return Err(invalid_client("The client has no keys registered for private_key_jwt"));
+        }
+        let pool = self.pool(&client.pool_id).await?;
+        let base = self.config.public_url.trim_end_matches('/');
+        let audiences = [
+            self.issuer(&pool),
+            format!("{base}/oauth2/token"),
+            format!("{base}/oauth2/introspect"),
+            format!("{base}/oauth2/revoke"),
+        ];
+        let mut validation = Validation::new(header.alg);
+        validation.validate_exp = false;
+        validation.set_audience(&audiences);
+        validation.set_required_spec_claims(&["iss", "sub", "aud", "exp", "jti"]);
+        let claims = client
+            .settings
+            .jwks
+            .iter()
+            .filter_map(|jwk| jwk_key(header.alg, header.kid.as_deref(), jwk))
+            .find_map(|key| jsonwebtoken::decode::<AssertionClaims>(assertion, &key, &validation).ok())
+            .ok_or_else(|| invalid_client("The assertion's signature or audience is not valid"))?
+            .claims;
+        if claims.iss != client.id || claims.sub != client.id {
+            return Err(invalid_client("The assertion's iss and sub must be the client id"));
+        }
+        let now = self.clock.now();
+        if claims.exp <= now {
+            return Err(invalid_client("The assertion has expired"));
+        }
+        if claims.exp - now > MAX_ASSERTION_TTL_SECS {
+            return Err(invalid_client("The assertion's exp is too far ahead"));
+        }
+        let jti = random::sha256(claims.jti.as_bytes());
+        if !self.store.record_client_assertion(&client.id, &jti, claims.exp, now).await? {
+            return Err(invalid_client("The assertion was already used"));
+        }
+        Ok(client)
     }
 }

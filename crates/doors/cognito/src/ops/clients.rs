@@ -1,84 +1,15 @@
-//! CreateUserPoolClient, DescribeUserPoolClient, ListUserPoolClients, DeleteUserPoolClient.
+//! CreateUserPoolClient, DescribeUserPoolClient, ListUserPoolClients, UpdateUserPoolClient,
+//! DeleteUserPoolClient.
 
 use serde_json::{json, Value};
-use warden_core::model::{AuthFlow, ClientSettings};
+use warden_core::model::ClientSettings;
 use warden_core::service::ClientSpec;
 
+use super::client_settings::{apply_settings, cognito_members_reset};
 use crate::dispatch::Ctx;
-use crate::error::{DoorError, DoorResult};
-use crate::shapes::{self, unit_secs};
+use crate::error::DoorResult;
+use crate::shapes;
 use crate::wire::{page, Input};
-
-/// Reads the client members Warden honours into `s`.
-fn apply_settings(input: &Input, s: &mut ClientSettings) -> DoorResult<()> {
-    if let Some(flows) = input.str_list("ExplicitAuthFlows")? {
-        let mut parsed = Vec::new();
-        for f in &flows {
-            let flow = AuthFlow::parse(f)
-                .ok_or_else(|| DoorError::InvalidParameter(format!("Invalid ExplicitAuthFlows value: {f}")))?;
-            if !parsed.contains(&flow) {
-                parsed.push(flow);
-            }
-        }
-        s.explicit_auth_flows = parsed;
-    }
-    let units = input.object("TokenValidityUnits")?;
-    let unit = |key: &str, default: &str| -> DoorResult<(String, i64)> {
-        let u = match &units {
-            Some(u) => u.opt_str(key)?.unwrap_or(default).to_owned(),
-            None => default.to_owned(),
-        };
-        let secs = unit_secs(&u)
-            .ok_or_else(|| DoorError::InvalidParameter(format!("Invalid TokenValidityUnits.{key}: {u}")))?;
-        Ok((u, secs))
-    };
-    // Cognito's units when none are given: hours for access and id tokens, days for refresh.
-    let (au, a) = unit("AccessToken", "hours")?;
-    let (iu, i) = unit("IdToken", "hours")?;
-    let (ru, r) = unit("RefreshToken", "days")?;
-    let mut echoed = json!({});
-    if let Some(v) = input.opt_i64("AccessTokenValidity")? {
-        s.token_validity.access_secs = v.saturating_mul(a);
-        echoed["AccessToken"] = json!(au);
-    }
-    if let Some(v) = input.opt_i64("IdTokenValidity")? {
-        s.token_validity.id_secs = v.saturating_mul(i);
-        echoed["IdToken"] = json!(iu);
-    }
-    if let Some(v) = input.opt_i64("RefreshTokenValidity")? {
-        s.token_validity.refresh_secs = v.saturating_mul(r);
-        echoed["RefreshToken"] = json!(ru);
-    }
-    if echoed.as_object().is_some_and(|m| !m.is_empty()) {
-        let mut merged = s.token_validity_units.clone().unwrap_or_else(|| json!({}));
-        for (k, v) in echoed.as_object().into_iter().flatten() {
-            merged[k] = v.clone();
-        }
-        s.token_validity_units = Some(merged);
-    }
-    if let Some(p) = input.opt_str("PreventUserExistenceErrors")? {
-        s.prevent_user_existence_errors = match p {
-            "ENABLED" => true,
-            "LEGACY" => false,
-            _ => {
-                return Err(DoorError::InvalidParameter("PreventUserExistenceErrors must be ENABLED or LEGACY".into()))
-            }
-        };
-    }
-    if let Some(b) = input.opt_bool("EnableTokenRevocation")? {
-        s.enable_token_revocation = b;
-    }
-    if let Some(v) = input.str_list("ReadAttributes")? {
-        s.read_attributes = v;
-    }
-    if let Some(v) = input.str_list("WriteAttributes")? {
-        s.write_attributes = v;
-    }
-    if input.opt_bool("AllowedOAuthFlowsUserPoolClient")? == Some(true) {
-        return Err(DoorError::InvalidParameter("OAuth flows on app clients are not supported yet".into()));
-    }
-    Ok(())
-}
 
 pub async fn create_user_pool_client(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
     let mut settings = ClientSettings::default();
@@ -112,6 +43,21 @@ pub async fn list_user_pool_clients(ctx: &Ctx<'_>, input: &Input) -> DoorResult<
         }
     }
     Ok(body)
+}
+
+/// Cognito's semantics: every member not given goes back to its default (the name and the
+/// secret stay). Nothing is written if the new settings are refused.
+pub async fn update_user_pool_client(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
+    let mut client = ctx.warden.pool_client(input.str("UserPoolId")?, input.str("ClientId")?).await?;
+    let mut settings = cognito_members_reset(&client.settings);
+    apply_settings(input, &mut settings)?;
+    if let Some(name) = input.opt_str("ClientName")? {
+        client.name = name.to_owned();
+    }
+    client.settings = settings;
+    let client = ctx.warden.update_client(client).await?;
+    let secret = ctx.warden.client_secret(&client)?;
+    Ok(json!({ "UserPoolClient": shapes::client(&client, secret.as_ref()) }))
 }
 
 pub async fn delete_user_pool_client(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {

@@ -2,11 +2,13 @@
 
 mod admin_users;
 mod auth;
+mod client_settings;
 mod clients;
 pub mod identity;
 mod mfa;
 mod password;
 mod pools;
+mod resource_servers;
 mod signup;
 mod tokens;
 
@@ -43,7 +45,13 @@ pub fn requires_signature(op: &str) -> Option<bool> {
         | "CreateUserPoolClient"
         | "DescribeUserPoolClient"
         | "ListUserPoolClients"
+        | "UpdateUserPoolClient"
         | "DeleteUserPoolClient"
+        | "CreateResourceServer"
+        | "DescribeResourceServer"
+        | "ListResourceServers"
+        | "UpdateResourceServer"
+        | "DeleteResourceServer"
         | "AdminCreateUser"
         | "AdminSetUserPassword"
         | "AdminGetUser"
@@ -88,7 +96,13 @@ pub async fn call(ctx: &Ctx<'_>, op: &str, input: &Input) -> DoorResult<Value> {
         "CreateUserPoolClient" => clients::create_user_pool_client(ctx, input).await,
         "DescribeUserPoolClient" => clients::describe_user_pool_client(ctx, input).await,
         "ListUserPoolClients" => clients::list_user_pool_clients(ctx, input).await,
+        "UpdateUserPoolClient" => clients::update_user_pool_client(ctx, input).await,
         "DeleteUserPoolClient" => clients::delete_user_pool_client(ctx, input).await,
+        "CreateResourceServer" => resource_servers::create_resource_server(ctx, input).await,
+        "DescribeResourceServer" => resource_servers::describe_resource_server(ctx, input).await,
+        "ListResourceServers" => resource_servers::list_resource_servers(ctx, input).await,
+        "UpdateResourceServer" => resource_servers::update_resource_server(ctx, input).await,
+        "DeleteResourceServer" => resource_servers::delete_resource_server(ctx, input).await,
         "AdminCreateUser" => admin_users::admin_create_user(ctx, input).await,
         "AdminSetUserPassword" => admin_users::admin_set_user_password(ctx, input).await,
         "AdminGetUser" => admin_users::admin_get_user(ctx, input).await,
