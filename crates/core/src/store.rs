@@ -103,6 +103,11 @@ pub trait Store: Send + Sync + 'static {
         now: Timestamp,
     ) -> StoreResult<bool>;
 
+    /// The scopes (space-separated) the user consented to for the client, if any.
+    async fn get_consent(&self, user_id: &str, client_id: &str) -> StoreResult<Option<String>>;
+    /// Records (replaces) the user's consent for the client.
+    async fn put_consent(&self, user_id: &str, client_id: &str, scope: &str, at: Timestamp) -> StoreResult<()>;
+
     // Hosted-login browser sessions
     async fn insert_browser_session(&self, session: &BrowserSession) -> StoreResult<()>;
     async fn get_browser_session(&self, id_hash: &[u8]) -> StoreResult<Option<BrowserSession>>;

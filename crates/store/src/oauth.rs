@@ -117,6 +117,31 @@ impl SqlStore {
         Ok(inserted.rows_affected() == 1)
     }
 
+    pub(crate) async fn do_get_consent(&self, user_id: &str, client_id: &str) -> R<Option<String>> {
+        let row = sqlx::query("SELECT scope FROM consents WHERE user_id = $1 AND client_id = $2")
+            .bind(user_id)
+            .bind(client_id)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(map_err)?;
+        row.map(|r| r.try_get("scope").map_err(map_err)).transpose()
+    }
+
+    pub(crate) async fn do_put_consent(&self, user_id: &str, client_id: &str, scope: &str, at: i64) -> R<()> {
+        sqlx::query(
+            "INSERT INTO consents (user_id, client_id, scope, granted_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (user_id, client_id) DO UPDATE SET scope = excluded.scope, granted_at = excluded.granted_at",
+        )
+        .bind(user_id)
+        .bind(client_id)
+        .bind(scope)
+        .bind(at)
+        .execute(&self.write)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
     pub(crate) async fn do_insert_browser_session(&self, s: &BrowserSession) -> R<()> {
         sqlx::query("INSERT INTO browser_sessions (id_hash, user_id, doc, expires_at) VALUES ($1, $2, $3, $4)")
             .bind(s.id_hash.clone())

@@ -199,6 +199,12 @@ impl Store for SqlStore {
     async fn record_client_assertion(&self, client_id: &str, jti_hash: &[u8], exp: i64, now: i64) -> StoreResult<bool> {
         self.do_record_client_assertion(client_id, jti_hash, exp, now).await
     }
+    async fn get_consent(&self, user_id: &str, client_id: &str) -> StoreResult<Option<String>> {
+        self.do_get_consent(user_id, client_id).await
+    }
+    async fn put_consent(&self, user_id: &str, client_id: &str, scope: &str, at: i64) -> StoreResult<()> {
+        self.do_put_consent(user_id, client_id, scope, at).await
+    }
     async fn insert_browser_session(&self, session: &BrowserSession) -> StoreResult<()> {
         self.do_insert_browser_session(session).await
     }

@@ -444,6 +444,7 @@ conformance!(clients_crud, |s| {
         refresh_token_rotation: true,
         id_token_signed_response_alg: Some(SigningAlg::ES256),
         jwks: vec![serde_json::json!({ "kty": "EC", "crv": "P-256", "x": "x", "y": "y" })],
+        require_consent: true,
     };
     s.insert_client(&c1).await.unwrap();
     let mut public = client("c2", "p1");

@@ -865,3 +865,43 @@ both_backends!(private_key_jwt_client_authentication, |app| {
     assert_eq!(error(bare), (401, "invalid_client".into()));
     app.stop().await;
 });
+
+both_backends!(third_party_clients_ask_for_consent_once, |app| {
+    let s = setup(&app).await;
+    let w = &app.warden;
+    let mut client = w.client(&s.confidential.0).await.unwrap();
+    client.settings.require_consent = true;
+    w.update_client(client).await.unwrap();
+    let id = s.confidential.0.as_str();
+    let mut b = Browser::new(&app.url);
+    let page = b.get(&authorize_url(id, &[])).await;
+    let consent = b.login(&page, "alice", PASSWORD).await;
+    assert_eq!(consent.status, 200, "{}", consent.body);
+    assert!(consent.body.contains("id=\"scopes\"") && consent.body.contains("See your email address"));
+    assert!(b.cookies.keys().any(|k| k.starts_with("warden_session")), "signed in before consenting");
+    let (request, csrf) = (consent.field("request").unwrap(), consent.field("csrf").unwrap());
+    let forged = b.post("/consent", &[("request", &request), ("csrf", "x"), ("decision", "allow")]).await;
+    assert_eq!(forged.status, 403);
+    let denied = b.post("/consent", &[("request", &request), ("csrf", &csrf), ("decision", "deny")]).await;
+    assert_eq!(denied.redirect_params()["error"], "access_denied");
+    // prompt=none cannot ask.
+    let silent = b.get(&authorize_url(id, &[("prompt", "none")])).await;
+    assert_eq!(silent.redirect_params()["error"], "consent_required");
+    let again = b.get(&authorize_url(id, &[])).await;
+    assert_eq!(again.status, 200);
+    let (request, csrf) = (again.field("request").unwrap(), again.field("csrf").unwrap());
+    let allowed = b.post("/consent", &[("request", &request), ("csrf", &csrf), ("decision", "allow")]).await;
+    assert!(allowed.redirect_params().contains_key("code"), "{:?}", allowed.location);
+    // Remembered: the same scopes go straight through; more scopes or prompt=consent ask again.
+    let remembered = b.get(&authorize_url(id, &[])).await;
+    assert!(remembered.redirect_params().contains_key("code"));
+    let more = b.get(&authorize_url(id, &[("scope", "openid email profile")])).await;
+    assert_eq!(more.status, 200);
+    assert!(more.body.contains("See your profile"));
+    let forced = b.get(&authorize_url(id, &[("prompt", "consent")])).await;
+    assert_eq!(forced.status, 200);
+    // A first-party client never asks.
+    let first = code_for(&mut b, &s.rotating.0, &[]).await;
+    assert!(first.contains_key("code"));
+    app.stop().await;
+});

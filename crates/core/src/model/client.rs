@@ -94,6 +94,9 @@ pub struct ClientSettings {
     /// Public keys (JWKs) for private_key_jwt client authentication (RFC 7523): a client
     /// with keys signs an assertion instead of sending a secret.
     pub jwks: Vec<serde_json::Value>,
+    /// A third-party client: the hosted pages ask the user to consent to the scopes it
+    /// requests (remembered per user and client). First-party clients (the default) skip it.
+    pub require_consent: bool,
 }
 
 impl Default for ClientSettings {
@@ -116,6 +119,7 @@ impl Default for ClientSettings {
             refresh_token_rotation: false,
             id_token_signed_response_alg: None,
             jwks: Vec::new(),
+            require_consent: false,
         }
     }
 }

@@ -87,10 +87,7 @@ async fn handle(warden: &Warden, headers: &HeaderMap, form: &Form) -> Response {
         Err(page) => return page.into_response(),
     };
     if let Some(browser) = browser.filter(|b| valid.session_suffices(b, warden.now())) {
-        return match warden.issue_authorization_code(&valid, &browser).await {
-            Ok(r) => authorization_response(r, false, vec![]),
-            Err(e) => server_fault(e),
-        };
+        return crate::consent::proceed(warden, headers, &valid, &browser, false, vec![]).await;
     }
     if valid.prompt.none {
         let issuer = warden.issuer(&valid.pool);

@@ -48,7 +48,7 @@ fn metadata(warden: &Warden, pool: &Pool) -> Value {
         "revocation_endpoint_auth_methods_supported": auth_methods,
         "introspection_endpoint_auth_methods_supported": auth_methods,
         "code_challenge_methods_supported": ["S256"],
-        "prompt_values_supported": ["none", "login"],
+        "prompt_values_supported": ["none", "login", "consent"],
         "claims_supported": [
             "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "amr", "token_use",
             "cognito:username", "cognito:groups", "email", "email_verified", "phone_number",

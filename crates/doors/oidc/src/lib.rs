@@ -4,8 +4,8 @@
 //!
 //! - `/{poolId}/.well-known/openid-configuration`, `/{poolId}/.well-known/jwks.json`,
 //!   `/.well-known/oauth-authorization-server/{poolId}` (`discovery.rs`)
-//! - `/oauth2/authorize` and the hosted login pages, `/login` (`authorize.rs`, `login.rs`,
-//!   `pages.rs`)
+//! - `/oauth2/authorize` and the hosted pages: `/login`, `/login/challenge`, `/consent`
+//!   (`authorize.rs`, `login.rs`, `consent.rs`, `pages.rs`)
 //! - `/oauth2/token`, `/oauth2/userInfo`, `/oauth2/introspect`, `/oauth2/revoke`
 //!   (`token.rs`, `userinfo.rs`, `introspect.rs`)
 //! - `/logout`: Cognito's logout and OIDC RP-initiated logout (`logout.rs`)
@@ -14,6 +14,7 @@
 //! maps errors to OAuth's dialect in `error.rs` only.
 
 mod authorize;
+mod consent;
 mod cookies;
 mod discovery;
 mod error;
@@ -41,6 +42,7 @@ pub fn router(warden: Arc<Warden>) -> Router {
         .route("/oauth2/authorize", get(authorize::get).post(authorize::post))
         .route("/login", post(login::password))
         .route("/login/challenge", post(login::challenge))
+        .route("/consent", post(consent::decide))
         .route("/oauth2/token", post(token::token))
         .route("/oauth2/userInfo", get(userinfo::get).post(userinfo::post))
         .route("/oauth2/introspect", post(introspect::introspect))

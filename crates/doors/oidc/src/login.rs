@@ -20,7 +20,6 @@ use crate::cookies;
 use crate::error::Endpoint;
 use crate::pages::{self, LoginForm, Page};
 use crate::request::{body_bytes, source, Form};
-use crate::respond::authorization_response;
 
 /// A login form post, checked: CSRF, the sealed request, and the request itself again.
 struct Step {
@@ -165,10 +164,7 @@ async fn finish(warden: &Warden, step: &Step, outcome: Result<AuthOutcome, CoreE
                 "Lax",
                 warden.config().browser_session_ttl_secs,
             );
-            match warden.issue_authorization_code(&step.valid, &browser).await {
-                Ok(r) => authorization_response(r, true, vec![set]),
-                Err(e) => authorize::server_fault(e),
-            }
+            crate::consent::proceed(warden, &step.headers, &step.valid, &browser, true, vec![set]).await
         }
         Ok(AuthOutcome::Challenge { kind, session, parameters }) => {
             let username = parameters.get("USER_ID_FOR_SRP").cloned().unwrap_or_default();

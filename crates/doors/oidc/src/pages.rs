@@ -17,7 +17,7 @@ h1{font-size:1.4rem;margin-top:0}label{display:block;margin:.8rem 0 .3rem;font-w
 input{width:100%;box-sizing:border-box;padding:.55rem;border:1px solid #8a94a6;border-radius:.3rem;font-size:1rem}\
 input:focus,button:focus{outline:3px solid #2f6fec;outline-offset:1px}\
 button{margin-top:1.2rem;width:100%;padding:.65rem;border:0;border-radius:.3rem;background:#2f5fd0;color:#fff;font-size:1rem;cursor:pointer}\
-.error{color:#a4161a;background:#fde8e8;padding:.6rem;border-radius:.3rem}.muted{color:#5b6578}";
+.secondary{background:#5b6578}.error{color:#a4161a;background:#fde8e8;padding:.6rem;border-radius:.3rem}.muted{color:#5b6578}";
 
 const AUTOSUBMIT: &str = "document.forms[0].submit();";
 
@@ -207,6 +207,32 @@ pub fn form_post(redirect_uri: &str, params: &[(String, String)]) -> Page {
         esc(redirect_uri)
     );
     Page { form_target: origin_of(redirect_uri), script: true, ..Page::new("Signing in", body) }
+}
+
+/// What a scope lets a client do, in words.
+fn scope_words(scope: &str) -> String {
+    match scope {
+        "openid" => "Know who you are".into(),
+        "email" => "See your email address".into(),
+        "phone" => "See your phone number".into(),
+        "profile" => "See your profile (name and other details)".into(),
+        "aws.cognito.signin.user.admin" => "Manage your account".into(),
+        other => format!("Use the API permission {other}"),
+    }
+}
+
+pub fn consent(request: &str, csrf: &str, client_name: &str, scopes: &[String]) -> String {
+    let items: String = scopes.iter().map(|s| format!("<li>{}</li>", esc(&scope_words(s)))).collect();
+    format!(
+        "<h1>Allow access?</h1><p><strong>{}</strong> would like to:</p><ul id=\"scopes\">{items}</ul>\
+         <form method=\"post\" action=\"/consent\"><input type=\"hidden\" name=\"request\" value=\"{}\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+         <button type=\"submit\" name=\"decision\" value=\"allow\" autofocus>Allow</button>\
+         <button type=\"submit\" name=\"decision\" value=\"deny\" class=\"secondary\">Deny</button></form>",
+        esc(client_name),
+        esc(request),
+        esc(csrf)
+    )
 }
 
 pub fn logout_confirm(request: &str, csrf: &str) -> String {

@@ -1,6 +1,6 @@
 use clap::Subcommand;
 use serde_json::json;
-use warden_core::model::{AuthFlow, Client, ClientSettings, OAuthFlow};
+use warden_core::model::{AuthFlow, Client, ClientSettings, OAuthFlow, SigningAlg};
 use warden_core::service::ClientSpec;
 
 use super::{emit, open, CmdResult};
@@ -41,6 +41,16 @@ pub enum ClientCmd {
         /// resource-server scopes.
         #[arg(long)]
         service: bool,
+        /// A third-party client: the hosted pages ask users to consent to its scopes.
+        #[arg(long)]
+        third_party: bool,
+        /// The algorithm of the ID and access tokens the OIDC door issues to it: RS256 or ES256.
+        #[arg(long)]
+        signing_alg: Option<String>,
+        /// A JWK Set (JSON file) of the client's public keys, for private_key_jwt
+        /// authentication instead of a secret.
+        #[arg(long)]
+        jwks_file: Option<std::path::PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -72,6 +82,9 @@ struct CreateOptions {
     logout_urls: Vec<String>,
     rotate_refresh_tokens: bool,
     service: bool,
+    third_party: bool,
+    signing_alg: Option<String>,
+    jwks: Vec<serde_json::Value>,
 }
 
 /// Turns the flags into settings and whether to generate a secret. The rules on their
@@ -119,6 +132,14 @@ fn settings(o: CreateOptions) -> Result<(ClientSettings, bool), String> {
         callback_urls: o.callback_urls,
         logout_urls: o.logout_urls,
         refresh_token_rotation: o.rotate_refresh_tokens,
+        require_consent: o.third_party,
+        id_token_signed_response_alg: match o.signing_alg.as_deref() {
+            None => None,
+            Some(a) => {
+                Some(SigningAlg::parse(a).ok_or_else(|| format!("unknown signing algorithm {a} (RS256 or ES256)"))?)
+            }
+        },
+        jwks: o.jwks,
         ..ClientSettings::default()
     };
     for f in oauth_flows {
@@ -147,6 +168,9 @@ fn shape(c: &Client) -> serde_json::Value {
         "CallbackURLs": s.callback_urls,
         "LogoutURLs": s.logout_urls,
         "RefreshTokenRotation": if s.refresh_token_rotation { "ENABLED" } else { "DISABLED" },
+        "ThirdParty": s.require_consent,
+        "SigningAlg": c.signing_alg().as_str(),
+        "PrivateKeyJwt": !s.jwks.is_empty(),
     })
 }
 
@@ -165,8 +189,23 @@ pub async fn client(config: &Config, cmd: ClientCmd) -> CmdResult {
             logout_urls,
             rotate_refresh_tokens,
             service,
+            third_party,
+            signing_alg,
+            jwks_file,
             json,
         } => {
+            let jwks = match jwks_file {
+                None => Vec::new(),
+                Some(path) => {
+                    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                    let set: serde_json::Value =
+                        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+                    set["keys"]
+                        .as_array()
+                        .cloned()
+                        .ok_or_else(|| format!("{}: not a JWK Set (no \"keys\")", path.display()))?
+                }
+            };
             let (settings, generate_secret) = settings(CreateOptions {
                 secret,
                 flows,
@@ -176,6 +215,9 @@ pub async fn client(config: &Config, cmd: ClientCmd) -> CmdResult {
                 logout_urls,
                 rotate_refresh_tokens,
                 service,
+                third_party,
+                signing_alg,
+                jwks,
             })?;
             let created = w
                 .create_client(ClientSpec { pool_id, name, generate_secret, settings })
@@ -217,6 +259,9 @@ mod tests {
             logout_urls: Vec::new(),
             rotate_refresh_tokens: false,
             service: false,
+            third_party: false,
+            signing_alg: None,
+            jwks: Vec::new(),
         }
     }
 

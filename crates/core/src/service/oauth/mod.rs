@@ -4,6 +4,7 @@
 
 mod authorize;
 mod client_auth;
+mod consent;
 mod grants;
 mod introspect;
 mod logout;

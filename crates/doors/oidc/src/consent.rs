@@ -1,0 +1,111 @@
+//! The consent step for third-party clients: after sign-in, before the code. `POST /consent`
+//! (CSRF-checked, signed-in browser only) records the user's answer.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use warden_core::error::OAuthErrorKind;
+use warden_core::service::oauth::{AuthorizeRequest, SignedInBrowser, ValidAuthorize};
+use warden_core::Warden;
+
+use crate::authorize::{self, csrf, REQUEST_TTL_SECS};
+use crate::cookies;
+use crate::error::Endpoint;
+use crate::pages::{self, Page};
+use crate::request::{body_bytes, Form};
+use crate::respond::authorization_response;
+
+const CONSENT_PURPOSE: &str = "consent";
+
+/// A signed-in browser's next step: the consent page if the client needs it, else the code.
+pub async fn proceed(
+    warden: &Warden,
+    headers: &HeaderMap,
+    valid: &ValidAuthorize,
+    browser: &SignedInBrowser,
+    after_post: bool,
+    mut cookies: Vec<HeaderValue>,
+) -> Response {
+    match warden.needs_consent(valid, &browser.user.id).await {
+        Err(e) => return authorize::server_fault(e),
+        Ok(true) if valid.prompt.none => {
+            let issuer = warden.issuer(&valid.pool);
+            let r = valid.error(OAuthErrorKind::ConsentRequired, "The user has not consented to this client", issuer);
+            return authorization_response(r, after_post, cookies);
+        }
+        Ok(true) => {
+            let (token, cookie) = csrf(warden, headers);
+            cookies.extend(cookie);
+            let sealed = warden.seal_for_browser(CONSENT_PURPOSE, &valid.request, REQUEST_TTL_SECS);
+            let scopes: Vec<String> = valid.scope.0.iter().cloned().collect();
+            let mut page = Page::new("Allow access", pages::consent(&sealed, &token, &valid.client.name, &scopes));
+            page.form_target = pages::origin_of(&valid.redirect_uri);
+            page.cookies = cookies;
+            return page.into_response();
+        }
+        Ok(false) => {}
+    }
+    match warden.issue_authorization_code(valid, browser).await {
+        Ok(r) => authorization_response(r, after_post, cookies),
+        Err(e) => authorize::server_fault(e),
+    }
+}
+
+pub async fn decide(State(warden): State<Arc<Warden>>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = body_bytes(body, Endpoint::Token).await else {
+        return pages::error_page(StatusCode::PAYLOAD_TOO_LARGE, OAuthErrorKind::InvalidRequest, "Too large")
+            .into_response();
+    };
+    let form = Form::parse(&bytes);
+    let field = |n: &str| form.one(n).ok().flatten();
+    if !cookies::csrf_ok(&parts.headers, field("csrf").as_deref()) {
+        return pages::error_page(
+            StatusCode::FORBIDDEN,
+            OAuthErrorKind::InvalidRequest,
+            "CSRF check failed; start again.",
+        )
+        .into_response();
+    }
+    let request: AuthorizeRequest =
+        match warden.open_from_browser(CONSENT_PURPOSE, &field("request").unwrap_or_default()) {
+            Ok(r) => r,
+            Err(e) => {
+                return pages::error_page(StatusCode::BAD_REQUEST, OAuthErrorKind::InvalidRequest, &e.to_string())
+                    .into_response()
+            }
+        };
+    let valid = match warden.validate_authorize(request).await {
+        Ok(v) => v,
+        Err(f) => return authorize::failure(f, true),
+    };
+    let browser = match authorize::signed_in(&warden, &parts.headers, &valid.pool.id).await {
+        Ok(Some(b)) => b,
+        Ok(None) => {
+            return pages::error_page(
+                StatusCode::BAD_REQUEST,
+                OAuthErrorKind::InvalidRequest,
+                "Your sign-in has ended; start again.",
+            )
+            .into_response();
+        }
+        Err(page) => return page.into_response(),
+    };
+    if field("decision").as_deref() != Some("allow") {
+        let issuer = warden.issuer(&valid.pool);
+        return authorization_response(
+            valid.error(OAuthErrorKind::AccessDenied, "The user declined", issuer),
+            true,
+            vec![],
+        );
+    }
+    if let Err(e) = warden.grant_consent(&valid, &browser.user.id).await {
+        return authorize::server_fault(e);
+    }
+    match warden.issue_authorization_code(&valid, &browser).await {
+        Ok(r) => authorization_response(r, true, vec![]),
+        Err(e) => authorize::server_fault(e),
+    }
+}
