@@ -42,12 +42,15 @@ pub async fn confirm(State(warden): State<Arc<Warden>>, req: Request) -> Respons
         Ok(r) => r,
         Err(m) => return error(CoreError::oauth(warden_core::error::OAuthErrorKind::InvalidRequest, m)),
     };
-    if let Err(e) = warden.validate_logout(&request).await {
-        return error(e);
-    }
+    let valid = match warden.validate_logout(&request).await {
+        Ok(v) => v,
+        Err(e) => return error(e),
+    };
     let (token, cookie) = csrf(&warden, req.headers());
     let sealed = warden.seal_for_browser(SEALED_PURPOSE, &request, REQUEST_TTL_SECS);
     let mut page = Page::new("Sign out", pages::logout_confirm(&sealed, &token));
+    // The form's answer redirects to the client's logout URI: CSP form-action covers redirects.
+    page.form_target = valid.redirect.as_deref().and_then(pages::origin_of);
     page.cookies.extend(cookie);
     page.into_response()
 }

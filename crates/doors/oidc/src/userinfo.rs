@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use warden_core::error::OAuthErrorKind;
 use warden_core::Warden;
@@ -47,7 +47,10 @@ pub async fn post(State(warden): State<Arc<Warden>>, req: Request) -> Response {
 
 async fn answer(warden: &Warden, token: Option<String>) -> Response {
     let Some(token) = token.filter(|t| !t.is_empty()) else {
-        return OidcError::new(E, OAuthErrorKind::InvalidToken, "An access token is required").into_response();
+        // RFC 6750 §3.1: a request without credentials gets a challenge without an error code.
+        let mut resp = StatusCode::UNAUTHORIZED.into_response();
+        resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"warden\""));
+        return no_store(resp);
     };
     match warden.userinfo(&token).await {
         Ok(claims) => no_store(axum::Json(claims).into_response()),
