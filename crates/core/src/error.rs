@@ -59,6 +59,9 @@ pub enum CoreError {
     /// servers' (Cognito's ScopeDoesNotExistException).
     #[error("{0}")]
     ScopeDoesNotExist(String),
+    /// CreateGroup named a group the pool already has (Cognito's GroupExistsException).
+    #[error("{0}")]
+    GroupExists(String),
     #[error("{0}")]
     InvalidIdentityPoolConfiguration(String),
     #[error("{0}")]

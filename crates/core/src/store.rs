@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use crate::clock::Timestamp;
 use crate::error::StoreError;
 use crate::model::{
-    AccessKey, AuthorizationCode, BrowserSession, Challenge, Client, Code, CodeOutcome, CodePurpose, Identity,
+    AccessKey, AuthorizationCode, BrowserSession, Challenge, Client, Code, CodeOutcome, CodePurpose, Group, Identity,
     IdentityPool, Issuer, Pool, RefreshFamily, ResourceServer, SigningKeyRecord, TemporaryCredentials, User,
 };
 
@@ -187,6 +187,41 @@ pub trait Store: Send + Sync + 'static {
     async fn get_issuer(&self, iss: &str) -> StoreResult<Option<Issuer>>;
     async fn list_issuers(&self) -> StoreResult<Vec<Issuer>>;
     async fn delete_issuer(&self, iss: &str) -> StoreResult<bool>;
+
+    // Groups
+    /// `StoreError::Conflict` if the pool already has a group of this name (names are exact).
+    async fn insert_group(&self, group: &Group) -> StoreResult<()>;
+    async fn get_group(&self, pool_id: &str, name: &str) -> StoreResult<Option<Group>>;
+    /// A pool's groups ordered by name, after `after` (exclusive).
+    async fn list_groups(&self, pool_id: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<Group>>;
+    /// Writes the group's description, precedence, role and `updated_at`. False if there was no
+    /// such group.
+    async fn update_group(&self, group: &Group) -> StoreResult<bool>;
+    /// Deletes the group and every membership in it. False if there was no such group.
+    async fn delete_group(&self, pool_id: &str, name: &str) -> StoreResult<bool>;
+    /// Makes the user a member of the group (idempotent). True if they were not one before;
+    /// false, writing nothing, when they were or when the group or the user (in that pool) does
+    /// not exist.
+    async fn add_user_to_group(&self, pool_id: &str, name: &str, user_id: &str) -> StoreResult<bool>;
+    /// False if the user was not a member.
+    async fn remove_user_from_group(&self, pool_id: &str, name: &str, user_id: &str) -> StoreResult<bool>;
+    /// The user's groups ordered by name, after `after` (exclusive). One indexed read: sign-ins
+    /// and code grants call it for their tokens.
+    async fn list_groups_for_user(&self, user_id: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<Group>>;
+    /// The group's members ordered by normalised username, after `after` (exclusive).
+    async fn list_users_in_group(
+        &self,
+        pool_id: &str,
+        name: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<User>>;
+    /// `get_family_with_user` and the user's groups (in no particular order) in one read: the
+    /// refresh paths, which put the groups in the tokens they sign.
+    async fn get_family_with_user_and_groups(
+        &self,
+        key: FamilyKey<'_>,
+    ) -> StoreResult<Option<(RefreshFamily, User, Vec<Group>)>>;
 
     // Throttling
     /// Records one failed attempt under `key`, once per `attempt_id` (a client's retries of the

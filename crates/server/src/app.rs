@@ -12,7 +12,7 @@ use tokio::net::TcpListener;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use warden_core::delivery::Delivery;
-use warden_core::{SystemClock, Warden};
+use warden_core::{Clock, SystemClock, Warden};
 use warden_store::SqlStore;
 
 use crate::config::Config;
@@ -27,6 +27,11 @@ pub struct App {
 /// Opens the store (migrating it) and the core. `listen` is the address the server will use,
 /// for the default public URL.
 pub async fn build(config: &Config, listen: &str) -> Result<App, String> {
+    build_with_clock(config, listen, Arc::new(SystemClock)).await
+}
+
+/// `build` with a given clock (tests move time with a `ManualClock`).
+pub async fn build_with_clock(config: &Config, listen: &str, clock: Arc<dyn Clock>) -> Result<App, String> {
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
     let master = crate::master_key::load_or_create(&config.data_dir, std::env::var("WARDEN_MASTER_KEY").ok())?;
@@ -36,7 +41,7 @@ pub async fn build(config: &Config, listen: &str) -> Result<App, String> {
         Some(url) => Arc::new(Smtp::new(url, &config.smtp_from)?),
         None => Arc::new(Outbox::new(config.data_dir.join("outbox.jsonl"))),
     };
-    let warden = Warden::new(Arc::new(store.clone()), Arc::new(SystemClock), config.core(listen), master, delivery)
+    let warden = Warden::new(Arc::new(store.clone()), clock, config.core(listen), master, delivery)
         .await
         .map_err(|e| format!("startup: {e}"))?;
     if let (Some(id), Some(secret)) = (&config.admin_access_key_id, &config.admin_secret_access_key) {

@@ -54,6 +54,10 @@ pub struct Config {
     pub self_signed_audience: String,
     /// `warden gateway`: routes, permissions, upstream.
     pub gateway: warden_gateway::GatewayConfig,
+    /// Lifetime of an OAuth authorization code, in seconds (at most 600, RFC 6749 §4.1.2).
+    pub authorization_code_ttl_secs: i64,
+    /// Lifetime of a hosted-login browser session (single sign-on), in seconds.
+    pub browser_session_ttl_secs: i64,
 }
 
 impl Default for Config {
@@ -74,6 +78,8 @@ impl Default for Config {
             throttle: ThrottleConfig::default(),
             self_signed_audience: "https://apis.scribelabs.ai".into(),
             gateway: warden_gateway::GatewayConfig::default(),
+            authorization_code_ttl_secs: 300,
+            browser_session_ttl_secs: 3600,
         }
     }
 }
@@ -150,6 +156,12 @@ impl Config {
         if let Some(v) = num("WARDEN_THROTTLE_PER_SOURCE")? {
             self.throttle.per_source = v as u32;
         }
+        if let Some(v) = num("WARDEN_AUTHORIZATION_CODE_TTL_SECS")? {
+            self.authorization_code_ttl_secs = v as i64;
+        }
+        if let Some(v) = num("WARDEN_BROWSER_SESSION_TTL_SECS")? {
+            self.browser_session_ttl_secs = v as i64;
+        }
         self.validate()
     }
 
@@ -161,6 +173,12 @@ impl Config {
         }
         if !matches!(self.log_format.as_str(), "pretty" | "json") {
             return Err("log_format must be pretty or json".into());
+        }
+        if !(1..=600).contains(&self.authorization_code_ttl_secs) {
+            return Err("authorization_code_ttl_secs must be 1 to 600 seconds".into());
+        }
+        if !(60..=30 * 86_400).contains(&self.browser_session_ttl_secs) {
+            return Err("browser_session_ttl_secs must be 60 seconds to 30 days".into());
         }
         if self.admin_access_key_id.is_some() != self.admin_secret_access_key.is_some() {
             return Err("WARDEN_ADMIN_ACCESS_KEY_ID and WARDEN_ADMIN_SECRET_ACCESS_KEY go together".into());
@@ -180,6 +198,8 @@ impl Config {
             argon2: self.argon2.clone(),
             throttle: self.throttle.clone(),
             self_signed_audience: self.self_signed_audience.clone(),
+            authorization_code_ttl_secs: self.authorization_code_ttl_secs,
+            browser_session_ttl_secs: self.browser_session_ttl_secs,
             ..CoreConfig::default()
         };
         if let Some(n) = self.hash_workers {

@@ -9,5 +9,5 @@ pub mod delivery;
 pub mod master_key;
 pub mod telemetry;
 
-pub use app::{build, serve, App};
+pub use app::{build, build_with_clock, serve, App};
 pub use config::Config;

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use warden_server::commands::GroupCmd;
 use warden_server::commands::{
     self, AccessKeyCmd, ClientCmd, IssuerCmd, KeysCmd, PoolCmd, ResourceServerCmd, TokenArgs, UserCmd,
 };
@@ -41,6 +42,9 @@ enum Command {
     /// Users.
     #[command(subcommand)]
     User(UserCmd),
+    /// User-pool groups and their members (`cognito:groups` in tokens).
+    #[command(subcommand)]
+    Group(GroupCmd),
     /// Get an access token for a service client (the client_credentials grant) and print it.
     Token(TokenArgs),
     /// Issuers of self-signed tokens.
@@ -98,6 +102,7 @@ fn main() -> ExitCode {
             Command::Client(c) => commands::client(&config, c).await,
             Command::ResourceServer(c) => commands::resource_server(&config, c).await,
             Command::User(c) => commands::user(&config, c).await,
+            Command::Group(c) => commands::group(&config, c).await,
             Command::Token(a) => commands::token(&config, a).await,
             Command::AccessKey(c) => commands::access_key(&config, c).await,
             Command::Issuer(c) => commands::issuer(&config, c).await,

@@ -8,6 +8,7 @@
 mod access;
 mod error;
 mod families;
+mod groups;
 mod identity;
 mod issuers;
 mod oauth;

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use warden_core::model::{
-    AccessKey, AuthorizationCode, BrowserSession, Challenge, Client, Code, CodeOutcome, CodePurpose, Identity,
+    AccessKey, AuthorizationCode, BrowserSession, Challenge, Client, Code, CodeOutcome, CodePurpose, Group, Identity,
     IdentityPool, Issuer, Pool, RefreshFamily, ResourceServer, SigningKeyRecord, TemporaryCredentials, User,
 };
 use warden_core::store::{FamilyKey, Store, StoreResult};
@@ -236,5 +236,44 @@ impl Store for SqlStore {
     }
     async fn delete_resource_server(&self, pool_id: &str, identifier: &str) -> StoreResult<bool> {
         self.do_delete_resource_server(pool_id, identifier).await
+    }
+    async fn insert_group(&self, group: &Group) -> StoreResult<()> {
+        self.do_insert_group(group).await
+    }
+    async fn get_group(&self, pool_id: &str, name: &str) -> StoreResult<Option<Group>> {
+        self.do_get_group(pool_id, name).await
+    }
+    async fn list_groups(&self, pool_id: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<Group>> {
+        self.do_list_groups(pool_id, after, limit).await
+    }
+    async fn update_group(&self, group: &Group) -> StoreResult<bool> {
+        self.do_update_group(group).await
+    }
+    async fn delete_group(&self, pool_id: &str, name: &str) -> StoreResult<bool> {
+        self.do_delete_group(pool_id, name).await
+    }
+    async fn add_user_to_group(&self, pool_id: &str, name: &str, user_id: &str) -> StoreResult<bool> {
+        self.do_add_user_to_group(pool_id, name, user_id).await
+    }
+    async fn remove_user_from_group(&self, pool_id: &str, name: &str, user_id: &str) -> StoreResult<bool> {
+        self.do_remove_user_from_group(pool_id, name, user_id).await
+    }
+    async fn list_groups_for_user(&self, user_id: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<Group>> {
+        self.do_list_groups_for_user(user_id, after, limit).await
+    }
+    async fn list_users_in_group(
+        &self,
+        pool_id: &str,
+        name: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<User>> {
+        self.do_list_users_in_group(pool_id, name, after, limit).await
+    }
+    async fn get_family_with_user_and_groups(
+        &self,
+        key: FamilyKey<'_>,
+    ) -> StoreResult<Option<(RefreshFamily, User, Vec<Group>)>> {
+        self.do_get_family_with_user_and_groups(key).await
     }
 }

@@ -48,6 +48,19 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> Option<Self> {
+        Self::spawn_full(backend, tweak, Arc::new(warden_core::SystemClock)).await
+    }
+
+    /// A server whose time is `clock` (a `ManualClock` lets a test expire codes and tokens).
+    pub async fn spawn_with_clock(backend: Backend, clock: Arc<dyn warden_core::Clock>) -> Option<Self> {
+        Self::spawn_full(backend, |_| {}, clock).await
+    }
+
+    async fn spawn_full(
+        backend: Backend,
+        tweak: impl FnOnce(&mut Config),
+        clock: Arc<dyn warden_core::Clock>,
+    ) -> Option<Self> {
         let id = uuid::Uuid::new_v4().simple().to_string();
         let data_dir = std::env::temp_dir().join(format!("warden-test-{id}"));
         let mut config = Config { data_dir: data_dir.clone(), ..Config::default() };
@@ -70,7 +83,7 @@ impl TestApp {
         tweak(&mut config);
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("local addr");
-        let app: App = warden_server::build(&config, &addr.to_string()).await.expect("build app");
+        let app: App = warden_server::build_with_clock(&config, &addr.to_string(), clock).await.expect("build app");
         let warden = app.warden.clone();
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {

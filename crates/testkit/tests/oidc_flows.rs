@@ -905,3 +905,116 @@ both_backends!(third_party_clients_ask_for_consent_once, |app| {
     assert!(first.contains_key("code"));
     app.stop().await;
 });
+
+/// The RFC 9700 cases that need time to pass, on a manual clock.
+async fn expiry(backend: Backend) {
+    use std::sync::Arc;
+    use warden_core::clock::ManualClock;
+    let start = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let clock = Arc::new(ManualClock::new(start));
+    let Some(app) = TestApp::spawn_with_clock(backend, clock.clone()).await else {
+        eprintln!("skipped: WARDEN_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let s = setup(&app).await;
+    let (id, secret) = (s.confidential.0.as_str(), s.confidential.1.as_str());
+    let mut b = Browser::new(&app.url);
+    let exchange = |code: String| {
+        let url = app.url.clone();
+        async move {
+            post_form(
+                &url,
+                "/oauth2/token",
+                Some((id, secret)),
+                &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", CALLBACK)],
+            )
+            .await
+        }
+    };
+    // An authorization code lives five minutes.
+    let code = code_for(&mut b, id, &[]).await["code"].clone();
+    clock.advance(301);
+    assert_eq!(exchange(code).await.json()["error"], "invalid_grant", "an expired code");
+    // The browser session lives an hour: after it, prompt=none finds no sign-in.
+    clock.advance(3600);
+    let none = b.get(&authorize_url(id, &[("prompt", "none")])).await;
+    assert_eq!(none.redirect_params()["error"], "login_required");
+    // Access tokens expire after 30 minutes: userinfo and introspection refuse them, and the
+    // refresh token still gives new ones.
+    let code = code_for(&mut b, id, &[]).await["code"].clone();
+    let t = exchange(code).await.json();
+    let access = t["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(userinfo(&app.url, &access).await.status, 200);
+    clock.advance(30 * 60 + 1);
+    let expired = userinfo(&app.url, &access).await;
+    assert_eq!(expired.status, 401);
+    let i = post_form(&app.url, "/oauth2/introspect", Some((id, secret)), &[("token", &access)]).await.json();
+    assert_eq!(i["active"], false);
+    let rt = t["refresh_token"].as_str().unwrap().to_owned();
+    let refreshed = post_form(
+        &app.url,
+        "/oauth2/token",
+        Some((id, secret)),
+        &[("grant_type", "refresh_token"), ("refresh_token", &rt)],
+    )
+    .await;
+    assert_eq!(refreshed.status, 200, "{}", refreshed.body);
+    assert_eq!(userinfo(&app.url, refreshed.json()["access_token"].as_str().unwrap()).await.status, 200);
+    // The refresh token itself lives 30 days.
+    clock.advance(30 * 86_400);
+    let late = post_form(
+        &app.url,
+        "/oauth2/token",
+        Some((id, secret)),
+        &[("grant_type", "refresh_token"), ("refresh_token", &rt)],
+    )
+    .await;
+    assert_eq!(late.json()["error"], "invalid_grant");
+    // A token of another pool is not active at this pool's introspection.
+    let other = app
+        .warden
+        .create_pool(warden_core::service::PoolSpec { name: "other".into(), settings: Default::default() })
+        .await
+        .unwrap();
+    let foreign = app
+        .warden
+        .create_client(warden_core::service::ClientSpec {
+            pool_id: other.id,
+            name: "rs".into(),
+            generate_secret: true,
+            settings: Default::default(),
+        })
+        .await
+        .unwrap();
+    let fresh = post_form(
+        &app.url,
+        "/oauth2/token",
+        Some((&s.service.0, &s.service.1)),
+        &[("grant_type", "client_credentials")],
+    )
+    .await
+    .json();
+    let token = fresh["access_token"].as_str().unwrap();
+    let mine = post_form(&app.url, "/oauth2/introspect", Some((id, secret)), &[("token", token)]).await.json();
+    assert_eq!(mine["active"], true);
+    let theirs = post_form(
+        &app.url,
+        "/oauth2/introspect",
+        Some((&foreign.client.id, foreign.secret.as_ref().unwrap().expose())),
+        &[("token", token)],
+    )
+    .await
+    .json();
+    assert_eq!(theirs["active"], false, "another pool's token");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expiry_sqlite() {
+    expiry(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expiry_postgres() {
+    expiry(Backend::Postgres).await;
+}

@@ -2,6 +2,7 @@
 
 mod access_key;
 mod client;
+mod group;
 mod identity;
 mod issuer;
 mod oauth;
@@ -11,6 +12,7 @@ mod user;
 
 pub use access_key::AccessKey;
 pub use client::{AuthFlow, Client, ClientSettings, TokenValidity};
+pub use group::Group;
 pub use identity::{Identity, IdentityPool, IdentityProvider, TemporaryCredentials};
 pub use issuer::Issuer;
 pub use oauth::{AuthorizationCode, BrowserSession, OAuthFlow, ResourceServer, ResourceServerScope};

@@ -5,7 +5,9 @@ mod access_keys;
 mod bearer;
 mod cache;
 mod challenge;
+mod claims;
 mod clients;
+mod groups;
 mod identity;
 mod issuers;
 mod lookup;
@@ -30,6 +32,7 @@ use crate::store::Store;
 
 pub use bearer::{BearerError, BearerIdentity};
 pub use clients::{ClientSpec, CreatedClient};
+pub use groups::GroupSpec;
 pub use identity::{IdentityPoolSpec, IssuedCredentials};
 pub use issuers::{IssuerSpec, SelfSignedCaller};
 pub use pools::PoolSpec;

@@ -10,7 +10,7 @@ use super::Warden;
 use crate::crypto::keys::{JwtType, VerifyError};
 use crate::crypto::random;
 use crate::error::{CoreError, CoreResult};
-use crate::model::{Client, Pool, RefreshFamily, SigningAlg, User};
+use crate::model::{Client, Group, Pool, RefreshFamily, SigningAlg, User};
 use crate::store::FamilyKey;
 
 pub const COGNITO_ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";
@@ -45,6 +45,12 @@ pub struct IdClaims {
     pub iss: String,
     #[serde(rename = "cognito:username")]
     pub username: String,
+    /// The role ARNs of the user's groups that have one.
+    #[serde(rename = "cognito:roles", skip_serializing_if = "Option::is_none", default)]
+    pub roles: Option<Vec<String>>,
+    /// The role of the user's group of lowest precedence (see `groups::preferred_role`).
+    #[serde(rename = "cognito:preferred_role", skip_serializing_if = "Option::is_none", default)]
+    pub preferred_role: Option<String>,
     pub origin_jti: String,
     pub aud: String,
     pub event_id: String,
@@ -64,21 +70,6 @@ pub struct IdClaims {
     pub attributes: BTreeMap<String, serde_json::Value>,
 }
 
-fn attribute_claims(user: &User) -> BTreeMap<String, serde_json::Value> {
-    user.attributes
-        .iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "sub" | "iss" | "aud" | "exp" | "iat" | "jti" | "token_use"))
-        .map(|(k, v)| {
-            let value = match (k.ends_with("_verified"), v.as_str()) {
-                (true, "true") => serde_json::Value::Bool(true),
-                (true, "false") => serde_json::Value::Bool(false),
-                _ => serde_json::Value::String(v.clone()),
-            };
-            (k.clone(), value)
-        })
-        .collect()
-}
-
 /// OIDC's `at_hash`: the left half of the SHA-256 of the access token, base64url.
 pub(crate) fn at_hash(access_token: &str) -> String {
     use base64::Engine;
@@ -90,7 +81,9 @@ impl Warden {
     /// Signs a fresh access and id token in `family`. A family granted through the OIDC door
     /// (`scope` set) gets RFC 9068 access tokens (`typ: at+jwt`, `aud`) with its scopes, and id
     /// tokens with `at_hash`, `amr` and the request's `nonce`; one from the Cognito API gets
-    /// Cognito's shapes.
+    /// Cognito's shapes. `groups` are the user's, in token order (`Warden::token_groups`): both
+    /// tokens name them in `cognito:groups` (left out when there are none), and the id token
+    /// carries their roles as Cognito does.
     pub(crate) fn sign_pair(
         &self,
         pool: &Pool,
@@ -98,15 +91,18 @@ impl Warden {
         user: &User,
         family: &RefreshFamily,
         nonce: Option<&str>,
+        groups: &[Group],
     ) -> CoreResult<(String, String)> {
         let now = self.clock.now();
+        let group_names = (!groups.is_empty()).then(|| groups.iter().map(|g| g.name.clone()).collect::<Vec<_>>());
+        let roles = super::groups::roles(groups);
         let validity = client.settings.token_validity;
         let iss = self.issuer(pool);
         let event_id = random::uuid();
         let oidc = family.scope.is_some();
         let access = AccessClaims {
             sub: user.id.clone(),
-            groups: None,
+            groups: group_names.clone(),
             iss: iss.clone(),
             version: 2,
             client_id: client.id.clone(),
@@ -126,9 +122,11 @@ impl Warden {
             if oidc { self.keys.sign_with(&access, JwtType::AccessToken, alg)? } else { self.keys.sign(&access)? };
         let id = IdClaims {
             sub: user.id.clone(),
-            groups: None,
+            groups: group_names,
             iss,
             username: user.username.clone(),
+            preferred_role: super::groups::preferred_role(groups),
+            roles: (!roles.is_empty()).then_some(roles),
             origin_jti: family.id.clone(),
             aud: client.id.clone(),
             event_id,
@@ -140,7 +138,7 @@ impl Warden {
             nonce: nonce.map(str::to_owned),
             at_hash: oidc.then(|| at_hash(&access_token)),
             amr: oidc.then(|| family.amr.split_whitespace().map(str::to_owned).collect()),
-            attributes: attribute_claims(user),
+            attributes: super::claims::released_claims(user, family.scope.as_deref()),
         };
         Ok((access_token, self.keys.sign_with(&id, JwtType::Jwt, alg)?))
     }
@@ -171,8 +169,12 @@ impl Warden {
             scope,
             amr: amr.to_owned(),
         };
-        self.store.insert_family(&family).await?;
-        let (access_token, id_token) = self.sign_pair(pool, client, user, &family, None)?;
+        // The family's write and the groups' read are independent: run them side by side.
+        let ((), groups) = tokio::try_join!(
+            async { self.store.insert_family(&family).await.map_err(CoreError::from) },
+            self.token_groups(&user.id)
+        )?;
+        let (access_token, id_token) = self.sign_pair(pool, client, user, &family, None, &groups)?;
         Ok(AuthResult {
             access_token,
             id_token,
@@ -191,7 +193,9 @@ impl Warden {
     ) -> CoreResult<AuthResult> {
         let invalid = || CoreError::not_authorized("Invalid Refresh Token.");
         let hash = random::sha256(refresh_token.as_bytes());
-        let (family, user) = self.store.get_family_with_user(FamilyKey::TokenHash(&hash)).await?.ok_or_else(invalid)?;
+        // One read brings the user's groups along (one statement per refresh, as before groups).
+        let (family, user, mut groups) =
+            self.store.get_family_with_user_and_groups(FamilyKey::TokenHash(&hash)).await?.ok_or_else(invalid)?;
         if family.client_id != client.id {
             return Err(invalid());
         }
@@ -206,7 +210,8 @@ impl Warden {
         if !user.enabled {
             return Err(CoreError::not_authorized("User is disabled."));
         }
-        let (access_token, id_token) = self.sign_pair(&pool, client, &user, &family, None)?;
+        super::groups::token_order(&mut groups);
+        let (access_token, id_token) = self.sign_pair(&pool, client, &user, &family, None, &groups)?;
         Ok(AuthResult {
             access_token,
             id_token,

@@ -75,6 +75,7 @@ impl DoorError {
                     C::InvalidUserPoolConfiguration(_) => "InvalidUserPoolConfigurationException",
                     C::InvalidOAuthFlow(_) => "InvalidOAuthFlowException",
                     C::ScopeDoesNotExist(_) => "ScopeDoesNotExistException",
+                    C::GroupExists(_) => "GroupExistsException",
                     C::InvalidIdentityPoolConfiguration(_) => "InvalidIdentityPoolConfigurationException",
                     C::Conflict(_) => "ConcurrentModificationException",
                     C::OAuth(..) => "InvalidParameterException",

@@ -1,7 +1,7 @@
 //! Domain records in Cognito's output shapes.
 
 use serde_json::{json, Value};
-use warden_core::model::{Client, Pool, ResourceServer, User};
+use warden_core::model::{Client, Group, Pool, ResourceServer, User};
 use warden_core::service::CodeDelivery;
 use warden_core::{Secret, Warden};
 
@@ -107,6 +107,26 @@ pub fn resource_server(rs: &ResourceServer) -> Value {
             .map(|s| json!({ "ScopeName": s.name, "ScopeDescription": s.description }))
             .collect::<Vec<_>>(),
     })
+}
+
+/// GroupType; Description, RoleArn and Precedence only when the group has them.
+pub fn group(g: &Group) -> Value {
+    let mut v = json!({
+        "GroupName": g.name,
+        "UserPoolId": g.pool_id,
+        "LastModifiedDate": g.updated_at,
+        "CreationDate": g.created_at,
+    });
+    if let Some(d) = &g.description {
+        v["Description"] = json!(d);
+    }
+    if let Some(arn) = &g.role_arn {
+        v["RoleArn"] = json!(arn);
+    }
+    if let Some(p) = g.precedence {
+        v["Precedence"] = json!(p);
+    }
+    v
 }
 
 pub fn client_description(c: &Client) -> Value {

@@ -3,6 +3,7 @@
 
 mod access_keys;
 mod clients;
+mod groups;
 mod issuers;
 mod keys;
 mod pools;
@@ -15,6 +16,7 @@ use tokio::net::TcpListener;
 
 pub use access_keys::{access_key, AccessKeyCmd};
 pub use clients::{client, ClientCmd};
+pub use groups::{group, GroupCmd};
 pub use issuers::{issuer, IssuerCmd};
 pub use keys::{keys, KeysCmd};
 pub use pools::{pool, PoolCmd};

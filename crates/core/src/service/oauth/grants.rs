@@ -135,11 +135,15 @@ impl Warden {
             scope: Some(code.scope.clone()),
             amr: code.amr.clone(),
         };
-        if !self.store.redeem_authorization_code(&code_hash, now, &family).await? {
+        let (redeemed, groups) = tokio::try_join!(
+            async { self.store.redeem_authorization_code(&code_hash, now, &family).await.map_err(CoreError::from) },
+            self.token_groups(&user.id)
+        )?;
+        if !redeemed {
             self.store.revoke_family(&code.family_id, now).await?;
             return Err(grant_error("The code has already been used"));
         }
-        let (access_token, id_token) = self.sign_pair(&pool, client, &user, &family, code.nonce.as_deref())?;
+        let (access_token, id_token) = self.sign_pair(&pool, client, &user, &family, code.nonce.as_deref(), &groups)?;
         let openid = code.scope.split(' ').any(|s| s == "openid");
         Ok(TokenResponse {
             access_token,
@@ -155,7 +159,9 @@ impl Warden {
         let token = param(&req.refresh_token, "refresh_token")?;
         let hash = random::sha256(token.as_bytes());
         let now = self.clock.now();
-        let Some((family, user)) = self.store.get_family_with_user(FamilyKey::TokenHash(&hash)).await? else {
+        let Some((family, user, mut groups)) =
+            self.store.get_family_with_user_and_groups(FamilyKey::TokenHash(&hash)).await?
+        else {
             if let Some(family_id) = self.store.get_retired_refresh_token(&hash).await? {
                 // A rotated-out token came back: someone holds a copy. End the whole family.
                 tracing::warn!(family = %family_id, "refresh token reuse; revoking its family");
@@ -187,7 +193,8 @@ impl Warden {
         } else {
             None
         };
-        let (access_token, id_token) = self.sign_pair(&pool, client, &user, &family, None)?;
+        crate::service::groups::token_order(&mut groups);
+        let (access_token, id_token) = self.sign_pair(&pool, client, &user, &family, None, &groups)?;
         let openid = family.scope.as_deref().is_none_or(|s| s.split(' ').any(|s| s == "openid"));
         Ok(TokenResponse {
             access_token,

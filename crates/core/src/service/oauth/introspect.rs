@@ -18,39 +18,6 @@ fn inactive() -> Value {
     json!({ "active": false })
 }
 
-/// The OIDC standard claims each scope releases at userinfo.
-fn scope_claims(scope: &str) -> &'static [&'static str] {
-    match scope {
-        "email" => &["email", "email_verified"],
-        "phone" => &["phone_number", "phone_number_verified"],
-        "profile" => &[
-            "name",
-            "family_name",
-            "given_name",
-            "middle_name",
-            "nickname",
-            "preferred_username",
-            "profile",
-            "picture",
-            "website",
-            "gender",
-            "birthdate",
-            "zoneinfo",
-            "locale",
-            "updated_at",
-        ],
-        _ => &[],
-    }
-}
-
-fn claim_value(name: &str, value: &str) -> Value {
-    match (name.ends_with("_verified"), value) {
-        (true, "true") => Value::Bool(true),
-        (true, "false") => Value::Bool(false),
-        _ => Value::String(value.to_owned()),
-    }
-}
-
 impl Warden {
     /// Verifies one of this deployment's JWTs (any shape) and returns its claims, or None.
     async fn own_jwt(&self, token: &str) -> CoreResult<Option<Value>> {
@@ -68,6 +35,11 @@ impl Warden {
     /// registered self-managed issuer. Everything else is `{"active": false}`.
     pub async fn introspect(&self, presented: &PresentedClient, token: &str) -> CoreResult<Value> {
         let client = self.authenticate_client(presented).await?;
+        // RFC 7662 §2.1 and §4: only an authenticated caller may introspect; a public client's
+        // id is not a credential (else anyone could scan tokens).
+        if !client.is_confidential() {
+            return Err(CoreError::oauth(OAuthErrorKind::InvalidClient, "Introspection needs client authentication"));
+        }
         let pool = self.pool(&client.pool_id).await?;
         let now = self.clock.now();
         if token.matches('.').count() == 2 {
@@ -148,7 +120,7 @@ impl Warden {
         if !admin && !scopes.contains(&"openid") {
             return Err(CoreError::oauth(OAuthErrorKind::InsufficientScope, "The token has no openid scope"));
         }
-        Ok(user_claims(&user, &scopes, admin))
+        Ok(user_claims(&user, &claims.scope))
     }
 
     /// POST /oauth2/revoke: a refresh token (or an access token of a family) ends its family;
@@ -198,18 +170,9 @@ fn check_owner(client: &Client, owner: &str) -> CoreResult<()> {
     }
 }
 
-fn user_claims(user: &User, scopes: &[&str], admin: bool) -> Value {
-    let mut out = Map::new();
+fn user_claims(user: &User, scope: &str) -> Value {
+    let mut out: Map<String, Value> = crate::service::claims::released_claims(user, Some(scope)).into_iter().collect();
     out.insert("sub".into(), json!(user.id));
-    let released: Vec<&str> = scopes.iter().flat_map(|s| scope_claims(s).iter().copied()).collect();
-    for (name, value) in &user.attributes {
-        if name == "sub" {
-            continue;
-        }
-        if admin || released.contains(&name.as_str()) {
-            out.insert(name.clone(), claim_value(name, value));
-        }
-    }
     out.insert("username".into(), json!(user.username));
     Value::Object(out)
 }

@@ -4,6 +4,7 @@ mod admin_users;
 mod auth;
 mod client_settings;
 mod clients;
+mod groups;
 pub mod identity;
 mod mfa;
 mod password;
@@ -62,7 +63,16 @@ pub fn requires_signature(op: &str) -> Option<bool> {
         | "AdminRespondToAuthChallenge"
         | "AdminUserGlobalSignOut"
         | "AdminResetUserPassword"
-        | "ListUsers" => true,
+        | "ListUsers"
+        | "CreateGroup"
+        | "GetGroup"
+        | "ListGroups"
+        | "UpdateGroup"
+        | "DeleteGroup"
+        | "AdminAddUserToGroup"
+        | "AdminRemoveUserFromGroup"
+        | "AdminListGroupsForUser"
+        | "ListUsersInGroup" => true,
         _ => return None,
     })
 }
@@ -111,6 +121,15 @@ pub async fn call(ctx: &Ctx<'_>, op: &str, input: &Input) -> DoorResult<Value> {
         "AdminEnableUser" => admin_users::admin_set_enabled(ctx, input, true).await,
         "AdminResetUserPassword" => admin_users::admin_reset_user_password(ctx, input).await,
         "ListUsers" => admin_users::list_users(ctx, input).await,
+        "CreateGroup" => groups::create_group(ctx, input).await,
+        "GetGroup" => groups::get_group(ctx, input).await,
+        "ListGroups" => groups::list_groups(ctx, input).await,
+        "UpdateGroup" => groups::update_group(ctx, input).await,
+        "DeleteGroup" => groups::delete_group(ctx, input).await,
+        "AdminAddUserToGroup" => groups::admin_add_user_to_group(ctx, input).await,
+        "AdminRemoveUserFromGroup" => groups::admin_remove_user_from_group(ctx, input).await,
+        "AdminListGroupsForUser" => groups::admin_list_groups_for_user(ctx, input).await,
+        "ListUsersInGroup" => groups::list_users_in_group(ctx, input).await,
         other => Err(crate::error::DoorError::UnknownOperation(format!("Unknown operation {other}"))),
     }
 }
