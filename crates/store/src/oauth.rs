@@ -23,6 +23,9 @@ impl SqlStore {
             .await
             .map_err(map_err)?;
         if done.rows_affected() != 1 {
+            // Explicitly: a dropped transaction's rollback is deferred, and the pooled
+            // connection could serve the next statement still inside it.
+            tx.rollback().await.map_err(map_err)?;
             return Ok(false);
         }
         sqlx::query("INSERT INTO retired_refresh_tokens (token_hash, family_id, retired_at) VALUES ($1, $2, $3)")
@@ -89,6 +92,7 @@ impl SqlStore {
         .await
         .map_err(map_err)?;
         if claimed.rows_affected() != 1 {
+            tx.rollback().await.map_err(map_err)?;
             return Ok(false);
         }
         crate::families::insert_family_in(&mut tx, family).await?;

@@ -401,3 +401,21 @@ conformance!(deleting_a_pool_removes_its_resource_servers, |s| {
     assert!(s.list_resource_servers("p1", None, 10).await.unwrap().is_empty(), "no leftovers for a new pool");
     s.insert_resource_server(&resource_server("p1", "api")).await.expect("identifier free again");
 });
+
+// ---------------------------------------------------------------------------------------------
+// A refused claim leaves no transaction open on the pooled connection
+// ---------------------------------------------------------------------------------------------
+
+conformance!(refused_claims_leave_no_open_transaction, |s| {
+    seed(&s).await;
+    s.insert_family(&oauth_family("fr", 200)).await.unwrap();
+    // A redemption or rotation that loses ends its transaction before returning, so a later
+    // write on the same pooled connection is committed and visible at once.
+    for i in 0..24u8 {
+        assert!(!s.rotate_refresh_token("fr", &[250; 32], &[251; 32], 10).await.unwrap(), "a stale hash");
+        assert!(!s.redeem_authorization_code(&[240; 32], 10, &oauth_family("none", 241)).await.unwrap());
+        let code = auth_code(i, &format!("fam-{i}"), 1_000);
+        s.insert_authorization_code(&code).await.unwrap();
+        assert!(s.get_authorization_code(&[i; 32]).await.unwrap().is_some(), "round {i}: the code is visible");
+    }
+});
