@@ -5,7 +5,6 @@
 use serde_json::Value;
 
 use super::Warden;
-use crate::crypto::keys::VerifyError;
 use crate::error::CoreError;
 
 /// Who a verified bearer token speaks for.
@@ -34,14 +33,7 @@ pub enum BearerError {
 
 impl Warden {
     pub async fn verify_bearer_token(&self, token: &str) -> Result<BearerIdentity, BearerError> {
-        let claims: Value = match self.keys.verify(token) {
-            Ok(c) => c,
-            Err(VerifyError::UnknownKey) => {
-                self.keys.reload(self.store.as_ref(), &self.master).await.map_err(BearerError::Internal)?;
-                self.keys.verify(token).map_err(|_| BearerError::NotOurs)?
-            }
-            Err(VerifyError::Invalid) => return Err(BearerError::NotOurs),
-        };
+        let claims: Value = self.verify_own(token).await.map_err(BearerError::Internal)?.ok_or(BearerError::NotOurs)?;
         if claims["token_use"] != "access" {
             return Err(BearerError::Refused("not an access token".into()));
         }

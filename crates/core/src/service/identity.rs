@@ -8,7 +8,6 @@ use subtle::ConstantTimeEq;
 
 use super::tokens::IdClaims;
 use super::Warden;
-use crate::crypto::keys::VerifyError;
 use crate::crypto::random;
 use crate::error::{CoreError, CoreResult};
 use crate::model::{Identity, IdentityPool, IdentityProvider, TemporaryCredentials};
@@ -163,14 +162,7 @@ impl Warden {
                 .iter()
                 .find(|p| provider_pool_id(&p.provider_name, &self.config.public_url) == Some(pool_id))
                 .ok_or_else(|| CoreError::not_authorized("Invalid login token. Issuer doesn't match providerName"))?;
-            let claims: IdClaims = match self.keys.verify(token) {
-                Ok(c) => c,
-                Err(VerifyError::UnknownKey) => {
-                    self.keys.reload(self.store.as_ref(), &self.master).await?;
-                    self.keys.verify(token).map_err(|_| bad_login())?
-                }
-                Err(VerifyError::Invalid) => return Err(bad_login()),
-            };
+            let claims: IdClaims = self.verify_own(token).await?.ok_or_else(bad_login)?;
             let user_pool = self.pool(pool_id).await.map_err(|_| bad_login())?;
             if claims.token_use != "id" || claims.iss != self.issuer(&user_pool) {
                 return Err(bad_login());

@@ -78,6 +78,20 @@ pub(crate) fn at_hash(access_token: &str) -> String {
 }
 
 impl Warden {
+    /// Checks one of this deployment's JWTs against the key ring (re-read once when the `kid`
+    /// is unknown: another instance may have rotated) and parses its claims. `None` when it is
+    /// not a token this deployment signed; expiry and issuer are the caller's to check.
+    pub(crate) async fn verify_own<T: serde::de::DeserializeOwned>(&self, token: &str) -> CoreResult<Option<T>> {
+        match self.keys.verify(token) {
+            Ok(claims) => Ok(Some(claims)),
+            Err(VerifyError::UnknownKey) => {
+                self.keys.reload(self.store.as_ref(), &self.master).await?;
+                Ok(self.keys.verify(token).ok())
+            }
+            Err(VerifyError::Invalid) => Ok(None),
+        }
+    }
+
     /// Signs a fresh access and id token in `family`. A family granted through the OIDC door
     /// (`scope` set) gets RFC 9068 access tokens (`typ: at+jwt`, `aud`) with its scopes, and id
     /// tokens with `at_hash`, `amr` and the request's `nonce`; one from the Cognito API gets
@@ -224,14 +238,7 @@ impl Warden {
     /// user has been revoked or disabled. Returns the claims and the user.
     pub async fn verify_access_token(&self, token: &str) -> CoreResult<(AccessClaims, Pool, User)> {
         let invalid = || CoreError::not_authorized("Invalid Access Token");
-        let claims: AccessClaims = match self.keys.verify(token) {
-            Ok(c) => c,
-            Err(VerifyError::UnknownKey) => {
-                self.keys.reload(self.store.as_ref(), &self.master).await?;
-                self.keys.verify(token).map_err(|_| invalid())?
-            }
-            Err(VerifyError::Invalid) => return Err(invalid()),
-        };
+        let claims: AccessClaims = self.verify_own(token).await?.ok_or_else(invalid)?;
         if claims.token_use != "access" {
             return Err(invalid());
         }

@@ -104,14 +104,7 @@ pub async fn challenge(State(warden): State<Arc<Warden>>, req: Request) -> Respo
         "NEW_PASSWORD_REQUIRED" => {
             let (new, confirm) = (field("new_password"), field("confirm_password"));
             if new != confirm {
-                return challenge_page(
-                    &warden,
-                    &step,
-                    &kind,
-                    &session,
-                    &username,
-                    Some("The two passwords do not match."),
-                );
+                return challenge_page(&step, &kind, &session, &username, Some("The two passwords do not match."));
             }
             responses.insert("NEW_PASSWORD".to_owned(), new);
         }
@@ -141,7 +134,7 @@ pub async fn challenge(State(warden): State<Arc<Warden>>, req: Request) -> Respo
             | CoreError::CodeMismatch(_)
             | CoreError::ExpiredCode(_)
             | CoreError::InvalidParameter(_)),
-        ) => challenge_page(&warden, &step, &kind, &session, &username, Some(&e.to_string())),
+        ) => challenge_page(&step, &kind, &session, &username, Some(&e.to_string())),
         other => finish(&warden, &step, other).await,
     }
 }
@@ -168,7 +161,7 @@ async fn finish(warden: &Warden, step: &Step, outcome: Result<AuthOutcome, CoreE
         }
         Ok(AuthOutcome::Challenge { kind, session, parameters }) => {
             let username = parameters.get("USER_ID_FOR_SRP").cloned().unwrap_or_default();
-            challenge_page(warden, step, kind.as_str(), &session, &username, None)
+            challenge_page(step, kind.as_str(), &session, &username, None)
         }
         Ok(AuthOutcome::Tokens(_)) => authorize::server_fault(CoreError::internal("hosted sign-in issued tokens")),
         Err(e) if e.is_server_fault() => authorize::server_fault(e),
@@ -186,14 +179,7 @@ async fn finish(warden: &Warden, step: &Step, outcome: Result<AuthOutcome, CoreE
     }
 }
 
-fn challenge_page(
-    _warden: &Warden,
-    step: &Step,
-    kind: &str,
-    session: &str,
-    username: &str,
-    error: Option<&str>,
-) -> Response {
+fn challenge_page(step: &Step, kind: &str, session: &str, username: &str, error: Option<&str>) -> Response {
     let form = LoginForm { request: &step.sealed, csrf: &step.csrf, client_name: &step.valid.client.name, error };
     let mut page = Page::new("Sign in", pages::challenge(&form, kind, session, username));
     if error.is_some() {

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::present;
 use super::scopes::Scopes;
 use super::sessions::SignedInBrowser;
 use crate::crypto::random;
@@ -109,10 +110,6 @@ impl ValidAuthorize {
         }
         self.hinted_sub.as_ref().is_none_or(|sub| *sub == browser.user.id)
     }
-}
-
-fn present(v: &Option<String>) -> Option<&str> {
-    v.as_deref().filter(|s| !s.is_empty())
 }
 
 impl Warden {

@@ -227,15 +227,24 @@ impl Warden {
             return Err(CoreError::oauth(OAuthErrorKind::InvalidScope, "The client has no custom scopes to grant"));
         }
         let pool = self.pool(&client.pool_id).await?;
+        // One read per resource server (several scopes often share one); the servers are the
+        // token's audiences.
         let mut audiences: Vec<String> = Vec::new();
         for scope in granted.custom() {
             let (server, _) = scope.rsplit_once('/').unwrap_or((scope, ""));
-            let known = self.store.get_resource_server(&pool.id, server).await?;
-            if !known.is_some_and(|rs| rs.scope_names().any(|n| n == scope)) {
-                return Err(CoreError::oauth(OAuthErrorKind::InvalidScope, format!("Unknown scope {scope}")));
-            }
             if !audiences.iter().any(|a| a == server) {
                 audiences.push(server.to_owned());
+            }
+        }
+        for server in &audiences {
+            let defined: Vec<String> = match self.store.get_resource_server(&pool.id, server).await? {
+                Some(rs) => rs.scope_names().collect(),
+                None => Vec::new(),
+            };
+            let prefix = format!("{server}/");
+            if let Some(unknown) = granted.custom().find(|s| s.starts_with(&prefix) && !defined.iter().any(|d| d == s))
+            {
+                return Err(CoreError::oauth(OAuthErrorKind::InvalidScope, format!("Unknown scope {unknown}")));
             }
         }
         let now = self.clock.now();

@@ -6,7 +6,6 @@
 use serde_json::{json, Map, Value};
 
 use super::client_auth::PresentedClient;
-use crate::crypto::keys::VerifyError;
 use crate::crypto::random;
 use crate::error::{CoreError, CoreResult, OAuthErrorKind};
 use crate::model::{Client, Pool, User};
@@ -19,18 +18,6 @@ fn inactive() -> Value {
 }
 
 impl Warden {
-    /// Verifies one of this deployment's JWTs (any shape) and returns its claims, or None.
-    async fn own_jwt(&self, token: &str) -> CoreResult<Option<Value>> {
-        match self.keys.verify::<Value>(token) {
-            Ok(claims) => Ok(Some(claims)),
-            Err(VerifyError::UnknownKey) => {
-                self.keys.reload(self.store.as_ref(), &self.master).await?;
-                Ok(self.keys.verify::<Value>(token).ok())
-            }
-            Err(VerifyError::Invalid) => Ok(None),
-        }
-    }
-
     /// POST /oauth2/introspect: any token of the authenticated client's pool, or of a
     /// registered self-managed issuer. Everything else is `{"active": false}`.
     pub async fn introspect(&self, presented: &PresentedClient, token: &str) -> CoreResult<Value> {
@@ -43,7 +30,7 @@ impl Warden {
         let pool = self.pool(&client.pool_id).await?;
         let now = self.clock.now();
         if token.matches('.').count() == 2 {
-            if let Some(claims) = self.own_jwt(token).await? {
+            if let Some(claims) = self.verify_own::<Value>(token).await? {
                 return self.introspect_access(&pool, claims, now).await;
             }
             return Ok(match self.verify_self_signed(token).await {
@@ -131,7 +118,7 @@ impl Warden {
             return Err(CoreError::oauth(OAuthErrorKind::UnsupportedTokenType, "Revocation is off for this client"));
         }
         let family_id = if token.matches('.').count() == 2 {
-            match self.own_jwt(token).await? {
+            match self.verify_own::<Value>(token).await? {
                 Some(claims) => match claims["origin_jti"].as_str() {
                     Some(id) => id.to_owned(),
                     None if claims["token_use"] == "access" => {

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::present;
 use crate::error::{CoreError, CoreResult, OAuthErrorKind};
 use crate::service::tokens::IdClaims;
 use crate::service::Warden;
@@ -28,10 +29,6 @@ pub struct ValidLogout {
 
 fn bad(msg: &str) -> CoreError {
     CoreError::oauth(OAuthErrorKind::InvalidRequest, msg)
-}
-
-fn present(v: &Option<String>) -> Option<&str> {
-    v.as_deref().filter(|s| !s.is_empty())
 }
 
 impl Warden {

@@ -20,3 +20,8 @@ pub use logout::{LogoutRequest, ValidLogout};
 pub use resource_servers::ResourceServerSpec;
 pub use scopes::{Scopes, STANDARD_SCOPES};
 pub use sessions::SignedInBrowser;
+
+/// A request parameter that was given and is not empty.
+fn present(v: &Option<String>) -> Option<&str> {
+    v.as_deref().filter(|s| !s.is_empty())
+}
