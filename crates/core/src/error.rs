@@ -6,6 +6,9 @@ use thiserror::Error;
 pub enum StoreError {
     #[error("record already exists: {0}")]
     Conflict(String),
+    /// The record changed (or went) since it was read: an optimistic write lost a race.
+    #[error("record changed since it was read: {0}")]
+    Stale(String),
     #[error("store unavailable: {0}")]
     Unavailable(String),
     #[error("store error: {0}")]
@@ -72,7 +75,20 @@ pub enum CoreError {
     #[error("internal error: {0}")]
     Internal(String),
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(StoreError),
+}
+
+impl From<StoreError> for CoreError {
+    /// A lost optimistic race is the caller's to retry (Cognito's ConcurrentModificationException),
+    /// not a server fault; every other store failure is.
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Stale(what) => {
+                CoreError::Conflict(format!("{what} was changed by another request at the same time; try again"))
+            }
+            other => CoreError::Store(other),
+        }
+    }
 }
 
 /// The `error` values of OAuth 2.0 and OpenID Connect.

@@ -50,14 +50,16 @@ pub trait Store: Send + Sync + 'static {
     async fn get_user_by_username(&self, pool_id: &str, username: &str) -> StoreResult<Option<User>>;
     /// Users whose attribute `name` equals `value` exactly (email, phone_number aliases).
     async fn find_users_by_attribute(&self, pool_id: &str, name: &str, value: &str) -> StoreResult<Vec<User>>;
-    async fn update_user(&self, user: &User) -> StoreResult<()>;
+    /// Writes `user` if the stored row is still at `user.version`, and bumps both; otherwise
+    /// `StoreError::Stale` and nothing is written (the user changed or was deleted meanwhile).
+    async fn update_user(&self, user: &mut User) -> StoreResult<()>;
     /// Users ordered by normalised username, after `after` (exclusive).
     async fn list_users(&self, pool_id: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<User>>;
     /// Deletes the user with its families, challenges and codes.
     async fn delete_user(&self, pool_id: &str, user_id: &str) -> StoreResult<bool>;
     /// Writes `user` and revokes every live family of theirs, in one transaction (password
-    /// resets, admin password changes).
-    async fn update_user_revoking_families(&self, user: &User, at: Timestamp) -> StoreResult<()>;
+    /// resets, admin password changes). Version-checked as `update_user`.
+    async fn update_user_revoking_families(&self, user: &mut User, at: Timestamp) -> StoreResult<()>;
 
     // Refresh-token families
     async fn insert_family(&self, family: &RefreshFamily) -> StoreResult<()>;
@@ -142,8 +144,9 @@ pub trait Store: Send + Sync + 'static {
     /// Stores the user's code for `code.purpose`, replacing any earlier one.
     async fn put_code(&self, code: &Code) -> StoreResult<()>;
     /// Checks and redeems a code in one transaction. On a match the code is deleted and
-    /// `then` is written; on a mismatch the attempt is counted and, past `max_attempts`, the
-    /// code is deleted.
+    /// `then` is written (version-checked as `update_user`: `StoreError::Stale` undoes the
+    /// redemption); on a mismatch the attempt is counted and, past `max_attempts`, the code is
+    /// deleted.
     async fn redeem_code(
         &self,
         user_id: &str,

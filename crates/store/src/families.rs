@@ -197,7 +197,10 @@ impl SqlStore {
         .await
         .map_err(map_err)?;
         let outcome = if claimed.is_some() {
-            crate::users::update_user_in(&mut tx, then).await?;
+            if let Err(e) = crate::users::update_user_in(&mut tx, then).await {
+                tx.rollback().await.map_err(map_err)?;
+                return Err(e);
+            }
             CodeOutcome::Redeemed
         } else {
             let counted = sqlx::query(

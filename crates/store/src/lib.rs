@@ -85,6 +85,23 @@ impl SqlStore {
         self.backend
     }
 
+    /// Runs a multi-statement change on a task of its own, awaited by the caller.
+    ///
+    /// A request future is dropped when its client hangs up. Dropped inside sqlx's `BEGIN` round
+    /// trip on PostgreSQL, it would return the connection to the pool inside a transaction nobody
+    /// ends (sqlx issues #4393 and #2805, still in sqlx 0.8.6 and 0.9.0): later writes on that
+    /// connection would never commit. On its own task the change always runs to its commit or
+    /// rollback, whoever is still waiting for the answer. Every transaction goes through here.
+    pub(crate) async fn detached<T, Fut>(&self, work: impl FnOnce(SqlStore) -> Fut) -> Result<T, StoreError>
+    where
+        Fut: std::future::Future<Output = Result<T, StoreError>> + Send + 'static,
+        T: Send + 'static,
+    {
+        tokio::spawn(work(self.clone()))
+            .await
+            .map_err(|e| StoreError::Other(format!("store task ended abnormally: {e}")))?
+    }
+
     /// Applies pending migrations for this backend.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         let migrator = match self.backend {

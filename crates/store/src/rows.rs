@@ -60,6 +60,7 @@ pub fn user(row: &AnyRow) -> R<User> {
         totp_last_step: row.try_get("totp_last_step").map_err(map_err)?,
         created_at: row.try_get("created_at").map_err(map_err)?,
         updated_at: row.try_get("updated_at").map_err(map_err)?,
+        version: row.try_get("version").map_err(map_err)?,
     })
 }
 

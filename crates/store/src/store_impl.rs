@@ -56,8 +56,10 @@ impl Store for SqlStore {
     async fn find_users_by_attribute(&self, pool_id: &str, name: &str, value: &str) -> StoreResult<Vec<User>> {
         self.do_find_users_by_attribute(pool_id, name, value).await
     }
-    async fn update_user(&self, user: &User) -> StoreResult<()> {
-        self.do_update_user(user).await
+    async fn update_user(&self, user: &mut User) -> StoreResult<()> {
+        self.do_update_user(user).await?;
+        user.version += 1;
+        Ok(())
     }
     async fn list_users(&self, pool_id: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<User>> {
         self.do_list_users(pool_id, after, limit).await
@@ -65,8 +67,11 @@ impl Store for SqlStore {
     async fn delete_user(&self, pool_id: &str, user_id: &str) -> StoreResult<bool> {
         self.do_delete_user(pool_id, user_id).await
     }
-    async fn update_user_revoking_families(&self, user: &User, at: i64) -> StoreResult<()> {
-        self.do_update_user_revoking_families(user, at).await
+    async fn update_user_revoking_families(&self, user: &mut User, at: i64) -> StoreResult<()> {
+        let copy = user.clone();
+        self.detached(move |s| async move { s.do_update_user_revoking_families(&copy, at).await }).await?;
+        user.version += 1;
+        Ok(())
     }
     async fn insert_family(&self, family: &RefreshFamily) -> StoreResult<()> {
         self.do_insert_family(family).await
@@ -110,7 +115,11 @@ impl Store for SqlStore {
         max_attempts: u32,
         then: &User,
     ) -> StoreResult<CodeOutcome> {
-        self.do_redeem_code(user_id, purpose, code_hash, now, max_attempts, then).await
+        let (user_id, code_hash, then) = (user_id.to_owned(), code_hash.to_vec(), then.clone());
+        self.detached(move |s| async move {
+            s.do_redeem_code(&user_id, purpose, &code_hash, now, max_attempts, &then).await
+        })
+        .await
     }
     async fn insert_access_key(&self, key: &AccessKey) -> StoreResult<()> {
         self.do_insert_access_key(key).await
@@ -155,7 +164,8 @@ impl Store for SqlStore {
         self.do_get_identity(id).await
     }
     async fn insert_credentials(&self, creds: &TemporaryCredentials) -> StoreResult<()> {
-        self.do_insert_credentials(creds).await
+        let creds = creds.clone();
+        self.detached(move |s| async move { s.do_insert_credentials(&creds).await }).await
     }
     async fn get_credentials(&self, access_key_id: &str) -> StoreResult<Option<TemporaryCredentials>> {
         self.do_get_credentials(access_key_id).await
@@ -173,7 +183,8 @@ impl Store for SqlStore {
         self.do_delete_issuer(iss).await
     }
     async fn record_failure(&self, key: &str, attempt_id: &str, at: i64, since: i64) -> StoreResult<u32> {
-        self.do_record_failure(key, attempt_id, at, since).await
+        let (key, attempt_id) = (key.to_owned(), attempt_id.to_owned());
+        self.detached(move |s| async move { s.do_record_failure(&key, &attempt_id, at, since).await }).await
     }
     async fn count_failures(&self, key: &str, since: i64) -> StoreResult<u32> {
         self.do_count_failures(key, since).await
@@ -182,7 +193,8 @@ impl Store for SqlStore {
         self.do_clear_failures(key).await
     }
     async fn rotate_refresh_token(&self, family_id: &str, old: &[u8], new: &[u8], at: i64) -> StoreResult<bool> {
-        self.do_rotate_refresh_token(family_id, old, new, at).await
+        let (family_id, old, new) = (family_id.to_owned(), old.to_vec(), new.to_vec());
+        self.detached(move |s| async move { s.do_rotate_refresh_token(&family_id, &old, &new, at).await }).await
     }
     async fn get_retired_refresh_token(&self, token_hash: &[u8]) -> StoreResult<Option<String>> {
         self.do_get_retired_refresh_token(token_hash).await
@@ -194,10 +206,12 @@ impl Store for SqlStore {
         self.do_get_authorization_code(code_hash).await
     }
     async fn redeem_authorization_code(&self, code_hash: &[u8], at: i64, family: &RefreshFamily) -> StoreResult<bool> {
-        self.do_redeem_authorization_code(code_hash, at, family).await
+        let (code_hash, family) = (code_hash.to_vec(), family.clone());
+        self.detached(move |s| async move { s.do_redeem_authorization_code(&code_hash, at, &family).await }).await
     }
     async fn record_client_assertion(&self, client_id: &str, jti_hash: &[u8], exp: i64, now: i64) -> StoreResult<bool> {
-        self.do_record_client_assertion(client_id, jti_hash, exp, now).await
+        let (client_id, jti_hash) = (client_id.to_owned(), jti_hash.to_vec());
+        self.detached(move |s| async move { s.do_record_client_assertion(&client_id, &jti_hash, exp, now).await }).await
     }
     async fn get_consent(&self, user_id: &str, client_id: &str) -> StoreResult<Option<String>> {
         self.do_get_consent(user_id, client_id).await

@@ -11,8 +11,8 @@ type R<T> = Result<T, StoreError>;
 
 const UPDATE_USER: &str = "UPDATE users SET username = $3, username_lc = $4, email = $5, phone_number = $6, \
      status = $7, enabled = $8, password_hash = $9, temp_expires_at = $10, attributes = $11, \
-     totp_secret_enc = $12, totp_verified = $13, totp_enabled = $14, totp_last_step = $15, updated_at = $16 \
-     WHERE id = $1 AND pool_id = $2";
+     totp_secret_enc = $12, totp_verified = $13, totp_enabled = $14, totp_last_step = $15, updated_at = $16, \
+     version = $17 + 1 WHERE id = $1 AND pool_id = $2 AND version = $17";
 
 /// Binds a user's columns in the order INSERT and UPDATE share ($1..$16).
 macro_rules! bind_user {
@@ -79,13 +79,16 @@ impl SqlStore {
     }
 
     pub(crate) async fn do_update_user(&self, u: &User) -> R<()> {
-        bind_user!(sqlx::query(UPDATE_USER), u).execute(&self.write).await.map_err(map_err)?;
-        Ok(())
+        let done = bind_user!(sqlx::query(UPDATE_USER), u).bind(u.version).execute(&self.write).await.map_err(map_err)?;
+        written(done.rows_affected(), u)
     }
 
     pub(crate) async fn do_update_user_revoking_families(&self, u: &User, at: i64) -> R<()> {
         let mut tx = self.write.begin().await.map_err(map_err)?;
-        update_user_in(&mut tx, u).await?;
+        if let Err(e) = update_user_in(&mut tx, u).await {
+            tx.rollback().await.map_err(map_err)?;
+            return Err(e);
+        }
         sqlx::query("UPDATE families SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
             .bind(&u.id)
             .bind(at)
@@ -118,8 +121,17 @@ impl SqlStore {
     }
 }
 
-/// Writes a user inside a transaction another operation opened.
+/// Writes a user inside a transaction another operation opened; `StoreError::Stale` if the row
+/// moved past `u.version` (the caller rolls back).
 pub(crate) async fn update_user_in(tx: &mut sqlx::Transaction<'_, sqlx::Any>, u: &User) -> R<()> {
-    bind_user!(sqlx::query(UPDATE_USER), u).execute(&mut **tx).await.map_err(map_err)?;
+    let done = bind_user!(sqlx::query(UPDATE_USER), u).bind(u.version).execute(&mut **tx).await.map_err(map_err)?;
+    written(done.rows_affected(), u)
+}
+
+/// No row at the version read: another write got there first, or the user is gone.
+fn written(rows: u64, u: &User) -> R<()> {
+    if rows == 0 {
+        return Err(StoreError::Stale(format!("user {}", u.username)));
+    }
     Ok(())
 }

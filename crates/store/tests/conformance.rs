@@ -78,6 +78,7 @@ fn user(id: &str, pool_id: &str, username: &str) -> User {
         totp_last_step: 0,
         created_at: 3,
         updated_at: 3,
+        version: 0,
     }
 }
 
@@ -178,6 +179,10 @@ fn is_conflict<T: std::fmt::Debug>(r: &Result<T, StoreError>) -> bool {
 
 /// p1 with client c1 and users u1 (Alice), u2 (Bob).
 async fn seed(s: &SqlStore) {
+fn is_stale<T: std::fmt::Debug>(r: &Result<T, StoreError>) -> bool {
+    matches!(r, Err(StoreError::Stale(_)))
+}
+
     s.insert_pool(&pool("p1")).await.unwrap();
     s.insert_client(&client("c1", "p1")).await.unwrap();
     s.insert_user(&user("u1", "p1", "Alice")).await.unwrap();
@@ -201,7 +206,20 @@ async fn usernames(s: &SqlStore, pool_id: &str, after: Option<&str>, limit: u32)
 }
 
 async fn redeem(s: &SqlStore, user_id: &str, purpose: CodePurpose, hash: u8, now: i64, then: &User) -> CodeOutcome {
-    s.redeem_code(user_id, purpose, &[hash; 32], now, 3, then).await.unwrap()
+    let mut then = then.clone();
+    then.version = current_version(s, &then).await;
+    s.redeem_code(user_id, purpose, &[hash; 32], now, 3, &then).await.unwrap()
+}
+
+async fn current_version(s: &SqlStore, u: &User) -> i64 {
+    s.get_user(&u.pool_id, &u.id).await.unwrap().map_or(0, |u| u.version)
+}
+
+/// A user as stored, its row version aside.
+fn unversioned(u: User) -> User {
+    User { version: 0, ..u }
+/// Redeems with `then` written over the user as stored now: these tests are about codes, and
+/// `users_writes_are_version_checked` covers writes from a stale read.
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -571,12 +589,12 @@ conformance!(users_find_by_attribute, |s| {
     // Updates keep the lookup current.
     dave.attributes.insert("email".into(), "dave@new.example".into());
     dave.attributes.remove("phone_number");
-    s.update_user(&dave).await.unwrap();
+    s.update_user(&mut dave).await.unwrap();
     assert!(s.find_users_by_attribute("p1", "email", "dave@example.com").await.unwrap().is_empty(), "old email");
     assert_eq!(ids(s.find_users_by_attribute("p1", "email", "dave@new.example").await.unwrap(), |u| &u.id), ["u4"]);
     assert!(s.find_users_by_attribute("p1", "phone_number", "+447700900123").await.unwrap().is_empty(), "removed");
     carol.attributes.remove("email");
-    s.update_user(&carol).await.unwrap();
+    s.update_user(&mut carol).await.unwrap();
     assert_eq!(ids(s.find_users_by_attribute("p1", "email", "bob@example.com").await.unwrap(), |u| &u.id), ["u2"]);
 });
 
@@ -594,23 +612,23 @@ conformance!(users_update, |s| {
     bob.attributes.insert("custom:tier".into(), "gold \"quoted\" ✓".into());
     bob.attributes.insert("email_verified".into(), "true".into());
     bob.updated_at = 5;
-    s.update_user(&bob).await.unwrap();
+    s.update_user(&mut bob).await.unwrap();
     assert_eq!(s.get_user("p1", "u2").await.unwrap().unwrap(), bob, "every field round-trips");
     assert_eq!(s.get_user("p1", "u1").await.unwrap().unwrap(), user("u1", "p1", "Alice"), "one user only");
 
     for status in [UserStatus::Unconfirmed, UserStatus::ResetRequired, UserStatus::Confirmed] {
         bob.status = status;
-        s.update_user(&bob).await.unwrap();
+        s.update_user(&mut bob).await.unwrap();
         assert_eq!(s.get_user("p1", "u2").await.unwrap().unwrap().status, status);
     }
     bob.totp_secret_enc = None;
     bob.temporary_password_expires_at = None;
-    s.update_user(&bob).await.unwrap();
+    s.update_user(&mut bob).await.unwrap();
     assert_eq!(s.get_user("p1", "u2").await.unwrap().unwrap(), bob, "optional fields cleared");
 
     // Renaming moves the username key.
     bob.username = "Robert".into();
-    s.update_user(&bob).await.unwrap();
+    s.update_user(&mut bob).await.unwrap();
     assert!(s.get_user_by_username("p1", "bob").await.unwrap().is_none());
     assert_eq!(s.get_user_by_username("p1", "robert").await.unwrap().unwrap(), bob);
     s.insert_user(&user("u3", "p1", "BOB")).await.expect("the old name is free again");
@@ -619,12 +637,48 @@ conformance!(users_update, |s| {
     let mut clash = bob.clone();
     clash.username = "alice".into();
     clash.enabled = true;
-    assert!(is_conflict(&s.update_user(&clash).await));
+    assert!(is_conflict(&s.update_user(&mut clash).await));
     assert_eq!(s.get_user("p1", "u2").await.unwrap().unwrap(), bob);
 });
 
 conformance!(users_list_is_ordered_by_normalised_username, |s| {
     s.insert_pool(&pool("p1")).await.unwrap();
+conformance!(users_writes_are_version_checked, |s| {
+    seed(&s).await;
+    s.insert_family(&family("f1", "p1", "c1", "u2", 1)).await.unwrap();
+    let mut first = s.get_user("p1", "u2").await.unwrap().unwrap();
+    let mut second = first.clone();
+    first.totp_last_step = 10;
+    s.update_user(&mut first).await.unwrap();
+    assert_eq!(first.version, 1, "a write bumps the version");
+    assert_eq!(s.get_user("p1", "u2").await.unwrap().unwrap(), first);
+
+    // A copy read before that write loses, whichever way it writes, and changes nothing.
+    second.totp_last_step = 10;
+    second.password_hash = Some("$argon2id$racing".into());
+    assert!(is_stale(&s.update_user(&mut second).await));
+    assert!(is_stale(&s.update_user_revoking_families(&mut second, 70).await));
+    assert_eq!(second.version, 0, "a refused write leaves the copy's version alone");
+    assert_eq!(s.get_family("f1").await.unwrap().unwrap().revoked_at, None, "nothing revoked");
+    s.put_code(&code("u2", CodePurpose::ForgotPassword, 1, 100)).await.unwrap();
+    assert!(is_stale(&s.redeem_code("u2", CodePurpose::ForgotPassword, &[1; 32], 10, 3, &second).await));
+    assert_eq!(s.get_user("p1", "u2").await.unwrap().unwrap(), first, "the first write stands");
+    assert_eq!(redeem(&s, "u2", CodePurpose::ForgotPassword, 1, 10, &first).await, CodeOutcome::Redeemed, "code kept");
+
+    // Re-read, the change goes through.
+    let mut fresh = s.get_user("p1", "u2").await.unwrap().unwrap();
+    assert_eq!(fresh.version, 2);
+    fresh.enabled = false;
+    s.update_user_revoking_families(&mut fresh, 80).await.unwrap();
+    assert_eq!(fresh.version, 3);
+    assert_eq!(s.get_family("f1").await.unwrap().unwrap().revoked_at, Some(80));
+
+    // A deleted user cannot be written back.
+    assert!(s.delete_user("p1", "u2").await.unwrap());
+    assert!(is_stale(&s.update_user(&mut fresh).await));
+    assert!(s.get_user("p1", "u2").await.unwrap().is_none());
+});
+
     s.insert_pool(&pool("p2")).await.unwrap();
     for (id, name) in [("u1", "erin"), ("u2", "Bob"), ("u3", "alice"), ("u4", "Dave"), ("u5", "CAROL")] {
         s.insert_user(&user(id, "p1", name)).await.unwrap();
@@ -703,7 +757,7 @@ conformance!(update_user_revoking_families_is_one_transaction, |s| {
     alice.password_hash = Some("$argon2id$reset".into());
     alice.status = UserStatus::Confirmed;
     alice.updated_at = 400;
-    s.update_user_revoking_families(&alice, 400).await.unwrap();
+    s.update_user_revoking_families(&mut alice, 400).await.unwrap();
     assert_eq!(s.get_user("p1", "u1").await.unwrap().unwrap(), alice, "user written");
     assert_eq!(s.get_family("f1").await.unwrap().unwrap().revoked_at, Some(400));
     assert_eq!(s.get_family("f2").await.unwrap().unwrap().revoked_at, Some(400));
@@ -712,14 +766,14 @@ conformance!(update_user_revoking_families_is_one_transaction, |s| {
 
     // With no live families it still writes the user.
     alice.enabled = false;
-    s.update_user_revoking_families(&alice, 500).await.unwrap();
+    s.update_user_revoking_families(&mut alice, 500).await.unwrap();
     assert!(!s.get_user("p1", "u1").await.unwrap().unwrap().enabled);
     assert_eq!(s.get_family("f1").await.unwrap().unwrap().revoked_at, Some(400));
 
     // When the user write fails nothing is revoked.
     let mut bob = s.get_user("p1", "u2").await.unwrap().unwrap();
     bob.username = "ALICE".into();
-    assert!(is_conflict(&s.update_user_revoking_families(&bob, 600).await));
+    assert!(is_conflict(&s.update_user_revoking_families(&mut bob, 600).await));
     assert_eq!(s.get_family("f4").await.unwrap().unwrap().revoked_at, None, "rolled back with the user write");
     assert_eq!(s.get_user("p1", "u2").await.unwrap().unwrap().username, "Bob");
 });
@@ -757,7 +811,7 @@ conformance!(families_insert_and_get, |s| {
     let mut alice = user("u1", "p1", "Alice");
     alice.enabled = false;
     alice.totp_secret_enc = Some(vec![1, 2, 3]);
-    s.update_user(&alice).await.unwrap();
+    s.update_user(&mut alice).await.unwrap();
     let (_, u) = s.get_family_with_user(FamilyKey::TokenHash(&all_bytes())).await.unwrap().unwrap();
     assert_eq!(u, alice);
     assert!(s.get_family_with_user(FamilyKey::Id("nope")).await.unwrap().is_none());
@@ -941,19 +995,19 @@ conformance!(codes_redeem_outcomes, |s| {
 
     // None sent.
     assert_eq!(redeem(&s, "u1", fp, 1, 10, &then).await, CodeOutcome::Expired);
-    assert_eq!(s.get_user("p1", "u1").await.unwrap().unwrap(), original, "nothing written");
+    assert_eq!(unversioned(s.get_user("p1", "u1").await.unwrap().unwrap()), original, "nothing written");
 
     // A wrong guess writes nothing.
     s.put_code(&code("u1", fp, 1, 100)).await.unwrap();
     assert_eq!(redeem(&s, "u1", fp, 2, 10, &then).await, CodeOutcome::Mismatch);
-    assert_eq!(s.get_user("p1", "u1").await.unwrap().unwrap(), original, "nothing written on a mismatch");
+    assert_eq!(unversioned(s.get_user("p1", "u1").await.unwrap().unwrap()), original, "nothing written on a mismatch");
 
     // The right code writes `then` and is gone.
     assert_eq!(redeem(&s, "u1", fp, 1, 10, &then).await, CodeOutcome::Redeemed);
-    assert_eq!(s.get_user("p1", "u1").await.unwrap().unwrap(), then, "then written");
+    assert_eq!(unversioned(s.get_user("p1", "u1").await.unwrap().unwrap()), then, "then written");
     assert_eq!(s.get_user("p1", "u2").await.unwrap().unwrap(), user("u2", "p1", "Bob"), "one user only");
     assert_eq!(redeem(&s, "u1", fp, 1, 11, &original).await, CodeOutcome::Expired, "a code redeems once");
-    assert_eq!(s.get_user("p1", "u1").await.unwrap().unwrap(), then);
+    assert_eq!(unversioned(s.get_user("p1", "u1").await.unwrap().unwrap()), then);
 
     // Too many wrong guesses drop the code: the max_attempts-th one is the last.
     s.put_code(&code("u1", fp, 3, 100)).await.unwrap();
@@ -961,7 +1015,7 @@ conformance!(codes_redeem_outcomes, |s| {
         assert_eq!(redeem(&s, "u1", fp, 9, 20, &original).await, CodeOutcome::Mismatch, "guess {i}");
     }
     assert_eq!(redeem(&s, "u1", fp, 3, 20, &original).await, CodeOutcome::Expired, "dropped after max_attempts");
-    assert_eq!(s.get_user("p1", "u1").await.unwrap().unwrap(), then);
+    assert_eq!(unversioned(s.get_user("p1", "u1").await.unwrap().unwrap()), then);
 
     // A stale code is expired, right or wrong, at and after its expiry.
     s.put_code(&code("u1", fp, 4, 100)).await.unwrap();
@@ -970,10 +1024,10 @@ conformance!(codes_redeem_outcomes, |s| {
     assert_eq!(redeem(&s, "u1", fp, 4, 5_000, &original).await, CodeOutcome::Expired, "after expires_at");
     s.put_code(&code("u1", fp, 4, 100)).await.unwrap();
     assert_eq!(redeem(&s, "u1", fp, 8, 100, &original).await, CodeOutcome::Expired, "a wrong guess at a stale code");
-    assert_eq!(s.get_user("p1", "u1").await.unwrap().unwrap(), then, "nothing written for stale codes");
+    assert_eq!(unversioned(s.get_user("p1", "u1").await.unwrap().unwrap()), then, "nothing written for stale codes");
     s.put_code(&code("u1", fp, 4, 100)).await.unwrap();
     assert_eq!(redeem(&s, "u1", fp, 4, 99, &original).await, CodeOutcome::Redeemed, "live just before");
-    assert_eq!(s.get_user("p1", "u1").await.unwrap().unwrap(), original);
+    assert_eq!(unversioned(s.get_user("p1", "u1").await.unwrap().unwrap()), original);
 });
 
 conformance!(code_redemption_and_user_write_are_one_transaction, |s| {
@@ -984,7 +1038,7 @@ conformance!(code_redemption_and_user_write_are_one_transaction, |s| {
     bad.username = "bob".into();
     let outcome = s.redeem_code("u1", CodePurpose::ForgotPassword, &[1; 32], 10, 3, &bad).await;
     assert!(is_conflict(&outcome), "the failed user write surfaces: {outcome:?}");
-    assert_eq!(s.get_user("p1", "u1").await.unwrap().unwrap(), user("u1", "p1", "Alice"));
+    assert_eq!(unversioned(s.get_user("p1", "u1").await.unwrap().unwrap()), user("u1", "p1", "Alice"));
     let mut good = user("u1", "p1", "Alice");
     good.password_hash = Some("$argon2id$new".into());
     assert_eq!(
@@ -992,7 +1046,7 @@ conformance!(code_redemption_and_user_write_are_one_transaction, |s| {
         CodeOutcome::Redeemed,
         "the code survived the rolled-back redemption"
     );
-    assert_eq!(s.get_user("p1", "u1").await.unwrap().unwrap(), good);
+    assert_eq!(unversioned(s.get_user("p1", "u1").await.unwrap().unwrap()), good);
 });
 
 conformance!(concurrent_redemptions_of_one_code_win_once, |s| {
@@ -1002,8 +1056,9 @@ conformance!(concurrent_redemptions_of_one_code_win_once, |s| {
         s.put_code(&code("u1", CodePurpose::ForgotPassword, round + 1, 100)).await.unwrap();
         let mut handles = Vec::new();
         for i in 0..12 {
+        let version = current_version(&s, &base).await;
             let s = s.clone();
-            let mut then = base.clone();
+            let mut then = User { version, ..base.clone() };
             then.password_hash = Some(format!("winner-{i}"));
             handles.push(tokio::spawn(async move {
                 let outcome =
@@ -1255,6 +1310,33 @@ conformance!(failure_counters, |s| {
     assert_eq!(s.record_failure("user:a", "call-1", 100, 0).await.unwrap(), 1);
     assert_eq!(s.record_failure("user:a", "call-1", 101, 0).await.unwrap(), 1, "a retry counts once");
     assert_eq!(s.record_failure("user:a", "call-2", 102, 0).await.unwrap(), 2);
+conformance!(a_change_runs_whole_when_its_caller_gives_up, |s| {
+    // Callers dropped at their first await, as a request is when its client hangs up. Each change
+    // still commits whole, and on PostgreSQL no connection goes back to the pool inside a
+    // transaction nobody ends (sqlx #4393): the counts below read through the whole pool.
+    for i in 0..40 {
+        let attempt = format!("call-{i}");
+        let call = s.record_failure("user:gone", &attempt, 100, 0);
+        let _ = tokio::time::timeout(std::time::Duration::ZERO, call).await;
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while s.count_failures("user:gone", 0).await.unwrap() < 40 {
+        assert!(std::time::Instant::now() < deadline, "abandoned changes never completed");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let calls = (0..24).map(|i| {
+        let s = s.clone();
+        tokio::spawn(async move { s.record_failure("user:after", &format!("call-{i}"), 100, 0).await.unwrap() })
+    });
+    for call in calls.collect::<Vec<_>>() {
+        call.await.unwrap();
+    }
+    for _ in 0..24 {
+        assert_eq!(s.count_failures("user:after", 0).await.unwrap(), 24, "every write committed and visible");
+    }
+});
+
+
     assert_eq!(s.record_failure("user:a", "call-3", 103, 0).await.unwrap(), 3);
     assert_eq!(s.record_failure("user:b", "call-1", 102, 0).await.unwrap(), 1, "per key");
     assert_eq!(s.count_failures("user:a", 0).await.unwrap(), 3);
@@ -1404,7 +1486,7 @@ async fn write_everything(s: &SqlStore) {
     s.record_failure("k", "a", 100, 0).await.unwrap();
     let mut alice = user("u1", "p1", "Alice");
     alice.password_hash = Some("$argon2id$after".into());
-    s.update_user_revoking_families(&alice, 50).await.unwrap();
+    s.update_user_revoking_families(&mut alice, 50).await.unwrap();
 }
 
 async fn check_everything(s: &SqlStore) {

@@ -219,6 +219,60 @@ both_backends!(totp_mfa_enrolment_and_sign_in, |app| {
     app.stop().await;
 });
 
+both_backends!(one_totp_code_signs_in_once_even_when_answers_race, |app| {
+    let c = Cognito::new(&app);
+    let (pool, client) = c.setup("OPTIONAL").await;
+    c.user(&pool, "hana", PW, "hana@example.com").await;
+    let access = c.sign_in(&client, "hana", PW).await.ok()["AuthenticationResult"]["AccessToken"].clone();
+    let secret = c.call("AssociateSoftwareToken", json!({ "AccessToken": access })).await.ok()["SecretCode"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let now = app.warden.now();
+    let enrol = warden_core::crypto::totp::code_for_base32(&secret, now).unwrap();
+    c.call("VerifySoftwareToken", json!({ "AccessToken": access, "UserCode": enrol })).await.ok();
+    c.call(
+        "SetUserMFAPreference",
+        json!({ "AccessToken": access, "SoftwareTokenMfaSettings": { "Enabled": true, "PreferredMfa": true } }),
+    )
+    .await
+    .ok();
+
+    // Several sign-ins wait at the TOTP step; one code answers all of them at once. Each answer
+    // read the user before any wrote it back, so only the user row's version stops the same
+    // code from being accepted twice.
+    let mut sessions = Vec::new();
+    for _ in 0..6 {
+        let ch = c.sign_in(&client, "hana", PW).await.ok();
+        sessions.push(ch["Session"].as_str().unwrap().to_owned());
+    }
+    let code = warden_core::crypto::totp::code_for_base32(&secret, now + 30).unwrap();
+    let answers = sessions.iter().map(|session| {
+        c.call(
+            "RespondToAuthChallenge",
+            json!({ "ClientId": client, "ChallengeName": "SOFTWARE_TOKEN_MFA", "Session": session,
+                    "ChallengeResponses": { "USERNAME": "hana", "SOFTWARE_TOKEN_MFA_CODE": code } }),
+        )
+    });
+    let replies = futures_util::future::join_all(answers).await;
+    let mut signed_in = 0;
+    for reply in replies {
+        if reply.status == 200 {
+            assert!(reply.body["AuthenticationResult"]["AccessToken"].is_string(), "{}", reply.body);
+            signed_in += 1;
+        } else {
+            assert_eq!(reply.status, 400, "{}", reply.body);
+            assert!(
+                matches!(reply.error_type(), "ExpiredCodeException" | "ConcurrentModificationException"),
+                "{}",
+                reply.body
+            );
+        }
+    }
+    assert_eq!(signed_in, 1, "a TOTP code signs in exactly once");
+    app.stop().await;
+});
+
 both_backends!(sign_up_and_confirm, |app| {
     let c = Cognito::new(&app);
     let (_pool, client) = c.setup("OFF").await;

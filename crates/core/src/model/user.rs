@@ -58,6 +58,10 @@ pub struct User {
     pub totp_last_step: i64,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// The row version this copy was read at; the store refuses to write over a newer one and
+    /// bumps it on every write (optimistic concurrency).
+    #[serde(default)]
+    pub version: i64,
 }
 
 impl User {

@@ -131,7 +131,7 @@ impl Warden {
         user.temporary_password_expires_at = None;
         user.attributes.extend(attributes);
         user.updated_at = now;
-        self.store.update_user(&user).await?;
+        self.store.update_user(&mut user).await?;
         self.mfa_or_tokens(pool, client, &user, challenge.auth_time, challenge.hosted).await
     }
 
@@ -160,7 +160,7 @@ impl Warden {
                 }
                 user.totp_last_step = step;
                 user.updated_at = now;
-                self.store.update_user(&user).await?;
+                self.store.update_user(&mut user).await?;
                 self.finish_sign_in(pool, client, &user, challenge.auth_time, "pwd otp", challenge.hosted).await
             }
             found => {

@@ -13,7 +13,7 @@ impl Warden {
         user.totp_verified = false;
         user.totp_enabled = false;
         user.updated_at = self.clock.now();
-        self.store.update_user(&user).await?;
+        self.store.update_user(&mut user).await?;
         Ok(b32)
     }
 
@@ -31,7 +31,7 @@ impl Warden {
                 user.totp_verified = true;
                 user.totp_last_step = step;
                 user.updated_at = now;
-                self.store.update_user(&user).await?;
+                self.store.update_user(&mut user).await?;
                 Ok("SUCCESS")
             }
             _ => Err(CoreError::EnableSoftwareTokenMfa("Code mismatch and fail enable Software Token MFA".into())),
@@ -51,7 +51,7 @@ impl Warden {
         }
         user.totp_enabled = enabled;
         user.updated_at = self.clock.now();
-        self.store.update_user(&user).await?;
+        self.store.update_user(&mut user).await?;
         Ok(())
     }
 }

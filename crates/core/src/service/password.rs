@@ -33,7 +33,7 @@ impl Warden {
         }
         user.password_hash = Some(self.hasher.hash(proposed).await?);
         user.updated_at = self.clock.now();
-        self.store.update_user(&user).await?;
+        self.store.update_user(&mut user).await?;
         Ok(())
     }
 

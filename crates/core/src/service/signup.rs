@@ -70,6 +70,7 @@ impl Warden {
             totp_last_step: 0,
             created_at: now,
             updated_at: now,
+            version: 0,
         };
         self.insert_new_user(&user).await?;
         let delivery = self.send_code(&pool, &user, CodePurpose::SignUp, attempt_id).await?;

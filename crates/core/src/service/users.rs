@@ -56,6 +56,7 @@ impl Warden {
             totp_last_step: 0,
             created_at: now,
             updated_at: now,
+            version: 0,
         };
         self.insert_new_user(&user).await?;
         if generated && req.message_action.as_deref() != Some("SUPPRESS") {
@@ -94,9 +95,9 @@ impl Warden {
         user.enabled = enabled;
         user.updated_at = now;
         if enabled {
-            self.store.update_user(&user).await?;
+            self.store.update_user(&mut user).await?;
         } else {
-            self.store.update_user_revoking_families(&user, now).await?;
+            self.store.update_user_revoking_families(&mut user, now).await?;
         }
         Ok(())
     }
@@ -123,7 +124,7 @@ impl Warden {
                 Some(now + i64::from(pool.settings.password_policy.temporary_password_validity_days) * 86_400);
         }
         user.updated_at = now;
-        self.store.update_user_revoking_families(&user, now).await?;
+        self.store.update_user_revoking_families(&mut user, now).await?;
         Ok(())
     }
 
@@ -134,7 +135,7 @@ impl Warden {
         let now = self.clock.now();
         user.status = UserStatus::ResetRequired;
         user.updated_at = now;
-        self.store.update_user_revoking_families(&user, now).await?;
+        self.store.update_user_revoking_families(&mut user, now).await?;
         self.send_code(&pool, &user, CodePurpose::ForgotPassword, attempt_id).await?;
         Ok(())
     }
