@@ -9,6 +9,7 @@ pub mod config;
 pub mod crypto;
 pub mod delivery;
 pub mod error;
+pub mod jwks;
 pub mod model;
 pub mod secret;
 pub mod service;

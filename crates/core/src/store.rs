@@ -232,4 +232,10 @@ pub trait Store: Send + Sync + 'static {
     async fn record_failure(&self, key: &str, attempt_id: &str, at: Timestamp, since: Timestamp) -> StoreResult<u32>;
     async fn count_failures(&self, key: &str, since: Timestamp) -> StoreResult<u32>;
     async fn clear_failures(&self, key: &str) -> StoreResult<()>;
+
+    // Self-managed token issuers (continued)
+    /// Writes `new` (same `iss`) in place of `old` if the stored issuer is still `old`; false,
+    /// writing nothing, when it was replaced or removed meanwhile (a key refresh must not undo
+    /// that).
+    async fn replace_issuer(&self, old: &Issuer, new: &Issuer) -> StoreResult<bool>;
 }

@@ -144,7 +144,7 @@ impl Verifier {
             SigError::Incomplete(m) | SigError::Invalid(m) => Refusal::unauthorized(m),
         };
         let (auth, signed_at) = warden_sigv4::read(&parts.headers, "execute-api").map_err(refuse)?;
-        if !self.config.regions.iter().any(|r| *r == auth.region) {
+        if !self.config.regions.contains(&auth.region) {
             return Err(Refusal::unauthorized(format!("region {} is not accepted here", auth.region)));
         }
         let token = parts

@@ -17,6 +17,7 @@ use warden_store::SqlStore;
 
 use crate::config::Config;
 use crate::delivery::{Outbox, Smtp};
+use crate::jwks::HttpJwksFetcher;
 
 /// A wired-up Warden, ready to serve.
 pub struct App {
@@ -41,7 +42,8 @@ pub async fn build_with_clock(config: &Config, listen: &str, clock: Arc<dyn Cloc
         Some(url) => Arc::new(Smtp::new(url, &config.smtp_from)?),
         None => Arc::new(Outbox::new(config.data_dir.join("outbox.jsonl"))),
     };
-    let warden = Warden::new(Arc::new(store.clone()), clock, config.core(listen), master, delivery)
+    let jwks = Arc::new(HttpJwksFetcher::new()?);
+    let warden = Warden::new(Arc::new(store.clone()), clock, config.core(listen), master, delivery, jwks)
         .await
         .map_err(|e| format!("startup: {e}"))?;
     if let (Some(id), Some(secret)) = (&config.admin_access_key_id, &config.admin_secret_access_key) {
@@ -102,10 +104,13 @@ pub async fn serve(
             }
         }
     });
+    // Issuers registered with a JWKS URL rotate their keys on their own schedule.
+    let refresh = crate::jwks::spawn_refresh(app.warden.clone());
     let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await;
     reload.abort();
+    refresh.abort();
     served
 }
 

@@ -6,6 +6,7 @@ pub mod app;
 pub mod commands;
 pub mod config;
 pub mod delivery;
+pub mod jwks;
 pub mod master_key;
 pub mod telemetry;
 

@@ -228,6 +228,6 @@ fn issuer_keys_are_fetched_from_a_jwks_url() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no keys"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no `keys` array"));
     let _ = std::fs::remove_dir_all(&dir);
 }

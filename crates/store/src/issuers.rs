@@ -39,6 +39,20 @@ impl SqlStore {
         rows.iter().map(|r| json(r, "config")).collect()
     }
 
+    /// Writes `new` in place of `old` only if the stored document is still `old` as this version
+    /// writes it (a compare-and-swap on the document): false, writing nothing, when the issuer
+    /// was replaced or removed since it was read.
+    pub(crate) async fn do_replace_issuer(&self, old: &Issuer, new: &Issuer) -> R<bool> {
+        let done = sqlx::query("UPDATE issuers SET config = $1 WHERE iss = $2 AND config = $3")
+            .bind(to_json(new))
+            .bind(&old.iss)
+            .bind(to_json(old))
+            .execute(&self.write)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected() > 0)
+    }
+
     pub(crate) async fn do_delete_issuer(&self, iss: &str) -> R<bool> {
         let done =
             sqlx::query("DELETE FROM issuers WHERE iss = $1").bind(iss).execute(&self.write).await.map_err(map_err)?;

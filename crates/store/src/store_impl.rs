@@ -290,4 +290,7 @@ impl Store for SqlStore {
     ) -> StoreResult<Option<(RefreshFamily, User, Vec<Group>)>> {
         self.do_get_family_with_user_and_groups(key).await
     }
+    async fn replace_issuer(&self, old: &Issuer, new: &Issuer) -> StoreResult<bool> {
+        self.do_replace_issuer(old, new).await
+    }
 }

@@ -79,7 +79,8 @@ impl SqlStore {
     }
 
     pub(crate) async fn do_update_user(&self, u: &User) -> R<()> {
-        let done = bind_user!(sqlx::query(UPDATE_USER), u).bind(u.version).execute(&self.write).await.map_err(map_err)?;
+        let done =
+            bind_user!(sqlx::query(UPDATE_USER), u).bind(u.version).execute(&self.write).await.map_err(map_err)?;
         written(done.rows_affected(), u)
     }
 

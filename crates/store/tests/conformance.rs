@@ -161,6 +161,8 @@ fn issuer(iss: &str) -> Issuer {
         iss: iss.into(),
         public_keys_pem: vec!["-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n".into()],
         jwks: vec![serde_json::json!({ "kty": "RSA", "kid": "k1", "n": "AQAB", "e": "AQAB" })],
+        jwks_url: Some("https://issuer.example/jwks.json".into()),
+        jwks_fetched_at: Some(19),
         sub: "acct-1".into(),
         scopes,
         max_ttl_secs: 3600,
@@ -177,12 +179,12 @@ fn is_conflict<T: std::fmt::Debug>(r: &Result<T, StoreError>) -> bool {
     matches!(r, Err(StoreError::Conflict(_)))
 }
 
-/// p1 with client c1 and users u1 (Alice), u2 (Bob).
-async fn seed(s: &SqlStore) {
 fn is_stale<T: std::fmt::Debug>(r: &Result<T, StoreError>) -> bool {
     matches!(r, Err(StoreError::Stale(_)))
 }
 
+/// p1 with client c1 and users u1 (Alice), u2 (Bob).
+async fn seed(s: &SqlStore) {
     s.insert_pool(&pool("p1")).await.unwrap();
     s.insert_client(&client("c1", "p1")).await.unwrap();
     s.insert_user(&user("u1", "p1", "Alice")).await.unwrap();
@@ -205,6 +207,8 @@ async fn usernames(s: &SqlStore, pool_id: &str, after: Option<&str>, limit: u32)
     ids(s.list_users(pool_id, after, limit).await.unwrap(), |u| &u.username)
 }
 
+/// Redeems with `then` written over the user as stored now: these tests are about codes, and
+/// `users_writes_are_version_checked` covers writes from a stale read.
 async fn redeem(s: &SqlStore, user_id: &str, purpose: CodePurpose, hash: u8, now: i64, then: &User) -> CodeOutcome {
     let mut then = then.clone();
     then.version = current_version(s, &then).await;
@@ -218,8 +222,6 @@ async fn current_version(s: &SqlStore, u: &User) -> i64 {
 /// A user as stored, its row version aside.
 fn unversioned(u: User) -> User {
     User { version: 0, ..u }
-/// Redeems with `then` written over the user as stored now: these tests are about codes, and
-/// `users_writes_are_version_checked` covers writes from a stale read.
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -641,8 +643,6 @@ conformance!(users_update, |s| {
     assert_eq!(s.get_user("p1", "u2").await.unwrap().unwrap(), bob);
 });
 
-conformance!(users_list_is_ordered_by_normalised_username, |s| {
-    s.insert_pool(&pool("p1")).await.unwrap();
 conformance!(users_writes_are_version_checked, |s| {
     seed(&s).await;
     s.insert_family(&family("f1", "p1", "c1", "u2", 1)).await.unwrap();
@@ -679,6 +679,8 @@ conformance!(users_writes_are_version_checked, |s| {
     assert!(s.get_user("p1", "u2").await.unwrap().is_none());
 });
 
+conformance!(users_list_is_ordered_by_normalised_username, |s| {
+    s.insert_pool(&pool("p1")).await.unwrap();
     s.insert_pool(&pool("p2")).await.unwrap();
     for (id, name) in [("u1", "erin"), ("u2", "Bob"), ("u3", "alice"), ("u4", "Dave"), ("u5", "CAROL")] {
         s.insert_user(&user(id, "p1", name)).await.unwrap();
@@ -1054,9 +1056,9 @@ conformance!(concurrent_redemptions_of_one_code_win_once, |s| {
     let base = user("u1", "p1", "Alice");
     for round in 0..3u8 {
         s.put_code(&code("u1", CodePurpose::ForgotPassword, round + 1, 100)).await.unwrap();
+        let version = current_version(&s, &base).await;
         let mut handles = Vec::new();
         for i in 0..12 {
-        let version = current_version(&s, &base).await;
             let s = s.clone();
             let mut then = User { version, ..base.clone() };
             then.password_hash = Some(format!("winner-{i}"));
@@ -1301,15 +1303,13 @@ conformance!(issuers_put_get_list_delete, |s| {
     assert_eq!(s.list_issuers().await.unwrap(), vec![b]);
 });
 
+#[path = "conformance/issuers.rs"]
+mod issuers;
+
 // ---------------------------------------------------------------------------------------------
 // Failure counters
 // ---------------------------------------------------------------------------------------------
 
-conformance!(failure_counters, |s| {
-    assert_eq!(s.count_failures("user:a", 0).await.unwrap(), 0);
-    assert_eq!(s.record_failure("user:a", "call-1", 100, 0).await.unwrap(), 1);
-    assert_eq!(s.record_failure("user:a", "call-1", 101, 0).await.unwrap(), 1, "a retry counts once");
-    assert_eq!(s.record_failure("user:a", "call-2", 102, 0).await.unwrap(), 2);
 conformance!(a_change_runs_whole_when_its_caller_gives_up, |s| {
     // Callers dropped at their first await, as a request is when its client hangs up. Each change
     // still commits whole, and on PostgreSQL no connection goes back to the pool inside a
@@ -1336,7 +1336,11 @@ conformance!(a_change_runs_whole_when_its_caller_gives_up, |s| {
     }
 });
 
-
+conformance!(failure_counters, |s| {
+    assert_eq!(s.count_failures("user:a", 0).await.unwrap(), 0);
+    assert_eq!(s.record_failure("user:a", "call-1", 100, 0).await.unwrap(), 1);
+    assert_eq!(s.record_failure("user:a", "call-1", 101, 0).await.unwrap(), 1, "a retry counts once");
+    assert_eq!(s.record_failure("user:a", "call-2", 102, 0).await.unwrap(), 2);
     assert_eq!(s.record_failure("user:a", "call-3", 103, 0).await.unwrap(), 3);
     assert_eq!(s.record_failure("user:b", "call-1", 102, 0).await.unwrap(), 1, "per key");
     assert_eq!(s.count_failures("user:a", 0).await.unwrap(), 3);

@@ -36,6 +36,8 @@ pub struct TestApp {
     pub warden: Arc<Warden>,
     pub data_dir: PathBuf,
     pub admin_key: (String, String),
+    /// The configuration the server was built with (its data dir and database).
+    pub config: Config,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
     database: Option<(String, String)>,
@@ -99,10 +101,17 @@ impl TestApp {
             warden,
             data_dir,
             admin_key,
+            config,
             shutdown: Some(tx),
             server: Some(server),
             database,
         })
+    }
+
+    /// Another instance over the same database and master key, as a second server sharing the
+    /// store would be (not serving; its `warden` is called directly). Close its store when done.
+    pub async fn another_instance(&self, clock: Arc<dyn warden_core::Clock>) -> App {
+        warden_server::build_with_clock(&self.config, "127.0.0.1:0", clock).await.expect("build another instance")
     }
 
     /// Stops the server and drops its database.

@@ -58,6 +58,7 @@ both_backends!(self_signed_tokens_through_the_gateway, |app| {
             iss: ISS.into(),
             public_keys_pem: vec![rsa_public, ec_public],
             jwks: Vec::new(),
+            jwks_url: None,
             sub: "acct-42".into(),
             scopes: [
                 ("read".to_owned(), vec!["read".to_owned()]),
@@ -215,6 +216,7 @@ both_backends!(self_signed_tokens_at_introspection, |app| {
             iss: ISS.into(),
             public_keys_pem: vec![rsa_public],
             jwks: Vec::new(),
+            jwks_url: None,
             sub: "acct-42".into(),
             scopes: [("read".to_owned(), vec!["read".to_owned()])].into(),
             max_ttl_secs: 3600,

@@ -13,9 +13,17 @@ pub struct Issuer {
     pub iss: String,
     /// PEM public keys (RSA for RS256, P-256 for ES256); any one may sign.
     pub public_keys_pem: Vec<String>,
-    /// Public keys as JWKs (from the issuer's JWKS URL when it was registered), matched by `kid`.
+    /// Public keys as JWKs, matched by `kid`: given at registration, or the last keys fetched
+    /// from `jwks_url`.
     #[serde(default)]
     pub jwks: Vec<serde_json::Value>,
+    /// Where the issuer publishes its JWKS; when set, `jwks` is refreshed from it (periodically,
+    /// and when a token names an unknown `kid`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwks_url: Option<String>,
+    /// When `jwks` was last fetched from `jwks_url`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwks_fetched_at: Option<Timestamp>,
     /// The `sub` tokens must carry: the account Warden assigned to this issuer.
     pub sub: String,
     /// Scope word to the permissions it grants (`read`, `write`, `delete`...).

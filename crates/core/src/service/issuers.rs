@@ -1,11 +1,15 @@
 //! Self-managed issuers: customers sign their own tokens (RS256 or ES256) with a key Warden knows;
-//! Warden checks them and maps their scopes to permissions.
+//! Warden checks them and maps their scopes to permissions. Verification uses the parsed keys
+//! of `issuer_cache.rs`; issuers with a JWKS URL are kept current by `issuer_refresh.rs`.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 
+use super::issuer_cache::ParsedIssuer;
+use super::issuer_refresh::valid_jwks_url;
 use super::Warden;
 use crate::error::{CoreError, CoreResult};
 use crate::model::Issuer;
@@ -16,6 +20,8 @@ pub struct IssuerSpec {
     pub public_keys_pem: Vec<String>,
     /// JWKs (`{"kty": "RSA", "n": ..., "e": ..., "kid": ...}` or EC P-256).
     pub jwks: Vec<serde_json::Value>,
+    /// The issuer's JWKS URL: its keys are fetched now (unless `jwks` are given) and kept current.
+    pub jwks_url: Option<String>,
     pub sub: String,
     pub scopes: BTreeMap<String, Vec<String>>,
     pub max_ttl_secs: i64,
@@ -55,18 +61,15 @@ pub(crate) fn jwk_key(alg: Algorithm, kid: Option<&str>, jwk: &serde_json::Value
     if kid.is_some() && parsed.common.key_id.as_deref() != kid {
         return None;
     }
-    let suits = match (&parsed.algorithm, alg) {
-        (jsonwebtoken::jwk::AlgorithmParameters::RSA(_), Algorithm::RS256) => true,
-        (jsonwebtoken::jwk::AlgorithmParameters::EllipticCurve(_), Algorithm::ES256) => true,
-        _ => false,
-    };
-    if !suits {
+    use jsonwebtoken::jwk::AlgorithmParameters::{EllipticCurve, RSA};
+    if !matches!((&parsed.algorithm, alg), (RSA(_), Algorithm::RS256) | (EllipticCurve(_), Algorithm::ES256)) {
         return None;
     }
     DecodingKey::from_jwk(&parsed).ok()
 }
 
-fn key_for(alg: Algorithm, pem: &str) -> Option<DecodingKey> {
+/// A PEM public key's key, if it suits `alg`.
+pub(crate) fn pem_key(alg: Algorithm, pem: &str) -> Option<DecodingKey> {
     match alg {
         Algorithm::RS256 => DecodingKey::from_rsa_pem(pem.as_bytes()).ok(),
         Algorithm::ES256 => DecodingKey::from_ec_pem(pem.as_bytes()).ok(),
@@ -75,9 +78,24 @@ fn key_for(alg: Algorithm, pem: &str) -> Option<DecodingKey> {
 }
 
 impl Warden {
-    pub async fn add_issuer(&self, spec: IssuerSpec) -> CoreResult<Issuer> {
+    /// Registers (or replaces) an issuer. With a JWKS URL and no JWKs given, the keys are
+    /// fetched now: an issuer whose keys cannot be had is not registered.
+    pub async fn add_issuer(&self, mut spec: IssuerSpec) -> CoreResult<Issuer> {
         if spec.iss.trim().is_empty() || spec.sub.trim().is_empty() {
             return Err(CoreError::invalid("an issuer needs an iss and a sub"));
+        }
+        let mut jwks_fetched_at = None;
+        if let Some(url) = &spec.jwks_url {
+            if !valid_jwks_url(url) {
+                return Err(CoreError::invalid(format!("the JWKS URL {url} is not an http(s) URL")));
+            }
+            if spec.jwks.is_empty() {
+                spec.jwks = self
+                    .fetch_jwks(url)
+                    .await
+                    .map_err(|e| CoreError::invalid(format!("could not fetch the JWKS from {url}: {e}")))?;
+                jwks_fetched_at = Some(self.clock.now());
+            }
         }
         if spec.public_keys_pem.is_empty() && spec.jwks.is_empty() {
             return Err(CoreError::invalid("an issuer needs at least one public key (PEM or JWK)"));
@@ -85,7 +103,7 @@ impl Warden {
         if !spec
             .public_keys_pem
             .iter()
-            .all(|pem| key_for(Algorithm::RS256, pem).or_else(|| key_for(Algorithm::ES256, pem)).is_some())
+            .all(|pem| pem_key(Algorithm::RS256, pem).or_else(|| pem_key(Algorithm::ES256, pem)).is_some())
         {
             return Err(CoreError::invalid("public keys must be RSA or P-256 public keys in PEM"));
         }
@@ -106,12 +124,16 @@ impl Warden {
             iss: spec.iss,
             public_keys_pem: spec.public_keys_pem,
             jwks: spec.jwks,
+            jwks_url: spec.jwks_url,
+            jwks_fetched_at,
             sub: spec.sub,
             scopes: spec.scopes,
             max_ttl_secs: spec.max_ttl_secs,
             created_at: self.clock.now(),
         };
+        let _writing = self.issuers.lock_writes().await;
         self.store.put_issuer(&issuer).await?;
+        self.issuers.put(issuer.clone());
         Ok(issuer)
     }
 
@@ -119,8 +141,12 @@ impl Warden {
         Ok(self.store.list_issuers().await?)
     }
 
+    /// Removes an issuer; this instance refuses its tokens at once, others within `FRESH_SECS`.
     pub async fn remove_issuer(&self, iss: &str) -> CoreResult<()> {
-        if self.store.delete_issuer(iss).await? {
+        let _writing = self.issuers.lock_writes().await;
+        let removed = self.store.delete_issuer(iss).await?;
+        self.issuers.forget(iss);
+        if removed {
             Ok(())
         } else {
             Err(CoreError::not_found(format!("Issuer {iss} does not exist.")))
@@ -137,26 +163,33 @@ impl Warden {
         else {
             return Ok(None);
         };
-        let Some(issuer) = self.store.get_issuer(&iss).await? else {
+        let Some(mut parsed) = self.cached_issuer(&iss).await? else {
             return Ok(None);
         };
         if !matches!(header.alg, Algorithm::RS256 | Algorithm::ES256) {
             return Err(refuse(format!("algorithm {:?} is not accepted (RS256 or ES256)", header.alg)));
         }
+        if let Some(kid) = header.kid.as_deref() {
+            if parsed.record.jwks_url.is_some() && !parsed.knows_kid(kid) {
+                // Perhaps the issuer rotated its key: fetch its JWKS (rate-limited) and try once more.
+                if let Some(fresh) = self.keys_for_unknown_kid(&parsed, kid).await {
+                    parsed = fresh;
+                }
+            }
+        }
+        let issuer = &parsed.record;
         let mut validation = Validation::new(header.alg);
         validation.validate_exp = false;
         validation.set_audience(&[&self.config.self_signed_audience]);
         validation.set_issuer(&[&issuer.iss]);
         validation.set_required_spec_claims(&["exp", "aud", "iss", "sub"]);
-        let mut last = refuse("bad signature");
+        let mut last = refuse(match header.kid {
+            Some(_) => "no key of this issuer has the token's kid and algorithm",
+            None => "no key of this issuer suits the token's algorithm",
+        });
         let mut claims = None;
-        let keys = issuer
-            .public_keys_pem
-            .iter()
-            .filter_map(|pem| key_for(header.alg, pem))
-            .chain(issuer.jwks.iter().filter_map(|j| jwk_key(header.alg, header.kid.as_deref(), j)));
-        for key in keys {
-            match jsonwebtoken::decode::<Claims>(token, &key, &validation) {
+        for key in parsed.candidates(header.alg, header.kid.as_deref()) {
+            match jsonwebtoken::decode::<Claims>(token, key, &validation) {
                 Ok(d) => {
                     claims = Some(d.claims);
                     break;
@@ -192,6 +225,23 @@ impl Warden {
             let granted = issuer.scopes.get(s).ok_or_else(|| refuse(format!("unmapped scope {s}")))?;
             permissions.extend(granted.iter().cloned());
         }
-        Ok(Some(SelfSignedCaller { iss: issuer.iss, sub: claims.sub, scopes, permissions, exp: claims.exp }))
+        Ok(Some(SelfSignedCaller { iss: issuer.iss.clone(), sub: claims.sub, scopes, permissions, exp: claims.exp }))
+    }
+
+    /// The registered issuer `iss` with its keys parsed, from the cache; the store is read only
+    /// when the cache is stale or does not know `iss` (see `issuer_cache.rs`).
+    async fn cached_issuer(&self, iss: &str) -> CoreResult<Option<Arc<ParsedIssuer>>> {
+        if let Some(known) = self.issuers.lookup(iss, self.clock.now()) {
+            return Ok(known);
+        }
+        let _writing = self.issuers.lock_writes().await;
+        // Another request may have re-read the table while this one waited.
+        if let Some(known) = self.issuers.lookup(iss, self.clock.now()) {
+            return Ok(known);
+        }
+        let all = self.store.list_issuers().await?;
+        let now = self.clock.now();
+        self.issuers.replace_all(all, now);
+        Ok(self.issuers.lookup(iss, now).flatten())
     }
 }

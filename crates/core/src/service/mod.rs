@@ -9,6 +9,8 @@ mod claims;
 mod clients;
 mod groups;
 mod identity;
+mod issuer_cache;
+mod issuer_refresh;
 mod issuers;
 mod lookup;
 mod mfa;
@@ -28,12 +30,14 @@ use crate::config::CoreConfig;
 use crate::crypto::{KeyRing, MasterKey, PasswordHasher};
 use crate::delivery::Delivery;
 use crate::error::CoreResult;
+use crate::jwks::JwksFetcher;
 use crate::store::Store;
 
 pub use bearer::{BearerError, BearerIdentity};
 pub use clients::{ClientSpec, CreatedClient};
 pub use groups::GroupSpec;
 pub use identity::{IdentityPoolSpec, IssuedCredentials};
+pub use issuer_refresh::{KID_FETCH_SECS, REFRESH_SECS};
 pub use issuers::{IssuerSpec, SelfSignedCaller};
 pub use pools::PoolSpec;
 pub use signin::{AuthOutcome, AuthResult, InitiateAuth, RespondToChallenge};
@@ -52,6 +56,8 @@ pub struct Warden {
     delivery: Arc<dyn Delivery>,
     pools: cache::TtlCache<Arc<crate::model::Pool>>,
     clients: cache::TtlCache<Arc<crate::model::Client>>,
+    jwks: Arc<dyn JwksFetcher>,
+    issuers: issuer_cache::IssuerCache,
 }
 
 impl std::fmt::Debug for Warden {
@@ -61,13 +67,15 @@ impl std::fmt::Debug for Warden {
 }
 
 impl Warden {
-    /// Loads (or creates) the signing keys and sets up the hashing pool.
+    /// Loads (or creates) the signing keys and sets up the hashing pool. `jwks` fetches the keys
+    /// of self-managed issuers registered with a JWKS URL.
     pub async fn new(
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
         config: CoreConfig,
         master: MasterKey,
         delivery: Arc<dyn Delivery>,
+        jwks: Arc<dyn JwksFetcher>,
     ) -> CoreResult<Self> {
         let hasher = PasswordHasher::new(&config.argon2, config.hash_workers, config.hash_queue)?;
         let keys = KeyRing::load_or_create(store.as_ref(), &master, clock.now()).await?;
@@ -81,6 +89,8 @@ impl Warden {
             delivery,
             pools: Default::default(),
             clients: Default::default(),
+            jwks,
+            issuers: Default::default(),
         })
     }
 

@@ -2,6 +2,7 @@ use std::collections::BTreeMap;
 
 use clap::Subcommand;
 use serde_json::json;
+use warden_core::model::Issuer;
 use warden_core::service::IssuerSpec;
 
 use super::{emit, open, CmdResult};
@@ -17,7 +18,8 @@ pub enum IssuerCmd {
         /// A PEM public key file (RSA or P-256); repeat for several keys.
         #[arg(long = "public-key-file")]
         public_key_files: Vec<String>,
-        /// The issuer's JWKS URL: its keys are fetched now and stored (run `add` again to refresh).
+        /// The issuer's JWKS URL (http or https): its keys are fetched now, and again every ten
+        /// minutes and when a token names an unknown `kid`.
         #[arg(long)]
         jwks_url: Option<String>,
         /// The `sub` (account id) the issuer's tokens must carry.
@@ -44,6 +46,19 @@ pub enum IssuerCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Fetch the keys of an issuer registered with a JWKS URL now.
+    Refresh {
+        /// The issuer's `iss`.
+        iss: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// What `list` and `refresh` show of an issuer (never the keys themselves).
+fn summary(i: &Issuer) -> serde_json::Value {
+    json!({ "Issuer": i.iss, "Sub": i.sub, "Scopes": i.scopes, "MaxTtlSeconds": i.max_ttl_secs,
+            "Keys": i.public_keys_pem.len() + i.jwks.len(), "JwksUrl": i.jwks_url, "JwksFetchedAt": i.jwks_fetched_at })
 }
 
 pub async fn issuer(config: &Config, cmd: IssuerCmd) -> CmdResult {
@@ -55,10 +70,6 @@ pub async fn issuer(config: &Config, cmd: IssuerCmd) -> CmdResult {
                 .iter()
                 .map(|f| std::fs::read_to_string(f).map_err(|e| format!("{f}: {e}")))
                 .collect::<Result<Vec<_>, _>>()?;
-            let jwks = match &jwks_url {
-                Some(url) => fetch_jwks(url).await?,
-                None => Vec::new(),
-            };
             let mut mapping = BTreeMap::new();
             for s in &scopes {
                 let (scope, perms) =
@@ -69,50 +80,31 @@ pub async fn issuer(config: &Config, cmd: IssuerCmd) -> CmdResult {
                 );
             }
             let i = w
-                .add_issuer(IssuerSpec { iss, public_keys_pem, jwks, sub, scopes: mapping, max_ttl_secs: max_ttl })
+                .add_issuer(IssuerSpec {
+                    iss,
+                    public_keys_pem,
+                    jwks: Vec::new(),
+                    jwks_url,
+                    sub,
+                    scopes: mapping,
+                    max_ttl_secs: max_ttl,
+                })
                 .await
                 .map_err(|e| e.to_string())?;
-            emit(
-                json,
-                &json!({ "Issuer": i.iss, "Sub": i.sub, "Scopes": i.scopes, "MaxTtlSeconds": i.max_ttl_secs,
-                         "Keys": i.public_keys_pem.len() + i.jwks.len() }),
-            );
+            emit(json, &summary(&i));
         }
         IssuerCmd::List { json } => {
-            let all: Vec<_> = w
-                .list_issuers()
-                .await
-                .map_err(|e| e.to_string())?
-                .iter()
-                .map(|i| json!({ "Issuer": i.iss, "Sub": i.sub, "Scopes": i.scopes, "Keys": i.public_keys_pem.len() + i.jwks.len() }))
-                .collect();
+            let all: Vec<_> = w.list_issuers().await.map_err(|e| e.to_string())?.iter().map(summary).collect();
             emit(json, &serde_json::Value::Array(all));
         }
         IssuerCmd::Remove { iss, json } => {
             w.remove_issuer(&iss).await.map_err(|e| e.to_string())?;
             emit(json, &json!({ "Removed": iss }));
         }
+        IssuerCmd::Refresh { iss, json } => {
+            let i = w.refresh_issuer_keys(&iss).await.map_err(|e| e.to_string())?;
+            emit(json, &summary(&i));
+        }
     }
     Ok(())
-}
-
-/// The `keys` of a JWKS document.
-async fn fetch_jwks(url: &str) -> Result<Vec<serde_json::Value>, String> {
-    if !(url.starts_with("https://") || url.starts_with("http://")) {
-        return Err(format!("--jwks-url {url}: expected an http(s) URL"));
-    }
-    let client = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(10))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| e.to_string())?;
-    let resp = client.get(url).send().await.map_err(|e| format!("--jwks-url {url}: {e}"))?;
-    if !resp.status().is_success() {
-        return Err(format!("--jwks-url {url}: HTTP {}", resp.status()));
-    }
-    let body: serde_json::Value = resp.json().await.map_err(|e| format!("--jwks-url {url}: not a JWKS: {e}"))?;
-    match body.get("keys").and_then(|k| k.as_array()) {
-        Some(keys) if !keys.is_empty() => Ok(keys.clone()),
-        _ => Err(format!("--jwks-url {url}: no keys")),
-    }
 }

@@ -54,10 +54,14 @@ pub async fn gateway(config: &Config) -> CmdResult {
     let app = app::build(config, &config.listen).await?;
     let verifier = warden_gateway::Verifier::new(app.warden.clone(), config.gateway.clone());
     tracing::info!(listen = %addr, upstream = %config.gateway.upstream, routes = config.gateway.routes.len(), "warden gateway listening");
-    axum::serve(listener, warden_gateway::router(verifier))
+    // The gateway verifies self-signed tokens too: it keeps JWKS-URL issuers' keys current.
+    let refresh = crate::jwks::spawn_refresh(app.warden.clone());
+    let served = axum::serve(listener, warden_gateway::router(verifier))
         .with_graceful_shutdown(app::shutdown_signal())
         .await
-        .map_err(|e| format!("gateway error: {e}"))?;
+        .map_err(|e| format!("gateway error: {e}"));
+    refresh.abort();
+    served?;
     app.store.close().await;
     Ok(())
 }
