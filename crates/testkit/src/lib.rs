@@ -111,7 +111,9 @@ impl TestApp {
     /// Another instance over the same database and master key, as a second server sharing the
     /// store would be (not serving; its `warden` is called directly). Close its store when done.
     pub async fn another_instance(&self, clock: Arc<dyn warden_core::Clock>) -> App {
-        warden_server::build_with_clock(&self.config, "127.0.0.1:0", clock).await.expect("build another instance")
+        // Same public URL, so both issue and accept tokens of the same issuers.
+        let listen = self.url.trim_start_matches("http://");
+        warden_server::build_with_clock(&self.config, listen, clock).await.expect("build another instance")
     }
 
     /// Stops the server and drops its database.

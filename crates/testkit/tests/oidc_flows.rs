@@ -320,6 +320,24 @@ both_backends!(client_credentials_introspection_and_revocation, |app| {
     let grant = post_form(&app.url, "/oauth2/token", Some((id, secret)), &[("grant_type", "password")]).await;
     assert_eq!(grant.json()["error"], "unsupported_grant_type");
 
+    // The resource server is read from memory after the first grant; changing it through this
+    // instance takes effect at once (another instance's change, within the cache's seconds).
+    use warden_core::model::ResourceServerScope;
+    let only_write = warden_core::service::oauth::ResourceServerSpec {
+        pool_id: s.pool_id.clone(),
+        identifier: "api".into(),
+        name: "API".into(),
+        scopes: vec![ResourceServerScope { name: "write".into(), description: "write".into() }],
+    };
+    app.warden.update_resource_server(only_write.clone()).await.unwrap();
+    let gone = post_form(&app.url, "/oauth2/token", Some((id, secret)), &[("grant_type", "client_credentials")]).await;
+    assert_eq!((gone.status, gone.json()["error"].as_str().unwrap()), (400, "invalid_scope"));
+    let mut both = only_write;
+    both.scopes.insert(0, ResourceServerScope { name: "read".into(), description: "read".into() });
+    app.warden.update_resource_server(both).await.unwrap();
+    let back = post_form(&app.url, "/oauth2/token", Some((id, secret)), &[("grant_type", "client_credentials")]).await;
+    assert_eq!(back.status, 200, "{}", back.body);
+
     // Introspection, authenticated; unauthenticated is 401.
     let access = t["access_token"].as_str().unwrap();
     let i = post_form(&app.url, "/oauth2/introspect", Some((id, secret)), &[("token", access)]).await.json();

@@ -33,7 +33,7 @@ pub enum BearerError {
 
 impl Warden {
     pub async fn verify_bearer_token(&self, token: &str) -> Result<BearerIdentity, BearerError> {
-        let claims: Value = self.verify_own(token).await.map_err(BearerError::Internal)?.ok_or(BearerError::NotOurs)?;
+        let claims = self.verified_claims(token).await.map_err(BearerError::Internal)?.ok_or(BearerError::NotOurs)?;
         if claims["token_use"] != "access" {
             return Err(BearerError::Refused("not an access token".into()));
         }

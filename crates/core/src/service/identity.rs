@@ -305,10 +305,9 @@ impl Warden {
         }
         if !creds.family_id.is_empty() {
             let live = self
-                .store
-                .get_family_with_user(FamilyKey::Id(&creds.family_id))
+                .family_with_user(&creds.family_id)
                 .await?
-                .is_some_and(|(f, u)| f.revoked_at.is_none() && u.enabled);
+                .is_some_and(|found| found.0.revoked_at.is_none() && found.1.enabled);
             if !live {
                 return Err(CoreError::not_authorized("The security token included in the request has been revoked"));
             }

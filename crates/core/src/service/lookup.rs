@@ -43,12 +43,33 @@ impl Warden {
     /// Drops cached copies after this instance changed a pool or client.
     pub(crate) fn forget_pool(&self, pool_id: &str) {
         self.pools.forget(pool_id);
-        // A deleted pool takes its clients with it.
+        // A deleted pool takes its clients and resource servers with it.
         self.clients.clear();
+        self.resource_servers.clear();
     }
 
     pub(crate) fn forget_client(&self, client_id: &str) {
         self.clients.forget(client_id);
+    }
+
+    /// A pool's resource server, if any, from the cache when read in the last few seconds.
+    pub(crate) async fn cached_resource_server(
+        &self,
+        pool_id: &str,
+        identifier: &str,
+    ) -> CoreResult<Option<Arc<crate::model::ResourceServer>>> {
+        let key = resource_server_key(pool_id, identifier);
+        if let Some(found) = self.resource_servers.get(&key) {
+            return Ok(found);
+        }
+        let found = self.store.get_resource_server(pool_id, identifier).await?.map(Arc::new);
+        self.resource_servers.put(&key, found.clone());
+        Ok(found)
+    }
+
+    /// After this instance created, changed or deleted a resource server.
+    pub(crate) fn forget_resource_server(&self, pool_id: &str, identifier: &str) {
+        self.resource_servers.forget(&resource_server_key(pool_id, identifier));
     }
 
     /// A client of the given pool (admin calls name both).
@@ -129,4 +150,8 @@ impl Warden {
             Err(CoreError::UserNotFound("Username/client id combination not found.".into()))
         }
     }
+}
+
+fn resource_server_key(pool_id: &str, identifier: &str) -> String {
+    format!("{pool_id}\n{identifier}")
 }

@@ -20,6 +20,7 @@ mod pools;
 mod signin;
 mod signup;
 mod throttle;
+mod token_state;
 mod tokens;
 mod users;
 
@@ -47,7 +48,8 @@ pub use users::{CreateUser, ListUsersPage};
 
 /// Everything a door needs, shared behind an `Arc`.
 pub struct Warden {
-    store: Arc<dyn Store>,
+    /// The store, with the writes that change what a token is worth wrapped (`token_state`).
+    store: token_state::Stored,
     clock: Arc<dyn Clock>,
     config: CoreConfig,
     master: MasterKey,
@@ -56,6 +58,8 @@ pub struct Warden {
     delivery: Arc<dyn Delivery>,
     pools: cache::TtlCache<Arc<crate::model::Pool>>,
     clients: cache::TtlCache<Arc<crate::model::Client>>,
+    /// By `pool_id` and identifier; `None` cached too (a client_credentials grant reads them).
+    resource_servers: cache::TtlCache<Option<Arc<crate::model::ResourceServer>>>,
     jwks: Arc<dyn JwksFetcher>,
     issuers: issuer_cache::IssuerCache,
 }
@@ -80,7 +84,7 @@ impl Warden {
         let hasher = PasswordHasher::new(&config.argon2, config.hash_workers, config.hash_queue)?;
         let keys = KeyRing::load_or_create(store.as_ref(), &master, clock.now()).await?;
         Ok(Self {
-            store,
+            store: token_state::Stored::new(store),
             clock,
             config,
             master,
@@ -89,6 +93,7 @@ impl Warden {
             delivery,
             pools: Default::default(),
             clients: Default::default(),
+            resource_servers: Default::default(),
             jwks,
             issuers: Default::default(),
         })

@@ -85,7 +85,7 @@ impl Warden {
         match self.keys.verify(token) {
             Ok(claims) => Ok(Some(claims)),
             Err(VerifyError::UnknownKey) => {
-                self.keys.reload(self.store.as_ref(), &self.master).await?;
+                self.keys.reload(&*self.store, &self.master).await?;
                 Ok(self.keys.verify(token).ok())
             }
             Err(VerifyError::Invalid) => Ok(None),
@@ -238,15 +238,16 @@ impl Warden {
     /// user has been revoked or disabled. Returns the claims and the user.
     pub async fn verify_access_token(&self, token: &str) -> CoreResult<(AccessClaims, Pool, User)> {
         let invalid = || CoreError::not_authorized("Invalid Access Token");
-        let claims: AccessClaims = self.verify_own(token).await?.ok_or_else(invalid)?;
+        let claims = self.verified_claims(token).await?.ok_or_else(invalid)?;
+        let claims = AccessClaims::deserialize(&*claims).map_err(|_| invalid())?;
         if claims.token_use != "access" {
             return Err(invalid());
         }
         if claims.exp <= self.clock.now() {
             return Err(CoreError::not_authorized("Access Token has expired"));
         }
-        let (family, user) =
-            self.store.get_family_with_user(FamilyKey::Id(&claims.origin_jti)).await?.ok_or_else(invalid)?;
+        let found = self.family_with_user(&claims.origin_jti).await?.ok_or_else(invalid)?;
+        let (family, user) = (&found.0, &found.1);
         let pool = self.pool(&family.pool_id).await.map_err(|_| invalid())?;
         if claims.iss != self.issuer(&pool) || family.user_id != claims.sub || family.client_id != claims.client_id {
             return Err(invalid());
@@ -257,7 +258,7 @@ impl Warden {
         if !user.enabled {
             return Err(CoreError::not_authorized("User is disabled."));
         }
-        Ok((claims, pool, user))
+        Ok((claims, pool, user.clone()))
     }
 
     /// An access token for the Cognito API's self-service operations (GetUser, ChangePassword,
@@ -303,11 +304,11 @@ impl Warden {
 
     /// `warden keys rotate`: a new active key of `alg`; the old one keeps verifying.
     pub async fn rotate_signing_key(&self, alg: crate::model::SigningAlg) -> CoreResult<String> {
-        self.keys.rotate(alg, self.store.as_ref(), &self.master, self.clock.now()).await
+        self.keys.rotate(alg, &*self.store, &self.master, self.clock.now()).await
     }
 
     /// Re-reads the signing keys (another instance may have rotated them).
     pub async fn reload_signing_keys(&self) -> CoreResult<()> {
-        self.keys.reload(self.store.as_ref(), &self.master).await
+        self.keys.reload(&*self.store, &self.master).await
     }
 }

@@ -237,7 +237,7 @@ impl Warden {
             }
         }
         for server in &audiences {
-            let defined: Vec<String> = match self.store.get_resource_server(&pool.id, server).await? {
+            let defined: Vec<String> = match self.cached_resource_server(&pool.id, server).await? {
                 Some(rs) => rs.scope_names().collect(),
                 None => Vec::new(),
             };

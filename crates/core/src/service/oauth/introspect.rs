@@ -30,8 +30,8 @@ impl Warden {
         let pool = self.pool(&client.pool_id).await?;
         let now = self.clock.now();
         if token.matches('.').count() == 2 {
-            if let Some(claims) = self.verify_own::<Value>(token).await? {
-                return self.introspect_access(&pool, claims, now).await;
+            if let Some(claims) = self.verified_claims(token).await? {
+                return self.introspect_access(&pool, &claims, now).await;
             }
             return Ok(match self.verify_self_signed(token).await {
                 Ok(Some(caller)) => json!({
@@ -67,7 +67,7 @@ impl Warden {
         }))
     }
 
-    async fn introspect_access(&self, pool: &Pool, claims: Value, now: i64) -> CoreResult<Value> {
+    async fn introspect_access(&self, pool: &Pool, claims: &Value, now: i64) -> CoreResult<Value> {
         let exp = claims["exp"].as_i64().unwrap_or(0);
         if claims["token_use"] != "access" || exp <= now || claims["iss"] != self.issuer(pool).as_str() {
             return Ok(inactive());
@@ -81,9 +81,10 @@ impl Warden {
             }
         }
         if let Some(origin) = claims["origin_jti"].as_str() {
-            let Some((family, user)) = self.store.get_family_with_user(FamilyKey::Id(origin)).await? else {
+            let Some(found) = self.family_with_user(origin).await? else {
                 return Ok(inactive());
             };
+            let (family, user) = (&found.0, &found.1);
             if family.revoked_at.is_some() || !user.enabled || family.pool_id != pool.id {
                 return Ok(inactive());
             }

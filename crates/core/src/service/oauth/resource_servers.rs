@@ -65,7 +65,9 @@ impl Warden {
             scopes: spec.scopes,
             created_at: self.clock.now(),
         };
-        match self.store.insert_resource_server(&server).await {
+        let inserted = self.store.insert_resource_server(&server).await;
+        self.forget_resource_server(&server.pool_id, &server.identifier);
+        match inserted {
             Ok(()) => Ok(server),
             Err(StoreError::Conflict(_)) => Err(CoreError::invalid(format!(
                 "{} already exists in user pool {}.",
@@ -102,7 +104,9 @@ impl Warden {
         validate(&spec)?;
         server.name = spec.name.trim().to_owned();
         server.scopes = spec.scopes;
-        if !self.store.update_resource_server(&server).await? {
+        let updated = self.store.update_resource_server(&server).await;
+        self.forget_resource_server(&server.pool_id, &server.identifier);
+        if !updated? {
             return Err(CoreError::not_found(format!("Resource server {} does not exist.", server.identifier)));
         }
         Ok(server)
@@ -110,7 +114,9 @@ impl Warden {
 
     pub async fn delete_resource_server(&self, pool_id: &str, identifier: &str) -> CoreResult<()> {
         self.pool(pool_id).await?;
-        if !self.store.delete_resource_server(pool_id, identifier).await? {
+        let deleted = self.store.delete_resource_server(pool_id, identifier).await;
+        self.forget_resource_server(pool_id, identifier);
+        if !deleted? {
             return Err(CoreError::not_found(format!("Resource server {identifier} does not exist.")));
         }
         Ok(())

@@ -1,0 +1,121 @@
+//! The in-memory token state (`warden_core::service::token_state`): what a process changes, it
+//! sees at once; what another instance sharing the store changes, it sees within a second on
+//! the clock. Both stores, on a manual clock.
+
+mod oidc;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use warden_core::clock::ManualClock;
+use warden_core::model::{AuthFlow, ClientSettings, PoolSettings};
+use warden_core::service::{AuthOutcome, ClientSpec, InitiateAuth, PoolSpec};
+use warden_core::Warden;
+use warden_testkit::{Backend, TestApp};
+
+async fn spawn(backend: Backend) -> Option<(TestApp, Arc<ManualClock>)> {
+    let clock = Arc::new(ManualClock::new(1_800_000_000));
+    Some((TestApp::spawn_with_clock(backend, clock.clone()).await?, clock))
+}
+
+/// A pool with a password client and the user `alice`; the pool, the client and her access token.
+async fn signed_in(app: &TestApp, w: &Warden) -> (String, String, String) {
+    let pool = w.create_pool(PoolSpec { name: "p".into(), settings: PoolSettings::default() }).await.unwrap();
+    let client = w
+        .create_client(ClientSpec {
+            pool_id: pool.id.clone(),
+            name: "c".into(),
+            generate_secret: false,
+            settings: ClientSettings {
+                explicit_auth_flows: vec![AuthFlow::UserPassword, AuthFlow::RefreshToken],
+                ..ClientSettings::default()
+            },
+        })
+        .await
+        .unwrap()
+        .client;
+    oidc::user(app, &pool.id, "alice", "alice@example.com").await;
+    let access = sign_in(w, &client.id).await;
+    (pool.id, client.id, access)
+}
+
+async fn sign_in(w: &Warden, client_id: &str) -> String {
+    let mut parameters = BTreeMap::new();
+    parameters.insert("USERNAME".to_owned(), "alice".to_owned());
+    parameters.insert("PASSWORD".to_owned(), oidc::PASSWORD.to_owned());
+    let outcome = w
+        .initiate_auth(InitiateAuth {
+            client_id: client_id.into(),
+            flow: "USER_PASSWORD_AUTH".into(),
+            parameters,
+            source: "test".into(),
+            attempt_id: uuid::Uuid::new_v4().to_string(),
+        })
+        .await
+        .unwrap();
+    let AuthOutcome::Tokens(tokens) = outcome else { panic!("tokens expected") };
+    tokens.access_token
+}
+
+async fn this_instance_sees_its_own_changes_at_once(backend: Backend) {
+    let Some((app, _clock)) = spawn(backend).await else { return };
+    let w = &app.warden;
+    let (pool_id, client_id, access) = signed_in(&app, w).await;
+    assert_eq!(w.userinfo(&access).await.unwrap()["email"], "alice@example.com");
+
+    // Disabled (which signs the user out, as Cognito does): refused at once, within the second.
+    w.admin_set_enabled(&pool_id, "alice", false).await.unwrap();
+    assert!(w.userinfo(&access).await.is_err());
+    w.admin_set_enabled(&pool_id, "alice", true).await.unwrap();
+    let access = sign_in(w, &client_id).await;
+    assert!(w.userinfo(&access).await.is_ok());
+    assert!(w.get_user(&access).await.is_ok(), "the Cognito door reads the same state");
+
+    // Signed out: the token dies at once on every path of this instance.
+    w.admin_user_global_sign_out(&pool_id, "alice").await.unwrap();
+    assert!(w.userinfo(&access).await.is_err());
+    assert!(w.get_user(&access).await.is_err());
+    assert!(w.verify_bearer_token(&access).await.is_err());
+    app.stop().await;
+}
+
+async fn another_instance_sees_them_within_a_second(backend: Backend) {
+    let Some((app, clock)) = spawn(backend).await else { return };
+    let other = app.another_instance(clock.clone()).await;
+    let (one, two) = (&app.warden, &other.warden);
+    let (pool_id, _, access) = signed_in(&app, one).await;
+    assert!(one.userinfo(&access).await.is_ok());
+    if let Err(e) = two.userinfo(&access).await {
+        panic!("instance two reads the same store: {e}");
+    }
+
+    one.admin_user_global_sign_out(&pool_id, "alice").await.unwrap();
+    assert!(one.userinfo(&access).await.is_err(), "refused at once where it was revoked");
+    assert!(
+        two.userinfo(&access).await.is_ok(),
+        "the documented bound: another instance may still answer from memory for the rest of this second"
+    );
+    clock.advance(1);
+    assert!(two.userinfo(&access).await.is_err(), "no longer than that");
+    assert!(two.verify_bearer_token(&access).await.is_err());
+    other.store.close().await;
+    app.stop().await;
+}
+
+macro_rules! on_both {
+    ($($name:ident),*) => {$(
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(Backend::Sqlite).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name(Backend::Postgres).await;
+            }
+        }
+    )*};
+}
+
+on_both!(this_instance_sees_its_own_changes_at_once, another_instance_sees_them_within_a_second);
