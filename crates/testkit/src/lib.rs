@@ -182,3 +182,23 @@ mod tests {
         assert_eq!(with_database("postgres://u@h", "x"), "postgres://u@h/x");
     }
 }
+
+/// One test per store for each `async fn name(backend: Backend)` named: `name::sqlite` and
+/// `name::postgres` (which returns early, passing, when no PostgreSQL is configured; CI sets
+/// `WARDEN_REQUIRE_POSTGRES`).
+#[macro_export]
+macro_rules! on_both_stores {
+    ($($name:ident),*) => {$(
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::Backend::Sqlite).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::Backend::Postgres).await;
+            }
+        }
+    )*};
+}

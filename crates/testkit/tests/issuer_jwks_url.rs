@@ -238,20 +238,4 @@ async fn registration_needs_the_keys(backend: Backend) {
     app.stop().await;
 }
 
-macro_rules! on_both {
-    ($($name:ident),*) => {$(
-        mod $name {
-            use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name(Backend::Sqlite).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name(Backend::Postgres).await;
-            }
-        }
-    )*};
-}
-
-on_both!(keys_follow_the_url, another_instance_sees_changes, registration_needs_the_keys);
+warden_testkit::on_both_stores!(keys_follow_the_url, another_instance_sees_changes, registration_needs_the_keys);

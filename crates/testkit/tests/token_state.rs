@@ -102,20 +102,4 @@ async fn another_instance_sees_them_within_a_second(backend: Backend) {
     app.stop().await;
 }
 
-macro_rules! on_both {
-    ($($name:ident),*) => {$(
-        mod $name {
-            use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name(Backend::Sqlite).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name(Backend::Postgres).await;
-            }
-        }
-    )*};
-}
-
-on_both!(this_instance_sees_its_own_changes_at_once, another_instance_sees_them_within_a_second);
+warden_testkit::on_both_stores!(this_instance_sees_its_own_changes_at_once, another_instance_sees_them_within_a_second);
