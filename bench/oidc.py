@@ -615,7 +615,7 @@ def main():
         if args.profile:
             target = next((s for s in servers if s.name == "warden-sqlite"), None)
             if target:
-                for w in ("cc_es256", "refresh_rs256", "userinfo", "introspect"):
+                for w in ("cc_es256", "refresh_rs256", "refresh_es256", "userinfo", "introspect"):
                     if w in workloads:
                         profiles[w] = profile(bench, target, w, args.profile, work)
     except Exception:

@@ -71,10 +71,35 @@ async fn read_body(body: Body) -> Result<Bytes, Refusal> {
         .map_err(|_| Refusal { status: StatusCode::PAYLOAD_TOO_LARGE, reason: "request body too large".into() })
 }
 
+/// Plain HTTP/1.1 to the upstream over pooled keep-alive connections (hyper's own client: the
+/// gateway adds one loopback hop per request, so the hop must cost little).
+type Upstream = hyper_util::client::legacy::Client<hyper_util::client::legacy::connect::HttpConnector, Body>;
+
 #[derive(Clone)]
 struct Proxy {
     verifier: Verifier,
-    http: reqwest::Client,
+    http: Upstream,
+    /// The upstream's scheme and authority, parsed once; each request adds its path and query.
+    base: (axum::http::uri::Scheme, axum::http::uri::Authority),
+}
+
+impl Proxy {
+    fn new(verifier: Verifier) -> Result<Self, String> {
+        let base = upstream_base(&verifier.config().upstream)?;
+        let http = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .pool_idle_timeout(std::time::Duration::from_secs(30))
+            .build_http();
+        Ok(Self { verifier, http, base })
+    }
+
+    fn uri(&self, path_and_query: Option<&axum::http::uri::PathAndQuery>) -> Option<axum::http::Uri> {
+        axum::http::Uri::builder()
+            .scheme(self.base.0.clone())
+            .authority(self.base.1.clone())
+            .path_and_query(path_and_query.cloned().unwrap_or_else(|| axum::http::uri::PathAndQuery::from_static("/")))
+            .build()
+            .ok()
+    }
 }
 
 async fn forward(State(proxy): State<Proxy>, req: Request) -> Response {
@@ -87,37 +112,39 @@ async fn forward(State(proxy): State<Proxy>, req: Request) -> Response {
         Ok(c) => c,
         Err(r) => return r.into_response(),
     };
-    let upstream = proxy.verifier.config().upstream.trim_end_matches('/').to_owned();
-    let url = format!("{upstream}{}", parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"));
-    let mut headers = parts.headers.clone();
+    let Some(uri) = proxy.uri(parts.uri.path_and_query()) else {
+        return Refusal { status: StatusCode::BAD_REQUEST, reason: "bad request target".into() }.into_response();
+    };
+    let mut headers = parts.headers;
     for h in HOP {
         headers.remove(*h);
     }
     headers.remove("authorization");
     headers.remove("x-amz-security-token");
     stamp(&mut headers, &caller);
-    let sent = proxy.http.request(parts.method.clone(), url).headers(headers).body(body).send().await;
-    let resp = match sent {
-        Ok(r) => r,
+    let mut outgoing = Request::new(Body::from(body));
+    *outgoing.method_mut() = parts.method;
+    *outgoing.uri_mut() = uri;
+    *outgoing.headers_mut() = headers;
+    match proxy.http.request(outgoing).await {
+        Ok(resp) => {
+            let (mut head, incoming) = resp.into_parts();
+            for h in HOP.iter().filter(|h| **h != "content-length" && **h != "transfer-encoding") {
+                head.headers.remove(*h);
+            }
+            Response::from_parts(head, Body::new(incoming))
+        }
         Err(e) => {
             tracing::warn!(error = %e, "upstream unreachable");
-            return Refusal { status: StatusCode::BAD_GATEWAY, reason: "upstream unreachable".into() }.into_response();
+            Refusal { status: StatusCode::BAD_GATEWAY, reason: "upstream unreachable".into() }.into_response()
         }
-    };
-    let status = resp.status();
-    let mut out_headers = resp.headers().clone();
-    for h in HOP {
-        out_headers.remove(*h);
     }
-    let bytes = resp.bytes().await.unwrap_or_default();
-    let mut out = (status, bytes).into_response();
-    out.headers_mut().extend(out_headers);
-    out
 }
 
-/// The `warden gateway` router: everything goes through `admit`, then to the upstream.
-pub fn router(verifier: Verifier) -> Router {
-    Router::new().fallback(forward).with_state(Proxy { verifier, http: reqwest::Client::new() })
+/// The `warden gateway` router: everything goes through `admit`, then to the upstream. Fails
+/// when the configured upstream is not `http://host:port`.
+pub fn router(verifier: Verifier) -> Result<Router, String> {
+    Ok(Router::new().fallback(forward).with_state(Proxy::new(verifier)?))
 }
 
 /// The same check as a tower layer (axum middleware) for a Rust service: the request reaches the
@@ -147,4 +174,30 @@ pub fn layer(
             }
         }) as std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send>>
     })
+}
+
+/// The upstream's scheme and authority: `http://host:port`, plain HTTP and no path.
+fn upstream_base(upstream: &str) -> Result<(axum::http::uri::Scheme, axum::http::uri::Authority), String> {
+    let bad = || format!("gateway upstream {upstream:?}: expected http://host:port (plain HTTP, no path)");
+    let uri: axum::http::Uri = upstream.parse().map_err(|_| bad())?;
+    match (uri.scheme(), uri.authority()) {
+        (Some(scheme), Some(authority)) if *scheme == axum::http::uri::Scheme::HTTP && uri.path().len() <= 1 => {
+            Ok((scheme.clone(), authority.clone()))
+        }
+        _ => Err(bad()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::upstream_base;
+
+    #[test]
+    fn upstream_is_plain_http_host_and_port() {
+        assert_eq!(upstream_base("http://127.0.0.1:9000").unwrap().1.as_str(), "127.0.0.1:9000");
+        assert_eq!(upstream_base("http://api.internal:8080/").unwrap().1.as_str(), "api.internal:8080");
+        for bad in ["https://api.example", "http://h:1/prefix", "127.0.0.1:9000", "", "ftp://h"] {
+            assert!(upstream_base(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -13,30 +13,19 @@ use crate::SqlStore;
 type R<T> = Result<T, StoreError>;
 
 impl SqlStore {
+    /// One statement: migration 0009's trigger files the old hash among the retired ones within
+    /// it, so no transaction (and no `detached`) is needed.
     pub(crate) async fn do_rotate_refresh_token(&self, family_id: &str, old: &[u8], new: &[u8], at: i64) -> R<bool> {
-        let mut tx = self.write.begin().await.map_err(map_err)?;
-        let done = sqlx::query("UPDATE families SET token_hash = $3 WHERE id = $1 AND token_hash = $2")
-            .bind(family_id)
-            .bind(old.to_vec())
-            .bind(new.to_vec())
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        if done.rows_affected() != 1 {
-            // Explicitly: a dropped transaction's rollback is deferred, and the pooled
-            // connection could serve the next statement still inside it.
-            tx.rollback().await.map_err(map_err)?;
-            return Ok(false);
-        }
-        sqlx::query("INSERT INTO retired_refresh_tokens (token_hash, family_id, retired_at) VALUES ($1, $2, $3)")
-            .bind(old.to_vec())
-            .bind(family_id)
-            .bind(at)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
-        Ok(true)
+        let done =
+            sqlx::query("UPDATE families SET token_hash = $3, rotated_at = $4 WHERE id = $1 AND token_hash = $2")
+                .bind(family_id)
+                .bind(old.to_vec())
+                .bind(new.to_vec())
+                .bind(at)
+                .execute(&self.write)
+                .await
+                .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
     }
 
     pub(crate) async fn do_get_retired_refresh_token(&self, hash: &[u8]) -> R<Option<String>> {

@@ -54,7 +54,7 @@ async fn gateway(app: &TestApp, upstream: &str) -> String {
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let router = warden_gateway::router(Verifier::new(app.warden.clone(), config));
+    let router = warden_gateway::router(Verifier::new(app.warden.clone(), config)).unwrap();
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     url
 }

@@ -732,7 +732,7 @@ both_backends!(service_tokens_pass_the_gateway_with_their_scopes, |app| {
     };
     let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let gw = format!("http://{}", l.local_addr().unwrap());
-    let router = warden_gateway::router(Verifier::new(app.warden.clone(), config));
+    let router = warden_gateway::router(Verifier::new(app.warden.clone(), config)).unwrap();
     tokio::spawn(async move { axum::serve(l, router).await.unwrap() });
 
     let t = post_form(

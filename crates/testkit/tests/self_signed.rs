@@ -93,7 +93,7 @@ both_backends!(self_signed_tokens_through_the_gateway, |app| {
     };
     let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let gw = format!("http://{}", l.local_addr().unwrap());
-    let router = warden_gateway::router(Verifier::new(app.warden.clone(), config));
+    let router = warden_gateway::router(Verifier::new(app.warden.clone(), config)).unwrap();
     tokio::spawn(async move { axum::serve(l, router).await.unwrap() });
 
     let now = app.warden.now();

@@ -276,15 +276,17 @@ impl Warden {
         if let Some(l) = login {
             amr.push(l.provider_name);
         }
-        self.keys.sign(&OpenIdClaims {
-            iss: format!("{}/identity", self.config.public_url.trim_end_matches('/')),
-            sub: identity.id,
-            aud: pool.id,
-            amr,
-            iat: now,
-            exp: now + 600,
-            jti: random::uuid(),
-        })
+        self.keys
+            .sign(&OpenIdClaims {
+                iss: format!("{}/identity", self.config.public_url.trim_end_matches('/')),
+                sub: identity.id,
+                aud: pool.id,
+                amr,
+                iat: now,
+                exp: now + 600,
+                jti: random::uuid(),
+            })
+            .await
     }
 
     /// Checks temporary credentials presented with a request: known, the session token matches,

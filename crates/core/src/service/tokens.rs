@@ -98,7 +98,7 @@ impl Warden {
     /// Cognito's shapes. `groups` are the user's, in token order (`Warden::token_groups`): both
     /// tokens name them in `cognito:groups` (left out when there are none), and the id token
     /// carries their roles as Cognito does.
-    pub(crate) fn sign_pair(
+    pub(crate) async fn sign_pair(
         &self,
         pool: &Pool,
         client: &Client,
@@ -132,8 +132,11 @@ impl Warden {
             aud: oidc.then(|| client.id.clone()),
         };
         let alg = if oidc { client.signing_alg() } else { SigningAlg::RS256 };
-        let access_token =
-            if oidc { self.keys.sign_with(&access, JwtType::AccessToken, alg)? } else { self.keys.sign(&access)? };
+        let access_token = if oidc {
+            self.keys.sign_with(&access, JwtType::AccessToken, alg).await?
+        } else {
+            self.keys.sign(&access).await?
+        };
         let id = IdClaims {
             sub: user.id.clone(),
             groups: group_names,
@@ -154,7 +157,7 @@ impl Warden {
             amr: oidc.then(|| family.amr.split_whitespace().map(str::to_owned).collect()),
             attributes: super::claims::released_claims(user, family.scope.as_deref()),
         };
-        Ok((access_token, self.keys.sign_with(&id, JwtType::Jwt, alg)?))
+        Ok((access_token, self.keys.sign_with(&id, JwtType::Jwt, alg).await?))
     }
 
     /// A sign-in's tokens: a new family with a new refresh token. `scope` is set for grants of
@@ -188,7 +191,7 @@ impl Warden {
             async { self.store.insert_family(&family).await.map_err(CoreError::from) },
             self.token_groups(&user.id)
         )?;
-        let (access_token, id_token) = self.sign_pair(pool, client, user, &family, None, &groups)?;
+        let (access_token, id_token) = self.sign_pair(pool, client, user, &family, None, &groups).await?;
         Ok(AuthResult {
             access_token,
             id_token,
@@ -225,7 +228,7 @@ impl Warden {
             return Err(CoreError::not_authorized("User is disabled."));
         }
         super::groups::token_order(&mut groups);
-        let (access_token, id_token) = self.sign_pair(&pool, client, &user, &family, None, &groups)?;
+        let (access_token, id_token) = self.sign_pair(&pool, client, &user, &family, None, &groups).await?;
         Ok(AuthResult {
             access_token,
             id_token,

@@ -56,7 +56,8 @@ pub async fn gateway(config: &Config) -> CmdResult {
     tracing::info!(listen = %addr, upstream = %config.gateway.upstream, routes = config.gateway.routes.len(), "warden gateway listening");
     // The gateway verifies self-signed tokens too: it keeps JWKS-URL issuers' keys current.
     let refresh = crate::jwks::spawn_refresh(app.warden.clone());
-    let served = axum::serve(listener, warden_gateway::router(verifier))
+    let router = warden_gateway::router(verifier)?;
+    let served = axum::serve(listener, router)
         .with_graceful_shutdown(app::shutdown_signal())
         .await
         .map_err(|e| format!("gateway error: {e}"));

@@ -25,8 +25,9 @@ pub(crate) enum Pair {
 pub(crate) struct LoadedKey {
     pub kid: String,
     pub alg: SigningAlg,
-    /// Parsed once: signing must not re-parse the key per token.
-    pub pair: Pair,
+    /// Parsed once: signing must not re-parse the key per token. Shared, so an RSA signature can
+    /// be made on a blocking thread.
+    pub pair: std::sync::Arc<Pair>,
     /// `base64url({"alg":...,"kid":...,"typ":"JWT"})`.
     pub header_b64: String,
     /// The same with `"typ":"at+jwt"` (RFC 9068 access tokens).
@@ -36,10 +37,10 @@ pub(crate) struct LoadedKey {
     pub retired_at: Option<Timestamp>,
 }
 
-impl LoadedKey {
+impl Pair {
     /// The signature over `input`, in JWS form (RSA PKCS#1 v1.5, or ECDSA r||s).
     pub fn sign(&self, rng: &SystemRandom, input: &[u8]) -> CoreResult<Vec<u8>> {
-        match &self.pair {
+        match self {
             Pair::Rsa(pair) => {
                 let mut signature = vec![0u8; pair.public_modulus_len()];
                 pair.sign(&RSA_PKCS1_SHA256, rng, input, &mut signature)
@@ -127,7 +128,7 @@ pub fn load(record: &SigningKeyRecord, master: &MasterKey) -> CoreResult<LoadedK
     Ok(LoadedKey {
         kid: record.kid.clone(),
         alg,
-        pair,
+        pair: std::sync::Arc::new(pair),
         header_b64,
         header_at_b64,
         decoding,

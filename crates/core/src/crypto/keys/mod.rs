@@ -27,10 +27,21 @@ use crate::store::Store;
 /// live at most a day) plus clock skew.
 pub const RETIRED_KEY_RETENTION_SECS: i64 = 86_400 + 600;
 
-#[derive(Default)]
 pub struct KeyRing {
     keys: RwLock<Vec<LoadedKey>>,
     rng: SystemRandom,
+    /// RSA signatures in flight on the blocking pool, at most two per core: enough to keep the
+    /// cores busy across hand-offs (one per core left a quarter idle in the benchmark), few
+    /// enough that waiters queue first come, first served instead of time-slicing (unbounded,
+    /// client_credentials RS256 p99 doubled).
+    rsa_signers: tokio::sync::Semaphore,
+}
+
+impl Default for KeyRing {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Self { keys: RwLock::default(), rng: SystemRandom::new(), rsa_signers: tokio::sync::Semaphore::new(2 * cores) }
+    }
 }
 
 impl std::fmt::Debug for KeyRing {
@@ -112,34 +123,54 @@ impl KeyRing {
     }
 
     /// Signs `claims` with the newest active RS256 key.
-    pub fn sign<T: Serialize>(&self, claims: &T) -> CoreResult<String> {
-        self.sign_with(claims, JwtType::Jwt, SigningAlg::RS256)
+    pub async fn sign<T: Serialize>(&self, claims: &T) -> CoreResult<String> {
+        self.sign_with(claims, JwtType::Jwt, SigningAlg::RS256).await
     }
 
     /// Signs with the given `typ` header (RS256).
-    pub fn sign_typed<T: Serialize>(&self, claims: &T, typ: JwtType) -> CoreResult<String> {
-        self.sign_with(claims, typ, SigningAlg::RS256)
+    pub async fn sign_typed<T: Serialize>(&self, claims: &T, typ: JwtType) -> CoreResult<String> {
+        self.sign_with(claims, typ, SigningAlg::RS256).await
     }
 
     /// A compact JWS (RFC 7515) over `header.payload`, signed by aws-lc-rs with the newest
     /// active key of `alg`.
-    pub fn sign_with<T: Serialize>(&self, claims: &T, typ: JwtType, alg: SigningAlg) -> CoreResult<String> {
+    ///
+    /// An RSA-2048 signature takes a few hundred microseconds of CPU: made on an async worker
+    /// it would hold up every request queued behind it on that worker (the refresh benchmark
+    /// lost a third of its throughput to that), so it runs on the blocking pool. ECDSA P-256
+    /// takes a few tens of microseconds and stays inline.
+    pub async fn sign_with<T: Serialize>(&self, claims: &T, typ: JwtType, alg: SigningAlg) -> CoreResult<String> {
         let payload = serde_json::to_vec(claims).map_err(|e| CoreError::internal(format!("claims: {e}")))?;
-        let keys = self.keys.read().expect("key ring lock");
-        let key = keys
-            .iter()
-            .rev()
-            .find(|k| k.alg == alg && k.retired_at.is_none())
-            .ok_or_else(|| CoreError::internal(format!("no active {} signing key", alg.as_str())))?;
-        let header = match typ {
-            JwtType::Jwt => &key.header_b64,
-            JwtType::AccessToken => &key.header_at_b64,
+        let (jws, pair) = {
+            let keys = self.keys.read().expect("key ring lock");
+            let key = keys
+                .iter()
+                .rev()
+                .find(|k| k.alg == alg && k.retired_at.is_none())
+                .ok_or_else(|| CoreError::internal(format!("no active {} signing key", alg.as_str())))?;
+            let header = match typ {
+                JwtType::Jwt => &key.header_b64,
+                JwtType::AccessToken => &key.header_at_b64,
+            };
+            let mut jws = String::with_capacity(header.len() + payload.len() * 4 / 3 + 350);
+            jws.push_str(header);
+            jws.push('.');
+            URL_SAFE_NO_PAD.encode_string(&payload, &mut jws);
+            (jws, key.pair.clone())
         };
-        let mut jws = String::with_capacity(header.len() + payload.len() * 4 / 3 + 350);
-        jws.push_str(header);
-        jws.push('.');
-        URL_SAFE_NO_PAD.encode_string(&payload, &mut jws);
-        let signature = key.sign(&self.rng, jws.as_bytes())?;
+        let (mut jws, signature) = match alg {
+            SigningAlg::RS256 => {
+                let _turn = self.rsa_signers.acquire().await.map_err(|_| CoreError::internal("signing closed"))?;
+                let rng = self.rng.clone();
+                tokio::task::spawn_blocking(move || pair.sign(&rng, jws.as_bytes()).map(|sig| (jws, sig)))
+                    .await
+                    .map_err(|e| CoreError::internal(format!("signing task: {e}")))??
+            }
+            SigningAlg::ES256 => {
+                let signature = pair.sign(&self.rng, jws.as_bytes())?;
+                (jws, signature)
+            }
+        };
         jws.push('.');
         URL_SAFE_NO_PAD.encode_string(&signature, &mut jws);
         Ok(jws)
@@ -190,10 +221,10 @@ mod tests {
         (ring, master)
     }
 
-    #[test]
-    fn signs_and_verifies_rs256_with_kid() {
+    #[tokio::test]
+    async fn signs_and_verifies_rs256_with_kid() {
         let (ring, _) = ring();
-        let token = ring.sign(&json!({ "sub": "u", "n": 1 })).unwrap();
+        let token = ring.sign(&json!({ "sub": "u", "n": 1 })).await.unwrap();
         let header = jsonwebtoken::decode_header(&token).unwrap();
         assert_eq!(header.alg, Algorithm::RS256);
         assert_eq!(ring.jwks(1)["keys"][0]["kid"], header.kid.unwrap().as_str());
@@ -201,10 +232,10 @@ mod tests {
         assert_eq!(claims, json!({ "sub": "u", "n": 1 }));
     }
 
-    #[test]
-    fn refuses_tampering_none_and_hs256_confusion() {
+    #[tokio::test]
+    async fn refuses_tampering_none_and_hs256_confusion() {
         let (ring, _) = ring();
-        let token = ring.sign(&json!({ "sub": "u" })).unwrap();
+        let token = ring.sign(&json!({ "sub": "u" })).await.unwrap();
         let parts: Vec<&str> = token.split('.').collect();
         let forged_payload = URL_SAFE_NO_PAD.encode(br#"{"sub":"admin"}"#);
         let tampered = format!("{}.{}.{}", parts[0], forged_payload, parts[2]);
@@ -227,8 +258,8 @@ mod tests {
         assert_eq!(other.verify::<Value>(&token).unwrap_err(), VerifyError::UnknownKey);
     }
 
-    #[test]
-    fn keys_at_rest_open_only_with_the_master_key() {
+    #[tokio::test]
+    async fn keys_at_rest_open_only_with_the_master_key() {
         let master = MasterKey::from_bytes(&MasterKey::generate_bytes());
         let record = generate(SigningAlg::ES256, &master, 1).unwrap();
         let wrong = MasterKey::from_bytes(&MasterKey::generate_bytes());
@@ -236,10 +267,10 @@ mod tests {
         assert!(load(&record, &master).is_ok());
     }
 
-    #[test]
-    fn es256_signs_and_verifies_and_algorithms_cannot_be_swapped() {
+    #[tokio::test]
+    async fn es256_signs_and_verifies_and_algorithms_cannot_be_swapped() {
         let (ring, _) = ring();
-        let token = ring.sign_with(&json!({ "sub": "u" }), JwtType::AccessToken, SigningAlg::ES256).unwrap();
+        let token = ring.sign_with(&json!({ "sub": "u" }), JwtType::AccessToken, SigningAlg::ES256).await.unwrap();
         let header = jsonwebtoken::decode_header(&token).unwrap();
         assert_eq!(header.alg, Algorithm::ES256);
         assert_eq!(header.typ.as_deref(), Some("at+jwt"));
@@ -259,14 +290,14 @@ mod tests {
         );
     }
 
-    #[test]
-    fn retired_keys_stay_published_for_the_retention_only() {
+    #[tokio::test]
+    async fn retired_keys_stay_published_for_the_retention_only() {
         let master = MasterKey::from_bytes(&MasterKey::generate_bytes());
         let mut old = generate(SigningAlg::RS256, &master, 1).unwrap();
         let new = generate(SigningAlg::RS256, &master, 100).unwrap();
         let ring = KeyRing::default();
         ring.replace(vec![old.clone(), new.clone()], &master).unwrap();
-        let before = ring.sign(&json!({ "n": 1 })).unwrap();
+        let before = ring.sign(&json!({ "n": 1 })).await.unwrap();
         assert_eq!(jsonwebtoken::decode_header(&before).unwrap().kid.as_deref(), Some(new.kid.as_str()));
         old.retired_at = Some(100);
         ring.replace(vec![old.clone(), new.clone()], &master).unwrap();

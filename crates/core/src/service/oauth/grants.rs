@@ -143,7 +143,8 @@ impl Warden {
             self.store.revoke_family(&code.family_id, now).await?;
             return Err(grant_error("The code has already been used"));
         }
-        let (access_token, id_token) = self.sign_pair(&pool, client, &user, &family, code.nonce.as_deref(), &groups)?;
+        let (access_token, id_token) =
+            self.sign_pair(&pool, client, &user, &family, code.nonce.as_deref(), &groups).await?;
         let openid = code.scope.split(' ').any(|s| s == "openid");
         Ok(TokenResponse {
             access_token,
@@ -194,7 +195,7 @@ impl Warden {
             None
         };
         crate::service::groups::token_order(&mut groups);
-        let (access_token, id_token) = self.sign_pair(&pool, client, &user, &family, None, &groups)?;
+        let (access_token, id_token) = self.sign_pair(&pool, client, &user, &family, None, &groups).await?;
         let openid = family.scope.as_deref().is_none_or(|s| s.split(' ').any(|s| s == "openid"));
         Ok(TokenResponse {
             access_token,
@@ -263,7 +264,7 @@ impl Warden {
             jti: random::uuid(),
         };
         Ok(TokenResponse {
-            access_token: self.keys.sign_with(&claims, JwtType::AccessToken, client.signing_alg())?,
+            access_token: self.keys.sign_with(&claims, JwtType::AccessToken, client.signing_alg()).await?,
             id_token: None,
             refresh_token: None,
             token_type: "Bearer",
