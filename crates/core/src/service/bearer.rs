@@ -38,7 +38,7 @@ impl Warden {
             return Err(BearerError::Refused("not an access token".into()));
         }
         if claims.get("origin_jti").is_some() {
-            return match self.verify_access_token(token).await {
+            return match self.check_access_claims(&claims).await {
                 Ok((claims, pool, _)) => Ok(BearerIdentity {
                     sub: claims.sub,
                     client_id: claims.client_id,

@@ -34,12 +34,18 @@ const MAX_FAMILIES: usize = 50_000;
 struct Recent<K, V> {
     ttl: Timestamp,
     max: usize,
-    inner: Mutex<(u64, HashMap<K, (Timestamp, V)>)>,
+    inner: Mutex<Entries<K, V>>,
+}
+
+/// The entries, and how many times they were emptied (a read remembers the generation it saw).
+struct Entries<K, V> {
+    generation: u64,
+    map: HashMap<K, (Timestamp, V)>,
 }
 
 impl<K: std::hash::Hash + Eq, V: Clone> Recent<K, V> {
     fn new(ttl: Timestamp, max: usize) -> Self {
-        Self { ttl, max, inner: Mutex::new((0, HashMap::new())) }
+        Self { ttl, max, inner: Mutex::new(Entries { generation: 0, map: HashMap::new() }) }
     }
 
     /// The value, and the generation to hand back to `put` after a miss.
@@ -49,31 +55,31 @@ impl<K: std::hash::Hash + Eq, V: Clone> Recent<K, V> {
         Q: std::hash::Hash + Eq + ?Sized,
     {
         let inner = self.inner.lock().expect("token state lock");
-        let found = inner.1.get(key).filter(|(at, _)| (0..self.ttl).contains(&(now - at))).map(|(_, v)| v.clone());
-        (found, inner.0)
+        let found = inner.map.get(key).filter(|(at, _)| (0..self.ttl).contains(&(now - at))).map(|(_, v)| v.clone());
+        (found, inner.generation)
     }
 
     /// Remembers `value`, read when the generation was `generation`, unless the cache was
     /// emptied since: what was read before a write must not outlive it.
     fn put(&self, key: K, value: V, generation: u64, now: Timestamp) {
         let mut inner = self.inner.lock().expect("token state lock");
-        if inner.0 != generation {
+        if inner.generation != generation {
             return;
         }
-        if inner.1.len() >= self.max {
+        if inner.map.len() >= self.max {
             let ttl = self.ttl;
-            inner.1.retain(|_, (at, _)| (0..ttl).contains(&(now - *at)));
-            if inner.1.len() >= self.max {
-                inner.1.clear();
+            inner.map.retain(|_, (at, _)| (0..ttl).contains(&(now - *at)));
+            if inner.map.len() >= self.max {
+                inner.map.clear();
             }
         }
-        inner.1.insert(key, (now, value));
+        inner.map.insert(key, (now, value));
     }
 
     fn clear(&self) {
         let mut inner = self.inner.lock().expect("token state lock");
-        inner.0 += 1;
-        inner.1.clear();
+        inner.generation += 1;
+        inner.map.clear();
     }
 }
 
@@ -256,7 +262,7 @@ mod tests {
         for k in 0..5 {
             r.put(k, k, 0, 200);
         }
-        assert!(r.inner.lock().unwrap().1.len() <= 2);
+        assert!(r.inner.lock().unwrap().map.len() <= 2);
         assert_eq!(r.get(&4, 200).0, Some(4));
     }
 }

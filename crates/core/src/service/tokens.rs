@@ -240,9 +240,20 @@ impl Warden {
     /// Verifies an access token: signature, expiry, issuer, and that neither its family nor its
     /// user has been revoked or disabled. Returns the claims and the user.
     pub async fn verify_access_token(&self, token: &str) -> CoreResult<(AccessClaims, Pool, User)> {
-        let invalid = || CoreError::not_authorized("Invalid Access Token");
-        let claims = self.verified_claims(token).await?.ok_or_else(invalid)?;
-        let claims = AccessClaims::deserialize(&*claims).map_err(|_| invalid())?;
+        let claims = self.verified_claims(token).await?.ok_or_else(invalid_access_token)?;
+        let (claims, pool, found) = self.check_access_claims(&claims).await?;
+        Ok((claims, pool, found.1.clone()))
+    }
+
+    /// The checks of `verify_access_token` on claims whose signature is already verified: the
+    /// one place that decides whether a user's access token is still good (the Cognito door,
+    /// userinfo, introspection and bearer tokens at the gateway all come here).
+    pub(crate) async fn check_access_claims(
+        &self,
+        claims: &serde_json::Value,
+    ) -> CoreResult<(AccessClaims, Pool, super::token_state::FamilyAndUser)> {
+        let invalid = invalid_access_token;
+        let claims = AccessClaims::deserialize(claims).map_err(|_| invalid())?;
         if claims.token_use != "access" {
             return Err(invalid());
         }
@@ -261,7 +272,7 @@ impl Warden {
         if !user.enabled {
             return Err(CoreError::not_authorized("User is disabled."));
         }
-        Ok((claims, pool, user.clone()))
+        Ok((claims, pool, found))
     }
 
     /// An access token for the Cognito API's self-service operations (GetUser, ChangePassword,
@@ -314,4 +325,8 @@ impl Warden {
     pub async fn reload_signing_keys(&self) -> CoreResult<()> {
         self.keys.reload(&*self.store, &self.master).await
     }
+}
+
+fn invalid_access_token() -> CoreError {
+    CoreError::not_authorized("Invalid Access Token")
 }

@@ -72,6 +72,18 @@ impl Warden {
         if claims["token_use"] != "access" || exp <= now || claims["iss"] != self.issuer(pool).as_str() {
             return Ok(inactive());
         }
+        if claims.get("origin_jti").is_some() {
+            // A user's token: the same checks as every other use of it, and of this pool.
+            match self.check_access_claims(claims).await {
+                Ok((_, token_pool, _)) if token_pool.id == pool.id => {}
+                Ok(_) => return Ok(inactive()),
+                Err(e) if e.is_server_fault() => return Err(e),
+                Err(_) => return Ok(inactive()),
+            }
+        } else if claims["sub"] != claims["client_id"] {
+            // Only client_credentials tokens have no family, and their subject is the client.
+            return Ok(inactive());
+        }
         let mut out = Map::new();
         out.insert("active".into(), Value::Bool(true));
         out.insert("token_type".into(), json!("Bearer"));
@@ -79,18 +91,6 @@ impl Warden {
             if !claims[name].is_null() {
                 out.insert(name.into(), claims[name].clone());
             }
-        }
-        if let Some(origin) = claims["origin_jti"].as_str() {
-            let Some(found) = self.family_with_user(origin).await? else {
-                return Ok(inactive());
-            };
-            let (family, user) = (&found.0, &found.1);
-            if family.revoked_at.is_some() || !user.enabled || family.pool_id != pool.id {
-                return Ok(inactive());
-            }
-        } else if claims["sub"] != claims["client_id"] {
-            // Only client_credentials tokens have no family, and their subject is the client.
-            return Ok(inactive());
         }
         Ok(Value::Object(out))
     }
