@@ -71,8 +71,9 @@ pub trait Store: Send + Sync + 'static {
     async fn revoke_family(&self, id: &str, at: Timestamp) -> StoreResult<bool>;
     /// Revokes every live family of a user; returns how many.
     async fn revoke_user_families(&self, user_id: &str, at: Timestamp) -> StoreResult<u64>;
-    /// Replaces the family's refresh token if `old_hash` is still its current one, and keeps
-    /// `old_hash` as retired (reuse detection), in one transaction. False if it was not current.
+    /// Replaces the family's refresh token if `old_hash` is still its current one and the family
+    /// is not revoked, and keeps `old_hash` as retired (reuse detection), atomically. False
+    /// otherwise.
     async fn rotate_refresh_token(
         &self,
         family_id: &str,

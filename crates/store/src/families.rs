@@ -38,6 +38,10 @@ pub(crate) async fn insert_family_in(tx: &mut sqlx::Transaction<'_, sqlx::Any>, 
     Ok(())
 }
 
+fn family_and_user(row: &impl rows::Cols) -> R<(RefreshFamily, User)> {
+    Ok((rows::family_prefixed(row, "f_")?, rows::user(row)?))
+}
+
 impl SqlStore {
     pub(crate) async fn do_insert_family(&self, f: &RefreshFamily) -> R<()> {
         bind_family(sqlx::query(INSERT_FAMILY), f).execute(&self.write).await.map_err(map_err)?;
@@ -75,16 +79,11 @@ impl SqlStore {
                 )
             };
         }
-        let row = match key {
-            FamilyKey::Id(id) => {
-                sqlx::query(concat_select!("WHERE f.id = $1")).bind(id.to_owned()).fetch_optional(&self.read).await
-            }
-            FamilyKey::TokenHash(h) => {
-                sqlx::query(concat_select!("WHERE f.token_hash = $1")).bind(h.to_vec()).fetch_optional(&self.read).await
-            }
-        }
-        .map_err(map_err)?;
-        row.map(|r| Ok((rows::family_prefixed(&r, "f_")?, rows::user(&r)?))).transpose()
+        let sql = match key {
+            FamilyKey::Id(_) => concat_select!("WHERE f.id = $1"),
+            FamilyKey::TokenHash(_) => concat_select!("WHERE f.token_hash = $1"),
+        };
+        self.read_family_row(sql, key, |row| family_and_user(row), family_and_user).await
     }
 
     pub(crate) async fn do_revoke_family(&self, id: &str, at: i64) -> R<bool> {

@@ -64,6 +64,10 @@ macro_rules! postgres_groups {
     };
 }
 
+fn family_user_groups(row: &impl rows::Cols) -> R<(RefreshFamily, User, Vec<Group>)> {
+    Ok((rows::family_prefixed(row, "f_")?, rows::user(row)?, rows::json(row, "user_groups_json")?))
+}
+
 impl SqlStore {
     pub(crate) async fn do_get_family_with_user_and_groups(
         &self,
@@ -75,16 +79,7 @@ impl SqlStore {
             (Backend::Postgres, FamilyKey::Id(_)) => postgres_groups!("WHERE f.id = $1"),
             (Backend::Postgres, FamilyKey::TokenHash(_)) => postgres_groups!("WHERE f.token_hash = $1"),
         };
-        let query = sqlx::query(sql);
-        let query = match key {
-            FamilyKey::Id(id) => query.bind(id.to_owned()),
-            FamilyKey::TokenHash(h) => query.bind(h.to_vec()),
-        };
-        let Some(row) = query.fetch_optional(&self.read).await.map_err(map_err)? else {
-            return Ok(None);
-        };
-        let groups: Vec<Group> = rows::json(&row, "user_groups_json")?;
-        Ok(Some((rows::family_prefixed(&row, "f_")?, rows::user(&row)?, groups)))
+        self.read_family_row(sql, key, |row| family_user_groups(row), family_user_groups).await
     }
 
     pub(crate) async fn do_insert_group(&self, g: &Group) -> R<()> {

@@ -13,7 +13,9 @@ mod identity;
 mod issuers;
 mod oauth;
 mod pools;
+mod rotation;
 mod rows;
+mod sqlite_reads;
 mod store_impl;
 mod throttle;
 mod users;
@@ -42,6 +44,10 @@ pub struct SqlStore {
     /// Serialises writes on SQLite (one connection); the shared pool on PostgreSQL.
     write: AnyPool,
     read: AnyPool,
+    /// Refresh-token rotations, written in batches (see `rotation`).
+    rotator: std::sync::Arc<rotation::Rotator>,
+    /// SQLite in a file: the hottest reads, on the caller's thread (see `sqlite_reads`).
+    inline: Option<std::sync::Arc<sqlite_reads::InlineReads>>,
 }
 
 impl SqlStore {
@@ -67,7 +73,8 @@ impl SqlStore {
                 let write = sqlite_pool(1).connect_with(options.clone()).await.map_err(map_err)?;
                 write.execute("PRAGMA journal_mode=WAL").await.map_err(map_err)?;
                 let read = sqlite_pool(8).connect_with(options).await.map_err(map_err)?;
-                Ok(Self { backend, write, read })
+                let inline = sqlite_file(&url).map(|path| std::sync::Arc::new(sqlite_reads::InlineReads::new(path)));
+                Ok(Self { backend, write, read, rotator: Default::default(), inline })
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -76,7 +83,7 @@ impl SqlStore {
                     .connect_with(options)
                     .await
                     .map_err(map_err)?;
-                Ok(Self { backend, write: pool.clone(), read: pool })
+                Ok(Self { backend, write: pool.clone(), read: pool, rotator: Default::default(), inline: None })
             }
         }
     }
@@ -115,6 +122,15 @@ impl SqlStore {
         self.write.close().await;
         self.read.close().await;
     }
+}
+
+/// The database file of a SQLite URL; `None` for an in-memory database, which other connections
+/// cannot open.
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let options = sqlx::sqlite::SqliteConnectOptions::from_str(url).ok()?;
+    let path = options.get_filename();
+    let memory = url.contains("mode=memory") || path.as_os_str().is_empty() || path.to_str() == Some(":memory:");
+    (!memory).then(|| path.to_path_buf())
 }
 
 fn sqlite_pool(max: u32) -> AnyPoolOptions {

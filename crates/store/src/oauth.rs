@@ -13,21 +13,6 @@ use crate::SqlStore;
 type R<T> = Result<T, StoreError>;
 
 impl SqlStore {
-    /// One statement: migration 0009's trigger files the old hash among the retired ones within
-    /// it, so no transaction (and no `detached`) is needed.
-    pub(crate) async fn do_rotate_refresh_token(&self, family_id: &str, old: &[u8], new: &[u8], at: i64) -> R<bool> {
-        let done =
-            sqlx::query("UPDATE families SET token_hash = $3, rotated_at = $4 WHERE id = $1 AND token_hash = $2")
-                .bind(family_id)
-                .bind(old.to_vec())
-                .bind(new.to_vec())
-                .bind(at)
-                .execute(&self.write)
-                .await
-                .map_err(map_err)?;
-        Ok(done.rows_affected() == 1)
-    }
-
     pub(crate) async fn do_get_retired_refresh_token(&self, hash: &[u8]) -> R<Option<String>> {
         let row = sqlx::query("SELECT family_id FROM retired_refresh_tokens WHERE token_hash = $1")
             .bind(hash.to_vec())

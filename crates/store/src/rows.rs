@@ -12,8 +12,30 @@ use crate::error::map_err;
 
 type R<T> = Result<T, StoreError>;
 
-pub fn json<T: serde::de::DeserializeOwned>(row: &AnyRow, col: &str) -> R<T> {
-    let text: String = row.try_get(col).map_err(map_err)?;
+/// A row of either driver: sqlx's (`AnyRow`, both engines) or rusqlite's (`sqlite_reads`), so a
+/// record is decoded by one function whichever driver read it.
+pub trait Cols {
+    fn col<T: Value>(&self, name: &str) -> R<T>;
+}
+
+/// A column value both drivers can decode.
+pub trait Value: for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any> + rusqlite::types::FromSql {}
+impl<T: for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any> + rusqlite::types::FromSql> Value for T {}
+
+impl Cols for AnyRow {
+    fn col<T: Value>(&self, name: &str) -> R<T> {
+        self.try_get(name).map_err(map_err)
+    }
+}
+
+impl Cols for rusqlite::Row<'_> {
+    fn col<T: Value>(&self, name: &str) -> R<T> {
+        self.get(name).map_err(|e| StoreError::Other(format!("column {name}: {e}")))
+    }
+}
+
+pub fn json<T: serde::de::DeserializeOwned>(row: &impl Cols, col: &str) -> R<T> {
+    let text: String = row.col(col)?;
     serde_json::from_str(&text).map_err(|e| StoreError::Other(format!("column {col}: {e}")))
 }
 
@@ -43,24 +65,24 @@ pub fn client(row: &AnyRow) -> R<Client> {
     })
 }
 
-pub fn user(row: &AnyRow) -> R<User> {
-    let status: String = row.try_get("status").map_err(map_err)?;
+pub fn user(row: &impl Cols) -> R<User> {
+    let status: String = row.col("status")?;
     Ok(User {
-        id: row.try_get("id").map_err(map_err)?,
-        pool_id: row.try_get("pool_id").map_err(map_err)?,
-        username: row.try_get("username").map_err(map_err)?,
+        id: row.col("id")?,
+        pool_id: row.col("pool_id")?,
+        username: row.col("username")?,
         status: UserStatus::parse(&status).ok_or_else(|| StoreError::Other(format!("bad user status {status}")))?,
-        enabled: row.try_get::<i64, _>("enabled").map_err(map_err)? != 0,
-        password_hash: row.try_get("password_hash").map_err(map_err)?,
-        temporary_password_expires_at: row.try_get("temp_expires_at").map_err(map_err)?,
+        enabled: row.col::<i64>("enabled")? != 0,
+        password_hash: row.col("password_hash")?,
+        temporary_password_expires_at: row.col("temp_expires_at")?,
         attributes: json(row, "attributes")?,
-        totp_secret_enc: row.try_get("totp_secret_enc").map_err(map_err)?,
-        totp_verified: row.try_get::<i64, _>("totp_verified").map_err(map_err)? != 0,
-        totp_enabled: row.try_get::<i64, _>("totp_enabled").map_err(map_err)? != 0,
-        totp_last_step: row.try_get("totp_last_step").map_err(map_err)?,
-        created_at: row.try_get("created_at").map_err(map_err)?,
-        updated_at: row.try_get("updated_at").map_err(map_err)?,
-        version: row.try_get("version").map_err(map_err)?,
+        totp_secret_enc: row.col("totp_secret_enc")?,
+        totp_verified: row.col::<i64>("totp_verified")? != 0,
+        totp_enabled: row.col::<i64>("totp_enabled")? != 0,
+        totp_last_step: row.col("totp_last_step")?,
+        created_at: row.col("created_at")?,
+        updated_at: row.col("updated_at")?,
+        version: row.col("version")?,
     })
 }
 
@@ -69,20 +91,20 @@ pub fn family(row: &AnyRow) -> R<RefreshFamily> {
 }
 
 /// A family whose columns carry `prefix` (in a join with users).
-pub fn family_prefixed(row: &AnyRow, prefix: &str) -> R<RefreshFamily> {
+pub fn family_prefixed(row: &impl Cols, prefix: &str) -> R<RefreshFamily> {
     let col = |name: &str| format!("{prefix}{name}");
     Ok(RefreshFamily {
-        id: row.try_get(col("id").as_str()).map_err(map_err)?,
-        pool_id: row.try_get(col("pool_id").as_str()).map_err(map_err)?,
-        client_id: row.try_get(col("client_id").as_str()).map_err(map_err)?,
-        user_id: row.try_get(col("user_id").as_str()).map_err(map_err)?,
-        token_hash: row.try_get(col("token_hash").as_str()).map_err(map_err)?,
-        auth_time: row.try_get(col("auth_time").as_str()).map_err(map_err)?,
-        created_at: row.try_get(col("created_at").as_str()).map_err(map_err)?,
-        expires_at: row.try_get(col("expires_at").as_str()).map_err(map_err)?,
-        revoked_at: row.try_get(col("revoked_at").as_str()).map_err(map_err)?,
-        scope: row.try_get(col("scope").as_str()).map_err(map_err)?,
-        amr: row.try_get(col("amr").as_str()).map_err(map_err)?,
+        id: row.col(col("id").as_str())?,
+        pool_id: row.col(col("pool_id").as_str())?,
+        client_id: row.col(col("client_id").as_str())?,
+        user_id: row.col(col("user_id").as_str())?,
+        token_hash: row.col(col("token_hash").as_str())?,
+        auth_time: row.col(col("auth_time").as_str())?,
+        created_at: row.col(col("created_at").as_str())?,
+        expires_at: row.col(col("expires_at").as_str())?,
+        revoked_at: row.col(col("revoked_at").as_str())?,
+        scope: row.col(col("scope").as_str())?,
+        amr: row.col(col("amr").as_str())?,
     })
 }
 

@@ -193,7 +193,7 @@ impl Store for SqlStore {
         self.do_clear_failures(key).await
     }
     async fn rotate_refresh_token(&self, family_id: &str, old: &[u8], new: &[u8], at: i64) -> StoreResult<bool> {
-        self.do_rotate_refresh_token(family_id, old, new, at).await
+        self.rotate_batched(family_id, old, new, at).await
     }
     async fn get_retired_refresh_token(&self, token_hash: &[u8]) -> StoreResult<Option<String>> {
         self.do_get_retired_refresh_token(token_hash).await

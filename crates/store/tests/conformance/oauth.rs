@@ -234,6 +234,14 @@ conformance!(rotate_refresh_token, |s| {
     assert_eq!(s.get_family("f1").await.unwrap().unwrap().token_hash, vec![2; 32]);
     assert!(s.get_retired_refresh_token(&[2; 32]).await.unwrap().is_none(), "nothing retired by a failed rotation");
 
+    // A revoked family does not rotate, even from its current hash (a revocation that lands
+    // between a refresh's read and its rotation wins).
+    s.insert_family(&oauth_family("f3", 30)).await.unwrap();
+    assert!(s.revoke_family("f3", 102).await.unwrap());
+    assert!(!s.rotate_refresh_token("f3", &[30; 32], &[31; 32], 103).await.unwrap(), "revoked");
+    assert_eq!(s.get_family("f3").await.unwrap().unwrap().token_hash, vec![30; 32]);
+    assert!(s.get_retired_refresh_token(&[30; 32]).await.unwrap().is_none());
+
     // Every rotated-out token stays retired to the same family.
     assert!(s.rotate_refresh_token("f1", &[2; 32], &all_bytes(), 103).await.unwrap());
     assert_eq!(s.get_retired_refresh_token(&[1; 32]).await.unwrap().as_deref(), Some("f1"));
@@ -266,6 +274,101 @@ conformance!(concurrent_rotations_from_one_token_win_once, |s| {
     assert_eq!(winners.len(), 1, "exactly one rotation wins, got {winners:?}");
     assert_eq!(s.get_family("f1").await.unwrap().unwrap().token_hash, vec![50 + winners[0]; 32]);
     assert_eq!(s.get_retired_refresh_token(&[1; 32]).await.unwrap().as_deref(), Some("f1"));
+});
+
+conformance!(concurrent_rotations_of_many_families_each_get_their_own_answer, |s| {
+    // Rotations that arrive together are written together (group commit); each caller still
+    // learns its own outcome, and a failing entry fails no other.
+    seed(&s).await;
+    for i in 0..40u8 {
+        s.insert_family(&oauth_family(&format!("m{i}"), 100 + i)).await.unwrap();
+    }
+    s.insert_family(&oauth_family("gone", 99)).await.unwrap();
+    assert!(s.revoke_family("gone", 400).await.unwrap());
+    let mut handles = Vec::new();
+    for round in 0..3u8 {
+        let revoked = s.clone();
+        handles.push(tokio::spawn(async move {
+            // A revoked family's current hash: refused in a batch too.
+            (
+                99,
+                round,
+                revoked
+                    .rotate_refresh_token(
+                        "gone",
+                        &[99; 32],
+                        &[
+                            98, round, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+                            1, 1, 1,
+                        ],
+                        500,
+                    )
+                    .await,
+            )
+        }));
+        for i in 0..40u8 {
+            let s = s.clone();
+            handles.push(tokio::spawn(async move {
+                // Even families rotate from their current hash, odd ones from a stale one. The
+                // three rounds rotate each family from the same old hash: one may win.
+                let old = if i % 2 == 0 { 100 + i } else { 1 };
+                let mut new = [7u8; 32];
+                (new[0], new[1]) = (i, round);
+                (i, round, s.rotate_refresh_token(&format!("m{i}"), &[old; 32], &new, 500).await)
+            }));
+        }
+    }
+    let mut wins = BTreeMap::<u8, Vec<u8>>::new();
+    for h in handles {
+        let (i, round, result) = h.await.unwrap();
+        // The losers are counted below: every family but its one winner.
+        if result.unwrap_or_else(|e| panic!("family {i} failed: {e}")) {
+            wins.entry(i).or_default().push(round);
+        }
+    }
+    assert!(!wins.contains_key(&99), "the revoked family never rotates");
+    assert_eq!(s.get_family("gone").await.unwrap().unwrap().token_hash, vec![99; 32]);
+    for i in 0..40u8 {
+        let family = s.get_family(&format!("m{i}")).await.unwrap().unwrap();
+        if i % 2 == 0 {
+            let rounds = wins.get(&i).cloned().unwrap_or_default();
+            assert_eq!(rounds.len(), 1, "m{i}: exactly one of three rotations wins, got {rounds:?}");
+            assert_eq!(family.token_hash[..2], [i, rounds[0]], "m{i} holds the winner's hash");
+            assert_eq!(s.get_retired_refresh_token(&[100 + i; 32]).await.unwrap().as_deref(), Some(&*format!("m{i}")));
+        } else {
+            assert!(!wins.contains_key(&i), "m{i} rotated from a stale hash");
+            assert_eq!(family.token_hash, vec![100 + i; 32], "m{i} keeps its token");
+            assert!(s.get_retired_refresh_token(&[100 + i; 32]).await.unwrap().is_none());
+        }
+    }
+});
+
+conformance!(a_rotation_onto_a_taken_hash_fails_alone, |s| {
+    // In a batch, the entry whose new hash is taken is refused; the others are written.
+    seed(&s).await;
+    for i in 0..10u8 {
+        s.insert_family(&oauth_family(&format!("t{i}"), 10 + i)).await.unwrap();
+    }
+    s.insert_family(&oauth_family("held", 250)).await.unwrap();
+    let mut handles = Vec::new();
+    for i in 0..10u8 {
+        let s = s.clone();
+        handles.push(tokio::spawn(async move {
+            let new = if i == 3 { 250 } else { 60 + i };
+            (i, s.rotate_refresh_token(&format!("t{i}"), &[10 + i; 32], &[new; 32], 500).await)
+        }));
+    }
+    for h in handles {
+        let (i, result) = h.await.unwrap();
+        let family = s.get_family(&format!("t{i}")).await.unwrap().unwrap();
+        if i == 3 {
+            assert!(result.is_err(), "t3 onto a taken hash: {result:?}");
+            assert_eq!(family.token_hash, vec![13; 32]);
+        } else {
+            assert!(result.unwrap(), "t{i}");
+            assert_eq!(family.token_hash, vec![60 + i; 32]);
+        }
+    }
 });
 
 // ---------------------------------------------------------------------------------------------
