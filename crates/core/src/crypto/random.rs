@@ -16,11 +16,20 @@ fn from_alphabet(alphabet: &[u8], len: usize) -> String {
     (0..len).map(|_| alphabet[dist.sample(&mut OsRng)] as char).collect()
 }
 
-/// 256 bits, base64url: refresh tokens, challenge sessions.
+/// 256 bits, base64url: refresh tokens, challenge sessions, authorization codes.
+///
+/// Never starts with `-`: a token is pasted on command lines (`scribeauth --refresh_token <token>`), where a
+/// leading dash reads as an option and the tool refuses it. One draw in 64 would start with one; those are drawn
+/// again, which leaves the token ~255.98 bits of entropy.
 pub fn opaque_token() -> String {
     let mut b = [0u8; 32];
-    OsRng.fill_bytes(&mut b);
-    URL_SAFE_NO_PAD.encode(b)
+    loop {
+        OsRng.fill_bytes(&mut b);
+        // The first character is the top six bits of the first byte; `-` is index 62 of the base64url alphabet.
+        if b[0] >> 2 != 62 {
+            return URL_SAFE_NO_PAD.encode(b);
+        }
+    }
 }
 
 pub fn sha256(data: &[u8]) -> Vec<u8> {
@@ -86,5 +95,12 @@ mod tests {
         assert!(c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()));
         assert!(opaque_token().len() >= 43);
         assert_ne!(opaque_token(), opaque_token());
+    }
+
+    #[test]
+    fn opaque_tokens_never_start_with_a_dash() {
+        // Without the redraw, 20,000 draws hold a leading dash with probability 1 - (63/64)^20000 (certain).
+        assert!((0..20_000).map(|_| opaque_token()).all(|t| !t.starts_with('-') && t.len() == 43));
+        assert!(URL_SAFE_NO_PAD.encode([62u8 << 2]).starts_with('-'), "index 62 is the dash");
     }
 }
