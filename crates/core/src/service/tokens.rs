@@ -132,12 +132,7 @@ impl Warden {
             aud: oidc.then(|| client.id.clone()),
         };
         let alg = if oidc { client.signing_alg() } else { SigningAlg::RS256 };
-        let access_token = if oidc {
-            self.keys.sign_with(&access, JwtType::AccessToken, alg).await?
-        } else {
-            self.keys.sign(&access).await?
-        };
-        let id = IdClaims {
+        let mut id = IdClaims {
             sub: user.id.clone(),
             groups: group_names,
             iss,
@@ -153,10 +148,17 @@ impl Warden {
             iat: now,
             jti: random::uuid(),
             nonce: nonce.map(str::to_owned),
-            at_hash: oidc.then(|| at_hash(&access_token)),
+            at_hash: None,
             amr: oidc.then(|| family.amr.split_whitespace().map(str::to_owned).collect()),
             attributes: super::claims::released_claims(user, family.scope.as_deref()),
         };
+        if !oidc {
+            // Cognito's tokens do not refer to each other: both signatures in one go.
+            return self.keys.sign_both((&access, JwtType::Jwt), (&id, JwtType::Jwt), alg).await;
+        }
+        // The id token carries the access token's hash, so the access token is signed first.
+        let access_token = self.keys.sign_with(&access, JwtType::AccessToken, alg).await?;
+        id.at_hash = Some(at_hash(&access_token));
         Ok((access_token, self.keys.sign_with(&id, JwtType::Jwt, alg).await?))
     }
 

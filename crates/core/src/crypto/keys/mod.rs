@@ -4,7 +4,7 @@
 
 mod material;
 
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use aws_lc_rs::rand::SystemRandom;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 pub use crate::model::SigningAlg;
-use material::{generate, load, LoadedKey};
+use material::{generate, load, LoadedKey, Pair};
 
 use crate::clock::Timestamp;
 use crate::crypto::cipher::MasterKey;
@@ -127,11 +127,6 @@ impl KeyRing {
         self.sign_with(claims, JwtType::Jwt, SigningAlg::RS256).await
     }
 
-    /// Signs with the given `typ` header (RS256).
-    pub async fn sign_typed<T: Serialize>(&self, claims: &T, typ: JwtType) -> CoreResult<String> {
-        self.sign_with(claims, typ, SigningAlg::RS256).await
-    }
-
     /// A compact JWS (RFC 7515) over `header.payload`, signed by aws-lc-rs with the newest
     /// active key of `alg`.
     ///
@@ -140,40 +135,71 @@ impl KeyRing {
     /// lost a third of its throughput to that), so it runs on the blocking pool. ECDSA P-256
     /// takes a few tens of microseconds and stays inline.
     pub async fn sign_with<T: Serialize>(&self, claims: &T, typ: JwtType, alg: SigningAlg) -> CoreResult<String> {
+        let unsigned = self.unsigned(claims, typ, alg)?;
+        let [token] = self.sign_all(alg, [unsigned]).await?;
+        Ok(token)
+    }
+
+    /// Two tokens signed with the newest active key of `alg`; for RS256 both signatures are made
+    /// in one trip to the blocking pool.
+    pub async fn sign_both<A: Serialize, B: Serialize>(
+        &self,
+        (a, a_typ): (&A, JwtType),
+        (b, b_typ): (&B, JwtType),
+        alg: SigningAlg,
+    ) -> CoreResult<(String, String)> {
+        let unsigned = [self.unsigned(a, a_typ, alg)?, self.unsigned(b, b_typ, alg)?];
+        let [a, b] = self.sign_all(alg, unsigned).await?;
+        Ok((a, b))
+    }
+
+    /// `header.payload` of a compact JWS (RFC 7515) for the newest active key of `alg`, and
+    /// that key.
+    fn unsigned<T: Serialize>(&self, claims: &T, typ: JwtType, alg: SigningAlg) -> CoreResult<(String, Arc<Pair>)> {
         let payload = serde_json::to_vec(claims).map_err(|e| CoreError::internal(format!("claims: {e}")))?;
-        let (jws, pair) = {
-            let keys = self.keys.read().expect("key ring lock");
-            let key = keys
-                .iter()
-                .rev()
-                .find(|k| k.alg == alg && k.retired_at.is_none())
-                .ok_or_else(|| CoreError::internal(format!("no active {} signing key", alg.as_str())))?;
-            let header = match typ {
-                JwtType::Jwt => &key.header_b64,
-                JwtType::AccessToken => &key.header_at_b64,
-            };
-            let mut jws = String::with_capacity(header.len() + payload.len() * 4 / 3 + 350);
-            jws.push_str(header);
-            jws.push('.');
-            URL_SAFE_NO_PAD.encode_string(&payload, &mut jws);
-            (jws, key.pair.clone())
+        let keys = self.keys.read().expect("key ring lock");
+        let key = keys
+            .iter()
+            .rev()
+            .find(|k| k.alg == alg && k.retired_at.is_none())
+            .ok_or_else(|| CoreError::internal(format!("no active {} signing key", alg.as_str())))?;
+        let header = match typ {
+            JwtType::Jwt => &key.header_b64,
+            JwtType::AccessToken => &key.header_at_b64,
         };
-        let (mut jws, signature) = match alg {
+        let mut jws = String::with_capacity(header.len() + payload.len() * 4 / 3 + 350);
+        jws.push_str(header);
+        jws.push('.');
+        URL_SAFE_NO_PAD.encode_string(&payload, &mut jws);
+        Ok((jws, key.pair.clone()))
+    }
+
+    /// Appends each signature (aws-lc-rs).
+    async fn sign_all<const N: usize>(
+        &self,
+        alg: SigningAlg,
+        unsigned: [(String, Arc<Pair>); N],
+    ) -> CoreResult<[String; N]> {
+        let sign = move |rng: &SystemRandom, unsigned: [(String, Arc<Pair>); N]| {
+            let mut out = Vec::with_capacity(N);
+            for (mut jws, pair) in unsigned {
+                let signature = pair.sign(rng, jws.as_bytes())?;
+                jws.push('.');
+                URL_SAFE_NO_PAD.encode_string(&signature, &mut jws);
+                out.push(jws);
+            }
+            Ok::<_, CoreError>(out.try_into().unwrap_or_else(|_| unreachable!("one token per input")))
+        };
+        match alg {
             SigningAlg::RS256 => {
                 let _turn = self.rsa_signers.acquire().await.map_err(|_| CoreError::internal("signing closed"))?;
                 let rng = self.rng.clone();
-                tokio::task::spawn_blocking(move || pair.sign(&rng, jws.as_bytes()).map(|sig| (jws, sig)))
+                tokio::task::spawn_blocking(move || sign(&rng, unsigned))
                     .await
-                    .map_err(|e| CoreError::internal(format!("signing task: {e}")))??
+                    .map_err(|e| CoreError::internal(format!("signing task: {e}")))?
             }
-            SigningAlg::ES256 => {
-                let signature = pair.sign(&self.rng, jws.as_bytes())?;
-                (jws, signature)
-            }
-        };
-        jws.push('.');
-        URL_SAFE_NO_PAD.encode_string(&signature, &mut jws);
-        Ok(jws)
+            SigningAlg::ES256 => sign(&self.rng, unsigned),
+        }
     }
 
     /// Checks the signature (RS256 or ES256, by `kid`, the header's algorithm matching the
