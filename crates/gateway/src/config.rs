@@ -21,6 +21,10 @@ pub struct GatewayConfig {
     pub listen: String,
     /// Where verified requests go (`http://127.0.0.1:9000`).
     pub upstream: String,
+    /// Async worker threads. One by default, as sidecar proxies run: a verified request costs a
+    /// few microseconds, one thread forwards tens of thousands a second, and a second thread
+    /// mostly adds cross-thread wake-ups to each hop (measured in bench/results/GATEWAY.md).
+    pub workers: usize,
     /// Regions accepted in SigV4 credential scopes (service `execute-api`).
     pub regions: Vec<String>,
     /// How far a signature's X-Amz-Date may be from now.
@@ -37,6 +41,7 @@ impl Default for GatewayConfig {
         Self {
             listen: "127.0.0.1:8081".into(),
             upstream: "http://127.0.0.1:9000".into(),
+            workers: 1,
             regions: vec!["eu-west-2".into()],
             max_skew_secs: 300,
             routes: Vec::new(),

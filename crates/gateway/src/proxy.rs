@@ -86,9 +86,12 @@ struct Proxy {
 impl Proxy {
     fn new(verifier: Verifier) -> Result<Self, String> {
         let base = upstream_base(&verifier.config().upstream)?;
+        // Small requests and answers go out at once (no Nagle delay on the hop).
+        let mut connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        connector.set_nodelay(true);
         let http = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
             .pool_idle_timeout(std::time::Duration::from_secs(30))
-            .build_http();
+            .build(connector);
         Ok(Self { verifier, http, base })
     }
 

@@ -106,12 +106,24 @@ pub async fn serve(
     });
     // Issuers registered with a JWKS URL rotate their keys on their own schedule.
     let refresh = crate::jwks::spawn_refresh(app.warden.clone());
-    let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+    let served = axum::serve(no_delay(listener), router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await;
     reload.abort();
     refresh.abort();
     served
+}
+
+/// Accepted connections send small answers at once: without TCP_NODELAY, an answer written in
+/// two parts waits for the client's delayed ACK.
+pub fn no_delay(listener: TcpListener) -> axum::serve::TapIo<TcpListener, fn(&mut tokio::net::TcpStream)> {
+    use axum::serve::ListenerExt;
+    fn set(tcp: &mut tokio::net::TcpStream) {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
+    }
+    listener.tap_io(set as fn(&mut tokio::net::TcpStream))
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

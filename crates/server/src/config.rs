@@ -138,6 +138,9 @@ impl Config {
         if let Some(v) = env("WARDEN_GATEWAY_UPSTREAM") {
             self.gateway.upstream = v;
         }
+        if let Some(v) = num("WARDEN_GATEWAY_WORKERS")? {
+            self.gateway.workers = v as usize;
+        }
         if let Some(v) = env("WARDEN_LOG_FORMAT") {
             self.log_format = v;
         }
@@ -170,6 +173,9 @@ impl Config {
             || !self.region.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         {
             return Err(format!("region {:?} must be like eu-west-2", self.region));
+        }
+        if !(1..=1024).contains(&self.gateway.workers) {
+            return Err(format!("gateway workers must be 1 to 1024, got {}", self.gateway.workers));
         }
         if !matches!(self.log_format.as_str(), "pretty" | "json") {
             return Err("log_format must be pretty or json".into());
@@ -243,8 +249,12 @@ mod tests {
         assert!(
             Config::load(None, |k| (k == "WARDEN_ADMIN_ACCESS_KEY_ID").then(|| "AKIAEXAMPLEEXAMPLE".into())).is_err()
         );
+        assert!(Config::load(None, |k| (k == "WARDEN_GATEWAY_WORKERS").then(|| "0".into())).is_err());
         let c = Config::load(None, |_| None).unwrap();
         assert_eq!(c.listen, "127.0.0.1:8080");
+        assert_eq!(c.gateway.workers, 1);
+        let c = Config::load(None, |k| (k == "WARDEN_GATEWAY_WORKERS").then(|| "4".into())).unwrap();
+        assert_eq!(c.gateway.workers, 4);
         assert!(c.database_url().starts_with("sqlite://"));
     }
 }

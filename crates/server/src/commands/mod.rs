@@ -57,7 +57,7 @@ pub async fn gateway(config: &Config) -> CmdResult {
     // The gateway verifies self-signed tokens too: it keeps JWKS-URL issuers' keys current.
     let refresh = crate::jwks::spawn_refresh(app.warden.clone());
     let router = warden_gateway::router(verifier)?;
-    let served = axum::serve(listener, router)
+    let served = axum::serve(crate::app::no_delay(listener), router)
         .with_graceful_shutdown(app::shutdown_signal())
         .await
         .map_err(|e| format!("gateway error: {e}"));
