@@ -849,19 +849,21 @@ def write_report(args, workloads, results, meta, profiles):
         "made through each server's own hosted login: one sign-in, then the browser session's cookie for every further "
         "authorization, and a code redemption each. `lua/oidc_refresh.lua` uses each refresh token once and the "
         "`refresh_token` of each answer next; a failed refresh would lose its chain (counted). Rotation is persisted by "
-        "Warden (SQLite WAL or PostgreSQL: one transaction per refresh updates the family's token hash and "
-        "records the retired one, for reuse detection) and kept in memory by oidc-provider (a 1000-entry LRU; nothing is durable). Per refresh, Warden "
+        "Warden (SQLite WAL or PostgreSQL: a committed statement, shared by the refreshes that arrive together, "
+        "updates each family's token hash and records the retired one, for reuse detection) and kept in memory by oidc-provider (a 1000-entry LRU; nothing is durable). Per refresh, Warden "
         "signs two JWTs (an RFC 9068 access token and an ID token, both with the client's algorithm); oidc-provider "
         "signs one (the ID token) and stores an opaque access token in memory — its userinfo tokens are always opaque. "
         "So with RS256 Warden does twice the RSA work per refresh.",
         "- userinfo and introspection: the user's access token from the code flow (Warden: an RS256 JWT checked "
         "against its family in the store; oidc-provider: an opaque token looked up in memory), introspected with the "
         "`web` client's Basic credentials and `token_type_hint=access_token`.",
-        "- What Warden's store does per request (at the measured commit): client_credentials reads the resource "
-        "server (the client and pool come from a 5 s cache); userinfo and introspection verify the JWT and read the "
-        "token's family with its user; a refresh reads the family with its user and the user's groups and writes the "
-        "rotation. sqlx's SQLite driver runs each connection on its own thread, so each query is a hand-off between "
-        "threads (the `sqlx-sqlite-wor` thread in the profile).",
+        "- What Warden's store does per request (at the measured commit): client_credentials nothing (client, pool "
+        "and resource server come from a 5 s cache); userinfo and introspection verify the JWT (its claims are kept "
+        "60 s) and check the token's family with its user (kept for the current second); a refresh reads the family "
+        "with its user and the user's groups and writes the rotation. Rotations are group-committed: those that "
+        "arrive while one is being written go out together in one statement. On SQLite the reads run on the async "
+        "worker through rusqlite and the writes through sqlx, whose driver runs each connection on its own thread "
+        "(the `sqlx-sqlite-wor` thread in the profile).",
         "- Before every run one request is checked by hand (200, the expected `alg`, `active: true`, a `sub` and "
         "`email`, the issuer). wrk counts non-2xx answers; the refresh script also counts lost chains "
         f"({sum(summary[n][w]['lost_chains'] for n in names for w in workloads)} in all).",
