@@ -13,6 +13,7 @@ mod identity;
 mod issuers;
 mod oauth;
 mod pools;
+mod read_batch;
 mod rotation;
 mod rows;
 mod sqlite_reads;
@@ -48,6 +49,8 @@ pub struct SqlStore {
     rotator: std::sync::Arc<rotation::Rotator>,
     /// SQLite in a file: the hottest reads, on the caller's thread (see `sqlite_reads`).
     inline: Option<std::sync::Arc<sqlite_reads::InlineReads>>,
+    /// PostgreSQL: the same reads, coalesced (see `read_batch`).
+    read_batch: std::sync::Arc<read_batch::ReadBatcher>,
 }
 
 impl SqlStore {
@@ -74,16 +77,23 @@ impl SqlStore {
                 write.execute("PRAGMA journal_mode=WAL").await.map_err(map_err)?;
                 let read = sqlite_pool(8).connect_with(options).await.map_err(map_err)?;
                 let inline = sqlite_file(&url).map(|path| std::sync::Arc::new(sqlite_reads::InlineReads::new(path)));
-                Ok(Self { backend, write, read, rotator: Default::default(), inline })
+                Ok(Self { backend, write, read, rotator: Default::default(), inline, read_batch: Default::default() })
             }
             Backend::Postgres => {
-                let pool = AnyPoolOptions::new()
+                let pool = pool_options()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(options)
                     .await
                     .map_err(map_err)?;
-                Ok(Self { backend, write: pool.clone(), read: pool, rotator: Default::default(), inline: None })
+                Ok(Self {
+                    backend,
+                    write: pool.clone(),
+                    read: pool,
+                    rotator: Default::default(),
+                    inline: None,
+                    read_batch: Default::default(),
+                })
             }
         }
     }
@@ -133,17 +143,33 @@ fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
     (!memory).then(|| path.to_path_buf())
 }
 
+/// A connection used this recently is taken as live; one idle longer is pinged before use.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
+
+/// Pool options shared by both engines. sqlx pings every connection it hands out by default:
+/// a round trip before every statement, which on PostgreSQL doubled what each read cost the
+/// server. As HikariCP does, only a connection idle for a while is checked (a dead one is
+/// dropped and another taken); a busy pool's connections go straight to work.
+fn pool_options() -> AnyPoolOptions {
+    AnyPoolOptions::new().test_before_acquire(false).before_acquire(|conn, meta| {
+        Box::pin(async move {
+            if meta.idle_for >= PING_AFTER_IDLE {
+                sqlx::Connection::ping(conn).await?;
+            }
+            Ok(true)
+        })
+    })
+}
+
 fn sqlite_pool(max: u32) -> AnyPoolOptions {
-    AnyPoolOptions::new()
-        .max_connections(max)
-        .min_connections(1)
-        .acquire_timeout(Duration::from_secs(30))
-        .after_connect(|conn, _| {
+    pool_options().max_connections(max).min_connections(1).acquire_timeout(Duration::from_secs(30)).after_connect(
+        |conn, _| {
             Box::pin(async move {
                 conn.execute("PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON").await?;
                 Ok(())
             })
-        })
+        },
+    )
 }
 
 /// A database URL with any password removed, for logs and errors.

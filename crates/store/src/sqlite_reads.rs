@@ -75,7 +75,7 @@ impl InlineReads {
 
 impl SqlStore {
     /// The row `sql` finds for `key` (its one parameter): read inline on SQLite when it can
-    /// answer at once, otherwise through sqlx's read pool, and decoded by the same function
+    /// answer at once, otherwise through sqlx's read pool (in batches on PostgreSQL), and decoded by the same function
     /// (`fn(&impl rows::Cols)`) given once per driver.
     pub(crate) async fn read_family_row<T>(
         &self,
@@ -97,11 +97,18 @@ impl SqlStore {
         if let Some(found) = inline {
             return found;
         }
-        let query = match key {
-            FamilyKey::Id(id) => sqlx::query(sql).bind(id.to_owned()),
-            FamilyKey::TokenHash(hash) => sqlx::query(sql).bind(hash.to_vec()),
+        let row = match self.backend {
+            // Read together with whatever other reads are waiting (see `read_batch`).
+            crate::Backend::Postgres => self.read_batch.read(&self.read, sql, key).await?,
+            crate::Backend::Sqlite => {
+                let query = match key {
+                    FamilyKey::Id(id) => sqlx::query(sql).bind(id.to_owned()),
+                    FamilyKey::TokenHash(hash) => sqlx::query(sql).bind(hash.to_vec()),
+                };
+                query.fetch_optional(&self.read).await.map_err(map_err)?
+            }
         };
-        query.fetch_optional(&self.read).await.map_err(map_err)?.as_ref().map(decode_pooled).transpose()
+        row.as_ref().map(decode_pooled).transpose()
     }
 }
 

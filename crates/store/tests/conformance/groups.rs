@@ -283,3 +283,49 @@ conformance!(family_with_user_and_groups_is_the_joined_read_plus_the_users_group
     assert_eq!(f.revoked_at, Some(77));
     assert_eq!(groups, vec![bare]);
 });
+
+conformance!(concurrent_family_reads_each_get_their_own_row, |s| {
+    // On PostgreSQL, reads that arrive together are answered by one statement (see the store's
+    // read_batch); each caller still gets exactly the row its key names, or none.
+    seed(&s).await;
+    s.insert_group(&group("p1", "admins", Some(0))).await.unwrap();
+    s.add_user_to_group("p1", "admins", "u1").await.unwrap();
+    for i in 0..30u8 {
+        let user = if i % 2 == 0 { "u1" } else { "u2" };
+        s.insert_family(&family(&format!("r{i}"), "p1", "c1", user, 100 + i)).await.unwrap();
+    }
+    let mut handles = Vec::new();
+    for round in 0..2u8 {
+        for i in 0..34u8 {
+            // 30 to 33 name no family.
+            for kind in 0..4u8 {
+                let s = s.clone();
+                handles.push(tokio::spawn(async move {
+                    let id = format!("r{i}");
+                    let hash = [100 + i; 32];
+                    let key = if kind % 2 == 0 { FamilyKey::Id(&id) } else { FamilyKey::TokenHash(&hash) };
+                    let found = if kind < 2 {
+                        s.get_family_with_user_and_groups(key).await.unwrap()
+                    } else {
+                        s.get_family_with_user(key).await.unwrap().map(|(f, u)| (f, u, Vec::new()))
+                    };
+                    (round, i, kind, found)
+                }));
+            }
+        }
+    }
+    for h in handles {
+        let (round, i, kind, found) = h.await.unwrap();
+        let what = format!("round {round}, family {i}, read {kind}");
+        if i >= 30 {
+            assert!(found.is_none(), "{what}: no such family");
+            continue;
+        }
+        let (f, u, groups) = found.unwrap_or_else(|| panic!("{what}: missing"));
+        assert_eq!((f.id.as_str(), f.token_hash.as_slice()), (format!("r{i}").as_str(), &[100 + i; 32][..]), "{what}");
+        assert_eq!(u.id, if i % 2 == 0 { "u1" } else { "u2" }, "{what}");
+        let names: Vec<_> = groups.iter().map(|g| g.name.as_str()).collect();
+        let expected: &[&str] = if kind < 2 && i % 2 == 0 { &["admins"] } else { &[] };
+        assert_eq!(names, expected, "{what}");
+    }
+});
