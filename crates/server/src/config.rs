@@ -58,6 +58,8 @@ pub struct Config {
     pub authorization_code_ttl_secs: i64,
     /// Lifetime of a hosted-login browser session (single sign-on), in seconds.
     pub browser_session_ttl_secs: i64,
+    /// Lifetime of identity-pool temporary credentials (GetCredentialsForIdentity), in seconds.
+    pub credentials_ttl_secs: i64,
 }
 
 impl Default for Config {
@@ -80,6 +82,7 @@ impl Default for Config {
             gateway: warden_gateway::GatewayConfig::default(),
             authorization_code_ttl_secs: 300,
             browser_session_ttl_secs: 3600,
+            credentials_ttl_secs: 3600,
         }
     }
 }
@@ -165,6 +168,9 @@ impl Config {
         if let Some(v) = num("WARDEN_BROWSER_SESSION_TTL_SECS")? {
             self.browser_session_ttl_secs = v as i64;
         }
+        if let Some(v) = num("WARDEN_CREDENTIALS_TTL_SECS")? {
+            self.credentials_ttl_secs = v as i64;
+        }
         self.validate()
     }
 
@@ -186,6 +192,10 @@ impl Config {
         if !(60..=30 * 86_400).contains(&self.browser_session_ttl_secs) {
             return Err("browser_session_ttl_secs must be 60 seconds to 30 days".into());
         }
+        // AWS's bounds for a role session (AssumeRoleWithWebIdentity): 15 minutes to 12 hours.
+        if !(900..=43_200).contains(&self.credentials_ttl_secs) {
+            return Err("credentials_ttl_secs must be 900 seconds to 12 hours".into());
+        }
         if self.admin_access_key_id.is_some() != self.admin_secret_access_key.is_some() {
             return Err("WARDEN_ADMIN_ACCESS_KEY_ID and WARDEN_ADMIN_SECRET_ACCESS_KEY go together".into());
         }
@@ -206,6 +216,7 @@ impl Config {
             self_signed_audience: self.self_signed_audience.clone(),
             authorization_code_ttl_secs: self.authorization_code_ttl_secs,
             browser_session_ttl_secs: self.browser_session_ttl_secs,
+            credentials_ttl_secs: self.credentials_ttl_secs,
             ..CoreConfig::default()
         };
         if let Some(n) = self.hash_workers {
@@ -256,5 +267,9 @@ mod tests {
         let c = Config::load(None, |k| (k == "WARDEN_GATEWAY_WORKERS").then(|| "4".into())).unwrap();
         assert_eq!(c.gateway.workers, 4);
         assert!(c.database_url().starts_with("sqlite://"));
+        assert_eq!(c.core("127.0.0.1:8080").credentials_ttl_secs, 3600);
+        assert!(Config::load(None, |k| (k == "WARDEN_CREDENTIALS_TTL_SECS").then(|| "60".into())).is_err());
+        let c = Config::load(None, |k| (k == "WARDEN_CREDENTIALS_TTL_SECS").then(|| "7200".into())).unwrap();
+        assert_eq!(c.core("127.0.0.1:8080").credentials_ttl_secs, 7200);
     }
 }

@@ -12,6 +12,7 @@ use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettin
 use aws_sigv4::sign::v4;
 use common::*;
 use serde_json::{json, Value};
+use warden_core::Clock;
 use warden_gateway::{GatewayConfig, Route, Verifier};
 
 const PW: &str = "Correct-Horse-1";
@@ -121,45 +122,36 @@ async fn identity_pool_with_role(c: &Cognito, pool: &str, client: &str) -> (Stri
     (ip, provider)
 }
 
+/// Signs `who` in and trades the id token for identity-pool credentials: the credentials, the
+/// identity id, their Expiration and the user-pool tokens.
+async fn federated(c: &Cognito, client: &str, ip: &str, provider: &str, who: &str) -> (Creds, String, i64, Value) {
+    let t = c.sign_in(client, who, PW).await.ok()["AuthenticationResult"].clone();
+    let id = c.identity("GetId", json!({ "IdentityPoolId": ip, "Logins": { provider: t["IdToken"] } })).await.ok()
+        ["IdentityId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let cr = c
+        .identity("GetCredentialsForIdentity", json!({ "IdentityId": id, "Logins": { provider: t["IdToken"] } }))
+        .await
+        .ok();
+    let k = &cr["Credentials"];
+    let creds = Creds {
+        akid: k["AccessKeyId"].as_str().unwrap().into(),
+        secret: k["SecretKey"].as_str().unwrap().into(),
+        token: k["SessionToken"].as_str().unwrap().into(),
+    };
+    (creds, id, k["Expiration"].as_i64().unwrap(), t)
+}
+
 both_backends!(gateway_admits_only_verified_permitted_requests, |app| {
     let c = Cognito::new(&app);
     let (pool, client) = c.setup("OFF").await;
     c.user(&pool, "pia", PW, "pia@example.com").await;
     c.user(&pool, "quin", PW, "quin@example.com").await;
     let (ip, provider) = identity_pool_with_role(&c, &pool, &client).await;
-    let creds_for = |who: &'static str| {
-        let c = &c;
-        let ip = ip.clone();
-        let provider = provider.clone();
-        let client = client.clone();
-        async move {
-            let t = c.sign_in(&client, who, PW).await.ok()["AuthenticationResult"].clone();
-            let id = c
-                .identity("GetId", json!({ "IdentityPoolId": ip, "Logins": { provider.clone(): t["IdToken"] } }))
-                .await
-                .ok()["IdentityId"]
-                .clone();
-            let cr = c
-                .identity(
-                    "GetCredentialsForIdentity",
-                    json!({ "IdentityId": id, "Logins": { provider: t["IdToken"] } }),
-                )
-                .await
-                .ok();
-            let k = &cr["Credentials"];
-            (
-                Creds {
-                    akid: k["AccessKeyId"].as_str().unwrap().into(),
-                    secret: k["SecretKey"].as_str().unwrap().into(),
-                    token: k["SessionToken"].as_str().unwrap().into(),
-                },
-                id.as_str().unwrap().to_owned(),
-                t,
-            )
-        }
-    };
-    let (pia, pia_id, pia_tokens) = creds_for("pia").await;
-    let (quin, _, _) = creds_for("quin").await;
+    let (pia, pia_id, _, pia_tokens) = federated(&c, &client, &ip, &provider, "pia").await;
+    let (quin, ..) = federated(&c, &client, &ip, &provider, "quin").await;
 
     let hits = Arc::new(AtomicUsize::new(0));
     let up = upstream(hits.clone()).await;
@@ -279,21 +271,7 @@ both_backends!(signed_bodies_and_the_tower_layer, |app| {
     let (pool, client) = c.setup("OFF").await;
     c.user(&pool, "rae", PW, "rae@example.com").await;
     let (ip, provider) = identity_pool_with_role(&c, &pool, &client).await;
-    let t = c.sign_in(&client, "rae", PW).await.ok()["AuthenticationResult"].clone();
-    let id =
-        c.identity("GetId", json!({ "IdentityPoolId": ip, "Logins": { provider.clone(): t["IdToken"] } })).await.ok()
-            ["IdentityId"]
-            .clone();
-    let cr = c
-        .identity("GetCredentialsForIdentity", json!({ "IdentityId": id, "Logins": { provider: t["IdToken"] } }))
-        .await
-        .ok();
-    let k = &cr["Credentials"];
-    let creds = Creds {
-        akid: k["AccessKeyId"].as_str().unwrap().into(),
-        secret: k["SecretKey"].as_str().unwrap().into(),
-        token: k["SessionToken"].as_str().unwrap().into(),
-    };
+    let (creds, id, ..) = federated(&c, &client, &ip, &provider, "rae").await;
 
     // A Rust service that embeds the check as a layer.
     let config = GatewayConfig {
@@ -332,3 +310,40 @@ both_backends!(signed_bodies_and_the_tower_layer, |app| {
     assert_eq!(hits.load(Ordering::SeqCst), 1);
     app.stop().await;
 });
+
+/// Temporary credentials die at their Expiration: a request signed with them afterwards, or one
+/// signed before and replayed, is refused even though the gateway remembers the verification.
+async fn expired_credentials_are_refused(backend: Backend) {
+    let start = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let clock = Arc::new(warden_core::clock::ManualClock::new(start));
+    let Some(app) = TestApp::spawn_with_clock(backend, clock.clone()).await else { return };
+    let c = Cognito::new(&app);
+    let (pool, client) = c.setup("OFF").await;
+    c.user(&pool, "uma", PW, "uma@example.com").await;
+    let (ip, provider) = identity_pool_with_role(&c, &pool, &client).await;
+    let (creds, _, expiration, _) = federated(&c, &client, &ip, &provider, "uma").await;
+    let hits = Arc::new(AtomicUsize::new(0));
+    let up = upstream(hits.clone()).await;
+    let gw = gateway(&app, &up).await;
+    let at = |secs: i64| SystemTime::UNIX_EPOCH + Duration::from_secs(secs as u64);
+
+    assert_eq!(signed(&gw, "GET", "/v1/docs", "", &creds, at(clock.now())).send().await.unwrap().status(), 200);
+    // A minute before the end they still work; signed at the same instant, the request is new.
+    clock.advance(expiration - clock.now() - 60);
+    let last = signed(&gw, "GET", "/v1/docs", "", &creds, at(clock.now())).build().unwrap();
+    let replay = last.try_clone().unwrap();
+    assert_eq!(reqwest::Client::new().execute(last).await.unwrap().status(), 200);
+    assert_eq!(hits.load(Ordering::SeqCst), 2);
+    // Past the Expiration: the same signed request replayed within the skew limit, and a fresh one.
+    clock.advance(61);
+    let r = reqwest::Client::new().execute(replay).await.unwrap();
+    assert_eq!(r.status(), 401);
+    let body: Value = r.json().await.unwrap();
+    assert!(body["error"].as_str().is_some_and(|e| !e.is_empty()), "{body}");
+    let fresh = signed(&gw, "GET", "/v1/docs", "", &creds, at(clock.now())).send().await.unwrap();
+    assert_eq!(fresh.status(), 401);
+    assert_eq!(hits.load(Ordering::SeqCst), 2, "refused requests never reach the upstream");
+    app.stop().await;
+}
+
+warden_testkit::on_both_stores!(expired_credentials_are_refused);
