@@ -540,7 +540,8 @@ def main():
     ap.add_argument("--workloads", default=",".join(WORKLOADS))
     ap.add_argument("--servers", default="warden-sqlite,warden-postgres,oidc-provider")
     ap.add_argument("--wait-quiet", type=int, default=0, help="wait up to this many seconds for no cargo/rustc")
-    ap.add_argument("--profile", type=int, default=0, help="after the rounds, perf-record Warden (SQLite) for this many seconds per workload")
+    ap.add_argument("--profile", type=int, default=0, help="after the rounds, perf-record Warden (--profile-server) for this many seconds per workload")
+    ap.add_argument("--profile-server", default="warden-sqlite", help="which Warden --profile records")
     ap.add_argument("--no-report", action="store_true", help="print results only (smoke runs)")
     ap.add_argument("--from-json", help="only write OIDC.md and oidc.png again from a run's oidc.json")
     args = ap.parse_args()
@@ -613,7 +614,7 @@ def main():
             s.tx_warnings = text.count("transaction in progress")
             s.errors_logged = len(re.findall(r"\bERROR\b", text))
         if args.profile:
-            target = next((s for s in servers if s.name == "warden-sqlite"), None)
+            target = next((s for s in servers if s.name == args.profile_server), None)
             if target:
                 for w in ("cc_es256", "refresh_rs256", "refresh_es256", "userinfo", "introspect"):
                     if w in workloads:

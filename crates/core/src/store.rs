@@ -81,6 +81,21 @@ pub trait Store: Send + Sync + 'static {
         new_hash: &[u8],
         at: Timestamp,
     ) -> StoreResult<bool>;
+    /// A whole refresh with rotation: the family whose current token hash is `old_hash` gets
+    /// `new_hash` (the old one retired as by `rotate_refresh_token`) if it was issued to
+    /// `client_id`, is neither revoked nor expired at `at`, and its user is enabled. Returns the
+    /// family as rotated, its user and the user's groups; `None`, with nothing changed, when any
+    /// of that fails (the caller reads to learn why). By default a read and then a rotation; a
+    /// store may do it in one statement.
+    async fn rotate_refresh_token_by_hash(
+        &self,
+        old_hash: &[u8],
+        new_hash: &[u8],
+        client_id: &str,
+        at: Timestamp,
+    ) -> StoreResult<Option<(RefreshFamily, User, Vec<Group>)>> {
+        read_then_rotate(self, old_hash, new_hash, client_id, at).await
+    }
     /// The family a rotated-out refresh token belonged to.
     async fn get_retired_refresh_token(&self, token_hash: &[u8]) -> StoreResult<Option<String>>;
 
@@ -239,4 +254,27 @@ pub trait Store: Send + Sync + 'static {
     /// writing nothing, when it was replaced or removed meanwhile (a key refresh must not undo
     /// that).
     async fn replace_issuer(&self, old: &Issuer, new: &Issuer) -> StoreResult<bool>;
+}
+
+/// `Store::rotate_refresh_token_by_hash` as a read and then a rotation (its default).
+pub async fn read_then_rotate<S: Store + ?Sized>(
+    store: &S,
+    old_hash: &[u8],
+    new_hash: &[u8],
+    client_id: &str,
+    at: Timestamp,
+) -> StoreResult<Option<(RefreshFamily, User, Vec<Group>)>> {
+    let Some((mut family, user, groups)) =
+        store.get_family_with_user_and_groups(FamilyKey::TokenHash(old_hash)).await?
+    else {
+        return Ok(None);
+    };
+    if family.client_id != client_id || family.revoked_at.is_some() || family.expires_at <= at || !user.enabled {
+        return Ok(None);
+    }
+    if !store.rotate_refresh_token(&family.id, old_hash, new_hash, at).await? {
+        return Ok(None);
+    }
+    family.token_hash = new_hash.to_vec();
+    Ok(Some((family, user, groups)))
 }

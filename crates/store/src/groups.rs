@@ -27,7 +27,7 @@ fn group(row: &AnyRow) -> R<Group> {
 /// The family-and-user read of the refresh paths with the user's groups as a JSON array (each
 /// element a `Group`), aggregated per engine, so a refresh still costs one statement.
 macro_rules! family_user_groups {
-    ($agg:literal, $filter:literal) => {
+    ($agg:literal, $from:literal, $filter:literal) => {
         concat!(
             "SELECT f.id AS f_id, f.pool_id AS f_pool_id, f.client_id AS f_client_id, ",
             "f.user_id AS f_user_id, f.token_hash AS f_token_hash, f.auth_time AS f_auth_time, ",
@@ -36,7 +36,9 @@ macro_rules! family_user_groups {
             $agg,
             " FROM user_groups m JOIN groups g ON g.pool_id = m.pool_id AND g.name = m.group_name ",
             "WHERE m.user_id = f.user_id) AS user_groups_json ",
-            "FROM families f JOIN users u ON u.id = f.user_id ",
+            "FROM ",
+            $from,
+            " f JOIN users u ON u.id = f.user_id ",
             $filter
         )
     };
@@ -48,23 +50,29 @@ macro_rules! sqlite_groups {
             "SELECT json_group_array(json_object('pool_id', g.pool_id, 'name', g.name, \
              'description', g.description, 'precedence', g.precedence, 'role_arn', g.role_arn, \
              'created_at', g.created_at, 'updated_at', g.updated_at))",
+            "families",
             $filter
         )
     };
 }
 
 macro_rules! postgres_groups {
-    ($filter:literal) => {
+    ($from:literal, $filter:literal) => {
         family_user_groups!(
             "SELECT COALESCE(json_agg(json_build_object('pool_id', g.pool_id, 'name', g.name, \
              'description', g.description, 'precedence', g.precedence, 'role_arn', g.role_arn, \
              'created_at', g.created_at, 'updated_at', g.updated_at))::text, '[]')",
+            $from,
             $filter
         )
     };
 }
 
-fn family_user_groups(row: &impl rows::Cols) -> R<(RefreshFamily, User, Vec<Group>)> {
+/// The family-user-groups read over the families a rotation CTE named `rotated` returns
+/// (`rotation.rs`).
+pub(crate) const POSTGRES_ROTATED: &str = postgres_groups!("rotated", "");
+
+pub(crate) fn family_user_groups(row: &impl rows::Cols) -> R<(RefreshFamily, User, Vec<Group>)> {
     Ok((rows::family_prefixed(row, "f_")?, rows::user(row)?, rows::json(row, "user_groups_json")?))
 }
 
@@ -76,8 +84,8 @@ impl SqlStore {
         let sql = match (self.backend, key) {
             (Backend::Sqlite, FamilyKey::Id(_)) => sqlite_groups!("WHERE f.id = $1"),
             (Backend::Sqlite, FamilyKey::TokenHash(_)) => sqlite_groups!("WHERE f.token_hash = $1"),
-            (Backend::Postgres, FamilyKey::Id(_)) => postgres_groups!("WHERE f.id = $1"),
-            (Backend::Postgres, FamilyKey::TokenHash(_)) => postgres_groups!("WHERE f.token_hash = $1"),
+            (Backend::Postgres, FamilyKey::Id(_)) => postgres_groups!("families", "WHERE f.id = $1"),
+            (Backend::Postgres, FamilyKey::TokenHash(_)) => postgres_groups!("families", "WHERE f.token_hash = $1"),
         };
         self.read_family_row(sql, key, |row| family_user_groups(row), family_user_groups).await
     }

@@ -12,6 +12,13 @@
 //! - the batch runs on its own task, so a caller that gives up does not cut it short;
 //! - if the batch statement fails, each entry is retried on its own, so one bad entry cannot
 //!   fail the others.
+//!
+//! On PostgreSQL a refresh also comes here *checked* (`rotate_refresh_token_by_hash`): named by
+//! its current token rather than its family, with the refresh's checks (client, expiry,
+//! revocation, user enabled) in the `WHERE`, and the family, user and groups read back from the
+//! rotated rows in the same statement. A refresh then costs one round trip instead of a read and
+//! a write. Entries are matched to rows by their new token hash; a batch never holds the same old
+//! token twice, so a token presented twice at once rotates once.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -19,20 +26,30 @@ use std::sync::Mutex;
 use sqlx::{AnyPool, Row};
 use tokio::sync::{mpsc, oneshot};
 use warden_core::error::StoreError;
+use warden_core::model::{Group, RefreshFamily, User};
 
 use crate::{map_err, Backend, SqlStore};
 
 type R<T> = Result<T, StoreError>;
+/// A refresh's family, its user and the user's groups.
+type Refreshed = (RefreshFamily, User, Vec<Group>);
 
 /// Rotations written by one statement at most (4 parameters each).
 const MAX_BATCH: usize = 128;
 
 pub(crate) struct Rotation {
-    family_id: String,
     old: Vec<u8>,
     new: Vec<u8>,
     at: i64,
-    done: oneshot::Sender<R<bool>>,
+    kind: Kind,
+}
+
+enum Kind {
+    /// `rotate_refresh_token`: the family named, if `old` is still its token.
+    Family { family_id: String, done: oneshot::Sender<R<bool>> },
+    /// `rotate_refresh_token_by_hash` on PostgreSQL: whichever family holds `old`, if it passes
+    /// the refresh checks; answered with the family-user-groups row.
+    Checked { client_id: String, done: oneshot::Sender<R<Option<Refreshed>>> },
 }
 
 /// The queue to the batching task, started on first use in the caller's runtime (and again if
@@ -53,22 +70,47 @@ impl SqlStore {
     /// the family has been revoked (a revocation between a refresh's read and its rotation wins).
     pub(crate) async fn rotate_batched(&self, family_id: &str, old: &[u8], new: &[u8], at: i64) -> R<bool> {
         let (done, answer) = oneshot::channel();
-        let job = Rotation { family_id: family_id.to_owned(), old: old.to_vec(), new: new.to_vec(), at, done };
-        {
-            let mut queue = self.rotator.queue.lock().expect("rotation queue lock");
-            let unsent = match queue.as_ref() {
-                Some(tx) => tx.send(job).err().map(|mpsc::error::SendError(job)| job),
-                None => Some(job),
-            };
-            if let Some(job) = unsent {
-                // The task holds the pool, not the store: it ends when the last store is dropped.
-                let (tx, rx) = mpsc::unbounded_channel();
-                tokio::spawn(run(self.backend, self.write.clone(), rx));
-                let _ = tx.send(job);
-                *queue = Some(tx);
-            }
-        }
+        self.enqueue(Rotation {
+            old: old.to_vec(),
+            new: new.to_vec(),
+            at,
+            kind: Kind::Family { family_id: family_id.to_owned(), done },
+        });
         answer.await.map_err(|_| StoreError::Other("the rotation task ended abnormally".into()))?
+    }
+
+    /// `Store::rotate_refresh_token_by_hash` as one statement with the read (PostgreSQL, where
+    /// each round trip counts): the rotation's `RETURNING` feeds the family-user-groups read.
+    pub(crate) async fn rotate_checked_batched(
+        &self,
+        old: &[u8],
+        new: &[u8],
+        client_id: &str,
+        at: i64,
+    ) -> R<Option<Refreshed>> {
+        let (done, answer) = oneshot::channel();
+        self.enqueue(Rotation {
+            old: old.to_vec(),
+            new: new.to_vec(),
+            at,
+            kind: Kind::Checked { client_id: client_id.to_owned(), done },
+        });
+        answer.await.map_err(|_| StoreError::Other("the rotation task ended abnormally".into()))?
+    }
+
+    fn enqueue(&self, job: Rotation) {
+        let mut queue = self.rotator.queue.lock().expect("rotation queue lock");
+        let unsent = match queue.as_ref() {
+            Some(tx) => tx.send(job).err().map(|mpsc::error::SendError(job)| job),
+            None => Some(job),
+        };
+        if let Some(job) = unsent {
+            // The task holds the pool, not the store: it ends when the last store is dropped.
+            let (tx, rx) = mpsc::unbounded_channel();
+            tokio::spawn(run(self.backend, self.write.clone(), rx));
+            let _ = tx.send(job);
+            *queue = Some(tx);
+        }
     }
 }
 
@@ -84,36 +126,109 @@ async fn run(backend: Backend, pool: AnyPool, mut rx: mpsc::UnboundedReceiver<Ro
         while let Ok(job) = rx.try_recv() {
             pending.push_back(job);
         }
-        let mut batch: Vec<Rotation> = Vec::new();
+        // Never the same family (by id) nor the same old token twice in one statement: each
+        // entry's row must be its own to tell who won.
+        let (mut by_id, mut checked): (Vec<Rotation>, Vec<Rotation>) = (Vec::new(), Vec::new());
         let mut later = VecDeque::new();
         while let Some(job) = pending.pop_front() {
-            if batch.len() < MAX_BATCH && !batch.iter().any(|b| b.family_id == job.family_id) {
+            let batch = if matches!(job.kind, Kind::Family { .. }) { &mut by_id } else { &mut checked };
+            if batch.len() < MAX_BATCH && !batch.iter().any(|b| b.same_target(&job)) {
                 batch.push(job);
             } else {
                 later.push_back(job);
             }
         }
         pending = later;
-        write(backend, &pool, batch).await;
+        if !by_id.is_empty() {
+            write(backend, &pool, by_id).await;
+        }
+        if !checked.is_empty() {
+            write_checked(&pool, checked).await;
+        }
+    }
+}
+
+impl Rotation {
+    fn family_id(&self) -> &str {
+        match &self.kind {
+            Kind::Family { family_id, .. } => family_id,
+            Kind::Checked { .. } => "",
+        }
+    }
+
+    fn same_target(&self, other: &Rotation) -> bool {
+        match (&self.kind, &other.kind) {
+            (Kind::Family { family_id: a, .. }, Kind::Family { family_id: b, .. }) => a == b,
+            _ => self.old == other.old,
+        }
     }
 }
 
 async fn write(backend: Backend, pool: &AnyPool, batch: Vec<Rotation>) {
-    match rotate_many(backend, pool, &batch).await {
-        Ok(winners) => {
-            for job in batch {
-                let won = winners.contains(&job.family_id);
-                let _ = job.done.send(Ok(won));
-            }
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, size = batch.len(), "batched rotation failed; writing one by one");
-            for job in batch {
-                let one = rotate_one(pool, &job.family_id, &job.old, &job.new, job.at).await;
-                let _ = job.done.send(one);
-            }
+    let outcome = rotate_many(backend, pool, &batch).await;
+    if let Err(e) = &outcome {
+        tracing::warn!(error = %e, size = batch.len(), "batched rotation failed; writing one by one");
+    }
+    for job in batch {
+        let Kind::Family { family_id, done } = job.kind else { continue };
+        let answer = match &outcome {
+            Ok(winners) => Ok(winners.contains(&family_id)),
+            Err(_) => rotate_one(pool, &family_id, &job.old, &job.new, job.at).await,
+        };
+        let _ = done.send(answer);
+    }
+}
+
+/// The checked rotations of one turn as one statement; each entry is answered with the row whose
+/// (new) token hash is its own. If the statement fails, each is tried alone.
+async fn write_checked(pool: &AnyPool, batch: Vec<Rotation>) {
+    let outcome = rotate_checked(pool, &batch).await;
+    if let Err(e) = &outcome {
+        tracing::warn!(error = %e, size = batch.len(), "batched checked rotation failed; writing one by one");
+    }
+    for job in batch {
+        let answer = match &outcome {
+            Ok(found) => Ok(found.iter().find(|(f, ..)| f.token_hash == job.new).cloned()),
+            Err(_) => rotate_checked(pool, std::slice::from_ref(&job)).await.map(|mut found| found.pop()),
+        };
+        if let Kind::Checked { done, .. } = job.kind {
+            let _ = done.send(answer);
         }
     }
+}
+
+async fn rotate_checked(pool: &AnyPool, batch: &[Rotation]) -> R<Vec<Refreshed>> {
+    let sql = checked_sql(batch.len());
+    let mut query = sqlx::query(&sql);
+    for job in batch {
+        let Kind::Checked { client_id, .. } = &job.kind else { continue };
+        query = query.bind(job.old.clone()).bind(job.new.clone()).bind(client_id.clone()).bind(job.at);
+    }
+    let rows = query.fetch_all(pool).await.map_err(map_err)?;
+    rows.iter().map(crate::groups::family_user_groups).collect()
+}
+
+/// PostgreSQL: the rotation of `n` families named by their current token, each only if issued to
+/// the client given, live at the time given and of an enabled user, then the family-user-groups
+/// read over the rotated rows, in one statement.
+fn checked_sql(n: usize) -> String {
+    let mut sql = String::from("WITH v (old, new, client_id, at) AS (VALUES ");
+    for i in 0..n {
+        let p = 4 * i;
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!("(${}::bytea, ${}::bytea, ${}::text, ${}::bigint)", p + 1, p + 2, p + 3, p + 4));
+    }
+    sql.push_str(
+        "), rotated AS (UPDATE families SET token_hash = v.new, rotated_at = v.at FROM v \
+         WHERE families.token_hash = v.old AND families.client_id = v.client_id AND families.revoked_at IS NULL \
+         AND families.expires_at > v.at \
+         AND EXISTS (SELECT 1 FROM users e WHERE e.id = families.user_id AND e.enabled <> 0) \
+         RETURNING families.*) ",
+    );
+    sql.push_str(crate::groups::POSTGRES_ROTATED);
+    sql
 }
 
 /// One rotation, one statement: migration 0009's trigger files the old hash among the retired
@@ -135,13 +250,13 @@ async fn rotate_one(pool: &AnyPool, family_id: &str, old: &[u8], new: &[u8], at:
 /// One statement for the whole batch; returns the ids of the families it rotated.
 async fn rotate_many(backend: Backend, pool: &AnyPool, batch: &[Rotation]) -> R<Vec<String>> {
     if let [job] = batch {
-        let won = rotate_one(pool, &job.family_id, &job.old, &job.new, job.at).await?;
-        return Ok(if won { vec![job.family_id.clone()] } else { Vec::new() });
+        let won = rotate_one(pool, job.family_id(), &job.old, &job.new, job.at).await?;
+        return Ok(if won { vec![job.family_id().to_owned()] } else { Vec::new() });
     }
     let sql = batch_sql(backend, batch.len());
     let mut query = sqlx::query(&sql);
     for job in batch {
-        query = query.bind(job.family_id.clone()).bind(job.old.clone()).bind(job.new.clone()).bind(job.at);
+        query = query.bind(job.family_id().to_owned()).bind(job.old.clone()).bind(job.new.clone()).bind(job.at);
     }
     let rows = query.fetch_all(pool).await.map_err(map_err)?;
     rows.iter().map(|r| r.try_get::<String, _>("id").map_err(map_err)).collect()

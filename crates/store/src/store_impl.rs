@@ -195,6 +195,20 @@ impl Store for SqlStore {
     async fn rotate_refresh_token(&self, family_id: &str, old: &[u8], new: &[u8], at: i64) -> StoreResult<bool> {
         self.rotate_batched(family_id, old, new, at).await
     }
+    async fn rotate_refresh_token_by_hash(
+        &self,
+        old: &[u8],
+        new: &[u8],
+        client_id: &str,
+        at: i64,
+    ) -> StoreResult<Option<(RefreshFamily, User, Vec<Group>)>> {
+        match self.backend {
+            // One round trip instead of a read and then a write.
+            crate::Backend::Postgres => self.rotate_checked_batched(old, new, client_id, at).await,
+            // Reads are answered inline on SQLite: the trait's read-then-rotate costs nothing more.
+            crate::Backend::Sqlite => warden_core::store::read_then_rotate(self, old, new, client_id, at).await,
+        }
+    }
     async fn get_retired_refresh_token(&self, token_hash: &[u8]) -> StoreResult<Option<String>> {
         self.do_get_retired_refresh_token(token_hash).await
     }

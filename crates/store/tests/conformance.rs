@@ -1116,6 +1116,9 @@ conformance!(concurrent_wrong_guesses_are_capped_at_max_attempts, |s| {
 #[path = "conformance/oauth.rs"]
 mod oauth;
 
+#[path = "conformance/checked_rotation.rs"]
+mod checked_rotation;
+
 // ---------------------------------------------------------------------------------------------
 // User-pool groups and memberships
 // ---------------------------------------------------------------------------------------------

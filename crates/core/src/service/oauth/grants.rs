@@ -10,7 +10,7 @@ use super::scopes::Scopes;
 use crate::crypto::keys::JwtType;
 use crate::crypto::random;
 use crate::error::{CoreError, CoreResult, OAuthErrorKind};
-use crate::model::{Client, OAuthFlow, RefreshFamily};
+use crate::model::{Client, Group, OAuthFlow, RefreshFamily, User};
 use crate::service::Warden;
 use crate::store::FamilyKey;
 
@@ -160,7 +160,18 @@ impl Warden {
         let token = param(&req.refresh_token, "refresh_token")?;
         let hash = random::sha256(token.as_bytes());
         let now = self.clock.now();
-        let Some((family, user, mut groups)) =
+        let narrowed = req.scope.as_deref().is_some_and(|s| !s.is_empty());
+        if client.settings.refresh_token_rotation && !narrowed {
+            // The common case in one step; any refusal is explained by the reads below.
+            let fresh = random::opaque_token();
+            let new_hash = random::sha256(fresh.as_bytes());
+            if let Some((family, user, groups)) =
+                self.store.rotate_refresh_token_by_hash(&hash, &new_hash, &client.id, now).await?
+            {
+                return self.refreshed(client, family, user, groups, Some(fresh)).await;
+            }
+        }
+        let Some((family, user, groups)) =
             self.store.get_family_with_user_and_groups(FamilyKey::TokenHash(&hash)).await?
         else {
             if let Some(family_id) = self.store.get_retired_refresh_token(&hash).await? {
@@ -184,7 +195,6 @@ impl Warden {
                 return Err(CoreError::oauth(OAuthErrorKind::InvalidScope, "The scope exceeds what was granted"));
             }
         }
-        let pool = self.pool(&family.pool_id).await?;
         let new_refresh = if client.settings.refresh_token_rotation {
             let fresh = random::opaque_token();
             if !self.store.rotate_refresh_token(&family.id, &hash, &random::sha256(fresh.as_bytes()), now).await? {
@@ -194,6 +204,19 @@ impl Warden {
         } else {
             None
         };
+        self.refreshed(client, family, user, groups, new_refresh).await
+    }
+
+    /// The tokens of a refresh that passed every check.
+    async fn refreshed(
+        &self,
+        client: &Client,
+        family: RefreshFamily,
+        user: User,
+        mut groups: Vec<Group>,
+        new_refresh: Option<String>,
+    ) -> CoreResult<TokenResponse> {
+        let pool = self.pool(&family.pool_id).await?;
         crate::service::groups::token_order(&mut groups);
         let (access_token, id_token) = self.sign_pair(&pool, client, &user, &family, None, &groups).await?;
         let openid = family.scope.as_deref().is_none_or(|s| s.split(' ').any(|s| s == "openid"));
