@@ -198,30 +198,35 @@ async fn write_checked(pool: &AnyPool, batch: Vec<Rotation>) {
 }
 
 async fn rotate_checked(pool: &AnyPool, batch: &[Rotation]) -> R<Vec<Refreshed>> {
-    let sql = checked_sql(batch.len());
-    let mut query = sqlx::query(&sql);
+    // Four lists, one item per entry: hex, space-separated (the Any driver binds no arrays).
+    let mut lists = [String::new(), String::new(), String::new(), String::new()];
     for job in batch {
         let Kind::Checked { client_id, .. } = &job.kind else { continue };
-        query = query.bind(job.old.clone()).bind(job.new.clone()).bind(client_id.clone()).bind(job.at);
+        let items = [hex::encode(&job.old), hex::encode(&job.new), hex::encode(client_id), job.at.to_string()];
+        for (list, item) in lists.iter_mut().zip(items) {
+            if !list.is_empty() {
+                list.push(' ');
+            }
+            list.push_str(&item);
+        }
     }
-    let rows = query.fetch_all(pool).await.map_err(map_err)?;
+    let [old, new, clients, at] = lists;
+    let rows =
+        sqlx::query(&CHECKED_SQL).bind(old).bind(new).bind(clients).bind(at).fetch_all(pool).await.map_err(map_err)?;
     rows.iter().map(crate::groups::family_user_groups).collect()
 }
 
-/// PostgreSQL: the rotation of `n` families named by their current token, each only if issued to
-/// the client given, live at the time given and of an enabled user, then the family-user-groups
-/// read over the rotated rows, in one statement.
-fn checked_sql(n: usize) -> String {
-    let mut sql = String::from("WITH v (old, new, client_id, at) AS (VALUES ");
-    for i in 0..n {
-        let p = 4 * i;
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        sql.push_str(&format!("(${}::bytea, ${}::bytea, ${}::text, ${}::bigint)", p + 1, p + 2, p + 3, p + 4));
-    }
-    sql.push_str(
-        "), rotated AS (UPDATE families SET token_hash = v.new, rotated_at = v.at FROM v \
+/// PostgreSQL: the rotation of families named by their current token, each only if issued to the
+/// client given, live at the time given and of an enabled user, then the family-user-groups read
+/// over the rotated rows, in one statement. The entries come as four lists, so one statement text
+/// serves every batch size: prepared once per connection, and soon planned once.
+static CHECKED_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let mut sql = String::from(
+        "WITH v AS (SELECT decode(t.old, 'hex') AS old, decode(t.new, 'hex') AS new, \
+         convert_from(decode(t.client_id, 'hex'), 'UTF8') AS client_id, t.at::bigint AS at \
+         FROM unnest(string_to_array($1::text, ' '), string_to_array($2::text, ' '), \
+         string_to_array($3::text, ' '), string_to_array($4::text, ' ')) AS t (old, new, client_id, at)), \
+         rotated AS (UPDATE families SET token_hash = v.new, rotated_at = v.at FROM v \
          WHERE families.token_hash = v.old AND families.client_id = v.client_id AND families.revoked_at IS NULL \
          AND families.expires_at > v.at \
          AND EXISTS (SELECT 1 FROM users e WHERE e.id = families.user_id AND e.enabled <> 0) \
@@ -229,7 +234,7 @@ fn checked_sql(n: usize) -> String {
     );
     sql.push_str(crate::groups::POSTGRES_ROTATED);
     sql
-}
+});
 
 /// One rotation, one statement: migration 0009's trigger files the old hash among the retired
 /// ones within it, so no transaction (and no `detached`) is needed.
