@@ -69,14 +69,7 @@ impl SqlStore {
     /// Replaces the family's token hash `old` with `new`; false when `old` is no longer current or
     /// the family has been revoked (a revocation between a refresh's read and its rotation wins).
     pub(crate) async fn rotate_batched(&self, family_id: &str, old: &[u8], new: &[u8], at: i64) -> R<bool> {
-        let (done, answer) = oneshot::channel();
-        self.enqueue(Rotation {
-            old: old.to_vec(),
-            new: new.to_vec(),
-            at,
-            kind: Kind::Family { family_id: family_id.to_owned(), done },
-        });
-        answer.await.map_err(|_| StoreError::Other("the rotation task ended abnormally".into()))?
+        self.ask(old, new, at, |done| Kind::Family { family_id: family_id.to_owned(), done }).await
     }
 
     /// `Store::rotate_refresh_token_by_hash` as one statement with the read (PostgreSQL, where
@@ -88,13 +81,13 @@ impl SqlStore {
         client_id: &str,
         at: i64,
     ) -> R<Option<Refreshed>> {
+        self.ask(old, new, at, |done| Kind::Checked { client_id: client_id.to_owned(), done }).await
+    }
+
+    /// Queues a rotation and waits for its answer.
+    async fn ask<T>(&self, old: &[u8], new: &[u8], at: i64, kind: impl FnOnce(oneshot::Sender<R<T>>) -> Kind) -> R<T> {
         let (done, answer) = oneshot::channel();
-        self.enqueue(Rotation {
-            old: old.to_vec(),
-            new: new.to_vec(),
-            at,
-            kind: Kind::Checked { client_id: client_id.to_owned(), done },
-        });
+        self.enqueue(Rotation { old: old.to_vec(), new: new.to_vec(), at, kind: kind(done) });
         answer.await.map_err(|_| StoreError::Other("the rotation task ended abnormally".into()))?
     }
 
