@@ -37,19 +37,28 @@ type Refreshed = (RefreshFamily, User, Vec<Group>);
 /// Rotations written by one statement at most (4 parameters each).
 const MAX_BATCH: usize = 128;
 
-pub(crate) struct Rotation {
+pub(crate) enum Rotation {
+    ByFamily(ByFamily),
+    Checked(Checked),
+}
+
+/// `rotate_refresh_token`: the family named, if `old` is still its token.
+pub(crate) struct ByFamily {
+    family_id: String,
     old: Vec<u8>,
     new: Vec<u8>,
     at: i64,
-    kind: Kind,
+    done: oneshot::Sender<R<bool>>,
 }
 
-enum Kind {
-    /// `rotate_refresh_token`: the family named, if `old` is still its token.
-    Family { family_id: String, done: oneshot::Sender<R<bool>> },
-    /// `rotate_refresh_token_by_hash` on PostgreSQL: whichever family holds `old`, if it passes
-    /// the refresh checks; answered with the family-user-groups row.
-    Checked { client_id: String, done: oneshot::Sender<R<Option<Refreshed>>> },
+/// `rotate_refresh_token_by_hash` on PostgreSQL: whichever family holds `old`, if it passes the
+/// refresh checks; answered with the family-user-groups row.
+pub(crate) struct Checked {
+    client_id: String,
+    old: Vec<u8>,
+    new: Vec<u8>,
+    at: i64,
+    done: oneshot::Sender<R<Option<Refreshed>>>,
 }
 
 /// The queue to the batching task, started on first use in the caller's runtime (and again if
@@ -69,7 +78,16 @@ impl SqlStore {
     /// Replaces the family's token hash `old` with `new`; false when `old` is no longer current or
     /// the family has been revoked (a revocation between a refresh's read and its rotation wins).
     pub(crate) async fn rotate_batched(&self, family_id: &str, old: &[u8], new: &[u8], at: i64) -> R<bool> {
-        self.ask(old, new, at, |done| Kind::Family { family_id: family_id.to_owned(), done }).await
+        self.ask(|done| {
+            Rotation::ByFamily(ByFamily {
+                family_id: family_id.to_owned(),
+                old: old.to_vec(),
+                new: new.to_vec(),
+                at,
+                done,
+            })
+        })
+        .await
     }
 
     /// `Store::rotate_refresh_token_by_hash` as one statement with the read (PostgreSQL, where
@@ -81,13 +99,22 @@ impl SqlStore {
         client_id: &str,
         at: i64,
     ) -> R<Option<Refreshed>> {
-        self.ask(old, new, at, |done| Kind::Checked { client_id: client_id.to_owned(), done }).await
+        self.ask(|done| {
+            Rotation::Checked(Checked {
+                client_id: client_id.to_owned(),
+                old: old.to_vec(),
+                new: new.to_vec(),
+                at,
+                done,
+            })
+        })
+        .await
     }
 
     /// Queues a rotation and waits for its answer.
-    async fn ask<T>(&self, old: &[u8], new: &[u8], at: i64, kind: impl FnOnce(oneshot::Sender<R<T>>) -> Kind) -> R<T> {
+    async fn ask<T>(&self, job: impl FnOnce(oneshot::Sender<R<T>>) -> Rotation) -> R<T> {
         let (done, answer) = oneshot::channel();
-        self.enqueue(Rotation { old: old.to_vec(), new: new.to_vec(), at, kind: kind(done) });
+        self.enqueue(job(done));
         answer.await.map_err(|_| StoreError::Other("the rotation task ended abnormally".into()))?
     }
 
@@ -121,19 +148,24 @@ async fn run(backend: Backend, pool: AnyPool, mut rx: mpsc::UnboundedReceiver<Ro
         }
         // Never the same family (by id) nor the same old token twice in one statement: each
         // entry's row must be its own to tell who won.
-        let (mut by_id, mut checked): (Vec<Rotation>, Vec<Rotation>) = (Vec::new(), Vec::new());
+        let (mut by_family, mut checked): (Vec<ByFamily>, Vec<Checked>) = (Vec::new(), Vec::new());
         let mut later = VecDeque::new();
         while let Some(job) = pending.pop_front() {
-            let batch = if matches!(job.kind, Kind::Family { .. }) { &mut by_id } else { &mut checked };
-            if batch.len() < MAX_BATCH && !batch.iter().any(|b| b.same_target(&job)) {
-                batch.push(job);
-            } else {
-                later.push_back(job);
+            match job {
+                Rotation::ByFamily(j)
+                    if by_family.len() < MAX_BATCH && !by_family.iter().any(|b| b.family_id == j.family_id) =>
+                {
+                    by_family.push(j)
+                }
+                Rotation::Checked(j) if checked.len() < MAX_BATCH && !checked.iter().any(|b| b.old == j.old) => {
+                    checked.push(j)
+                }
+                job => later.push_back(job),
             }
         }
         pending = later;
-        if !by_id.is_empty() {
-            write(backend, &pool, by_id).await;
+        if !by_family.is_empty() {
+            write(backend, &pool, by_family).await;
         }
         if !checked.is_empty() {
             write_checked(&pool, checked).await;
@@ -141,40 +173,23 @@ async fn run(backend: Backend, pool: AnyPool, mut rx: mpsc::UnboundedReceiver<Ro
     }
 }
 
-impl Rotation {
-    fn family_id(&self) -> &str {
-        match &self.kind {
-            Kind::Family { family_id, .. } => family_id,
-            Kind::Checked { .. } => "",
-        }
-    }
-
-    fn same_target(&self, other: &Rotation) -> bool {
-        match (&self.kind, &other.kind) {
-            (Kind::Family { family_id: a, .. }, Kind::Family { family_id: b, .. }) => a == b,
-            _ => self.old == other.old,
-        }
-    }
-}
-
-async fn write(backend: Backend, pool: &AnyPool, batch: Vec<Rotation>) {
+async fn write(backend: Backend, pool: &AnyPool, batch: Vec<ByFamily>) {
     let outcome = rotate_many(backend, pool, &batch).await;
     if let Err(e) = &outcome {
         tracing::warn!(error = %e, size = batch.len(), "batched rotation failed; writing one by one");
     }
     for job in batch {
-        let Kind::Family { family_id, done } = job.kind else { continue };
         let answer = match &outcome {
-            Ok(winners) => Ok(winners.contains(&family_id)),
-            Err(_) => rotate_one(pool, &family_id, &job.old, &job.new, job.at).await,
+            Ok(winners) => Ok(winners.contains(&job.family_id)),
+            Err(_) => rotate_one(pool, &job.family_id, &job.old, &job.new, job.at).await,
         };
-        let _ = done.send(answer);
+        let _ = job.done.send(answer);
     }
 }
 
 /// The checked rotations of one turn as one statement; each entry is answered with the row whose
 /// (new) token hash is its own. If the statement fails, each is tried alone.
-async fn write_checked(pool: &AnyPool, batch: Vec<Rotation>) {
+async fn write_checked(pool: &AnyPool, batch: Vec<Checked>) {
     let outcome = rotate_checked(pool, &batch).await;
     if let Err(e) = &outcome {
         tracing::warn!(error = %e, size = batch.len(), "batched checked rotation failed; writing one by one");
@@ -184,18 +199,15 @@ async fn write_checked(pool: &AnyPool, batch: Vec<Rotation>) {
             Ok(found) => Ok(found.iter().find(|(f, ..)| f.token_hash == job.new).cloned()),
             Err(_) => rotate_checked(pool, std::slice::from_ref(&job)).await.map(|mut found| found.pop()),
         };
-        if let Kind::Checked { done, .. } = job.kind {
-            let _ = done.send(answer);
-        }
+        let _ = job.done.send(answer);
     }
 }
 
-async fn rotate_checked(pool: &AnyPool, batch: &[Rotation]) -> R<Vec<Refreshed>> {
+async fn rotate_checked(pool: &AnyPool, batch: &[Checked]) -> R<Vec<Refreshed>> {
     // Four lists, one item per entry: hex, space-separated (the Any driver binds no arrays).
     let mut lists = [String::new(), String::new(), String::new(), String::new()];
     for job in batch {
-        let Kind::Checked { client_id, .. } = &job.kind else { continue };
-        let items = [hex::encode(&job.old), hex::encode(&job.new), hex::encode(client_id), job.at.to_string()];
+        let items = [hex::encode(&job.old), hex::encode(&job.new), hex::encode(&job.client_id), job.at.to_string()];
         for (list, item) in lists.iter_mut().zip(items) {
             if !list.is_empty() {
                 list.push(' ');
@@ -246,15 +258,15 @@ async fn rotate_one(pool: &AnyPool, family_id: &str, old: &[u8], new: &[u8], at:
 }
 
 /// One statement for the whole batch; returns the ids of the families it rotated.
-async fn rotate_many(backend: Backend, pool: &AnyPool, batch: &[Rotation]) -> R<Vec<String>> {
+async fn rotate_many(backend: Backend, pool: &AnyPool, batch: &[ByFamily]) -> R<Vec<String>> {
     if let [job] = batch {
-        let won = rotate_one(pool, job.family_id(), &job.old, &job.new, job.at).await?;
-        return Ok(if won { vec![job.family_id().to_owned()] } else { Vec::new() });
+        let won = rotate_one(pool, &job.family_id, &job.old, &job.new, job.at).await?;
+        return Ok(if won { vec![job.family_id.clone()] } else { Vec::new() });
     }
     let sql = batch_sql(backend, batch.len());
     let mut query = sqlx::query(&sql);
     for job in batch {
-        query = query.bind(job.family_id().to_owned()).bind(job.old.clone()).bind(job.new.clone()).bind(job.at);
+        query = query.bind(job.family_id.clone()).bind(job.old.clone()).bind(job.new.clone()).bind(job.at);
     }
     let rows = query.fetch_all(pool).await.map_err(map_err)?;
     rows.iter().map(|r| r.try_get::<String, _>("id").map_err(map_err)).collect()
