@@ -153,13 +153,18 @@ pub fn check(
     signed_at: i64,
     secret: &str,
 ) -> Result<(), SigError> {
+    // Every value of a signed header, in order: AWS signs a repeated header as its values joined
+    // with commas, so a value added in transit changes the canonical request.
     let mut signable_headers = Vec::with_capacity(auth.signed_headers.len());
     for name in &auth.signed_headers {
-        let value = headers
-            .get(name.as_str())
-            .ok_or_else(|| SigError::Invalid(format!("Signed header '{name}' is missing from the request.")))?;
-        let value = value.to_str().map_err(|_| SigError::Invalid(format!("Header '{name}' is not ASCII.")))?;
-        signable_headers.push((name.as_str(), value));
+        let before = signable_headers.len();
+        for value in headers.get_all(name.as_str()) {
+            let value = value.to_str().map_err(|_| SigError::Invalid(format!("Header '{name}' is not ASCII.")))?;
+            signable_headers.push((name.as_str(), value));
+        }
+        if signable_headers.len() == before {
+            return Err(SigError::Invalid(format!("Signed header '{name}' is missing from the request.")));
+        }
     }
     let token = headers.get("x-amz-security-token").and_then(|v| v.to_str().ok()).map(str::to_owned);
     let identity = Credentials::new(&auth.access_key_id, secret.to_owned(), token, None, "warden").into();

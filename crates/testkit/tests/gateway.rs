@@ -191,6 +191,11 @@ both_backends!(gateway_admits_only_verified_permitted_requests, |app| {
     let mut changed = signed(&gw, "GET", "/v1/docs", "", &pia, now).build().unwrap();
     changed.headers_mut().insert("content-type", "text/plain".parse().unwrap());
     refused(403, reqwest::Client::new().execute(changed).await.unwrap()).await;
+    // A signed header sent twice: the second value is not what was signed (AWS joins repeated
+    // values with commas before signing), so the request is refused, not forwarded with both.
+    let mut repeated = signed(&gw, "GET", "/v1/docs", "", &pia, now).build().unwrap();
+    repeated.headers_mut().append("content-type", "text/plain".parse().unwrap());
+    refused(403, reqwest::Client::new().execute(repeated).await.unwrap()).await;
     // Stale signature.
     refused(401, signed(&gw, "GET", "/v1/docs", "", &pia, now - Duration::from_secs(20 * 60)).send().await.unwrap())
         .await;
