@@ -192,7 +192,8 @@ def test_sign_up_and_confirmation_codes(server, pool, admin, unsigned):
 
 def test_repeated_wrong_passwords_are_throttled(start_server):
     """A dedicated server with a per-user limit of 3 (and a lowered argon2 cost: the shared server
-    keeps the defaults). botocore's retries of one call count once."""
+    keeps the defaults). Over the limit, Cognito's NotAuthorizedException "Password attempts
+    exceeded", which botocore does not retry, even with the right password."""
     server = start_server(WARDEN_THROTTLE_PER_USER=3, WARDEN_ARGON2_MEMORY_KIB=1024, WARDEN_ARGON2_ITERATIONS=1)
     admin = server.client("cognito-idp")
     pool_id = admin.create_user_pool(PoolName="throttle")["UserPool"]["Id"]
@@ -200,24 +201,20 @@ def test_repeated_wrong_passwords_are_throttled(start_server):
     for name in ("kim", "lee"):
         admin.admin_create_user(UserPoolId=pool_id, Username=name, TemporaryPassword="Temp-Passw0rd!", MessageAction="SUPPRESS")
         admin.admin_set_user_password(UserPoolId=pool_id, Username=name, Password=PASSWORD, Permanent=True)
-    # botocore's standard retry mode re-sends LimitExceededException up to 3 times.
     unsigned = server.client("cognito-idp", signed=False, retries={"mode": "standard", "max_attempts": 3})
 
-    once = server.client("cognito-idp", signed=False, retries={"mode": "standard", "max_attempts": 1})
-
-    def attempt(username, password, client_=unsigned):
-        return client_.initiate_auth(ClientId=client, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": username, "PASSWORD": password})
+    def attempt(username, password):
+        return unsigned.initiate_auth(ClientId=client, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": username, "PASSWORD": password})
 
     assert attempt("kim", PASSWORD)["AuthenticationResult"]
     for _ in range(3):
         with pytest.raises(unsigned.exceptions.NotAuthorizedException):
             attempt("kim", "Wrong-Passw0rd!")
-    # Over the limit: refused even with the right password.
-    with pytest.raises(unsigned.exceptions.LimitExceededException) as err:
+    # Over the limit: refused even with the right password, and not retried.
+    with pytest.raises(unsigned.exceptions.NotAuthorizedException) as err:
         attempt("kim", PASSWORD)
-    assert err.value.response["ResponseMetadata"].get("RetryAttempts", 0) >= 1, "botocore retried it"
-    with pytest.raises(once.exceptions.LimitExceededException):
-        attempt("kim", "Wrong-Passw0rd!", once)
+    assert err.value.response["Error"]["Message"] == "Password attempts exceeded"
+    assert err.value.response["ResponseMetadata"].get("RetryAttempts", 0) == 0
     # Nothing else changed: another user signs in, the throttled user is still CONFIRMED and enabled.
     assert attempt("lee", PASSWORD)["AuthenticationResult"]["AccessToken"]
     got = admin.admin_get_user(UserPoolId=pool_id, Username="kim")

@@ -11,6 +11,10 @@ pub enum StoreError {
     Stale(String),
     #[error("store unavailable: {0}")]
     Unavailable(String),
+    /// A value the store cannot hold (a NUL character in text, or too long for an index): the
+    /// request's fault, refused with nothing written.
+    #[error("unstorable value: {0}")]
+    Unstorable(String),
     #[error("store error: {0}")]
     Other(String),
 }
@@ -86,6 +90,9 @@ impl From<StoreError> for CoreError {
             StoreError::Stale(what) => {
                 CoreError::Conflict(format!("{what} was changed by another request at the same time; try again"))
             }
+            StoreError::Unstorable(_) => CoreError::InvalidParameter(
+                "A value in the request holds a NUL character or is too long to be stored.".into(),
+            ),
             other => CoreError::Store(other),
         }
     }

@@ -223,20 +223,8 @@ both_backends!(one_totp_code_signs_in_once_even_when_answers_race, |app| {
     let c = Cognito::new(&app);
     let (pool, client) = c.setup("OPTIONAL").await;
     c.user(&pool, "hana", PW, "hana@example.com").await;
-    let access = c.sign_in(&client, "hana", PW).await.ok()["AuthenticationResult"]["AccessToken"].clone();
-    let secret = c.call("AssociateSoftwareToken", json!({ "AccessToken": access })).await.ok()["SecretCode"]
-        .as_str()
-        .unwrap()
-        .to_owned();
     let now = app.warden.now();
-    let enrol = warden_core::crypto::totp::code_for_base32(&secret, now).unwrap();
-    c.call("VerifySoftwareToken", json!({ "AccessToken": access, "UserCode": enrol })).await.ok();
-    c.call(
-        "SetUserMFAPreference",
-        json!({ "AccessToken": access, "SoftwareTokenMfaSettings": { "Enabled": true, "PreferredMfa": true } }),
-    )
-    .await
-    .ok();
+    let secret = enrol_totp(&c, &client, "hana", now).await;
 
     // Several sign-ins wait at the TOTP step; one code answers all of them at once. Each answer
     // read the user before any wrote it back, so only the user row's version stops the same
@@ -329,3 +317,55 @@ both_backends!(pool_issuer_override, |app| {
     assert_eq!(missing.status(), 404);
     app.stop().await;
 });
+
+/// Signs the user in, enrols a TOTP authenticator with the code of `now` and makes it the
+/// preferred MFA; returns the base32 secret.
+async fn enrol_totp(c: &Cognito, client: &str, username: &str, now: i64) -> String {
+    let access = c.sign_in(client, username, PW).await.ok()["AuthenticationResult"]["AccessToken"].clone();
+    let secret = c.call("AssociateSoftwareToken", json!({ "AccessToken": access })).await.ok()["SecretCode"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let enrol = warden_core::crypto::totp::code_for_base32(&secret, now).unwrap();
+    c.call("VerifySoftwareToken", json!({ "AccessToken": access, "UserCode": enrol })).await.ok();
+    c.call(
+        "SetUserMFAPreference",
+        json!({ "AccessToken": access, "SoftwareTokenMfaSettings": { "Enabled": true, "PreferredMfa": true } }),
+    )
+    .await
+    .ok();
+    secret
+}
+
+/// Wrong TOTP codes count against the user over every session: a caller who holds the password
+/// cannot open session after session to guess codes. Past the limit even the right code is
+/// refused; a right password does not clear the count.
+async fn totp_guesses_are_limited_across_sessions(backend: Backend) {
+    let Some(app) = TestApp::spawn_with(backend, |cfg| cfg.throttle.per_user = 3).await else {
+        return;
+    };
+    let c = Cognito::new(&app);
+    let (pool, client) = c.setup("OPTIONAL").await;
+    c.user(&pool, "ines", PW, "ines@example.com").await;
+    let now = app.warden.now();
+    let secret = enrol_totp(&c, &client, "ines", now).await;
+    let respond = |session: &str, code: &str| {
+        json!({ "ClientId": client, "ChallengeName": "SOFTWARE_TOKEN_MFA", "Session": session,
+                "ChallengeResponses": { "USERNAME": "ines", "SOFTWARE_TOKEN_MFA_CODE": code } })
+    };
+    // Three sessions, one wrong guess each (fewer than a session's own limit).
+    for guess in ["000001", "000002", "000003"] {
+        let ch = c.sign_in(&client, "ines", PW).await.ok();
+        let session = ch["Session"].as_str().unwrap().to_owned();
+        c.call("RespondToAuthChallenge", respond(&session, guess)).await.err("CodeMismatchException");
+    }
+    // A fourth session: the password is right, but the code step is locked, even for the right code.
+    let ch = c.sign_in(&client, "ines", PW).await.ok();
+    let session = ch["Session"].as_str().unwrap().to_owned();
+    let next = warden_core::crypto::totp::code_for_base32(&secret, now + 30).unwrap();
+    let locked = c.call("RespondToAuthChallenge", respond(&session, &next)).await.err("NotAuthorizedException");
+    assert!(locked["message"].as_str().unwrap().contains("Too many invalid credentials attempts"), "{locked}");
+    app.stop().await;
+}
+
+warden_testkit::on_both_stores!(totp_guesses_are_limited_across_sessions);

@@ -60,6 +60,23 @@ both_backends!(malformed_requests, |app| {
     assert!(r.status == 413 || r.status == 400, "oversize body: {}", r.status);
     assert!(!r.error_type().is_empty());
 
+    // A NUL character anywhere (PostgreSQL cannot store one): refused at the door.
+    let nul = c
+        .call("InitiateAuth", json!({ "ClientId": "a\u{0}", "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": { "USERNAME": "ivy", "PASSWORD": PW } }))
+        .await
+        .err("InvalidParameterException");
+    assert!(nul["message"].as_str().unwrap().contains("NUL"), "{nul}");
+    c.call("InitiateAuth", json!({ "ClientId": client, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": { "USERNAME": "iv\u{0}y", "PASSWORD": PW } }))
+        .await
+        .err("InvalidParameterException");
+    // A username far longer than any index entry: an unknown user, not a server fault. Repeated,
+    // so the failure counts are written with it too.
+    for _ in 0..2 {
+        c.call("InitiateAuth", json!({ "ClientId": client, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": { "USERNAME": "x".repeat(8000), "PASSWORD": PW } }))
+            .await
+            .err("NotAuthorizedException");
+    }
+
     // None of that changed anything.
     c.sign_in(&client, "ivy", PW).await.ok();
     app.stop().await;
@@ -167,18 +184,17 @@ mod throttling {
         }
         let (h, b) = attempt("early-ok", PW);
         c.raw(h, b).await.ok();
-        // botocore resends one call with the same invocation id: it counts once.
+        // Every failure counts, even when the client sends one invocation id each time (the
+        // attempt id is the server's own).
         for _ in 0..3 {
             let (h, b) = attempt("same-call", "Wrong-Pass-1");
             c.raw(h, b).await.err("NotAuthorizedException");
         }
-        for i in 0..2 {
-            let (h, b) = attempt(&format!("call-{i}"), "Wrong-Pass-1");
-            c.raw(h, b).await.err("NotAuthorizedException");
-        }
-        // Three distinct failures reached the limit: even the right password is refused now.
-        let (h, b) = attempt("call-right", PW);
-        c.raw(h, b).await.err("LimitExceededException");
+        // Three failures reached the limit: even the right password is refused, with Cognito's
+        // NotAuthorized (which botocore does not retry).
+        let (h, b) = attempt("same-call", PW);
+        let over = c.raw(h, b).await.err("NotAuthorizedException");
+        assert_eq!(over["message"], "Password attempts exceeded");
         // Another user is not affected.
         c.user(&pool, "lee", PW, "lee@example.com").await;
         c.sign_in(&client, "lee", PW).await.ok();
@@ -186,13 +202,13 @@ mod throttling {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn per_user_limit_counts_retries_once() {
+    async fn per_user_limit_counts_every_failure() {
         let app = TestApp::spawn_with(Backend::Sqlite, |cfg| cfg.throttle.per_user = 3).await.unwrap();
         run(app).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn per_user_limit_counts_retries_once_postgres() {
+    async fn per_user_limit_counts_every_failure_postgres() {
         if let Some(app) = TestApp::spawn_with(Backend::Postgres, |cfg| cfg.throttle.per_user = 3).await {
             run(app).await;
         }
@@ -209,3 +225,77 @@ mod throttling {
         app.stop().await;
     }
 }
+
+both_backends!(attributes_are_checked_and_addresses_stay_unique, |app| {
+    let c = Cognito::new(&app);
+    let pool = c.admin("CreateUserPool", json!({ "PoolName": "by-email", "UsernameAttributes": ["email"] })).await.ok()
+        ["UserPool"]["Id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let client = c
+        .admin(
+            "CreateUserPoolClient",
+            json!({ "UserPoolId": pool, "ClientName": "app", "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"] }),
+        )
+        .await
+        .ok()["UserPoolClient"]["ClientId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    c.user(&pool, "vic", PW, "vic@example.com").await;
+    c.sign_in(&client, "vic@example.com", PW).await.ok();
+    let sign_up = |username: &str, attributes: serde_json::Value| json!({ "ClientId": client, "Username": username, "Password": PW, "UserAttributes": attributes });
+    // Another account cannot take Vic's address, as its email or as its username.
+    let taken = c
+        .call("SignUp", sign_up("mallory", json!([{ "Name": "email", "Value": "vic@example.com" }])))
+        .await
+        .err("UsernameExistsException");
+    assert!(taken["message"].as_str().unwrap().contains("email"), "{taken}");
+    c.call("SignUp", sign_up("vic@example.com", json!([{ "Name": "email", "Value": "m@example.com" }])))
+        .await
+        .err("UsernameExistsException");
+    c.admin(
+        "AdminCreateUser",
+        json!({ "UserPoolId": pool, "Username": "mal2", "MessageAction": "SUPPRESS",
+                "UserAttributes": [{ "Name": "email", "Value": "vic@example.com" }] }),
+    )
+    .await
+    .err("UsernameExistsException");
+    // No attribute may pose as a claim Warden issues, and addresses must be addresses.
+    for (name, value) in [
+        ("cognito:groups", "admins"),
+        ("cognito:username", "vic"),
+        ("origin_jti", "x"),
+        ("email", "bad address@example.com"),
+        ("phone_number", "12345"),
+    ] {
+        c.call("SignUp", sign_up("eve", json!([{ "Name": name, "Value": value }])))
+            .await
+            .err("InvalidParameterException");
+    }
+    // A user on an administrator's temporary password cannot reset it by themselves; one with no
+    // address cannot be reset at all, and the refusal changes nothing.
+    c.admin(
+        "AdminCreateUser",
+        json!({ "UserPoolId": pool, "Username": "tmp", "MessageAction": "SUPPRESS", "TemporaryPassword": "Temp-Passw0rd-1",
+                "UserAttributes": [{ "Name": "email", "Value": "tmp@example.com" }] }),
+    )
+    .await
+    .ok();
+    c.call("ForgotPassword", json!({ "ClientId": client, "Username": "tmp" })).await.err("NotAuthorizedException");
+    c.admin("AdminCreateUser", json!({ "UserPoolId": pool, "Username": "bare", "MessageAction": "SUPPRESS" }))
+        .await
+        .ok();
+    c.admin("AdminResetUserPassword", json!({ "UserPoolId": pool, "Username": "bare" }))
+        .await
+        .err("InvalidParameterException");
+    let bare = c.admin("AdminGetUser", json!({ "UserPoolId": pool, "Username": "bare" })).await.ok();
+    assert_eq!(bare["UserStatus"], "FORCE_CHANGE_PASSWORD");
+    // Vic still signs in by address, and none of those attempts made a user.
+    c.sign_in(&client, "vic@example.com", PW).await.ok();
+    for name in ["mallory", "mal2", "eve"] {
+        c.admin("AdminGetUser", json!({ "UserPoolId": pool, "Username": name })).await.err("UserNotFoundException");
+    }
+    app.stop().await;
+});

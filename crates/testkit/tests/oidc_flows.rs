@@ -194,6 +194,18 @@ both_backends!(prompts_and_max_age, |app| {
     assert!(hinted.body.contains("value=\"al&lt;ice&gt;\""));
     let unknown_param = b.get(&authorize_url(&s.confidential.0, &[("foo", "bar"), ("ui_locales", "fr")])).await;
     assert_eq!(unknown_param.status, 302);
+    // id_token_hint naming Alice, but Bob signs in: no code for Bob (login_required).
+    let code = code_for(&mut b, &s.confidential.0, &[]).await["code"].clone();
+    let alice = redeem(&app.url, &s.confidential, &code).await;
+    common::Cognito::new(&app).user(&s.pool_id, "bob", PASSWORD, "bob@example.com").await;
+    let mut other = Browser::new(&app.url);
+    let hint = alice["id_token"].as_str().unwrap();
+    let page = other.get(&authorize_url(&s.confidential.0, &[("id_token_hint", hint)])).await;
+    assert_eq!(page.status, 200, "no browser session: the login page");
+    let done = other.login(&page, "bob", PASSWORD).await;
+    let params = done.redirect_params();
+    assert_eq!(params["error"], "login_required", "{:?}", done.location);
+    assert!(!params.contains_key("code"));
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     let max_age = b.get(&authorize_url(&s.confidential.0, &[("max_age", "1")])).await;
     assert_eq!(max_age.status, 200, "an old sign-in is not enough for max_age=1");
@@ -225,6 +237,38 @@ both_backends!(refresh_rotates_for_rotating_clients_and_reuse_kills_the_family, 
     let second = r1["refresh_token"].as_str().expect("rotated").to_owned();
     assert_ne!(first, second);
     assert!(r1["id_token"].is_string());
+    // The Cognito API's refresh would not rotate: it refuses this client's tokens, changing nothing.
+    let cognito = common::Cognito::new(&app);
+    cognito
+        .call(
+            "InitiateAuth",
+            serde_json::json!({ "ClientId": id, "AuthFlow": "REFRESH_TOKEN_AUTH", "AuthParameters": { "REFRESH_TOKEN": second } }),
+        )
+        .await
+        .err("NotAuthorizedException");
+    // A narrower scope shapes the answer's tokens; the family keeps its grant.
+    let narrow = post_form(
+        &app.url,
+        "/oauth2/token",
+        Some((id, secret)),
+        &[("grant_type", "refresh_token"), ("refresh_token", &second), ("scope", "openid")],
+    )
+    .await
+    .json();
+    assert_eq!(narrow["scope"], "openid", "{narrow}");
+    let claims = verify_any(&app.url, &s.pool_id, narrow["access_token"].as_str().unwrap()).await.1;
+    assert_eq!(claims["scope"], "openid");
+    let second = narrow["refresh_token"].as_str().expect("rotated").to_owned();
+    let wide = post_form(
+        &app.url,
+        "/oauth2/token",
+        Some((id, secret)),
+        &[("grant_type", "refresh_token"), ("refresh_token", &second)],
+    )
+    .await
+    .json();
+    assert_eq!(wide["scope"], r1["scope"], "the family's grant is unchanged");
+    let second = wide["refresh_token"].as_str().expect("rotated").to_owned();
     // The old token again: refused, and the family (the new token too) is dead.
     let reuse = post_form(
         &app.url,
@@ -384,6 +428,13 @@ both_backends!(client_credentials_introspection_and_revocation, |app| {
     .json();
     assert_eq!(i["active"], false);
     assert_eq!(userinfo(&app.url, ut["access_token"].as_str().unwrap()).await.status, 401);
+
+    // A service client deleted: its tokens are dead at introspection too.
+    let i = post_form(&app.url, "/oauth2/introspect", Some((cid, csecret)), &[("token", access)]).await.json();
+    assert_eq!(i["active"], true);
+    app.warden.delete_client(&s.pool_id, id).await.unwrap();
+    let i = post_form(&app.url, "/oauth2/introspect", Some((cid, csecret)), &[("token", access)]).await.json();
+    assert_eq!(i, serde_json::json!({ "active": false }));
     app.stop().await;
 });
 
@@ -391,14 +442,7 @@ both_backends!(logout_confirms_ends_the_session_and_returns_only_to_registered_u
     let s = setup(&app).await;
     let mut b = Browser::new(&app.url);
     let code = code_for(&mut b, &s.confidential.0, &[]).await["code"].clone();
-    let t = post_form(
-        &app.url,
-        "/oauth2/token",
-        Some((&s.confidential.0, &s.confidential.1)),
-        &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", CALLBACK)],
-    )
-    .await
-    .json();
+    let t = redeem(&app.url, &s.confidential, &code).await;
     let id_token = t["id_token"].as_str().unwrap();
     let q = |uri: &str| {
         let url = reqwest::Url::parse_with_params(
@@ -799,6 +843,16 @@ both_backends!(one_token_model_across_the_oidc_and_cognito_doors, |app| {
     )
     .await;
     assert_eq!(r.json()["error"], "invalid_grant");
+    // The sign-out ended the browser's hosted-login session too: no silent sign-on afterwards.
+    let none = b.get(&authorize_url(id, &[("prompt", "none")])).await;
+    assert_eq!(none.redirect_params()["error"], "login_required");
+    // So does an administrator's password reset of a signed-in browser's user.
+    code_for(&mut b, id, &[]).await;
+    let silent = b.get(&authorize_url(id, &[("prompt", "none")])).await;
+    assert!(silent.redirect_params().contains_key("code"), "{:?}", silent.location);
+    w.admin_reset_user_password(&s.pool_id, "alice", "t").await.unwrap();
+    let none = b.get(&authorize_url(id, &[("prompt", "none")])).await;
+    assert_eq!(none.redirect_params()["error"], "login_required");
     app.stop().await;
 });
 

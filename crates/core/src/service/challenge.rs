@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use super::attributes::sanitise_attributes;
 use super::signin::{AuthOutcome, RespondToChallenge};
 use super::Warden;
 use crate::crypto::{random, totp};
@@ -112,14 +113,17 @@ impl Warden {
                 .ok_or_else(|| CoreError::invalid("Missing required parameter NEW_PASSWORD"))?,
         );
         pool.settings.password_policy.check(new_password.expose()).map_err(CoreError::InvalidPassword)?;
-        let mut attributes = BTreeMap::new();
-        for (k, v) in &req.responses {
-            if let Some(name) = k.strip_prefix("userAttributes.") {
-                if matches!(name, "sub" | "email_verified" | "phone_number_verified") {
-                    return Err(CoreError::invalid(format!("Cannot modify the attribute {name}")));
-                }
-                attributes.insert(name.to_owned(), v.clone());
-            }
+        let attributes = req
+            .responses
+            .iter()
+            .filter_map(|(k, v)| k.strip_prefix("userAttributes.").map(|name| (name.to_owned(), v.clone())))
+            .collect();
+        // Checked before anything is spent: a bad attribute leaves the session usable.
+        let attributes = sanitise_attributes(attributes, false)?;
+        if !attributes.is_empty() {
+            let mut changed = user.clone();
+            changed.attributes.extend(attributes.clone());
+            self.check_aliases_free(&changed).await?;
         }
         let hash = self.hasher.hash(&new_password).await?;
         if !self.store.consume_challenge(&challenge.id_hash).await? {
@@ -151,6 +155,7 @@ impl Warden {
             .totp_secret_enc
             .as_deref()
             .ok_or_else(|| CoreError::SoftwareTokenMfaNotFound("Software token MFA not enabled for the user".into()))?;
+        self.check_mfa_throttle(&user.id).await?;
         let secret = self.master.open(sealed)?;
         let now = self.clock.now();
         match totp::verify(&secret, code, now)? {
@@ -158,12 +163,18 @@ impl Warden {
                 if !self.store.consume_challenge(&challenge.id_hash).await? {
                     return Err(expired_session());
                 }
+                self.clear_mfa_failures(&user.id).await?;
                 user.totp_last_step = step;
                 user.updated_at = now;
                 self.store.update_user(&mut user).await?;
                 self.finish_sign_in(pool, client, &user, challenge.auth_time, "pwd otp", challenge.hosted).await
             }
             found => {
+                // A wrong code counts against the user across sessions; a replayed right one
+                // (someone who holds a current code) does not.
+                if found.is_none() {
+                    self.record_mfa_failure(&user.id, &req.attempt_id).await?;
+                }
                 let failures = self.store.record_challenge_failure(&challenge.id_hash).await?;
                 if failures >= MAX_CHALLENGE_FAILURES {
                     self.store.consume_challenge(&challenge.id_hash).await?;

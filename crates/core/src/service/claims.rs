@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use super::attributes::known;
 use crate::model::User;
 use crate::service::tokens::COGNITO_ADMIN_SCOPE;
 
@@ -35,14 +36,6 @@ fn scope_claims(scope: &str) -> &'static [&'static str] {
     }
 }
 
-/// Claim names a token may not take from attributes.
-fn reserved(name: &str) -> bool {
-    matches!(
-        name,
-        "sub" | "iss" | "aud" | "exp" | "iat" | "jti" | "token_use" | "nonce" | "at_hash" | "amr" | "auth_time"
-    )
-}
-
 /// The attribute claims released for `scope` (space-separated; `None` for a Cognito API
 /// sign-in, which releases all).
 pub(crate) fn released_claims(user: &User, scope: Option<&str>) -> BTreeMap<String, Value> {
@@ -53,7 +46,7 @@ pub(crate) fn released_claims(user: &User, scope: Option<&str>) -> BTreeMap<Stri
     let mut out: BTreeMap<String, Value> = user
         .attributes
         .iter()
-        .filter(|(k, _)| !reserved(k) && (all || allowed.contains(&k.as_str())))
+        .filter(|(k, _)| known(k) && (all || allowed.contains(&k.as_str())))
         .map(|(k, v)| {
             let value = match (k.ends_with("_verified"), v.as_str()) {
                 (true, "true") => Value::Bool(true),
@@ -99,6 +92,17 @@ mod tests {
             assert_eq!(c["custom:tier"], "gold");
             assert_eq!(c["phone_number_verified"], true);
         }
+    }
+
+    #[test]
+    fn stored_names_that_are_no_attribute_are_never_released() {
+        let mut u = user();
+        for k in ["cognito:groups", "cognito:username", "origin_jti", "sub", "iss", "token_use"] {
+            u.attributes.insert(k.into(), "forged".into());
+        }
+        let c = released_claims(&u, None);
+        assert!(c.values().all(|v| v != "forged"), "{c:?}");
+        assert_eq!(c["custom:tier"], "gold");
     }
 
     #[test]

@@ -95,6 +95,35 @@ impl Warden {
         Ok(None)
     }
 
+    /// In a pool that signs users in by `email` (or `phone_number`), a new user's address must
+    /// name nobody else, as a username or as the same attribute, and the new username must not be
+    /// someone's address: otherwise `find_user` could no longer tell them apart, and a sign-up
+    /// could lock a user out of signing in by address, or answer for them.
+    pub(crate) async fn check_aliases_free(&self, user: &User) -> CoreResult<()> {
+        let pool = self.pool(&user.pool_id).await?;
+        for attr in &pool.settings.username_attributes {
+            let taken = || CoreError::UsernameExists(format!("An account with the given {attr} already exists."));
+            if self.store.find_users_by_attribute(&pool.id, attr, &user.username).await?.iter().any(|u| u.id != user.id)
+            {
+                return Err(taken());
+            }
+            let Some(value) = user.attributes.get(attr) else {
+                continue;
+            };
+            let others = self.store.find_users_by_attribute(&pool.id, attr, value).await?;
+            if others.iter().any(|u| u.id != user.id)
+                || self
+                    .store
+                    .get_user_by_username(&pool.id, &User::normalise_username(value))
+                    .await?
+                    .is_some_and(|u| u.id != user.id)
+            {
+                return Err(taken());
+            }
+        }
+        Ok(())
+    }
+
     /// A user who must exist (admin calls): UserNotFoundException otherwise.
     pub async fn existing_user(&self, pool: &Pool, username: &str) -> CoreResult<User> {
         self.find_user(pool, username).await?.ok_or_else(|| CoreError::UserNotFound("User does not exist.".into()))

@@ -2,6 +2,7 @@
 //! Doors call these with plain values and get plain values or a `CoreError` back.
 
 mod access_keys;
+mod attributes;
 mod bearer;
 mod cache;
 mod challenge;

@@ -90,6 +90,10 @@ impl Warden {
         if !user.enabled {
             return Err(CoreError::not_authorized("User is disabled."));
         }
+        if user.status == UserStatus::ForceChangePassword {
+            // Still on the temporary password an administrator set: only they can reset it.
+            return Err(CoreError::not_authorized("User password cannot be reset in the current state."));
+        }
         self.send_code(&pool, &user, CodePurpose::ForgotPassword, attempt_id).await?.ok_or_else(|| {
             CoreError::invalid(
                 "Cannot reset password for the user as there is no registered/verified email or phone_number",
@@ -113,8 +117,13 @@ impl Warden {
         pool.settings.password_policy.check(password.expose()).map_err(CoreError::InvalidPassword)?;
         let mismatch = || CoreError::CodeMismatch("Invalid verification code provided, please try again.".into());
         let Some(mut user) = self.find_user(&pool, username).await? else {
+            // The same hashing work as for a real user, so the answer's timing tells nothing.
+            self.hasher.hash(password).await?;
             return self.answer_unknown_user(&client, Err(mismatch()));
         };
+        if !user.enabled {
+            return Err(CoreError::not_authorized("User is disabled."));
+        }
         let now = self.clock.now();
         user.password_hash = Some(self.hasher.hash(password).await?);
         user.status = UserStatus::Confirmed;

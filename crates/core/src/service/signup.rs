@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use super::attributes::sanitise_attributes;
 use super::Warden;
 use crate::crypto::random;
 use crate::error::{CoreError, CoreResult, StoreError};
@@ -78,6 +79,7 @@ impl Warden {
     }
 
     pub(crate) async fn insert_new_user(&self, user: &User) -> CoreResult<()> {
+        self.check_aliases_free(user).await?;
         match self.store.insert_user(user).await {
             Err(StoreError::Conflict(_)) => Err(CoreError::UsernameExists("User already exists".into())),
             other => Ok(other?),
@@ -162,26 +164,4 @@ pub(crate) fn validate_username(username: &str) -> CoreResult<()> {
         ));
     }
     Ok(())
-}
-
-/// Attributes a caller may set: never `sub`; verification flags only for an administrator.
-pub(crate) fn sanitise_attributes(
-    attributes: BTreeMap<String, String>,
-    admin: bool,
-) -> CoreResult<BTreeMap<String, String>> {
-    for (name, value) in &attributes {
-        if name == "sub" {
-            return Err(CoreError::invalid("Cannot modify an immutable attribute: sub"));
-        }
-        if !admin && name.ends_with("_verified") {
-            return Err(CoreError::invalid(format!("Cannot modify the attribute {name}")));
-        }
-        if name.is_empty() || name.len() > 64 || value.len() > 2048 {
-            return Err(CoreError::invalid(format!("Invalid attribute: {name}")));
-        }
-        if name == "email" && !value.contains('@') {
-            return Err(CoreError::invalid("Invalid email address format."));
-        }
-    }
-    Ok(attributes)
 }

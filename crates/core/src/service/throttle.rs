@@ -1,11 +1,25 @@
-//! Failed-attempt counting, per user and per source address. A client's retries of one call share
-//! an attempt id and are counted once.
+//! Failed-attempt counting, per user and per source address, and per user for MFA codes. Attempt
+//! ids are the server's own (a client-chosen id, held fixed, would make every failure count once).
+//! Keys are hashed, so a username of any length makes a key the store can index.
 
 use super::Warden;
+use crate::crypto::random::sha256;
 use crate::error::{CoreError, CoreResult};
 
+/// Cognito's answer once a user's failures reach the limit: NotAuthorized (which botocore does
+/// not retry), even with the right password, until the window has passed.
+fn attempts_exceeded() -> CoreError {
+    CoreError::not_authorized("Password attempts exceeded")
+}
+
 pub(crate) fn user_key(user_key: &str) -> String {
-    format!("user:{user_key}")
+    format!("user:{}", hex::encode(sha256(user_key.as_bytes())))
+}
+
+/// Wrong MFA codes, counted apart from passwords: a right password must not clear them, or a
+/// caller who holds the password could guess codes without end.
+fn mfa_key(user_id: &str) -> String {
+    format!("mfa:{}", hex::encode(sha256(user_id.as_bytes())))
 }
 
 pub(crate) fn source_key(source: &str) -> String {
@@ -29,9 +43,27 @@ impl Warden {
         };
         let failures = self.store.count_failures(&user_key(u), since).await?;
         if failures >= self.config.throttle.per_user {
-            return Err(CoreError::LimitExceeded("Attempt limit exceeded, please try after some time.".into()));
+            return Err(attempts_exceeded());
         }
         Ok(failures)
+    }
+
+    /// Refuses an MFA answer once the user's wrong codes, over every session, reach the limit.
+    pub(crate) async fn check_mfa_throttle(&self, user_id: &str) -> CoreResult<()> {
+        if self.store.count_failures(&mfa_key(user_id), self.window_start()).await? >= self.config.throttle.per_user {
+            return Err(CoreError::not_authorized("Too many invalid credentials attempts. User temporarily locked."));
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn record_mfa_failure(&self, user_id: &str, attempt_id: &str) -> CoreResult<()> {
+        let now = self.clock.now();
+        self.store.record_failure(&mfa_key(user_id), attempt_id, now, self.window_start()).await?;
+        Ok(())
+    }
+
+    pub(crate) async fn clear_mfa_failures(&self, user_id: &str) -> CoreResult<()> {
+        Ok(self.store.clear_failures(&mfa_key(user_id)).await?)
     }
 
     pub(crate) async fn record_failed_attempt(

@@ -146,16 +146,23 @@ impl Stored {
         self.changing(self.inner.revoke_family(id, at)).await
     }
 
+    /// A user signed out everywhere: every token family revoked, and every hosted-login browser
+    /// session ended, so single sign-on cannot mint new tokens afterwards.
     pub async fn revoke_user_families(&self, user_id: &str, at: Timestamp) -> StoreResult<u64> {
-        self.changing(self.inner.revoke_user_families(user_id, at)).await
+        let revoked = self.changing(self.inner.revoke_user_families(user_id, at)).await?;
+        self.inner.delete_user_browser_sessions(user_id).await?;
+        Ok(revoked)
     }
 
     pub async fn update_user(&self, user: &mut User) -> StoreResult<()> {
         self.changing(self.inner.update_user(user)).await
     }
 
+    /// A user changed (a new password, a reset) and signed out everywhere, browsers included.
     pub async fn update_user_revoking_families(&self, user: &mut User, at: Timestamp) -> StoreResult<()> {
-        self.changing(self.inner.update_user_revoking_families(user, at)).await
+        self.changing(self.inner.update_user_revoking_families(user, at)).await?;
+        self.inner.delete_user_browser_sessions(&user.id).await?;
+        Ok(())
     }
 
     pub async fn delete_user(&self, pool_id: &str, user_id: &str) -> StoreResult<bool> {

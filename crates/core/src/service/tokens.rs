@@ -211,6 +211,13 @@ impl Warden {
         secret_hash: Option<&str>,
     ) -> CoreResult<AuthResult> {
         let invalid = || CoreError::not_authorized("Invalid Refresh Token.");
+        if client.settings.refresh_token_rotation {
+            // Its tokens rotate, with reuse detection, at the token endpoint only: a refresh here
+            // would leave the token current and let a stolen copy go unnoticed.
+            return Err(CoreError::not_authorized(
+                "Refresh token rotation is on for this client: refresh at the token endpoint",
+            ));
+        }
         let hash = random::sha256(refresh_token.as_bytes());
         // One read brings the user's groups along (one statement per refresh, as before groups).
         let (family, user, mut groups) =

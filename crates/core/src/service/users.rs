@@ -2,7 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use super::signup::{sanitise_attributes, validate_username};
+use super::attributes::sanitise_attributes;
+use super::signup::validate_username;
 use super::Warden;
 use crate::crypto::random;
 use crate::error::{CoreError, CoreResult};
@@ -132,11 +133,17 @@ impl Warden {
     pub async fn admin_reset_user_password(&self, pool_id: &str, username: &str, attempt_id: &str) -> CoreResult<()> {
         let pool = self.pool(pool_id).await?;
         let mut user = self.existing_user(&pool, username).await?;
+        // The code first: a user it cannot reach, or one over the hour's quota, is refused with
+        // nothing changed.
+        self.send_code(&pool, &user, CodePurpose::ForgotPassword, attempt_id).await?.ok_or_else(|| {
+            CoreError::invalid(
+                "Cannot reset password for the user as there is no registered/verified email or phone_number",
+            )
+        })?;
         let now = self.clock.now();
         user.status = UserStatus::ResetRequired;
         user.updated_at = now;
         self.store.update_user_revoking_families(&mut user, now).await?;
-        self.send_code(&pool, &user, CodePurpose::ForgotPassword, attempt_id).await?;
         Ok(())
     }
 

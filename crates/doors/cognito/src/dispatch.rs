@@ -32,7 +32,8 @@ pub struct Ctx<'a> {
     pub warden: &'a Warden,
     /// The caller's address, for per-source throttling.
     pub source: String,
-    /// Shared by botocore's retries of one call (`amz-sdk-invocation-id`).
+    /// This call's own id for failure counting: made here, never taken from the client (a fixed
+    /// `amz-sdk-invocation-id` would make every failure count once).
     pub attempt_id: String,
 }
 
@@ -43,7 +44,7 @@ pub async fn handle(State(warden): State<Arc<Warden>>, req: Request) -> Response
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    let mut resp = match run(&warden, req, &request_id).await {
+    let mut resp = match run(&warden, req).await {
         Ok(body) => {
             let mut r = body.to_string().into_response();
             r.headers_mut().insert("content-type", HeaderValue::from_static("application/x-amz-json-1.1"));
@@ -57,7 +58,7 @@ pub async fn handle(State(warden): State<Arc<Warden>>, req: Request) -> Response
     resp
 }
 
-async fn run(warden: &Warden, req: Request, request_id: &str) -> DoorResult<Value> {
+async fn run(warden: &Warden, req: Request) -> DoorResult<Value> {
     let (parts, body) = req.into_parts();
     let target = parts
         .headers
@@ -90,14 +91,7 @@ async fn run(warden: &Warden, req: Request, request_id: &str) -> DoorResult<Valu
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip().to_string())
         .unwrap_or_else(|| "unknown".into());
-    let attempt_id = parts
-        .headers
-        .get("amz-sdk-invocation-id")
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 128)
-        .map(str::to_owned)
-        .unwrap_or_else(|| request_id.to_owned());
-    let ctx = Ctx { warden, source, attempt_id };
+    let ctx = Ctx { warden, source, attempt_id: uuid::Uuid::new_v4().to_string() };
     match service {
         Service::UserPools => ops::call(&ctx, op, &input).await,
         Service::Identity => ops::identity::call(&ctx, op, &input).await,

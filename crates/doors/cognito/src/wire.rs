@@ -33,7 +33,15 @@ impl Input {
     pub fn parse(body: &[u8]) -> DoorResult<Self> {
         let body = if body.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { body };
         match serde_json::from_slice::<Value>(body) {
-            Ok(Value::Object(m)) => Ok(Self(m)),
+            Ok(Value::Object(m)) => {
+                if let Some((member, _)) = m.iter().find(|(k, v)| k.contains('\0') || holds_nul(v)) {
+                    return Err(DoorError::InvalidParameter(format!(
+                        "1 validation error detected: Value at '{}' failed to satisfy constraint: Member must not contain a NUL character",
+                        camel(member)
+                    )));
+                }
+                Ok(Self(m))
+            }
             Ok(_) => Err(DoorError::Serialization("Request body must be a JSON object".into())),
             Err(_) => Err(DoorError::Serialization("Request body is not valid JSON".into())),
         }
@@ -185,8 +193,20 @@ pub mod page {
                     .decode(t)
                     .ok()
                     .and_then(|b| String::from_utf8(b).ok())
+                    .filter(|key| !key.contains('\0'))
                     .ok_or_else(|| DoorError::InvalidParameter("Invalid pagination token".into()))
             })
             .transpose()
+    }
+}
+
+/// Whether a string anywhere in the value (keys included) holds a NUL character, which no
+/// Cognito field allows and PostgreSQL cannot store.
+fn holds_nul(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(holds_nul),
+        Value::Object(m) => m.iter().any(|(k, v)| k.contains('\0') || holds_nul(v)),
+        _ => false,
     }
 }

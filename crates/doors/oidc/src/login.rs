@@ -157,6 +157,17 @@ async fn finish(warden: &Warden, step: &Step, outcome: Result<AuthOutcome, CoreE
                 "Lax",
                 warden.config().browser_session_ttl_secs,
             );
+            if step.valid.hinted_sub.as_ref().is_some_and(|sub| *sub != browser.user.id) {
+                // The request's id_token_hint named someone else (OIDC Core §3.1.2.1): the
+                // browser stays signed in, but no code goes out for the wrong user.
+                let issuer = warden.issuer(&step.valid.pool);
+                let refused = step.valid.error(
+                    warden_core::error::OAuthErrorKind::LoginRequired,
+                    "The signed-in user is not the one the id_token_hint names",
+                    issuer,
+                );
+                return crate::respond::authorization_response(refused, true, vec![set]);
+            }
             crate::consent::proceed(warden, &step.headers, &step.valid, &browser, true, vec![set]).await
         }
         Ok(AuthOutcome::Challenge { kind, session, parameters }) => {

@@ -243,6 +243,18 @@ pub async fn code_for(browser: &mut Browser, client_id: &str, extra: &[(&str, &s
     done.redirect_params()
 }
 
+/// The token endpoint's answer for an authorization code of a confidential client.
+pub async fn redeem(url: &str, client: &(String, String), code: &str) -> Value {
+    post_form(
+        url,
+        "/oauth2/token",
+        Some((&client.0, &client.1)),
+        &[("grant_type", "authorization_code"), ("code", code), ("redirect_uri", CALLBACK)],
+    )
+    .await
+    .json()
+}
+
 pub fn json_of(v: &Value) -> Value {
     json!(v)
 }

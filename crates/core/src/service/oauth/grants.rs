@@ -187,6 +187,8 @@ impl Warden {
         if family.revoked_at.is_some() || family.expires_at <= now || !user.enabled {
             return Err(grant_error("The refresh token is no longer valid"));
         }
+        // A narrower scope (RFC 6749 §6) shapes this answer's tokens only; the family keeps its grant.
+        let mut family = family;
         if let Some(requested) = req.scope.as_deref().filter(|s| !s.is_empty()) {
             let granted =
                 Scopes::parse(family.scope.as_deref().unwrap_or(crate::service::tokens::COGNITO_ADMIN_SCOPE))?;
@@ -194,6 +196,7 @@ impl Warden {
             if requested.0.iter().any(|s| !granted.contains(s)) {
                 return Err(CoreError::oauth(OAuthErrorKind::InvalidScope, "The scope exceeds what was granted"));
             }
+            family.scope = Some(requested.to_string_sorted());
         }
         let new_refresh = if client.settings.refresh_token_rotation {
             let fresh = random::opaque_token();

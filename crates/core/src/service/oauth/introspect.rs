@@ -83,6 +83,15 @@ impl Warden {
         } else if claims["sub"] != claims["client_id"] {
             // Only client_credentials tokens have no family, and their subject is the client.
             return Ok(inactive());
+        } else {
+            // A service token lives as long as its client: a deleted client's tokens are dead
+            // (as at the gateway), and they must be of this pool's client.
+            match self.client(claims["client_id"].as_str().unwrap_or_default()).await {
+                Ok(client) if client.pool_id == pool.id => {}
+                Ok(_) => return Ok(inactive()),
+                Err(e) if e.is_server_fault() => return Err(e),
+                Err(_) => return Ok(inactive()),
+            }
         }
         let mut out = Map::new();
         out.insert("active".into(), Value::Bool(true));

@@ -1,10 +1,11 @@
 //! Hosted-login browser sessions: single sign-on across the clients of a pool. The cookie value
 //! is random and stored only as its hash; a session ends at logout, on expiry, when the user is
-//! disabled or deleted, and on a global sign-out.
+//! disabled or deleted, and whenever the user's tokens are all revoked (global sign-out, an
+//! administrator's sign-out, password set or reset, a forgotten password reset).
 
 use crate::crypto::random;
 use crate::error::CoreResult;
-use crate::model::{BrowserSession, User};
+use crate::model::{BrowserSession, User, UserStatus};
 use crate::service::Warden;
 
 /// A browser's live session and its user.
@@ -50,7 +51,8 @@ impl Warden {
         let Some(user) = self.store.get_user(pool_id, &session.user_id).await? else {
             return Ok(None);
         };
-        if !user.enabled {
+        // A user who must change or reset a password signs in again first.
+        if !user.enabled || user.status != UserStatus::Confirmed {
             return Ok(None);
         }
         Ok(Some(SignedInBrowser { user, auth_time: session.auth_time, amr: session.amr }))
