@@ -132,6 +132,10 @@ pub trait Store: Send + Sync + 'static {
     async fn delete_browser_session(&self, id_hash: &[u8]) -> StoreResult<bool>;
     /// Signs the user out of every browser; returns how many sessions ended.
     async fn delete_user_browser_sessions(&self, user_id: &str) -> StoreResult<u64>;
+    /// Ends the user's sign-ins still under way: open challenges (a forced new password, an MFA
+    /// step) and authorization codes not yet redeemed (redeemed ones stay, for replay detection).
+    /// Returns how many went.
+    async fn delete_user_pending_sign_ins(&self, user_id: &str) -> StoreResult<u64>;
 
     // Resource servers
     /// `StoreError::Conflict` if the pool already has a server with this identifier.

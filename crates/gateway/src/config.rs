@@ -53,7 +53,10 @@ impl Default for GatewayConfig {
 
 impl GatewayConfig {
     /// The route for a request: the longest prefix that matches the path and admits the method.
+    /// HEAD is matched as GET (what a server answers it with), so it cannot slip past a GET-only
+    /// route to a broader one.
     pub fn route(&self, method: &str, path: &str) -> Option<&Route> {
+        let method = if method.eq_ignore_ascii_case("HEAD") { "GET" } else { method };
         self.routes
             .iter()
             .filter(|r| {
@@ -82,5 +85,13 @@ mod tests {
         assert_eq!(c.route("GET", "/v1").unwrap().permission, "read");
         assert!(c.route("GET", "/v10").is_none(), "a prefix matches whole segments");
         assert!(c.route("GET", "/admin").is_none());
+        let get_only = GatewayConfig {
+            routes: vec![
+                Route { prefix: "/v1".into(), methods: vec![], permission: "read".into() },
+                Route { prefix: "/v1/admin".into(), methods: vec!["GET".into()], permission: "admin".into() },
+            ],
+            ..GatewayConfig::default()
+        };
+        assert_eq!(get_only.route("HEAD", "/v1/admin/x").unwrap().permission, "admin", "HEAD is GET");
     }
 }

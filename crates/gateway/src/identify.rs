@@ -57,6 +57,8 @@ fn from_core(e: CoreError) -> Refusal {
 
 type VerifiedCredentials = Arc<(TemporaryCredentials, Secret<String>)>;
 
+const MISSING: &str = "missing credentials: sign the request with SigV4 or send a bearer token";
+
 #[derive(Clone)]
 pub struct Verifier {
     warden: Arc<Warden>,
@@ -78,8 +80,9 @@ impl Verifier {
 
     /// Identifies the caller and checks the route's permission.
     pub async fn admit(&self, parts: &Parts, body: &[u8]) -> Result<Caller, Refusal> {
-        let caller = self.identify(parts, body).await?;
+        self.precheck(parts)?;
         let path = parts.uri.path();
+        let caller = self.identify(parts, body).await?;
         let route = self
             .config
             .route(parts.method.as_str(), path)
@@ -93,6 +96,19 @@ impl Verifier {
         Ok(caller)
     }
 
+    /// What can be refused from the head alone, before the body is read: a path that is not
+    /// canonical, or no credentials at all.
+    pub fn precheck(&self, parts: &Parts) -> Result<(), Refusal> {
+        if let Some(why) = crate::path::non_canonical(parts.uri.path()) {
+            return Err(Refusal { status: StatusCode::BAD_REQUEST, reason: why.into() });
+        }
+        let auth = parts.headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        if !auth.starts_with("Bearer ") && !auth.starts_with("AWS4-HMAC-SHA256 ") {
+            return Err(Refusal::unauthorized(MISSING));
+        }
+        Ok(())
+    }
+
     async fn identify(&self, parts: &Parts, body: &[u8]) -> Result<Caller, Refusal> {
         let auth = parts.headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default();
         if let Some(token) = auth.strip_prefix("Bearer ") {
@@ -101,7 +117,7 @@ impl Verifier {
         if auth.starts_with("AWS4-HMAC-SHA256 ") {
             return self.sigv4(parts, body).await;
         }
-        Err(Refusal::unauthorized("missing credentials: sign the request with SigV4 or send a bearer token"))
+        Err(Refusal::unauthorized(MISSING))
     }
 
     async fn bearer(&self, token: &str) -> Result<Caller, Refusal> {

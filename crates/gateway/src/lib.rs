@@ -10,6 +10,7 @@
 mod cache;
 mod config;
 mod identify;
+mod path;
 mod proxy;
 
 pub use config::{GatewayConfig, Route};

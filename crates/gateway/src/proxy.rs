@@ -52,9 +52,11 @@ fn identity_headers(caller: &Caller) -> Vec<(&'static str, String)> {
     h
 }
 
-/// Removes client-sent `x-warden-*` headers and sets the verified ones.
+/// Removes client-sent `x-warden-*` headers (and `x_warden_*`, which CGI-style servers read as
+/// the same name) and sets the verified ones.
 fn stamp(headers: &mut HeaderMap, caller: &Caller) {
-    let forged: Vec<HeaderName> = headers.keys().filter(|k| k.as_str().starts_with("x-warden-")).cloned().collect();
+    let forged: Vec<HeaderName> =
+        headers.keys().filter(|k| k.as_str().replace('_', "-").starts_with("x-warden-")).cloned().collect();
     for k in forged {
         headers.remove(k);
     }
@@ -107,6 +109,9 @@ impl Proxy {
 
 async fn forward(State(proxy): State<Proxy>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
+    if let Err(r) = proxy.verifier.precheck(&parts) {
+        return r.into_response();
+    }
     let body = match read_body(body).await {
         Ok(b) => b,
         Err(r) => return r.into_response(),
@@ -163,6 +168,9 @@ pub fn layer(
     axum::middleware::from_fn_with_state(verifier, |State(v): State<Verifier>, req: Request, next: Next| {
         Box::pin(async move {
             let (mut parts, body) = req.into_parts();
+            if let Err(r) = v.precheck(&parts) {
+                return r.into_response();
+            }
             let body = match read_body(body).await {
                 Ok(b) => b,
                 Err(r) => return r.into_response(),

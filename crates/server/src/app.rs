@@ -33,8 +33,7 @@ pub async fn build(config: &Config, listen: &str) -> Result<App, String> {
 
 /// `build` with a given clock (tests move time with a `ManualClock`).
 pub async fn build_with_clock(config: &Config, listen: &str, clock: Arc<dyn Clock>) -> Result<App, String> {
-    std::fs::create_dir_all(&config.data_dir)
-        .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
+    config.create_data_dir()?;
     let master = crate::master_key::load_or_create(&config.data_dir, std::env::var("WARDEN_MASTER_KEY").ok())?;
     let store = SqlStore::connect(&config.database_url()).await.map_err(|e| format!("database: {e}"))?;
     store.migrate().await.map_err(|e| format!("database: {e}"))?;

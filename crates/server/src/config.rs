@@ -88,6 +88,17 @@ impl Default for Config {
 }
 
 impl Config {
+    /// Creates the data directory if needed, readable by its owner only: it holds the database,
+    /// the master key and the dev outbox. An existing directory is left as the operator set it.
+    pub fn create_data_dir(&self) -> Result<(), String> {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&self.data_dir)
+            .map_err(|e| format!("cannot create {}: {e}", self.data_dir.display()))
+    }
+
     /// Defaults, then `file` (if any), then the environment given by `env`.
     pub fn load(file: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
         let mut config = match file {
@@ -231,6 +242,18 @@ mod tests {
     use std::collections::HashMap;
 
     use super::*;
+
+    #[test]
+    fn a_new_data_dir_is_the_owners_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let base = std::env::temp_dir().join(format!("warden-perm-{}", uuid::Uuid::new_v4()));
+        let c = Config { data_dir: base.join("data"), ..Config::default() };
+        c.create_data_dir().unwrap();
+        let mode = std::fs::metadata(&c.data_dir).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700);
+        c.create_data_dir().unwrap();
+        std::fs::remove_dir_all(base).unwrap();
+    }
 
     #[test]
     fn env_overrides_file_overrides_defaults() {

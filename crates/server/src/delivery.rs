@@ -27,9 +27,11 @@ impl Delivery for Outbox {
         let mut line = serde_json::to_string(message).map_err(|e| e.to_string())?;
         line.push('\n');
         let _guard = self.lock.lock().await;
+        // It holds codes and temporary passwords: the owner's alone.
         let mut file = tokio::fs::OpenOptions::new()
             .create(true)
             .append(true)
+            .mode(0o600)
             .open(&self.path)
             .await
             .map_err(|e| format!("outbox {}: {e}", self.path.display()))?;

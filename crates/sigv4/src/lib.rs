@@ -113,6 +113,11 @@ pub fn read(headers: &HeaderMap, service: &str) -> Result<(AuthHeader, i64), Sig
     if auth.service != service {
         return Err(SigError::Invalid(format!("Credential should be scoped to correct service: '{service}'.")));
     }
+    if !auth.signed_headers.iter().any(|h| h == "host") {
+        return Err(SigError::Incomplete(
+            "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.".into(),
+        ));
+    }
     Ok((auth, signed_at))
 }
 

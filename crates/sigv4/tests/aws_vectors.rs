@@ -117,3 +117,14 @@ fn bundled_vectors_verify_and_tampering_fails() {
         .is_err());
     }
 }
+
+/// SignedHeaders without `host` is refused before any signing (the signer would have no host to
+/// put in the canonical request), as AWS refuses it.
+#[test]
+fn host_must_be_signed() {
+    let mut s = load("get-vanilla");
+    let auth =
+        s.headers.get("authorization").unwrap().to_str().unwrap().replace("SignedHeaders=host;", "SignedHeaders=");
+    s.headers.insert("authorization", HeaderValue::from_str(&auth).unwrap());
+    assert!(matches!(read(&s.headers, "service"), Err(warden_sigv4::SigError::Incomplete(_))));
+}

@@ -172,16 +172,35 @@ fn sqlite_pool(max: u32) -> AnyPoolOptions {
     )
 }
 
-/// A database URL with any password removed, for logs and errors.
+/// A database URL with any password removed, for logs and errors: the userinfo's, and a
+/// `password` or `sslpassword` query parameter's (libpq takes either).
 pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let mut out = match (base.find("://"), base.rfind('@')) {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let userinfo = &url[scheme_end + 3..at];
+            let userinfo = &base[scheme_end + 3..at];
             let user = userinfo.split(':').next().unwrap_or("");
-            format!("{}://{}:***@{}", &url[..scheme_end], user, &url[at + 1..])
+            format!("{}://{}:***@{}", &base[..scheme_end], user, &base[at + 1..])
         }
-        _ => url.to_owned(),
+        _ => base.to_owned(),
+    };
+    if let Some(query) = query {
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((k, _)) if k.eq_ignore_ascii_case("password") || k.eq_ignore_ascii_case("sslpassword") => {
+                    format!("{k}=***")
+                }
+                _ => pair.to_owned(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&pairs.join("&"));
     }
+    out
 }
 
 #[cfg(test)]
@@ -192,5 +211,10 @@ mod tests {
     fn redacts_password() {
         assert_eq!(redact_url("postgres://u:pw@h:5432/db"), "postgres://u:***@h:5432/db");
         assert_eq!(redact_url("sqlite://./x.db"), "sqlite://./x.db");
+        assert_eq!(
+            redact_url("postgres://db/warden?user=w&password=s3cr3t&sslmode=require"),
+            "postgres://db/warden?user=w&password=***&sslmode=require"
+        );
+        assert_eq!(redact_url("postgres://u:pw@h/db?sslpassword=k"), "postgres://u:***@h/db?sslpassword=***");
     }
 }

@@ -159,6 +159,20 @@ impl SqlStore {
         Ok(done.rows_affected())
     }
 
+    pub(crate) async fn do_delete_user_pending_sign_ins(&self, user_id: &str) -> R<u64> {
+        let challenges = sqlx::query("DELETE FROM challenges WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&self.write)
+            .await
+            .map_err(map_err)?;
+        let codes = sqlx::query("DELETE FROM authorization_codes WHERE user_id = $1 AND redeemed_at IS NULL")
+            .bind(user_id)
+            .execute(&self.write)
+            .await
+            .map_err(map_err)?;
+        Ok(challenges.rows_affected() + codes.rows_affected())
+    }
+
     pub(crate) async fn do_insert_resource_server(&self, s: &ResourceServer) -> R<()> {
         sqlx::query("INSERT INTO resource_servers (pool_id, identifier, doc) VALUES ($1, $2, $3)")
             .bind(&s.pool_id)

@@ -244,6 +244,9 @@ impl Store for SqlStore {
     async fn delete_user_browser_sessions(&self, user_id: &str) -> StoreResult<u64> {
         self.do_delete_user_browser_sessions(user_id).await
     }
+    async fn delete_user_pending_sign_ins(&self, user_id: &str) -> StoreResult<u64> {
+        self.do_delete_user_pending_sign_ins(user_id).await
+    }
     async fn insert_resource_server(&self, server: &ResourceServer) -> StoreResult<()> {
         self.do_insert_resource_server(server).await
     }

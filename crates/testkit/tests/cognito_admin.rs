@@ -48,7 +48,7 @@ both_backends!(pool_and_client_lifecycle, |app| {
         .admin(
             "CreateUserPool",
             json!({ "PoolName": "corp", "MfaConfiguration": "OPTIONAL",
-                    "Policies": { "PasswordPolicy": { "MinimumLength": 12, "RequireSymbols": false } } }),
+                    "Policies": { "PasswordPolicy": { "MinimumLength": 12, "RequireSymbols": false, "TemporaryPasswordValidityDays": 0 } } }),
         )
         .await
         .ok();
@@ -56,7 +56,11 @@ both_backends!(pool_and_client_lifecycle, |app| {
     assert!(pool.starts_with("eu-west-2_") && pool.len() == 19, "{pool}");
     let d = c.admin("DescribeUserPool", json!({ "UserPoolId": pool })).await.ok();
     assert_eq!(d["UserPool"]["Policies"]["PasswordPolicy"]["MinimumLength"], 12);
+    assert_eq!(d["UserPool"]["Policies"]["PasswordPolicy"]["TemporaryPasswordValidityDays"], 7, "0 is the default");
     assert_eq!(d["UserPool"]["MfaConfiguration"], "OPTIONAL");
+    c.admin("UpdateUserPool", json!({ "UserPoolId": pool, "UsernameAttributes": ["email"] }))
+        .await
+        .err("InvalidParameterException");
 
     let cl = c
         .admin(

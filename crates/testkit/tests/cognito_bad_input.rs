@@ -82,6 +82,39 @@ both_backends!(malformed_requests, |app| {
     app.stop().await;
 });
 
+/// The headers to send for an admin call signed over `hdrs` (which include `host`) and `body`:
+/// `hdrs` without `host`, and the signer's date and authorization.
+fn sign_admin(
+    url: &str,
+    key: &(String, String),
+    hdrs: &[(&'static str, String)],
+    body: aws_sigv4::http_request::SignableBody<'_>,
+) -> Vec<(&'static str, String)> {
+    let identity = aws_credential_types::Credentials::new(&key.0, &key.1, None, None, "t").into();
+    let params = aws_sigv4::sign::v4::SigningParams::builder()
+        .identity(&identity)
+        .region("eu-west-2")
+        .name("cognito-idp")
+        .time(std::time::SystemTime::now())
+        .settings(aws_sigv4::http_request::SigningSettings::default())
+        .build()
+        .unwrap()
+        .into();
+    let signable = aws_sigv4::http_request::SignableRequest::new(
+        "POST",
+        format!("{url}/"),
+        hdrs.iter().map(|(k, v)| (*k, v.as_str())),
+        body,
+    )
+    .unwrap();
+    let (ins, _) = aws_sigv4::http_request::sign(signable, &params).unwrap().into_parts();
+    let mut out: Vec<(&'static str, String)> = hdrs.iter().filter(|(k, _)| *k != "host").cloned().collect();
+    for (k, v) in ins.headers() {
+        out.push((if k == "authorization" { "authorization" } else { "x-amz-date" }, v.to_owned()));
+    }
+    out
+}
+
 both_backends!(tampered_signed_body_is_refused, |app| {
     let c = Cognito::new(&app);
     // Sign one body, send another, by replaying the signature headers.
@@ -94,35 +127,27 @@ both_backends!(tampered_signed_body_is_refused, |app| {
     let body_a = json!({ "PoolName": "one" }).to_string();
     let body_b = json!({ "PoolName": "two" }).to_string();
     let host = app.url.trim_start_matches("http://").to_owned();
-    let identity = aws_credential_types::Credentials::new(&key.0, &key.1, None, None, "t").into();
-    let params = aws_sigv4::sign::v4::SigningParams::builder()
-        .identity(&identity)
-        .region("eu-west-2")
-        .name("cognito-idp")
-        .time(std::time::SystemTime::now())
-        .settings(aws_sigv4::http_request::SigningSettings::default())
-        .build()
-        .unwrap()
-        .into();
     let hdrs = [
         ("content-type", "application/x-amz-json-1.1".to_owned()),
         ("host", host),
         ("x-amz-target", "AWSCognitoIdentityProviderService.CreateUserPool".to_owned()),
     ];
-    let signable = aws_sigv4::http_request::SignableRequest::new(
-        "POST",
-        format!("{}/", app.url),
-        hdrs.iter().map(|(k, v)| (*k, v.as_str())),
-        aws_sigv4::http_request::SignableBody::Bytes(body_a.as_bytes()),
-    )
-    .unwrap();
-    let (ins, _) = aws_sigv4::http_request::sign(signable, &params).unwrap().into_parts();
-    let mut headers: Vec<(&str, String)> = vec![hdrs[0].clone(), hdrs[2].clone()];
-    for (k, v) in ins.headers() {
-        headers.push((if k == "authorization" { "authorization" } else { "x-amz-date" }, v.to_owned()));
-    }
-    c.raw(headers.clone(), body_b.into_bytes()).await.err("InvalidSignatureException");
-    c.raw(headers, body_a.into_bytes()).await.ok();
+    let headers = sign_admin(&app.url, &key, &hdrs, aws_sigv4::http_request::SignableBody::Bytes(body_a.as_bytes()));
+    c.raw(headers.clone(), body_b.clone().into_bytes()).await.err("InvalidSignatureException");
+    c.raw(headers, body_a.clone().into_bytes()).await.ok();
+    // Signed as UNSIGNED-PAYLOAD: the body is hashed anyway, as AWS's JSON services do, so the
+    // signature covers no body and is refused whichever is sent.
+    let mut unsigned = hdrs.to_vec();
+    unsigned.push(("x-amz-content-sha256", "UNSIGNED-PAYLOAD".to_owned()));
+    let h = sign_admin(&app.url, &key, &unsigned, aws_sigv4::http_request::SignableBody::UnsignedPayload);
+    c.raw(h.clone(), body_b.clone().into_bytes()).await.err("InvalidSignatureException");
+    c.raw(h, body_a.clone().into_bytes()).await.err("InvalidSignatureException");
+    // X-Amz-Target left out of the signature: it names the operation, so it must be signed.
+    let untargeted = [hdrs[0].clone(), hdrs[1].clone()];
+    let mut h =
+        sign_admin(&app.url, &key, &untargeted, aws_sigv4::http_request::SignableBody::Bytes(body_a.as_bytes()));
+    h.push(hdrs[2].clone());
+    c.raw(h, body_a.into_bytes()).await.err("IncompleteSignatureException");
     let names: Vec<String> = c.admin("ListUserPools", json!({ "MaxResults": 10 })).await.ok()["UserPools"]
         .as_array()
         .unwrap()
@@ -284,6 +309,24 @@ both_backends!(attributes_are_checked_and_addresses_stay_unique, |app| {
     .await
     .ok();
     c.call("ForgotPassword", json!({ "ClientId": client, "Username": "tmp" })).await.err("NotAuthorizedException");
+    // A forced-new-password step opened with the temporary password dies when an administrator
+    // sets the password meanwhile: the old step cannot replace it.
+    let step = c.sign_in(&client, "tmp", "Temp-Passw0rd-1").await.ok();
+    assert_eq!(step["ChallengeName"], "NEW_PASSWORD_REQUIRED");
+    c.admin(
+        "AdminSetUserPassword",
+        json!({ "UserPoolId": pool, "Username": "tmp", "Password": PW, "Permanent": true }),
+    )
+    .await
+    .ok();
+    c.call(
+        "RespondToAuthChallenge",
+        json!({ "ClientId": client, "ChallengeName": "NEW_PASSWORD_REQUIRED", "Session": step["Session"],
+                "ChallengeResponses": { "USERNAME": "tmp", "NEW_PASSWORD": "Other-Passw0rd-2" } }),
+    )
+    .await
+    .err("NotAuthorizedException");
+    c.sign_in(&client, "tmp", PW).await.ok();
     c.admin("AdminCreateUser", json!({ "UserPoolId": pool, "Username": "bare", "MessageAction": "SUPPRESS" }))
         .await
         .ok();
@@ -292,6 +335,25 @@ both_backends!(attributes_are_checked_and_addresses_stay_unique, |app| {
         .err("InvalidParameterException");
     let bare = c.admin("AdminGetUser", json!({ "UserPoolId": pool, "Username": "bare" })).await.ok();
     assert_eq!(bare["UserStatus"], "FORCE_CHANGE_PASSWORD");
+    // A client with WriteAttributes and ReadAttributes: it sets and reads only those.
+    let narrow = c
+        .admin(
+            "CreateUserPoolClient",
+            json!({ "UserPoolId": pool, "ClientName": "narrow", "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH"],
+                    "WriteAttributes": ["email", "name"], "ReadAttributes": ["email"] }),
+        )
+        .await
+        .ok()["UserPoolClient"]["ClientId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sign_up_narrow = json!({ "ClientId": narrow, "Username": "nia@example.com", "Password": PW,
+                                 "UserAttributes": [{ "Name": "email", "Value": "nia@example.com" }, { "Name": "custom:role", "Value": "admin" }] });
+    c.call("SignUp", sign_up_narrow).await.err("NotAuthorizedException");
+    let id_token = c.sign_in(&narrow, "vic@example.com", PW).await.ok()["AuthenticationResult"]["IdToken"].clone();
+    let claims = verified_claims(&app.url, &pool, id_token.as_str().unwrap()).await;
+    assert_eq!(claims["email"], "vic@example.com");
+    assert!(claims.get("email_verified").is_none(), "not in ReadAttributes: {claims}");
     // Vic still signs in by address, and none of those attempts made a user.
     c.sign_in(&client, "vic@example.com", PW).await.ok();
     for name in ["mallory", "mal2", "eve"] {

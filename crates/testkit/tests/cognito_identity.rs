@@ -169,6 +169,15 @@ both_backends!(identity_pool_admin_is_signed_and_validated, |app| {
     c.identity_admin("SetIdentityPoolRoles", json!({ "IdentityPoolId": ip, "Roles": { "admin": "x" } }))
         .await
         .err("InvalidParameterException");
+    // Role mappings are not implemented: refused rather than ignored; Roles are required.
+    c.identity_admin(
+        "SetIdentityPoolRoles",
+        json!({ "IdentityPoolId": ip, "Roles": { "unauthenticated": "guest" },
+                "RoleMappings": { "p": { "Type": "Token", "AmbiguousRoleResolution": "Deny" } } }),
+    )
+    .await
+    .err("InvalidParameterException");
+    c.identity_admin("SetIdentityPoolRoles", json!({ "IdentityPoolId": ip })).await.err("InvalidParameterException");
     c.identity_admin("SetIdentityPoolRoles", json!({ "IdentityPoolId": ip, "Roles": { "unauthenticated": "guest" } }))
         .await
         .ok();

@@ -205,9 +205,21 @@ both_backends!(gateway_admits_only_verified_permitted_requests, |app| {
     // Wrong secret.
     let wrong = Creds { akid: pia.akid.clone(), secret: "x".repeat(40), token: pia.token.clone() };
     refused(403, signed(&gw, "GET", "/v1/docs", "", &wrong, now).send().await.unwrap()).await;
-    // Forged identity headers are replaced.
-    let r = signed(&gw, "GET", "/v1/docs", "", &pia, now).header("x-warden-sub", "admin").send().await.unwrap();
-    assert_eq!(r.json::<Value>().await.unwrap()["headers"]["x-warden-sub"], pia_id.as_str());
+    // Forged identity headers are replaced, in either spelling.
+    let r = signed(&gw, "GET", "/v1/docs", "", &pia, now)
+        .header("x-warden-sub", "admin")
+        .header("x_warden_role", "admin")
+        .send()
+        .await
+        .unwrap();
+    let seen = r.json::<Value>().await.unwrap();
+    assert_eq!(seen["headers"]["x-warden-sub"], pia_id.as_str());
+    assert!(seen["headers"].get("x_warden_role").is_none(), "{seen}");
+    assert_eq!(hits.load(Ordering::SeqCst), 3);
+    // A path another server would read differently from the route it matched here: refused.
+    for path in ["/v1/%61dmin/x", "/v1//admin/x", "/v1/admin;x"] {
+        refused(400, signed(&gw, "GET", path, "", &pia, now).send().await.unwrap()).await;
+    }
     assert_eq!(hits.load(Ordering::SeqCst), 3);
 
     // A bearer access token: the scope maps to read only.

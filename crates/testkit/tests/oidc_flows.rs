@@ -311,6 +311,22 @@ both_backends!(refresh_rotates_for_rotating_clients_and_reuse_kills_the_family, 
         assert_eq!(r.status, 200, "{}", r.body);
         assert!(r.json().get("refresh_token").is_none());
     }
+    // The administrator takes a scope away from the client: its refreshes no longer mint it.
+    let mut narrowed = app.warden.client(cid).await.unwrap();
+    narrowed.settings.allowed_oauth_scopes.retain(|s| s != "email");
+    app.warden.update_client(narrowed).await.unwrap();
+    let r = post_form(
+        &app.url,
+        "/oauth2/token",
+        Some((cid, csecret)),
+        &[("grant_type", "refresh_token"), ("refresh_token", rt)],
+    )
+    .await
+    .json();
+    let scope = r["scope"].as_str().unwrap_or_default().to_owned();
+    assert!(scope.split(' ').any(|s| s == "openid") && !scope.split(' ').any(|s| s == "email"), "{r}");
+    let access_claims = verify_any(&app.url, &s.pool_id, r["access_token"].as_str().unwrap()).await.1;
+    assert_eq!(access_claims["scope"], scope.as_str());
     // Another client cannot use it.
     let stolen = post_form(
         &app.url,

@@ -143,6 +143,15 @@ both_backends!(self_signed_tokens_through_the_gateway, |app| {
     )
     .unwrap();
     assert!(reason(get(t).await.unwrap()).await.contains("wrong audience"));
+    let early = json!({ "iss": ISS, "sub": "acct-42", "aud": "https://apis.scribelabs.ai", "scope": "read",
+                        "exp": now + 600, "nbf": now + 300 });
+    let t = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
+        &early,
+        &jsonwebtoken::EncodingKey::from_rsa_pem(rsa_private.as_bytes()).unwrap(),
+    )
+    .unwrap();
+    assert!(reason(get(t).await.unwrap()).await.contains("not valid yet"));
     let hs = jsonwebtoken::encode(
         &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
         &claims,

@@ -102,4 +102,41 @@ async fn another_instance_sees_them_within_a_second(backend: Backend) {
     app.stop().await;
 }
 
-warden_testkit::on_both_stores!(this_instance_sees_its_own_changes_at_once, another_instance_sees_them_within_a_second);
+/// A signing key rotated by another instance verifies here at once (the first token with its
+/// `kid` re-reads the key ring); a token with a made-up `kid` is refused, and after one re-read
+/// in a second, refused without another (the store is not read per request).
+async fn keys_rotated_elsewhere_verify_here(backend: Backend) {
+    let Some((app, clock)) = spawn(backend).await else { return };
+    let other = app.another_instance(clock.clone()).await;
+    let (one, two) = (&app.warden, &other.warden);
+    let (_, client_id, _) = signed_in(&app, one).await;
+    two.rotate_signing_key(warden_core::model::SigningAlg::RS256).await.unwrap();
+    let access = sign_in(two, &client_id).await;
+    assert!(one.userinfo(&access).await.is_ok(), "the new key is found on first sight");
+
+    // A header with a kid nobody has, on a copy of a real token.
+    let forged_kid = |kid: &str| {
+        let (_, rest) = access.split_once('.').unwrap();
+        let header = base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            format!("{{\"alg\":\"RS256\",\"kid\":\"{kid}\"}}"),
+        );
+        format!("{header}.{rest}")
+    };
+    assert!(one.userinfo(&forged_kid("nobody-1")).await.is_err());
+    // Rotated again elsewhere within the same second: this instance has re-read already, so it
+    // does not see the new key until the next second.
+    two.rotate_signing_key(warden_core::model::SigningAlg::RS256).await.unwrap();
+    let newest = sign_in(two, &client_id).await;
+    assert!(one.userinfo(&newest).await.is_err(), "no second re-read within the second");
+    clock.advance(1);
+    assert!(one.userinfo(&newest).await.is_ok(), "the next second re-reads");
+    other.store.close().await;
+    app.stop().await;
+}
+
+warden_testkit::on_both_stores!(
+    this_instance_sees_its_own_changes_at_once,
+    another_instance_sees_them_within_a_second,
+    keys_rotated_elsewhere_verify_here
+);

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::{CoreError, CoreResult};
+use crate::model::Client;
 
 /// Cognito's standard attributes.
 const STANDARD: &[&str] = &[
@@ -102,6 +103,16 @@ pub(crate) fn sanitise_attributes(
         }
     }
     Ok(attributes)
+}
+
+/// A client with WriteAttributes may set only those (empty means all, as Cognito does).
+pub(crate) fn check_writable(client: &Client, attributes: &BTreeMap<String, String>) -> CoreResult<()> {
+    let writable = &client.settings.write_attributes;
+    if writable.is_empty() || attributes.keys().all(|name| writable.contains(name)) {
+        Ok(())
+    } else {
+        Err(CoreError::not_authorized("A client attempted to write unauthorized attribute"))
+    }
 }
 
 #[cfg(test)]

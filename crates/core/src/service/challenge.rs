@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::attributes::sanitise_attributes;
+use super::attributes::{check_writable, sanitise_attributes};
 use super::signin::{AuthOutcome, RespondToChallenge};
 use super::Warden;
 use crate::crypto::{random, totp};
@@ -106,6 +106,10 @@ impl Warden {
         mut user: User,
         req: &RespondToChallenge,
     ) -> CoreResult<AuthOutcome> {
+        if user.status != UserStatus::ForceChangePassword {
+            // The password was set or reset since this step opened.
+            return Err(expired_session());
+        }
         let new_password = Secret::new(
             req.responses
                 .get("NEW_PASSWORD")
@@ -120,6 +124,7 @@ impl Warden {
             .collect();
         // Checked before anything is spent: a bad attribute leaves the session usable.
         let attributes = sanitise_attributes(attributes, false)?;
+        check_writable(client, &attributes)?;
         if !attributes.is_empty() {
             let mut changed = user.clone();
             changed.attributes.extend(attributes.clone());

@@ -37,8 +37,9 @@ fn scope_claims(scope: &str) -> &'static [&'static str] {
 }
 
 /// The attribute claims released for `scope` (space-separated; `None` for a Cognito API
-/// sign-in, which releases all).
-pub(crate) fn released_claims(user: &User, scope: Option<&str>) -> BTreeMap<String, Value> {
+/// sign-in, which releases all) to a client that may read `readable` (its ReadAttributes; empty
+/// means every attribute, as Cognito does).
+pub(crate) fn released_claims(user: &User, scope: Option<&str>, readable: &[String]) -> BTreeMap<String, Value> {
     let scopes: Vec<&str> = scope.map(|s| s.split(' ').filter(|s| !s.is_empty()).collect()).unwrap_or_default();
     let narrowing: Vec<&str> = scopes.iter().copied().filter(|s| matches!(*s, "email" | "phone" | "profile")).collect();
     let all = scope.is_none() || scopes.contains(&COGNITO_ADMIN_SCOPE) || narrowing.is_empty();
@@ -46,7 +47,8 @@ pub(crate) fn released_claims(user: &User, scope: Option<&str>) -> BTreeMap<Stri
     let mut out: BTreeMap<String, Value> = user
         .attributes
         .iter()
-        .filter(|(k, _)| known(k) && (all || allowed.contains(&k.as_str())))
+        .filter(|(k, _)| known(k) && (readable.is_empty() || readable.contains(k)))
+        .filter(|(k, _)| all || allowed.contains(&k.as_str()))
         .map(|(k, v)| {
             let value = match (k.ends_with("_verified"), v.as_str()) {
                 (true, "true") => Value::Bool(true),
@@ -56,8 +58,9 @@ pub(crate) fn released_claims(user: &User, scope: Option<&str>) -> BTreeMap<Stri
             (k.clone(), value)
         })
         .collect();
+    let readable_name = |k: &str| readable.is_empty() || readable.iter().any(|r| r == k);
     for (address, verified) in [("email", "email_verified"), ("phone_number", "phone_number_verified")] {
-        if out.contains_key(address) && !out.contains_key(verified) {
+        if out.contains_key(address) && !out.contains_key(verified) && readable_name(verified) {
             out.insert(verified.to_owned(), Value::Bool(false));
         }
     }
@@ -86,7 +89,7 @@ mod tests {
     #[test]
     fn openid_alone_and_cognito_release_everything() {
         for scope in [None, Some("openid"), Some("openid email aws.cognito.signin.user.admin")] {
-            let c = released_claims(&user(), scope);
+            let c = released_claims(&user(), scope, &[]);
             assert_eq!(c["email"], "a@x");
             assert_eq!(c["email_verified"], false, "absent means not verified");
             assert_eq!(c["custom:tier"], "gold");
@@ -100,16 +103,22 @@ mod tests {
         for k in ["cognito:groups", "cognito:username", "origin_jti", "sub", "iss", "token_use"] {
             u.attributes.insert(k.into(), "forged".into());
         }
-        let c = released_claims(&u, None);
+        let c = released_claims(&u, None, &[]);
         assert!(c.values().all(|v| v != "forged"), "{c:?}");
         assert_eq!(c["custom:tier"], "gold");
     }
 
     #[test]
+    fn a_client_reads_only_its_read_attributes() {
+        let c = released_claims(&user(), None, &["email".to_owned(), "custom:tier".to_owned()]);
+        assert_eq!(c.keys().collect::<Vec<_>>(), vec!["custom:tier", "email"], "email_verified is not readable");
+    }
+
+    #[test]
     fn standard_scopes_narrow() {
-        let c = released_claims(&user(), Some("openid email"));
+        let c = released_claims(&user(), Some("openid email"), &[]);
         assert_eq!(c.keys().collect::<Vec<_>>(), vec!["email", "email_verified"]);
-        let c = released_claims(&user(), Some("openid profile"));
+        let c = released_claims(&user(), Some("openid profile"), &[]);
         assert_eq!(c.keys().collect::<Vec<_>>(), vec!["name"]);
     }
 }

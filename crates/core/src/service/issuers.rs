@@ -43,7 +43,13 @@ struct Claims {
     #[serde(default)]
     scope: String,
     exp: i64,
+    /// Not before (RFC 7519 §4.1.5), checked on Warden's clock with a minute's leeway.
+    #[serde(default)]
+    nbf: Option<i64>,
 }
+
+/// How far an issuer's clock may run ahead of Warden's for `nbf`.
+const NBF_LEEWAY_SECS: i64 = 60;
 
 #[derive(Debug, Deserialize)]
 struct IssOnly {
@@ -212,6 +218,9 @@ impl Warden {
         let now = self.clock.now();
         if claims.exp <= now {
             return Err(refuse("token expired"));
+        }
+        if claims.nbf.is_some_and(|nbf| nbf > now + NBF_LEEWAY_SECS) {
+            return Err(refuse("token not valid yet (nbf)"));
         }
         if claims.exp - now > issuer.max_ttl_secs {
             return Err(refuse(format!("exp is too far ahead (at most {} seconds)", issuer.max_ttl_secs)));

@@ -63,6 +63,9 @@ pub struct Warden {
     resource_servers: cache::TtlCache<Option<Arc<crate::model::ResourceServer>>>,
     jwks: Arc<dyn JwksFetcher>,
     issuers: issuer_cache::IssuerCache,
+    /// When a token with an unknown `kid` last made this instance re-read the key ring (clock
+    /// seconds): once a second at most, so made-up `kid`s cannot turn each request into a read.
+    keys_reloaded_at: tokio::sync::Mutex<i64>,
 }
 
 impl std::fmt::Debug for Warden {
@@ -97,6 +100,7 @@ impl Warden {
             resource_servers: Default::default(),
             jwks,
             issuers: Default::default(),
+            keys_reloaded_at: tokio::sync::Mutex::new(i64::MIN),
         })
     }
 

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::attributes::sanitise_attributes;
+use super::attributes::{check_writable, sanitise_attributes};
 use super::Warden;
 use crate::crypto::random;
 use crate::error::{CoreError, CoreResult, StoreError};
@@ -55,6 +55,7 @@ impl Warden {
         validate_username(username)?;
         pool.settings.password_policy.check(password.expose()).map_err(CoreError::InvalidPassword)?;
         let attributes = sanitise_attributes(attributes, false)?;
+        check_writable(&client, &attributes)?;
         let now = self.clock.now();
         let user = User {
             id: random::uuid(),

@@ -147,10 +147,10 @@ impl Stored {
     }
 
     /// A user signed out everywhere: every token family revoked, and every hosted-login browser
-    /// session ended, so single sign-on cannot mint new tokens afterwards.
+    /// session, open challenge and unredeemed code ended, so none can mint tokens afterwards.
     pub async fn revoke_user_families(&self, user_id: &str, at: Timestamp) -> StoreResult<u64> {
         let revoked = self.changing(self.inner.revoke_user_families(user_id, at)).await?;
-        self.inner.delete_user_browser_sessions(user_id).await?;
+        self.end_sign_ins(user_id).await?;
         Ok(revoked)
     }
 
@@ -158,10 +158,18 @@ impl Stored {
         self.changing(self.inner.update_user(user)).await
     }
 
-    /// A user changed (a new password, a reset) and signed out everywhere, browsers included.
+    /// A user changed (a new password, a reset) and signed out everywhere, sign-ins under way
+    /// included.
     pub async fn update_user_revoking_families(&self, user: &mut User, at: Timestamp) -> StoreResult<()> {
         self.changing(self.inner.update_user_revoking_families(user, at)).await?;
-        self.inner.delete_user_browser_sessions(&user.id).await?;
+        self.end_sign_ins(&user.id).await
+    }
+
+    /// After a user's families were revoked: no browser session, open challenge or unredeemed
+    /// authorization code of theirs may mint tokens again.
+    async fn end_sign_ins(&self, user_id: &str) -> StoreResult<()> {
+        self.inner.delete_user_browser_sessions(user_id).await?;
+        self.inner.delete_user_pending_sign_ins(user_id).await?;
         Ok(())
     }
 

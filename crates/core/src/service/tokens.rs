@@ -78,14 +78,26 @@ pub(crate) fn at_hash(access_token: &str) -> String {
 }
 
 impl Warden {
-    /// Checks one of this deployment's JWTs against the key ring (re-read once when the `kid`
-    /// is unknown: another instance may have rotated) and parses its claims. `None` when it is
-    /// not a token this deployment signed; expiry and issuer are the caller's to check.
+    /// Checks one of this deployment's JWTs against the key ring (re-read when the `kid` is
+    /// unknown, at most once a second: another instance may have rotated) and parses its claims.
+    /// `None` when it is not a token this deployment signed; expiry and issuer are the caller's
+    /// to check.
     pub(crate) async fn verify_own<T: serde::de::DeserializeOwned>(&self, token: &str) -> CoreResult<Option<T>> {
         match self.keys.verify(token) {
             Ok(claims) => Ok(Some(claims)),
             Err(VerifyError::UnknownKey) => {
+                // One re-read at a time; whoever waited checks again first.
+                let mut reloaded_at = self.keys_reloaded_at.lock().await;
+                if let Ok(claims) = self.keys.verify(token) {
+                    return Ok(Some(claims));
+                }
+                let now = self.clock.now();
+                if *reloaded_at >= now {
+                    // Re-read this second already: a key it did not bring is not ours.
+                    return Ok(None);
+                }
                 self.keys.reload(&*self.store, &self.master).await?;
+                *reloaded_at = now;
                 Ok(self.keys.verify(token).ok())
             }
             Err(VerifyError::Invalid) => Ok(None),
@@ -150,7 +162,7 @@ impl Warden {
             nonce: nonce.map(str::to_owned),
             at_hash: None,
             amr: oidc.then(|| family.amr.split_whitespace().map(str::to_owned).collect()),
-            attributes: super::claims::released_claims(user, family.scope.as_deref()),
+            attributes: super::claims::released_claims(user, family.scope.as_deref(), &client.settings.read_attributes),
         };
         if !oidc {
             // Cognito's tokens do not refer to each other: both signatures in one go.
@@ -235,6 +247,14 @@ impl Warden {
         self.check_secret_hash(client, secret_hash, &[&user.username, &user.id])?;
         if !user.enabled {
             return Err(CoreError::not_authorized("User is disabled."));
+        }
+        let mut family = family;
+        if let Some(granted) = family.scope.as_deref() {
+            // A family granted through the OIDC door: only the scopes its client still allows.
+            family.scope = Some(
+                super::oauth::Scopes::still_allowed(client, granted)
+                    .ok_or_else(|| CoreError::not_authorized("The client may no longer use this token's scopes"))?,
+            );
         }
         super::groups::token_order(&mut groups);
         let (access_token, id_token) = self.sign_pair(&pool, client, &user, &family, None, &groups).await?;

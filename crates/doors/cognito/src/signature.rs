@@ -30,9 +30,18 @@ pub async fn verify(
     body: &[u8],
 ) -> DoorResult<String> {
     let (auth, signed_at) = warden_sigv4::read(headers, service).map_err(door_error)?;
+    // The operation is named by X-Amz-Target: a signature must cover it, or a captured signed
+    // call could be replayed as another operation.
+    if !auth.signed_headers.iter().any(|h| h == "x-amz-target") {
+        return Err(DoorError::IncompleteSignature(
+            "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization.".into(),
+        ));
+    }
     let secret = warden.access_key_secret(&auth.access_key_id).await?.ok_or(DoorError::UnrecognizedClient)?;
     warden_sigv4::check_skew(signed_at, warden.now(), MAX_SKEW_SECS).map_err(door_error)?;
-    warden_sigv4::check(method, uri, headers, warden_sigv4::payload(headers, body), &auth, signed_at, secret.expose())
-        .map_err(door_error)?;
+    // The body is always hashed, as AWS's JSON services do: an UNSIGNED-PAYLOAD claim would
+    // leave the operation's input uncovered.
+    let payload = warden_sigv4::Payload::Bytes(body);
+    warden_sigv4::check(method, uri, headers, payload, &auth, signed_at, secret.expose()).map_err(door_error)?;
     Ok(auth.access_key_id)
 }

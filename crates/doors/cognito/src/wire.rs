@@ -47,6 +47,11 @@ impl Input {
         }
     }
 
+    /// Whether the member is present and not null.
+    pub fn has(&self, member: &str) -> bool {
+        self.0.get(member).is_some_and(|v| !v.is_null())
+    }
+
     pub fn opt_str(&self, member: &str) -> DoorResult<Option<&str>> {
         match self.0.get(member) {
             None | Some(Value::Null) => Ok(None),

@@ -102,7 +102,7 @@ async fn handle(warden: &Warden, headers: &HeaderMap, form: &Form) -> Response {
 
 /// The browser's live session in `pool_id`, if its cookie names one.
 pub async fn signed_in(warden: &Warden, headers: &HeaderMap, pool_id: &str) -> Result<Option<SignedInBrowser>, Page> {
-    let Some(cookie) = cookies::get(headers, &cookies::session_name(pool_id)) else {
+    let Some(cookie) = cookies::get(headers, &cookies::session_name(warden, pool_id)) else {
         return Ok(None);
     };
     warden.browser_session(pool_id, &cookie).await.map_err(|e| {
@@ -113,11 +113,12 @@ pub async fn signed_in(warden: &Warden, headers: &HeaderMap, pool_id: &str) -> R
 
 /// The CSRF token of the browser, and the cookie to set when it had none.
 pub fn csrf(warden: &Warden, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
-    match cookies::get(headers, cookies::CSRF) {
+    let name = cookies::csrf_name(warden);
+    match cookies::get(headers, &name) {
         Some(v) => (v, None),
         None => {
             let v = random::opaque_token();
-            let c = cookies::set(warden, cookies::CSRF, &v, "Strict", REQUEST_TTL_SECS * 4);
+            let c = cookies::set(warden, &name, &v, "Strict", REQUEST_TTL_SECS * 4);
             (v, Some(c))
         }
     }

@@ -61,7 +61,7 @@ pub async fn decide(State(warden): State<Arc<Warden>>, req: Request) -> Response
     };
     let form = Form::parse(&bytes);
     let field = |n: &str| form.one(n).ok().flatten();
-    if !cookies::csrf_ok(&parts.headers, field("csrf").as_deref()) {
+    if !cookies::csrf_ok(&warden, &parts.headers, field("csrf").as_deref()) {
         return pages::error_page(
             StatusCode::FORBIDDEN,
             OAuthErrorKind::InvalidRequest,

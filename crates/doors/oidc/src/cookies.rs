@@ -6,12 +6,31 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use subtle::ConstantTimeEq;
 use warden_core::Warden;
 
-pub const CSRF: &str = "warden_csrf";
+const CSRF: &str = "warden_csrf";
+
+/// A cookie's name: with `__Host-` in front when the cookies are `Secure`, so a browser refuses
+/// the cookie from any other host (a sibling subdomain cannot plant a CSRF token or a session).
+fn named(https: bool, base: &str) -> String {
+    if https {
+        format!("__Host-{base}")
+    } else {
+        base.to_owned()
+    }
+}
+
+fn https(warden: &Warden) -> bool {
+    warden.config().public_url.starts_with("https://")
+}
+
+/// The CSRF cookie's name.
+pub fn csrf_name(warden: &Warden) -> String {
+    named(https(warden), CSRF)
+}
 
 /// The session cookie's name for a pool (pool ids are cookie-name safe: `[A-Za-z0-9_-]`).
-pub fn session_name(pool_id: &str) -> String {
+pub fn session_name(warden: &Warden, pool_id: &str) -> String {
     let safe: String = pool_id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
-    format!("warden_session_{safe}")
+    named(https(warden), &format!("warden_session_{safe}"))
 }
 
 /// A cookie's value from the request, if present.
@@ -28,7 +47,7 @@ pub fn get(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 fn secure(warden: &Warden) -> &'static str {
-    if warden.config().public_url.starts_with("https://") {
+    if https(warden) {
         "; Secure"
     } else {
         ""
@@ -42,9 +61,20 @@ pub fn set(warden: &Warden, name: &str, value: &str, same_site: &str, max_age: i
 }
 
 /// Whether the form's CSRF token matches the cookie (both present, equal in constant time).
-pub fn csrf_ok(headers: &HeaderMap, form_value: Option<&str>) -> bool {
-    match (get(headers, CSRF), form_value) {
+pub fn csrf_ok(warden: &Warden, headers: &HeaderMap, form_value: Option<&str>) -> bool {
+    match (get(headers, &csrf_name(warden)), form_value) {
         (Some(cookie), Some(form)) if !form.is_empty() => bool::from(cookie.as_bytes().ct_eq(form.as_bytes())),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::named;
+
+    #[test]
+    fn secure_cookies_are_host_only() {
+        assert_eq!(named(true, "warden_csrf"), "__Host-warden_csrf");
+        assert_eq!(named(false, "warden_csrf"), "warden_csrf");
     }
 }

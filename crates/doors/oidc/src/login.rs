@@ -41,7 +41,7 @@ async fn open(warden: &Warden, req: Request) -> Result<Step, Response> {
     let form = Form::parse(&bytes);
     let field = |name: &str| form.one(name).ok().flatten();
     let csrf = field("csrf");
-    if !cookies::csrf_ok(&parts.headers, csrf.as_deref()) {
+    if !cookies::csrf_ok(warden, &parts.headers, csrf.as_deref()) {
         return Err(pages::error_page(
             StatusCode::FORBIDDEN,
             OAuthErrorKind::InvalidRequest,
@@ -152,7 +152,7 @@ async fn finish(warden: &Warden, step: &Step, outcome: Result<AuthOutcome, CoreE
             let browser = SignedInBrowser { user: *user, auth_time, amr };
             let set = cookies::set(
                 warden,
-                &cookies::session_name(&pool_id),
+                &cookies::session_name(warden, &pool_id),
                 &cookie,
                 "Lax",
                 warden.config().browser_session_ttl_secs,

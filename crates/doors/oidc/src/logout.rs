@@ -67,7 +67,7 @@ pub async fn logout(State(warden): State<Arc<Warden>>, req: Request) -> Response
     };
     let form = Form::parse(&bytes);
     let field = |n: &str| form.one(n).ok().flatten();
-    if !cookies::csrf_ok(&parts.headers, field("csrf").as_deref()) {
+    if !cookies::csrf_ok(&warden, &parts.headers, field("csrf").as_deref()) {
         return pages::error_page(
             StatusCode::FORBIDDEN,
             warden_core::error::OAuthErrorKind::InvalidRequest,
@@ -83,7 +83,7 @@ pub async fn logout(State(warden): State<Arc<Warden>>, req: Request) -> Response
         Ok(v) => v,
         Err(e) => return error(e),
     };
-    let name = cookies::session_name(&valid.pool_id);
+    let name = cookies::session_name(&warden, &valid.pool_id);
     if let Some(session) = cookies::get(&parts.headers, &name) {
         if let Err(e) = warden.end_browser_session(&session).await {
             return crate::authorize::server_fault(e);

@@ -68,8 +68,7 @@ pub async fn gateway(config: &Config) -> CmdResult {
 }
 
 pub async fn migrate(config: &Config) -> CmdResult {
-    std::fs::create_dir_all(&config.data_dir)
-        .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
+    config.create_data_dir()?;
     let store = warden_store::SqlStore::connect(&config.database_url()).await.map_err(|e| e.to_string())?;
     store.migrate().await.map_err(|e| e.to_string())?;
     println!("migrations applied to {}", warden_store::redact_url(&config.database_url()));

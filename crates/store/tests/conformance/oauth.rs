@@ -408,6 +408,27 @@ conformance!(browser_sessions_insert_get_delete, |s| {
     assert!(s.get_browser_session(&[3; 32]).await.unwrap().is_none(), "sessions go with their user");
 });
 
+conformance!(a_users_pending_sign_ins_end_together, |s| {
+    seed(&s).await;
+    s.insert_challenge(&challenge(1, "p1", "c1", "u1")).await.unwrap();
+    s.insert_challenge(&challenge(2, "p1", "c1", "u2")).await.unwrap();
+    s.insert_authorization_code(&auth_code(3, "fa", 100)).await.unwrap();
+    s.insert_authorization_code(&auth_code(4, "fb", 100)).await.unwrap();
+    assert!(s.redeem_authorization_code(&[4; 32], 10, &oauth_family("fb", 9)).await.unwrap());
+    let mut others = auth_code(5, "fc", 100);
+    others.user_id = "u2".into();
+    s.insert_authorization_code(&others).await.unwrap();
+
+    assert_eq!(s.delete_user_pending_sign_ins("u1").await.unwrap(), 2, "u1's challenge and unredeemed code");
+    assert!(s.get_challenge(&[1; 32]).await.unwrap().is_none());
+    assert!(s.get_authorization_code(&[3; 32]).await.unwrap().is_none());
+    assert!(!s.redeem_authorization_code(&[3; 32], 11, &oauth_family("fa", 8)).await.unwrap());
+    assert_eq!(s.get_authorization_code(&[4; 32]).await.unwrap().unwrap().redeemed_at, Some(10), "kept for replays");
+    assert!(s.get_challenge(&[2; 32]).await.unwrap().is_some(), "another user's stays");
+    assert!(s.get_authorization_code(&[5; 32]).await.unwrap().is_some());
+    assert_eq!(s.delete_user_pending_sign_ins("u1").await.unwrap(), 0);
+});
+
 // ---------------------------------------------------------------------------------------------
 // Resource servers
 // ---------------------------------------------------------------------------------------------

@@ -220,6 +220,12 @@ impl Warden {
         new_refresh: Option<String>,
     ) -> CoreResult<TokenResponse> {
         let pool = self.pool(&family.pool_id).await?;
+        let mut family = family;
+        if let Some(granted) = family.scope.as_deref() {
+            let kept = Scopes::still_allowed(client, granted)
+                .ok_or_else(|| grant_error("The client may no longer use any scope this token was granted"))?;
+            family.scope = Some(kept);
+        }
         crate::service::groups::token_order(&mut groups);
         let (access_token, id_token) = self.sign_pair(&pool, client, &user, &family, None, &groups).await?;
         let openid = family.scope.as_deref().is_none_or(|s| s.split(' ').any(|s| s == "openid"));

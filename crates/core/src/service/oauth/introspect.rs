@@ -117,7 +117,13 @@ impl Warden {
         if !admin && !scopes.contains(&"openid") {
             return Err(CoreError::oauth(OAuthErrorKind::InsufficientScope, "The token has no openid scope"));
         }
-        Ok(user_claims(&user, &claims.scope))
+        // The token's client reads only its ReadAttributes (a deleted client's tokens are dead
+        // already: their family went with it).
+        let client = self.client(&claims.client_id).await.map_err(|e| match e {
+            e if e.is_server_fault() => e,
+            _ => bad("The token's client no longer exists"),
+        })?;
+        Ok(user_claims(&user, &claims.scope, &client.settings.read_attributes))
     }
 
     /// POST /oauth2/revoke: a refresh token (or an access token of a family) ends its family;
@@ -167,8 +173,9 @@ fn check_owner(client: &Client, owner: &str) -> CoreResult<()> {
     }
 }
 
-fn user_claims(user: &User, scope: &str) -> Value {
-    let mut out: Map<String, Value> = crate::service::claims::released_claims(user, Some(scope)).into_iter().collect();
+fn user_claims(user: &User, scope: &str, readable: &[String]) -> Value {
+    let mut out: Map<String, Value> =
+        crate::service::claims::released_claims(user, Some(scope), readable).into_iter().collect();
     out.insert("sub".into(), json!(user.id));
     out.insert("username".into(), json!(user.username));
     Value::Object(out)

@@ -66,6 +66,17 @@ impl Scopes {
         }
         Ok(requested.clone())
     }
+
+    /// A family's granted `scope` as the client may still use it: its administrator can take
+    /// scopes away after the grant (UpdateUserPoolClient), and a refresh must not mint them again.
+    /// `None` when none is left.
+    pub fn still_allowed(client: &Client, granted: &str) -> Option<String> {
+        let kept: Vec<&str> = granted
+            .split(' ')
+            .filter(|s| !s.is_empty() && client.settings.allowed_oauth_scopes.iter().any(|a| a == s))
+            .collect();
+        (!kept.is_empty()).then(|| kept.join(" "))
+    }
 }
 
 #[cfg(test)]
@@ -95,5 +106,7 @@ mod tests {
         assert_eq!(one.to_string_sorted(), "openid");
         let err = Scopes::grant(&client, &Scopes::parse("openid phone").unwrap()).unwrap_err();
         assert!(matches!(err, CoreError::OAuth(OAuthErrorKind::InvalidScope, _)));
+        assert_eq!(Scopes::still_allowed(&client, "email openid phone").as_deref(), Some("email openid"));
+        assert_eq!(Scopes::still_allowed(&client, "api/read"), None);
     }
 }

@@ -35,6 +35,18 @@ pub async fn call(ctx: &Ctx<'_>, op: &str, input: &Input) -> DoorResult<Value> {
             Ok(json!({}))
         }
         "SetIdentityPoolRoles" => {
+            if input.has("RoleMappings") {
+                // Rules- and token-based mappings are not implemented: refusing beats ignoring
+                // a mapping meant to deny.
+                return Err(DoorError::InvalidParameter(
+                    "RoleMappings are not supported: set the authenticated and unauthenticated Roles".into(),
+                ));
+            }
+            if !input.has("Roles") {
+                return Err(DoorError::InvalidParameter(
+                    "1 validation error detected: Value null at 'roles' failed to satisfy constraint: Member must not be null".into(),
+                ));
+            }
             let roles = input.str_map("Roles")?;
             ctx.warden.set_identity_pool_roles(input.str("IdentityPoolId")?, roles).await?;
             Ok(json!({}))

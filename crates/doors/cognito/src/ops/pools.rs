@@ -41,7 +41,8 @@ fn apply_settings(input: &Input, s: &mut PoolSettings) -> DoorResult<()> {
                         "TemporaryPasswordValidityDays must be between 0 and 365".into(),
                     ));
                 }
-                p.temporary_password_validity_days = d as u32;
+                // 0 means Cognito's default of seven days, not an already-expired password.
+                p.temporary_password_validity_days = if d == 0 { 7 } else { d as u32 };
             }
         }
     }
@@ -108,6 +109,13 @@ pub async fn list_user_pools(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> 
 }
 
 pub async fn update_user_pool(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
+    if input.has("UsernameAttributes") {
+        // Fixed at creation, as on Cognito: turning sign-in by address on or off would strand
+        // users or make addresses ambiguous.
+        return Err(DoorError::InvalidParameter(
+            "UsernameAttributes cannot be changed after the pool is created".into(),
+        ));
+    }
     let mut pool = ctx.warden.pool(input.str("UserPoolId")?).await?;
     apply_settings(input, &mut pool.settings)?;
     ctx.warden.update_pool(pool).await?;
