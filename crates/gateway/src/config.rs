@@ -34,6 +34,10 @@ pub struct GatewayConfig {
     pub roles: BTreeMap<String, Vec<String>>,
     /// Access-token scope to the permissions it grants.
     pub scopes: BTreeMap<String, Vec<String>>,
+    /// User pools whose access tokens are admitted (ids); empty admits every pool of this
+    /// deployment. Scope names such as `openid` are every pool's, so a deployment with pools of
+    /// different tenants should list the API's own.
+    pub pools: Vec<String>,
 }
 
 impl Default for GatewayConfig {
@@ -47,6 +51,7 @@ impl Default for GatewayConfig {
             routes: Vec::new(),
             roles: BTreeMap::new(),
             scopes: BTreeMap::new(),
+            pools: Vec::new(),
         }
     }
 }

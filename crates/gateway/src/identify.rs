@@ -148,6 +148,9 @@ impl Verifier {
             BearerError::Refused(reason) => Refusal::unauthorized(reason),
             BearerError::Internal(e) => from_core(e),
         })?;
+        if !self.config.pools.is_empty() && !self.config.pools.contains(&id.pool_id) {
+            return Err(Refusal::unauthorized("tokens of this user pool are not accepted here"));
+        }
         let permissions = id.scopes.iter().filter_map(|s| self.config.scopes.get(s)).flatten().cloned().collect();
         let method = if id.service { "service" } else { "bearer" };
         Ok(Caller { method, sub: id.sub, issuer: Some(id.issuer), role: None, scopes: id.scopes, permissions })

@@ -171,18 +171,6 @@ fn with_database(base: &str, name: &str) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::with_database;
-
-    #[test]
-    fn swaps_the_database_name() {
-        assert_eq!(with_database("postgres://u@h:5432/postgres", "x"), "postgres://u@h:5432/x");
-        assert_eq!(with_database("postgres://u@h/postgres?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
-        assert_eq!(with_database("postgres://u@h", "x"), "postgres://u@h/x");
-    }
-}
-
 /// One test per store for each `async fn name(backend: Backend)` named: `name::sqlite` and
 /// `name::postgres` (which returns early, passing, when no PostgreSQL is configured; CI sets
 /// `WARDEN_REQUIRE_POSTGRES`).
@@ -201,4 +189,16 @@ macro_rules! on_both_stores {
             }
         }
     )*};
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn swaps_the_database_name() {
+        assert_eq!(with_database("postgres://u@h:5432/postgres", "x"), "postgres://u@h:5432/x");
+        assert_eq!(with_database("postgres://u@h/postgres?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
+        assert_eq!(with_database("postgres://u@h", "x"), "postgres://u@h/x");
+    }
 }

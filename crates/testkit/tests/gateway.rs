@@ -42,7 +42,13 @@ async fn upstream(hits: Arc<AtomicUsize>) -> String {
 }
 
 async fn gateway(app: &TestApp, upstream: &str) -> String {
+    gateway_for_pools(app, upstream, Vec::new()).await
+}
+
+/// A gateway admitting access tokens of `pools` only (empty: every pool).
+async fn gateway_for_pools(app: &TestApp, upstream: &str, pools: Vec<String>) -> String {
     let config = GatewayConfig {
+        pools,
         upstream: upstream.to_owned(),
         routes: vec![
             Route { prefix: "/v1".into(), methods: vec![], permission: "read".into() },
@@ -240,6 +246,23 @@ both_backends!(gateway_admits_only_verified_permitted_requests, |app| {
     )
     .await;
     refused(401, bearer(pia_tokens["IdToken"].clone()).send().await.unwrap()).await;
+    // A gateway that admits another pool's tokens only.
+    let elsewhere = gateway_for_pools(&app, &up, vec!["eu-west-2_other".into()]).await;
+    let r = reqwest::Client::new()
+        .get(format!("{elsewhere}/v1/docs"))
+        .bearer_auth(pia_tokens["AccessToken"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    refused(401, r).await;
+    let mine = gateway_for_pools(&app, &up, vec![pool.clone()]).await;
+    let r = reqwest::Client::new()
+        .get(format!("{mine}/v1/docs"))
+        .bearer_auth(pia_tokens["AccessToken"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
 
     // After a global sign-out, both the token and the credentials are dead.
     c.call("GlobalSignOut", json!({ "AccessToken": pia_tokens["AccessToken"] })).await.ok();
@@ -247,7 +270,7 @@ both_backends!(gateway_admits_only_verified_permitted_requests, |app| {
     tokio::time::sleep(Duration::from_millis(1100)).await;
     refused(401, signed(&gw, "GET", "/v1/docs", "", &pia, now).send().await.unwrap()).await;
     refused(401, bearer(pia_tokens["AccessToken"].clone()).send().await.unwrap()).await;
-    assert_eq!(hits.load(Ordering::SeqCst), 4);
+    assert_eq!(hits.load(Ordering::SeqCst), 5);
     app.stop().await;
 });
 

@@ -14,8 +14,9 @@ pub struct BearerIdentity {
     pub sub: String,
     pub client_id: String,
     pub scopes: Vec<String>,
-    /// The pool issuer that signed it.
+    /// The pool issuer that signed it, and that pool's id.
     pub issuer: String,
+    pub pool_id: String,
     /// True for a client_credentials token (no user).
     pub service: bool,
 }
@@ -44,6 +45,7 @@ impl Warden {
                     client_id: claims.client_id,
                     scopes: claims.scope.split_whitespace().map(str::to_owned).collect(),
                     issuer: self.issuer(&pool),
+                    pool_id: pool.id.clone(),
                     service: false,
                 }),
                 Err(e) if e.is_server_fault() => Err(BearerError::Internal(e)),
@@ -80,6 +82,7 @@ impl Warden {
             client_id: client_id.to_owned(),
             scopes: claims["scope"].as_str().unwrap_or("").split_whitespace().map(str::to_owned).collect(),
             issuer: iss.to_owned(),
+            pool_id: pool.id.clone(),
             service: true,
         })
     }
