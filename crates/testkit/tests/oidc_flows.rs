@@ -327,6 +327,22 @@ both_backends!(refresh_rotates_for_rotating_clients_and_reuse_kills_the_family, 
     assert!(scope.split(' ').any(|s| s == "openid") && !scope.split(' ').any(|s| s == "email"), "{r}");
     let access_claims = verify_any(&app.url, &s.pool_id, r["access_token"].as_str().unwrap()).await.1;
     assert_eq!(access_claims["scope"], scope.as_str());
+    // The API behind a custom scope is deleted: the scope is neither minted again nor granted.
+    let code = code_for(&mut b, cid, &[("scope", "openid api/read")]).await["code"].clone();
+    let api = redeem(&app.url, &s.confidential, &code).await;
+    assert_eq!(api["scope"], "api/read openid", "{api}");
+    app.warden.delete_resource_server(&s.pool_id, "api").await.unwrap();
+    let r = post_form(
+        &app.url,
+        "/oauth2/token",
+        Some((cid, csecret)),
+        &[("grant_type", "refresh_token"), ("refresh_token", api["refresh_token"].as_str().unwrap())],
+    )
+    .await
+    .json();
+    assert_eq!(r["scope"], "openid", "{r}");
+    let denied = b.get(&authorize_url(cid, &[("scope", "openid api/read")])).await;
+    assert_eq!(denied.redirect_params()["error"], "invalid_scope");
     // Another client cannot use it.
     let stolen = post_form(
         &app.url,

@@ -248,14 +248,11 @@ impl Warden {
         if !user.enabled {
             return Err(CoreError::not_authorized("User is disabled."));
         }
-        let mut family = family;
-        if let Some(granted) = family.scope.as_deref() {
-            // A family granted through the OIDC door: only the scopes its client still allows.
-            family.scope = Some(
-                super::oauth::Scopes::still_allowed(client, granted)
-                    .ok_or_else(|| CoreError::not_authorized("The client may no longer use this token's scopes"))?,
-            );
-        }
+        // A family granted through the OIDC door: only what its client may still be granted.
+        let family = self
+            .still_granted(client, family)
+            .await?
+            .ok_or_else(|| CoreError::not_authorized("The client may no longer use this token's scopes"))?;
         super::groups::token_order(&mut groups);
         let (access_token, id_token) = self.sign_pair(&pool, client, &user, &family, None, &groups).await?;
         Ok(AuthResult {

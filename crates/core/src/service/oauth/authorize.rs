@@ -186,6 +186,17 @@ impl Warden {
         if valid.scope.is_empty() {
             return Err(fail(&valid, OAuthErrorKind::InvalidScope, "No scope was requested or allowed"));
         }
+        let undefined = match self.undefined_custom_scopes(&valid.pool.id, valid.scope.custom()).await {
+            Ok(u) => u.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>(),
+            Err(e) => {
+                tracing::error!(error = ?e, "resource server lookup failed");
+                return Err(AuthorizeFailure::Page(OAuthErrorKind::InvalidRequest, "Try again later".into()));
+            }
+        };
+        if let Some(unknown) = undefined.first() {
+            // The client may still list it, but its resource server is gone or no longer has it.
+            return Err(fail(&valid, OAuthErrorKind::InvalidScope, &format!("Unknown scope {unknown}")));
+        }
         match (present(&req.code_challenge), present(&req.code_challenge_method)) {
             (None, Some(_)) => {
                 return Err(fail(

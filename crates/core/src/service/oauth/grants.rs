@@ -220,12 +220,10 @@ impl Warden {
         new_refresh: Option<String>,
     ) -> CoreResult<TokenResponse> {
         let pool = self.pool(&family.pool_id).await?;
-        let mut family = family;
-        if let Some(granted) = family.scope.as_deref() {
-            let kept = Scopes::still_allowed(client, granted)
-                .ok_or_else(|| grant_error("The client may no longer use any scope this token was granted"))?;
-            family.scope = Some(kept);
-        }
+        let family = self
+            .still_granted(client, family)
+            .await?
+            .ok_or_else(|| grant_error("The client may no longer use any scope this token was granted"))?;
         crate::service::groups::token_order(&mut groups);
         let (access_token, id_token) = self.sign_pair(&pool, client, &user, &family, None, &groups).await?;
         let openid = family.scope.as_deref().is_none_or(|s| s.split(' ').any(|s| s == "openid"));
@@ -237,6 +235,29 @@ impl Warden {
             expires_in: client.settings.token_validity.access_secs,
             scope: family.scope.clone(),
         })
+    }
+
+    /// A family's grant as it stands now: only the scopes its client still allows, and of those
+    /// custom scopes only the ones a resource server still defines (an administrator may have
+    /// narrowed the client or deleted the API since). `None` when nothing is left.
+    pub(crate) async fn still_granted(
+        &self,
+        client: &Client,
+        mut family: RefreshFamily,
+    ) -> CoreResult<Option<RefreshFamily>> {
+        let Some(granted) = family.scope.as_deref() else {
+            return Ok(Some(family));
+        };
+        let Some(allowed) = Scopes::still_allowed(client, granted) else {
+            return Ok(None);
+        };
+        let undefined = self.undefined_custom_scopes(&family.pool_id, allowed.split(' ')).await?;
+        let kept: Vec<&str> = allowed.split(' ').filter(|s| !undefined.contains(s)).collect();
+        if kept.is_empty() {
+            return Ok(None);
+        }
+        family.scope = Some(kept.join(" "));
+        Ok(Some(family))
     }
 
     async fn client_credentials_grant(&self, client: &Client, req: &TokenRequest) -> CoreResult<TokenResponse> {
@@ -269,16 +290,8 @@ impl Warden {
                 audiences.push(server.to_owned());
             }
         }
-        for server in &audiences {
-            let defined: Vec<String> = match self.cached_resource_server(&pool.id, server).await? {
-                Some(rs) => rs.scope_names().collect(),
-                None => Vec::new(),
-            };
-            let prefix = format!("{server}/");
-            if let Some(unknown) = granted.custom().find(|s| s.starts_with(&prefix) && !defined.iter().any(|d| d == s))
-            {
-                return Err(CoreError::oauth(OAuthErrorKind::InvalidScope, format!("Unknown scope {unknown}")));
-            }
+        if let Some(unknown) = self.undefined_custom_scopes(&pool.id, granted.custom()).await?.first() {
+            return Err(CoreError::oauth(OAuthErrorKind::InvalidScope, format!("Unknown scope {unknown}")));
         }
         let now = self.clock.now();
         let validity = client.settings.token_validity.access_secs;

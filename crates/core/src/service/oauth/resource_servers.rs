@@ -55,6 +55,37 @@ fn validate(spec: &ResourceServerSpec) -> CoreResult<()> {
 }
 
 impl Warden {
+    /// The custom scopes (`<identifier>/<name>`) among `scopes` that no resource server of the
+    /// pool defines (any more): one cached read per resource server named.
+    pub(crate) async fn undefined_custom_scopes<'a>(
+        &self,
+        pool_id: &str,
+        scopes: impl Iterator<Item = &'a str>,
+    ) -> CoreResult<Vec<&'a str>> {
+        let mut servers: Vec<(&str, Vec<String>)> = Vec::new();
+        let mut undefined = Vec::new();
+        for scope in scopes {
+            let Some((server, _)) = scope.rsplit_once('/') else {
+                continue;
+            };
+            let defined = match servers.iter().position(|(s, _)| *s == server) {
+                Some(i) => &servers[i].1,
+                None => {
+                    let names = match self.cached_resource_server(pool_id, server).await? {
+                        Some(rs) => rs.scope_names().collect(),
+                        None => Vec::new(),
+                    };
+                    servers.push((server, names));
+                    &servers[servers.len() - 1].1
+                }
+            };
+            if !defined.iter().any(|d| d == scope) {
+                undefined.push(scope);
+            }
+        }
+        Ok(undefined)
+    }
+
     pub async fn create_resource_server(&self, spec: ResourceServerSpec) -> CoreResult<ResourceServer> {
         self.pool(&spec.pool_id).await?;
         validate(&spec)?;
