@@ -361,3 +361,29 @@ both_backends!(attributes_are_checked_and_addresses_stay_unique, |app| {
     }
     app.stop().await;
 });
+
+both_backends!(a_code_that_cannot_be_sent_undoes_the_sign_up, |app| {
+    let c = Cognito::new(&app);
+    let (pool, client) = c.setup("OFF").await;
+    // The dev outbox cannot be written: a directory stands where its file would be.
+    let outbox = app.data_dir.join("outbox.jsonl");
+    std::fs::create_dir_all(&outbox).unwrap();
+    let sign_up = json!({ "ClientId": client, "Username": "zed", "Password": PW,
+                          "UserAttributes": [{ "Name": "email", "Value": "zed@example.com" }] });
+    let failed = c.call("SignUp", sign_up.clone()).await;
+    assert!(failed.status >= 500, "a delivery failure is the server's: {}", failed.status);
+    c.admin("AdminGetUser", json!({ "UserPoolId": pool, "Username": "zed" })).await.err("UserNotFoundException");
+    let created = c
+        .admin(
+            "AdminCreateUser",
+            json!({ "UserPoolId": pool, "Username": "amy", "UserAttributes": [{ "Name": "email", "Value": "amy@example.com" }] }),
+        )
+        .await;
+    assert!(created.status >= 500, "{}", created.status);
+    c.admin("AdminGetUser", json!({ "UserPoolId": pool, "Username": "amy" })).await.err("UserNotFoundException");
+    // Once the outbox works again, the same sign-up goes through (the retry botocore would make).
+    std::fs::remove_dir(&outbox).unwrap();
+    c.call("SignUp", sign_up).await.ok();
+    assert_eq!(app.outbox().len(), 1);
+    app.stop().await;
+});

@@ -75,7 +75,14 @@ impl Warden {
             version: 0,
         };
         self.insert_new_user(&user).await?;
-        let delivery = self.send_code(&pool, &user, CodePurpose::SignUp, attempt_id).await?;
+        let delivery = match self.send_code(&pool, &user, CodePurpose::SignUp, attempt_id).await {
+            Ok(d) => d,
+            Err(e) => {
+                // Undone, so the caller (or botocore's retry) can sign up again.
+                self.store.delete_user(&pool.id, &user.id).await?;
+                return Err(e);
+            }
+        };
         Ok(SignUpOutcome { user_sub: user.id, confirmed: false, delivery })
     }
 

@@ -70,7 +70,11 @@ impl Warden {
                     username: user.username.clone(),
                     sent_at: now,
                 };
-                self.delivery.send(&message).await.map_err(|e| CoreError::internal(format!("delivery failed: {e}")))?;
+                if let Err(e) = self.delivery.send(&message).await {
+                    // Undone: a user whose temporary password reached nobody would be stranded.
+                    self.store.delete_user(&pool.id, &user.id).await?;
+                    return Err(CoreError::internal(format!("delivery failed: {e}")));
+                }
             }
         }
         Ok(user)
