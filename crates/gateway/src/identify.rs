@@ -81,6 +81,12 @@ impl Verifier {
     /// Identifies the caller and checks the route's permission.
     pub async fn admit(&self, parts: &Parts, body: &[u8]) -> Result<Caller, Refusal> {
         self.precheck(parts)?;
+        self.admit_prechecked(parts, body).await
+    }
+
+    /// `admit` for a request `precheck` has passed already (the gateway and the layer check the
+    /// head before reading the body).
+    pub(crate) async fn admit_prechecked(&self, parts: &Parts, body: &[u8]) -> Result<Caller, Refusal> {
         let path = parts.uri.path();
         let caller = self.identify(parts, body).await?;
         let route = self

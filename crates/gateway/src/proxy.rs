@@ -52,11 +52,17 @@ fn identity_headers(caller: &Caller) -> Vec<(&'static str, String)> {
     h
 }
 
+/// Whether a (lower-case) header name is `x-warden-*` with `_` or `-` as separators; no
+/// allocation, as it runs for every header of every request.
+fn warden_named(name: &str) -> bool {
+    let prefix = b"x-warden-";
+    name.len() >= prefix.len() && name.as_bytes().iter().zip(prefix).all(|(c, p)| c == p || (*p == b'-' && *c == b'_'))
+}
+
 /// Removes client-sent `x-warden-*` headers (and `x_warden_*`, which CGI-style servers read as
 /// the same name) and sets the verified ones.
 fn stamp(headers: &mut HeaderMap, caller: &Caller) {
-    let forged: Vec<HeaderName> =
-        headers.keys().filter(|k| k.as_str().replace('_', "-").starts_with("x-warden-")).cloned().collect();
+    let forged: Vec<HeaderName> = headers.keys().filter(|k| warden_named(k.as_str())).cloned().collect();
     for k in forged {
         headers.remove(k);
     }
@@ -116,7 +122,7 @@ async fn forward(State(proxy): State<Proxy>, req: Request) -> Response {
         Ok(b) => b,
         Err(r) => return r.into_response(),
     };
-    let caller = match proxy.verifier.admit(&parts, &body).await {
+    let caller = match proxy.verifier.admit_prechecked(&parts, &body).await {
         Ok(c) => c,
         Err(r) => return r.into_response(),
     };
@@ -175,7 +181,7 @@ pub fn layer(
                 Ok(b) => b,
                 Err(r) => return r.into_response(),
             };
-            match v.admit(&parts, &body).await {
+            match v.admit_prechecked(&parts, &body).await {
                 Ok(caller) => {
                     stamp(&mut parts.headers, &caller);
                     parts.extensions.insert(caller);
@@ -202,6 +208,16 @@ fn upstream_base(upstream: &str) -> Result<(axum::http::uri::Scheme, axum::http:
 #[cfg(test)]
 mod tests {
     use super::upstream_base;
+
+    #[test]
+    fn forged_identity_headers_in_either_spelling() {
+        for name in ["x-warden-sub", "x_warden_sub", "x-warden_role", "x-warden-"] {
+            assert!(super::warden_named(name), "{name}");
+        }
+        for name in ["x-warden", "x-wardens-sub", "content-type", "warden-sub"] {
+            assert!(!super::warden_named(name), "{name}");
+        }
+    }
 
     #[test]
     fn upstream_is_plain_http_host_and_port() {

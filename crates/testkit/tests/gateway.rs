@@ -247,22 +247,13 @@ both_backends!(gateway_admits_only_verified_permitted_requests, |app| {
     .await;
     refused(401, bearer(pia_tokens["IdToken"].clone()).send().await.unwrap()).await;
     // A gateway that admits another pool's tokens only.
+    let via = |gw: String| {
+        reqwest::Client::new().get(format!("{gw}/v1/docs")).bearer_auth(pia_tokens["AccessToken"].as_str().unwrap())
+    };
     let elsewhere = gateway_for_pools(&app, &up, vec!["eu-west-2_other".into()]).await;
-    let r = reqwest::Client::new()
-        .get(format!("{elsewhere}/v1/docs"))
-        .bearer_auth(pia_tokens["AccessToken"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
-    refused(401, r).await;
+    refused(401, via(elsewhere).send().await.unwrap()).await;
     let mine = gateway_for_pools(&app, &up, vec![pool.clone()]).await;
-    let r = reqwest::Client::new()
-        .get(format!("{mine}/v1/docs"))
-        .bearer_auth(pia_tokens["AccessToken"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    assert_eq!(via(mine).send().await.unwrap().status(), 200);
 
     // After a global sign-out, both the token and the credentials are dead.
     c.call("GlobalSignOut", json!({ "AccessToken": pia_tokens["AccessToken"] })).await.ok();

@@ -134,24 +134,21 @@ both_backends!(self_signed_tokens_through_the_gateway, |app| {
     assert!(reason(get(stranger.sign(&["read"], now + 600).unwrap()).await.unwrap()).await.contains("unknown issuer"));
     let other_sub = SelfManagedSigner::new(&rsa_private, ISS, "acct-7").unwrap();
     assert!(reason(get(other_sub.sign(&["read"], now + 600).unwrap()).await.unwrap()).await.contains("wrong sub"));
+    // Claims of our own, signed with the issuer's RSA key.
+    let rs256 = |claims: Value| {
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
+            &claims,
+            &jsonwebtoken::EncodingKey::from_rsa_pem(rsa_private.as_bytes()).unwrap(),
+        )
+        .unwrap()
+    };
     let wrong_aud =
         json!({ "iss": ISS, "sub": "acct-42", "aud": "https://elsewhere", "scope": "read", "exp": now + 300 });
-    let t = jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
-        &wrong_aud,
-        &jsonwebtoken::EncodingKey::from_rsa_pem(rsa_private.as_bytes()).unwrap(),
-    )
-    .unwrap();
-    assert!(reason(get(t).await.unwrap()).await.contains("wrong audience"));
+    assert!(reason(get(rs256(wrong_aud)).await.unwrap()).await.contains("wrong audience"));
     let early = json!({ "iss": ISS, "sub": "acct-42", "aud": "https://apis.scribelabs.ai", "scope": "read",
                         "exp": now + 600, "nbf": now + 300 });
-    let t = jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
-        &early,
-        &jsonwebtoken::EncodingKey::from_rsa_pem(rsa_private.as_bytes()).unwrap(),
-    )
-    .unwrap();
-    assert!(reason(get(t).await.unwrap()).await.contains("not valid yet"));
+    assert!(reason(get(rs256(early)).await.unwrap()).await.contains("not valid yet"));
     let hs = jsonwebtoken::encode(
         &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
         &claims,
