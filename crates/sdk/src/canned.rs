@@ -67,7 +67,8 @@ impl Canned {
     }
 }
 
-async fn read_request(stream: &mut tokio::net::TcpStream) -> Seen {
+/// Reads one request (head and `Content-Length` body) off `stream`.
+pub async fn read_request(stream: &mut tokio::net::TcpStream) -> Seen {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     let head_end = loop {

@@ -87,9 +87,17 @@ impl ScribeAuth {
     }
 }
 
+/// The headers the signing adds; a caller's copies (from an earlier signing) are dropped, as
+/// botocore's `SigV4Auth.add_auth` replaces them, so a re-signed request carries one of each.
+const SIGNING_HEADERS: [&str; 4] = ["authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"];
+
 /// The headers that sign a request for `execute-api` in eu-west-2 with these credentials, the
 /// payload unsigned (`X-Amz-Content-SHA256: UNSIGNED-PAYLOAD`), as scribeauth signs: the caller's
-/// headers plus `X-Amz-Date`, `X-Amz-Security-Token`, `X-Amz-Content-SHA256` and `Authorization`.
+/// headers plus `X-Amz-Content-SHA256`, `X-Amz-Date`, `X-Amz-Security-Token` and `Authorization`.
+/// A caller's `Authorization`, `X-Amz-Date`, `X-Amz-Security-Token` and `X-Amz-Content-SHA256`
+/// (any case) are replaced, not repeated. The signed `host` is the caller's `Host` header when
+/// there is one (returned with the others), else the URL's host and non-default port (not
+/// returned: the HTTP client sends it).
 pub fn get_signature_for_request(
     method: &str,
     url: &str,
@@ -97,14 +105,22 @@ pub fn get_signature_for_request(
     credentials: &Credentials,
 ) -> Result<Vec<(String, String)>, Error> {
     let parsed: reqwest::Url = url.parse().map_err(|e| Error::Unknown(format!("url: {e}")))?;
-    let host = match parsed.port() {
-        Some(p) => format!("{}:{p}", parsed.host_str().unwrap_or_default()),
-        None => parsed.host_str().unwrap_or_default().to_owned(),
-    };
-    let mut signed: Vec<(String, String)> = headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let mut signed: Vec<(String, String)> = headers
+        .iter()
+        .filter(|(k, _)| !SIGNING_HEADERS.iter().any(|s| k.eq_ignore_ascii_case(s)))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let caller_host = signed.iter().any(|(k, _)| k.eq_ignore_ascii_case("host"));
     signed.push(("X-Amz-Content-SHA256".into(), "UNSIGNED-PAYLOAD".into()));
     let mut to_sign: Vec<(String, String)> = signed.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.clone())).collect();
-    to_sign.push(("host".into(), host));
+    if !caller_host {
+        let host = parsed.host_str().ok_or_else(|| Error::Unknown(format!("url: {url} has no host")))?;
+        let host = match parsed.port() {
+            Some(p) => format!("{host}:{p}"),
+            None => host.to_owned(),
+        };
+        to_sign.push(("host".into(), host));
+    }
     let identity = AwsCredentials::new(
         &credentials.access_key_id,
         &credentials.secret_key,
@@ -140,4 +156,87 @@ pub fn get_signature_for_request(
         signed.push((name.to_owned(), v.to_owned()));
     }
     Ok(signed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn credentials() -> Credentials {
+        Credentials {
+            access_key_id: "ASIAEXAMPLEKEY".into(),
+            secret_key: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".into(),
+            session_token: "session-token-value".into(),
+            expiration: 0,
+        }
+    }
+
+    fn as_refs(headers: &[(String, String)]) -> Vec<(&str, &str)> {
+        headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+    }
+
+    fn count(headers: &[(String, String)], name: &str) -> usize {
+        headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case(name)).count()
+    }
+
+    /// Verifies the signature as the gateway does, over every value of every signed header (a
+    /// repeated header is signed as its values joined with commas). `host` is the Host header the
+    /// request is sent with when the signer did not return one.
+    fn verifies(method: &str, uri: &str, headers: &[(String, String)], host: Option<&str>) -> bool {
+        let mut map = http::HeaderMap::new();
+        if let Some(host) = host {
+            map.append("host", host.parse().unwrap());
+        }
+        for (k, v) in headers {
+            map.append(http::HeaderName::from_bytes(k.to_ascii_lowercase().as_bytes()).unwrap(), v.parse().unwrap());
+        }
+        let (auth, at) = warden_sigv4::read(&map, "execute-api").unwrap();
+        let payload = warden_sigv4::payload(&map, b"");
+        warden_sigv4::check(method, uri, &map, payload, &auth, at, &credentials().secret_key).is_ok()
+    }
+
+    #[test]
+    fn re_signing_replaces_the_signing_headers_instead_of_repeating_them() {
+        let url = "https://api.example.com/v1/things?page=2";
+        let first =
+            get_signature_for_request("GET", url, &[("Content-Type", "application/json")], &credentials()).unwrap();
+        // Some callers lower-case header names before re-signing: those copies are dropped too.
+        let mut again = as_refs(&first);
+        again.push(("x-amz-date", "20000101T000000Z"));
+        let second = get_signature_for_request("GET", url, &again, &credentials()).unwrap();
+        for name in ["Authorization", "X-Amz-Date", "X-Amz-Security-Token", "X-Amz-Content-SHA256", "Content-Type"] {
+            assert_eq!(count(&second, name), 1, "{name} in {second:?}");
+        }
+        assert_eq!(count(&second, "host"), 0, "the HTTP client sends the URL's host");
+        assert_eq!(second.len(), 5, "{second:?}");
+        let value = |name: &str| &second.iter().find(|(k, _)| k == name).unwrap().1;
+        assert_eq!(value("X-Amz-Content-SHA256"), "UNSIGNED-PAYLOAD");
+        assert_eq!(value("X-Amz-Security-Token"), "session-token-value");
+        assert_ne!(value("X-Amz-Date"), "20000101T000000Z");
+        assert!(verifies("GET", "/v1/things?page=2", &second, Some("api.example.com")));
+        assert!(!verifies("GET", "/v1/other", &second, Some("api.example.com")));
+    }
+
+    #[test]
+    fn a_callers_host_is_signed_instead_of_the_urls() {
+        let url = "https://internal-lb.example:8443/v1/things";
+        let caller = [("Host", "api.example.com"), ("Content-Type", "application/json")];
+        let signed = get_signature_for_request("POST", url, &caller, &credentials()).unwrap();
+        assert_eq!(count(&signed, "host"), 1, "{signed:?}");
+        let auth = &signed.iter().find(|(k, _)| k == "Authorization").unwrap().1;
+        assert!(auth.contains("SignedHeaders=content-type;host;"), "{auth}");
+        // Signed over `host:api.example.com` alone: the URL's host is neither added nor signed.
+        assert!(verifies("POST", "/v1/things", &signed, None));
+        let mut sent_to_the_lb = signed.clone();
+        sent_to_the_lb.retain(|(k, _)| !k.eq_ignore_ascii_case("host"));
+        assert!(!verifies("POST", "/v1/things", &sent_to_the_lb, Some("internal-lb.example:8443")));
+    }
+
+    #[test]
+    fn without_a_host_header_the_urls_host_and_port_are_signed() {
+        let url = "http://localhost:8080/v1/things";
+        let signed = get_signature_for_request("GET", url, &[], &credentials()).unwrap();
+        assert!(verifies("GET", "/v1/things", &signed, Some("localhost:8080")));
+        assert!(!verifies("GET", "/v1/things", &signed, Some("localhost")));
+    }
 }

@@ -34,16 +34,37 @@ impl std::fmt::Debug for SelfManagedSigner {
     }
 }
 
+fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
 impl SelfManagedSigner {
-    /// `private_key_pem`: an RSA private key in PEM (PKCS#1 or PKCS#8).
+    /// `private_key_pem`: an RSA private key in PEM (PKCS#1 or PKCS#8). Anything else (a public
+    /// key, an EC key, a corrupt key) is refused here, by a test signature, not at the first `sign`.
     pub fn new(private_key_pem: &str, issuer: impl Into<String>, sub: impl Into<String>) -> Result<Self, Error> {
         let key = EncodingKey::from_rsa_pem(private_key_pem.as_bytes())
             .map_err(|e| Error::Unknown(format!("private key: {e}")))?;
+        // `from_rsa_pem` only unwraps the PEM; the DER is parsed when signing.
+        jsonwebtoken::crypto::sign(b"scribeauth key check", &key, Algorithm::RS256)
+            .map_err(|e| Error::Unknown(format!("private key: not an RSA private key that can sign: {e}")))?;
         Ok(Self { key, issuer: issuer.into(), sub: sub.into() })
     }
 
-    /// A token for `scopes`, expiring at `exp` (Unix seconds, absolute).
+    /// A token for `scopes`, expiring at `exp` (Unix seconds, absolute), which must be in the
+    /// future: a token that is already expired is refused.
     pub fn sign(&self, scopes: &[&str], exp: i64) -> Result<String, Error> {
+        let now = unix_now();
+        if exp <= now {
+            return Err(Error::Unknown(format!(
+                "exp must be in the future: {exp} is not after now ({now}) (exp is absolute Unix seconds)"
+            )));
+        }
+        self.sign_unchecked(scopes, exp)
+    }
+
+    /// As `sign`, without refusing an `exp` in the past: for testing how a verifier treats expired
+    /// tokens.
+    pub fn sign_unchecked(&self, scopes: &[&str], exp: i64) -> Result<String, Error> {
         let claims = SelfSignedClaims {
             iss: self.issuer.clone(),
             sub: self.sub.clone(),
@@ -109,13 +130,45 @@ mod tests {
         let (private, public) = keypair();
         let (_, other_public) = keypair();
         let signer = SelfManagedSigner::new(&private, "iss", "sub").unwrap();
-        let expired = signer.sign(&["read"], now() - 3600).unwrap();
+        let expired = signer.sign_unchecked(&["read"], now() - 3600).unwrap();
         assert!(matches!(decode_self_signed_jwt(&expired, &public), Err(Error::Unauthorized(_))));
         let token = signer.sign(&["read"], now() + 600).unwrap();
         assert!(decode_self_signed_jwt(&token, &other_public).is_err());
         let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
         parts[1] = parts[1].chars().rev().collect();
         assert!(decode_self_signed_jwt(&parts.join("."), &public).is_err());
+    }
+
+    #[test]
+    fn new_refuses_what_cannot_sign() {
+        use rsa::pkcs1::EncodeRsaPrivateKey;
+        use rsa::pkcs8::DecodePrivateKey;
+
+        let (private, public) = keypair();
+        assert!(SelfManagedSigner::new(&private, "i", "s").is_ok());
+        let pkcs1 = rsa::RsaPrivateKey::from_pkcs8_pem(&private).unwrap().to_pkcs1_pem(LineEnding::LF).unwrap();
+        assert!(SelfManagedSigner::new(&pkcs1, "i", "s").is_ok());
         assert!(SelfManagedSigner::new("not a key", "i", "s").is_err());
+        // Both unwrap as PEM (`EncodingKey::from_rsa_pem` accepts them) but cannot sign: a public
+        // key, and a well-formed DER `SEQUENCE { INTEGER 0 }` labelled as an RSA private key.
+        let not_a_private_key = "-----BEGIN RSA PRIVATE KEY-----\nMAMCAQA=\n-----END RSA PRIVATE KEY-----\n";
+        for pem in [public.as_str(), not_a_private_key] {
+            assert!(EncodingKey::from_rsa_pem(pem.as_bytes()).is_ok(), "{pem}");
+            let err = SelfManagedSigner::new(pem, "i", "s").unwrap_err();
+            assert!(matches!(&err, Error::Unknown(m) if m.starts_with("private key:")), "{err:?}");
+        }
+    }
+
+    #[test]
+    fn sign_refuses_an_exp_that_is_not_in_the_future() {
+        let (private, public) = keypair();
+        let signer = SelfManagedSigner::new(&private, "iss", "sub").unwrap();
+        for exp in [now() - 3600, now(), 0, 600] {
+            let err = signer.sign(&["read"], exp).unwrap_err();
+            assert!(matches!(&err, Error::Unknown(m) if m.starts_with("exp must be in the future")), "{err:?}");
+        }
+        let exp = now() + 60;
+        let claims = decode_self_signed_jwt(&signer.sign(&["read"], exp).unwrap(), &public).unwrap();
+        assert_eq!(claims.exp, exp);
     }
 }

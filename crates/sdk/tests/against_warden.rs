@@ -131,11 +131,14 @@ async fn sdk_against_warden_postgres() {
     }
 }
 
-fn cli(f: &Fixture, args: &[&str], stdin: &str) -> (bool, String, String) {
+fn cli(f: &Fixture, args: &[&str], env: &[(&str, &str)], stdin: &str) -> (bool, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_scribeauth"))
         .args(["--client_id", &f.client, "--user_pool_id", &f.pool])
         .args(args)
         .env("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", &f.app.url)
+        .env_remove("SCRIBEAUTH_PASSWORD")
+        .env_remove("SCRIBEAUTH_REFRESH_TOKEN")
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -154,13 +157,25 @@ fn cli(f: &Fixture, args: &[&str], stdin: &str) -> (bool, String, String) {
 async fn the_three_cli_modes() {
     let f = fixture(Backend::Sqlite).await.unwrap();
     f.user("cal", false).await;
-    let (ok, out, err) = tokio::task::block_in_place(|| cli(&f, &["--username", "cal", "--password", PW], ""));
+    let (ok, out, err) = tokio::task::block_in_place(|| cli(&f, &["--username", "cal", "--password", PW], &[], ""));
     assert!(ok, "{err}");
     let t: serde_json::Value = serde_json::from_str(&out).unwrap();
     let refresh = t["refresh_token"].as_str().unwrap().to_owned();
-    let (ok, out, _) = tokio::task::block_in_place(|| cli(&f, &["--refresh_token", &refresh], ""));
+    let (ok, out, _) = tokio::task::block_in_place(|| cli(&f, &["--refresh_token", &refresh], &[], ""));
     assert!(ok && out.contains(&refresh));
-    let (ok, _, err) = tokio::task::block_in_place(|| cli(&f, &["--username", "cal", "--password", "nope"], ""));
+    let (ok, _, err) = tokio::task::block_in_place(|| cli(&f, &["--username", "cal", "--password", "nope"], &[], ""));
+    assert!(!ok && err.contains("Username and/or Password are incorrect"), "{err}");
+    // The secrets can come from the environment instead of argv (where `ps` shows them); a flag wins.
+    let (ok, out, err) =
+        tokio::task::block_in_place(|| cli(&f, &["--username", "cal"], &[("SCRIBEAUTH_PASSWORD", PW)], ""));
+    assert!(ok, "{err}");
+    assert!(serde_json::from_str::<serde_json::Value>(&out).unwrap()["access_token"].is_string(), "{out}");
+    let env = [("SCRIBEAUTH_REFRESH_TOKEN", refresh.as_str())];
+    let (ok, out, err) = tokio::task::block_in_place(|| cli(&f, &[], &env, ""));
+    assert!(ok && out.contains(&refresh), "{err}");
+    let (ok, _, err) = tokio::task::block_in_place(|| {
+        cli(&f, &["--username", "cal", "--password", "nope"], &[("SCRIBEAUTH_PASSWORD", PW)], "")
+    });
     assert!(!ok && err.contains("Username and/or Password are incorrect"), "{err}");
 
     let access = t["access_token"].as_str().unwrap().to_owned();
@@ -174,9 +189,12 @@ async fn the_three_cli_modes() {
     f.app.warden.set_software_token_mfa(&access, true).await.unwrap();
     let next = warden_core::crypto::totp::code_for_base32(&secret, now + 30).unwrap();
     let (ok, out, err) =
-        tokio::task::block_in_place(|| cli(&f, &["--username", "cal", "--password", PW], &format!("{next}\n")));
+        tokio::task::block_in_place(|| cli(&f, &["--username", "cal", "--password", PW], &[], &format!("{next}\n")));
     assert!(ok, "{err}");
-    assert!(out.starts_with("Enter MFA code: ") && out.contains("access_token"), "{out}");
+    // The prompt goes to stderr: stdout is only the JSON, for scripts that capture it.
+    assert!(err.starts_with("Enter MFA code: "), "{err}");
+    let t: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert!(t["access_token"].is_string(), "{out}");
     f.app.stop().await;
 }
 

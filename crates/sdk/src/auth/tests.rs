@@ -50,13 +50,24 @@ async fn every_get_tokens_failure_is_unauthorized() {
         error("aws.protocol#NotAuthorizedException:http://internal.amazon.com/", "Incorrect username or password.");
     let throttled = error("TooManyRequestsException", "Rate exceeded");
     let no_tokens = r#"{"AuthenticationResult":{"AccessToken":"acc"}}"#;
-    let server = Canned::serve(vec![(400, &wrong), (400, &throttled), (500, "<html/>"), (200, no_tokens)]).await;
+    // Throttling and 5xx answers are tried three times (botocore's standard retry mode).
+    let server = Canned::serve(vec![
+        (400, &wrong),
+        (400, &throttled),
+        (400, &throttled),
+        (400, &throttled),
+        (500, "<html/>"),
+        (500, "<html/>"),
+        (500, "<html/>"),
+        (200, no_tokens),
+    ])
+    .await;
     let auth = auth(&server);
     let expected = Error::Unauthorized("Username and/or Password are incorrect. Could not get tokens".into());
     for _ in 0..4 {
         assert_eq!(auth.get_tokens_with_password("ada", "nope").await.unwrap_err(), expected);
     }
-    assert_eq!(server.requests().await.len(), 4);
+    assert_eq!(server.requests().await.len(), 8);
 }
 
 #[tokio::test]
@@ -88,6 +99,9 @@ async fn mfa_challenge_then_answer() {
         (200, &challenge),
         (400, &wrong),
         (400, &expired),
+        // Retried twice before it is reported.
+        (400, &throttled),
+        (400, &throttled),
         (400, &throttled),
         (400, &session_gone),
         (200, r#"{"AuthenticationResult":{"AccessToken":"acc","IdToken":"idt"}}"#),
@@ -107,9 +121,10 @@ async fn mfa_challenge_then_answer() {
     let tokens = answer("444444").await.unwrap();
     assert_eq!((tokens.access_token.as_str(), tokens.refresh_token.as_str()), ("acc", ""));
     let seen = server.requests().await;
-    assert_eq!(seen[5].header("x-amz-target"), "AWSCognitoIdentityProviderService.RespondToAuthChallenge");
+    assert_eq!(seen.len(), 8);
+    assert_eq!(seen[7].header("x-amz-target"), "AWSCognitoIdentityProviderService.RespondToAuthChallenge");
     assert_eq!(
-        seen[5].body,
+        seen[7].body,
         json!({ "ClientId": "client-1", "ChallengeName": "SOFTWARE_TOKEN_MFA", "Session": SESSION,
                 "ChallengeResponses": { "SOFTWARE_TOKEN_MFA_CODE": "444444", "USERNAME": "ada" } })
     );
@@ -178,8 +193,16 @@ async fn change_password_returns_other_challenges_and_maps_errors() {
     let missing = error("ResourceNotFoundException", "User pool client client-1 does not exist.");
     let throttled = error("TooManyRequestsException", "Rate exceeded");
     let wrong = error("NotAuthorizedException", "Incorrect username or password.");
-    let server =
-        Canned::serve(vec![(200, &mfa), (400, &missing), (200, TOKENS), (400, &throttled), (400, &wrong)]).await;
+    let server = Canned::serve(vec![
+        (200, &mfa),
+        (400, &missing),
+        (200, TOKENS),
+        (400, &throttled),
+        (400, &throttled),
+        (400, &throttled),
+        (400, &wrong),
+    ])
+    .await;
     let auth = auth(&server);
     let other = auth.change_password("ada", "pw", "new-pw").await.unwrap();
     assert_eq!(other, Some(Challenge { challenge_name: "SOFTWARE_TOKEN_MFA".into(), session: SESSION.into() }));
@@ -187,21 +210,42 @@ async fn change_password_returns_other_challenges_and_maps_errors() {
         auth.change_password("ada", "pw", "new").await.unwrap_err(),
         Error::MissingId("Missing client ID".into())
     );
-    // ChangePassword's own throttling maps too.
+    // ChangePassword's own throttling maps too (after three attempts).
     assert!(matches!(auth.change_password("ada", "pw", "new").await.unwrap_err(), Error::TooManyRequests(_)));
     assert_eq!(auth.change_password("ada", "bad", "new").await.unwrap_err().code(), Some("NotAuthorizedException"));
     let seen = server.requests().await;
     let ops: Vec<&str> = seen.iter().map(|s| s.operation()).collect();
     // The other challenge made no second call.
-    assert_eq!(ops, ["InitiateAuth", "InitiateAuth", "InitiateAuth", "ChangePassword", "InitiateAuth"]);
+    assert_eq!(
+        ops,
+        [
+            "InitiateAuth",
+            "InitiateAuth",
+            "InitiateAuth",
+            "ChangePassword",
+            "ChangePassword",
+            "ChangePassword",
+            "InitiateAuth"
+        ]
+    );
 }
 
 #[tokio::test]
 async fn revoke_sends_token_and_client_and_maps_errors() {
     let throttled = error("TooManyRequestsException", "Rate exceeded");
     let unsupported = error("UnsupportedTokenTypeException", "not a refresh token");
-    let server =
-        Canned::serve(vec![(200, "{}"), (200, ""), (400, &throttled), (400, &unsupported), (500, "<html/>")]).await;
+    let server = Canned::serve(vec![
+        (200, "{}"),
+        (200, ""),
+        (400, &throttled),
+        (400, &throttled),
+        (400, &throttled),
+        (400, &unsupported),
+        (500, "<html/>"),
+        (500, "<html/>"),
+        (500, "<html/>"),
+    ])
+    .await;
     let auth = auth(&server);
     assert!(auth.revoke_refresh_token("ref-0").await.unwrap());
     assert!(auth.revoke_refresh_token("ref-1").await.unwrap());
@@ -210,6 +254,7 @@ async fn revoke_sends_token_and_client_and_maps_errors() {
     assert_eq!(auth.revoke_refresh_token("ref-3").await.unwrap_err(), internal);
     assert_eq!(auth.revoke_refresh_token("ref-4").await.unwrap_err(), internal);
     let seen = server.requests().await;
+    assert_eq!(seen.len(), 9);
     assert_eq!(seen[0].header("x-amz-target"), "AWSCognitoIdentityProviderService.RevokeToken");
     assert_eq!(seen[0].body, json!({ "Token": "ref-0", "ClientId": "client-1" }));
 }
