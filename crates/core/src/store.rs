@@ -186,8 +186,15 @@ pub trait Store: Send + Sync + 'static {
     // Signing keys
     async fn insert_signing_key(&self, key: &SigningKeyRecord) -> StoreResult<()>;
     async fn list_signing_keys(&self) -> StoreResult<Vec<SigningKeyRecord>>;
-    /// Retires every active key of `alg` but `except_kid`; returns how many.
-    async fn retire_signing_keys(&self, alg: &str, except_kid: &str, at: Timestamp) -> StoreResult<u64>;
+    /// Retires, from `at`, every key of `alg` older than the key `kid` created at `created_at`
+    /// (created before it, or in the same second with a smaller kid) that is not retired by
+    /// then; returns how many. Newer keys are left alone: of two rotations at once, the newer
+    /// key stays unretired.
+    async fn retire_signing_keys(&self, alg: &str, kid: &str, created_at: Timestamp, at: Timestamp)
+        -> StoreResult<u64>;
+    /// Sets a retired key's `retired_at` to `at` (withdrawing it early); false when `kid` is
+    /// not a retired key (unknown, or the one no rotation has replaced).
+    async fn withdraw_signing_key(&self, kid: &str, at: Timestamp) -> StoreResult<bool>;
 
     // Identity pools
     async fn insert_identity_pool(&self, pool: &IdentityPool) -> StoreResult<()>;
@@ -252,6 +259,19 @@ pub trait Store: Send + Sync + 'static {
     async fn record_failure(&self, key: &str, attempt_id: &str, at: Timestamp, since: Timestamp) -> StoreResult<u32>;
     async fn count_failures(&self, key: &str, since: Timestamp) -> StoreResult<u32>;
     async fn clear_failures(&self, key: &str) -> StoreResult<()>;
+    /// Counts `attempt_id` against each `(key, limit)` before the attempt is checked, so that
+    /// attempts in flight count: unless a key already holds `limit` attempts since `since`,
+    /// then nothing is recorded and that key's index is returned. Serialised per key, so
+    /// concurrent attempts cannot together pass a limit.
+    async fn reserve_attempt(
+        &self,
+        keys: &[(&str, u32)],
+        attempt_id: &str,
+        at: Timestamp,
+        since: Timestamp,
+    ) -> StoreResult<Option<usize>>;
+    /// Takes back one reserved attempt (it succeeded and is not to count).
+    async fn release_attempt(&self, key: &str, attempt_id: &str) -> StoreResult<()>;
 
     // Self-managed token issuers (continued)
     /// Writes `new` (same `iss`) in place of `old` if the stored issuer is still `old`; false,

@@ -91,18 +91,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let router = router(app.warden.clone());
-    // Another process (`warden keys rotate`, another instance) may rotate the signing keys.
-    let warden = app.warden.clone();
-    let reload = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
-        tick.tick().await;
-        loop {
-            tick.tick().await;
-            if let Err(e) = warden.reload_signing_keys().await {
-                tracing::warn!(error = %e, "could not reload signing keys");
-            }
-        }
-    });
+    let reload = spawn_key_reload(app.warden.clone());
     // Issuers registered with a JWKS URL rotate their keys on their own schedule.
     let refresh = crate::jwks::spawn_refresh(app.warden.clone());
     let served = axum::serve(no_delay(listener), router.into_make_service_with_connect_info::<SocketAddr>())
@@ -111,6 +100,21 @@ pub async fn serve(
     reload.abort();
     refresh.abort();
     served
+}
+
+/// Re-reads the signing keys every minute: another process (`warden keys rotate`, another
+/// instance) may rotate or withdraw them, and a scheduled handover must reach every instance.
+pub fn spawn_key_reload(warden: Arc<Warden>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            if let Err(e) = warden.reload_signing_keys().await {
+                tracing::warn!(error = %e, "could not reload signing keys");
+            }
+        }
+    })
 }
 
 /// Accepted connections send small answers at once: without TCP_NODELAY, an answer written in

@@ -71,15 +71,28 @@ impl SqlStore {
         rows.iter().map(rows::signing_key).collect()
     }
 
-    pub(crate) async fn do_retire_signing_keys(&self, alg: &str, except_kid: &str, at: i64) -> R<u64> {
-        let done =
-            sqlx::query("UPDATE signing_keys SET retired_at = $3 WHERE alg = $1 AND kid <> $2 AND retired_at IS NULL")
-                .bind(alg)
-                .bind(except_kid)
-                .bind(at)
-                .execute(&self.write)
-                .await
-                .map_err(map_err)?;
+    pub(crate) async fn do_retire_signing_keys(&self, alg: &str, kid: &str, created_at: i64, at: i64) -> R<u64> {
+        let done = sqlx::query(
+            "UPDATE signing_keys SET retired_at = $4 WHERE alg = $1 AND (retired_at IS NULL OR retired_at > $4) \
+             AND (created_at < $3 OR (created_at = $3 AND kid < $2))",
+        )
+        .bind(alg)
+        .bind(kid)
+        .bind(created_at)
+        .bind(at)
+        .execute(&self.write)
+        .await
+        .map_err(map_err)?;
         Ok(done.rows_affected())
+    }
+
+    pub(crate) async fn do_withdraw_signing_key(&self, kid: &str, at: i64) -> R<bool> {
+        let done = sqlx::query("UPDATE signing_keys SET retired_at = $2 WHERE kid = $1 AND retired_at IS NOT NULL")
+            .bind(kid)
+            .bind(at)
+            .execute(&self.write)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected() > 0)
     }
 }

@@ -184,52 +184,53 @@ impl SqlStore {
         max_attempts: u32,
         then: &User,
     ) -> R<CodeOutcome> {
+        // The attempt is counted first, holding the code's row: concurrent guesses queue behind
+        // it, and each is checked against what the ones before it left (a fifth wrong guess
+        // drops the code before a sixth is looked at).
         let mut tx = self.write.begin().await.map_err(map_err)?;
-        let claimed = sqlx::query(
-            "DELETE FROM codes WHERE user_id = $1 AND purpose = $2 AND code_hash = $3 AND expires_at > $4 RETURNING user_id",
+        let counted = sqlx::query(
+            "UPDATE codes SET attempts = attempts + 1 \
+             WHERE user_id = $1 AND purpose = $2 AND expires_at > $3 AND attempts < $4 RETURNING code_hash, attempts",
         )
         .bind(user_id)
         .bind(purpose.as_str())
-        .bind(code_hash.to_vec())
         .bind(now)
+        .bind(i64::from(max_attempts))
         .fetch_optional(&mut *tx)
         .await
         .map_err(map_err)?;
-        let outcome = if claimed.is_some() {
-            if let Err(e) = crate::users::update_user_in(&mut tx, then).await {
-                tx.rollback().await.map_err(map_err)?;
-                return Err(e);
+        let (outcome, drop_code) = match counted {
+            Some(row) => {
+                let stored: Vec<u8> = row.try_get("code_hash").map_err(map_err)?;
+                let attempts: i64 = row.try_get("attempts").map_err(map_err)?;
+                if bool::from(subtle::ConstantTimeEq::ct_eq(stored.as_slice(), code_hash)) {
+                    if let Err(e) = crate::users::update_user_in(&mut tx, then).await {
+                        tx.rollback().await.map_err(map_err)?;
+                        return Err(e);
+                    }
+                    (CodeOutcome::Redeemed, true)
+                } else {
+                    (CodeOutcome::Mismatch, attempts >= i64::from(max_attempts))
+                }
             }
-            CodeOutcome::Redeemed
-        } else {
-            let counted = sqlx::query(
-                "UPDATE codes SET attempts = attempts + 1 WHERE user_id = $1 AND purpose = $2 AND expires_at > $3 RETURNING attempts",
+            // None live: expired, spent, or never sent.
+            None => (CodeOutcome::Expired, false),
+        };
+        if drop_code || outcome == CodeOutcome::Expired {
+            // Only this code, or one that is dead: a code sent meanwhile stays.
+            sqlx::query(
+                "DELETE FROM codes WHERE user_id = $1 AND purpose = $2 \
+                 AND (expires_at <= $3 OR attempts >= $4 OR $5 = 1)",
             )
             .bind(user_id)
             .bind(purpose.as_str())
             .bind(now)
-            .fetch_optional(&mut *tx)
+            .bind(i64::from(max_attempts))
+            .bind(i64::from(drop_code))
+            .execute(&mut *tx)
             .await
             .map_err(map_err)?;
-            // The code is dropped when the last allowed guess was wrong, or when none is live
-            // (expired, or never sent).
-            let (outcome, drop_code) = match counted {
-                Some(row) => {
-                    let attempts: i64 = row.try_get("attempts").map_err(map_err)?;
-                    (CodeOutcome::Mismatch, attempts >= i64::from(max_attempts))
-                }
-                None => (CodeOutcome::Expired, true),
-            };
-            if drop_code {
-                sqlx::query("DELETE FROM codes WHERE user_id = $1 AND purpose = $2")
-                    .bind(user_id)
-                    .bind(purpose.as_str())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-            }
-            outcome
-        };
+        }
         tx.commit().await.map_err(map_err)?;
         Ok(outcome)
     }

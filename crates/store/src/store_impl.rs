@@ -139,8 +139,11 @@ impl Store for SqlStore {
     async fn list_signing_keys(&self) -> StoreResult<Vec<SigningKeyRecord>> {
         self.do_list_signing_keys().await
     }
-    async fn retire_signing_keys(&self, alg: &str, except_kid: &str, at: i64) -> StoreResult<u64> {
-        self.do_retire_signing_keys(alg, except_kid, at).await
+    async fn retire_signing_keys(&self, alg: &str, kid: &str, created_at: i64, at: i64) -> StoreResult<u64> {
+        self.do_retire_signing_keys(alg, kid, created_at, at).await
+    }
+    async fn withdraw_signing_key(&self, kid: &str, at: i64) -> StoreResult<bool> {
+        self.do_withdraw_signing_key(kid, at).await
     }
     async fn insert_identity_pool(&self, pool: &IdentityPool) -> StoreResult<()> {
         self.do_insert_identity_pool(pool).await
@@ -191,6 +194,20 @@ impl Store for SqlStore {
     }
     async fn clear_failures(&self, key: &str) -> StoreResult<()> {
         self.do_clear_failures(key).await
+    }
+    async fn reserve_attempt(
+        &self,
+        keys: &[(&str, u32)],
+        attempt_id: &str,
+        at: i64,
+        since: i64,
+    ) -> StoreResult<Option<usize>> {
+        let keys: Vec<(String, u32)> = keys.iter().map(|(k, n)| ((*k).to_owned(), *n)).collect();
+        let attempt_id = attempt_id.to_owned();
+        self.detached(move |s| async move { s.do_reserve_attempt(&keys, &attempt_id, at, since).await }).await
+    }
+    async fn release_attempt(&self, key: &str, attempt_id: &str) -> StoreResult<()> {
+        self.do_release_attempt(key, attempt_id).await
     }
     async fn rotate_refresh_token(&self, family_id: &str, old: &[u8], new: &[u8], at: i64) -> StoreResult<bool> {
         self.rotate_batched(family_id, old, new, at).await

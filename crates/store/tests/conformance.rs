@@ -1168,6 +1168,35 @@ conformance!(signing_keys_crud, |s| {
     assert_eq!(listed, vec![k1, k2, k3]);
 });
 
+conformance!(signing_keys_retire_only_older_keys_and_withdraw_only_retired_ones, |s| {
+    let old = signing_key("k-old", 10);
+    let (a, b) = (signing_key("k-a", 20), signing_key("k-b", 20));
+    let mut es = signing_key("k-es", 5);
+    es.alg = "ES256".into();
+    for k in [&old, &a, &b, &es] {
+        s.insert_signing_key(k).await.unwrap();
+    }
+    let store = &*s;
+    let retired = |kid: &'static str| async move {
+        store.list_signing_keys().await.unwrap().into_iter().find(|k| k.kid == kid).unwrap().retired_at
+    };
+    // Two rotations at once (k-a and k-b, same second): each retires only what is older than
+    // its own key, so the newer (k-b: same second, greater kid) is left signing.
+    assert_eq!(s.retire_signing_keys("RS256", "k-b", 20, 700).await.unwrap(), 2, "k-old and k-a");
+    assert_eq!(s.retire_signing_keys("RS256", "k-a", 20, 700).await.unwrap(), 0, "retired by then already");
+    assert_eq!((retired("k-old").await, retired("k-a").await, retired("k-b").await), (Some(700), Some(700), None));
+    // An earlier handover (`--now`) brings a later one forward.
+    assert_eq!(s.retire_signing_keys("RS256", "k-b", 20, 650).await.unwrap(), 2);
+    assert_eq!((retired("k-old").await, retired("k-a").await, retired("k-b").await), (Some(650), Some(650), None));
+    assert_eq!(retired("k-es").await, None, "another algorithm's keys are not touched");
+
+    assert!(s.withdraw_signing_key("k-a", -5).await.unwrap());
+    assert_eq!(retired("k-a").await, Some(-5));
+    assert!(!s.withdraw_signing_key("k-b", -5).await.unwrap(), "the unretired key cannot be withdrawn");
+    assert!(!s.withdraw_signing_key("nope", -5).await.unwrap());
+    assert_eq!(retired("k-b").await, None);
+});
+
 // ---------------------------------------------------------------------------------------------
 // Identity pools, identities, temporary credentials
 // ---------------------------------------------------------------------------------------------
@@ -1337,6 +1366,50 @@ conformance!(a_change_runs_whole_when_its_caller_gives_up, |s| {
     for _ in 0..24 {
         assert_eq!(s.count_failures("user:after", 0).await.unwrap(), 24, "every write committed and visible");
     }
+});
+
+conformance!(attempts_are_reserved_before_they_are_checked, |s| {
+    let limits = [("src:a", 3), ("user:a", 2)];
+    assert_eq!(s.reserve_attempt(&limits, "call-1", 100, 0).await.unwrap(), None);
+    assert_eq!(s.count_failures("src:a", 0).await.unwrap(), 1);
+    assert_eq!(s.count_failures("user:a", 0).await.unwrap(), 1);
+    assert_eq!(s.reserve_attempt(&limits, "call-2", 100, 0).await.unwrap(), None);
+    assert_eq!(s.reserve_attempt(&limits, "call-3", 100, 0).await.unwrap(), Some(1), "the user is at its limit");
+    assert_eq!(s.count_failures("src:a", 0).await.unwrap(), 2, "a refused attempt counts nowhere");
+    s.release_attempt("src:a", "call-2").await.unwrap();
+    assert_eq!(s.count_failures("src:a", 0).await.unwrap(), 1, "released");
+    assert_eq!(s.count_failures("user:a", 0).await.unwrap(), 2, "only where released");
+    assert_eq!(s.reserve_attempt(&[("src:a", 1), ("user:b", 9)], "call-4", 100, 0).await.unwrap(), Some(0));
+    assert_eq!(s.count_failures("user:b", 0).await.unwrap(), 0);
+    assert_eq!(s.reserve_attempt(&limits, "call-5", 200, 100).await.unwrap(), None, "older attempts left the window");
+
+    // A burst: every attempt in flight counts, so exactly the limit passes.
+    let calls = (0..24).map(|i| {
+        let s = s.clone();
+        tokio::spawn(async move {
+            s.reserve_attempt(&[("src:burst", 100), ("user:burst", 5)], &format!("call-{i}"), 100, 0).await.unwrap()
+        })
+    });
+    let mut passed = 0;
+    for call in calls.collect::<Vec<_>>() {
+        passed += u32::from(call.await.unwrap().is_none());
+    }
+    assert_eq!(passed, 5);
+    assert_eq!(s.count_failures("user:burst", 0).await.unwrap(), 5);
+    assert_eq!(s.count_failures("src:burst", 0).await.unwrap(), 5);
+});
+
+conformance!(concurrent_failures_count_each_other, |s| {
+    let calls = (0..16).map(|i| {
+        let s = s.clone();
+        tokio::spawn(async move { s.record_failure("code:x", &format!("call-{i}"), 100, 0).await.unwrap() })
+    });
+    let mut counts = Vec::new();
+    for call in calls.collect::<Vec<_>>() {
+        counts.push(call.await.unwrap());
+    }
+    counts.sort_unstable();
+    assert_eq!(counts, (1..=16).collect::<Vec<u32>>(), "each saw those committed before it, and no two the same");
 });
 
 conformance!(failure_counters, |s| {

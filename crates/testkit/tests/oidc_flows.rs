@@ -754,33 +754,48 @@ both_backends!(es256_clients_and_key_rotation_without_breaking_verifiers, |app| 
     let (h, _) = verify_any(&app.url, &s.pool_id, svc["access_token"].as_str().unwrap()).await;
     assert_eq!(h.alg, jsonwebtoken::Algorithm::RS256, "the service client kept the default");
 
-    // Rotation: the old key keeps verifying and stays published; new tokens use the new key.
+    // Rotation: the new key is published at once but signs only after the lead (a verifier
+    // with a cached JWKS holds it first); the old key keeps verifying and stays published.
+    use warden_core::crypto::keys::Handover;
     let old_kid = h.kid.unwrap();
-    let new_kid = w.rotate_signing_key(warden_core::model::SigningAlg::RS256).await.unwrap();
+    let new_kid = w.rotate_signing_key(warden_core::model::SigningAlg::RS256, Handover::Scheduled).await.unwrap();
     assert_ne!(old_kid, new_kid);
-    let jwks: serde_json::Value =
-        reqwest::get(format!("{}/{}/.well-known/jwks.json", app.url, s.pool_id)).await.unwrap().json().await.unwrap();
-    let kids: Vec<&str> = jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap()).collect();
-    assert!(kids.contains(&old_kid.as_str()) && kids.contains(&new_kid.as_str()), "{kids:?}");
-    let i = post_form(
-        &app.url,
-        "/oauth2/introspect",
-        Some((&s.service.0, &s.service.1)),
-        &[("token", svc["access_token"].as_str().unwrap())],
-    )
-    .await
-    .json();
-    assert_eq!(i["active"], true, "a token of the retired key still verifies");
-    let svc2 = post_form(
-        &app.url,
-        "/oauth2/token",
-        Some((&s.service.0, &s.service.1)),
-        &[("grant_type", "client_credentials")],
-    )
-    .await
-    .json();
-    let (h2, _) = verify_any(&app.url, &s.pool_id, svc2["access_token"].as_str().unwrap()).await;
-    assert_eq!(h2.kid.as_deref(), Some(new_kid.as_str()));
+    let (url, pool_id) = (app.url.as_str(), s.pool_id.as_str());
+    let (svc_id, svc_secret) = (s.service.0.as_str(), s.service.1.as_str());
+    let kids = move || async move {
+        let jwks: serde_json::Value =
+            reqwest::get(format!("{url}/{pool_id}/.well-known/jwks.json")).await.unwrap().json().await.unwrap();
+        jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+    };
+    let published = kids().await;
+    assert!(published.contains(&old_kid) && published.contains(&new_kid), "{published:?}");
+    let service_token = move || async move {
+        let t = post_form(url, "/oauth2/token", Some((svc_id, svc_secret)), &[("grant_type", "client_credentials")])
+            .await
+            .json();
+        t["access_token"].as_str().unwrap().to_owned()
+    };
+    let before_handover = service_token().await;
+    let (h1, _) = verify_any(&app.url, &s.pool_id, &before_handover).await;
+    assert_eq!(h1.kid.as_deref(), Some(old_kid.as_str()), "the old key signs until the handover");
+
+    // A handover at once (the old key is not to be trusted), then the old key withdrawn.
+    let newest = w.rotate_signing_key(warden_core::model::SigningAlg::RS256, Handover::Immediate).await.unwrap();
+    let introspect = move |token: String| async move {
+        post_form(url, "/oauth2/introspect", Some((svc_id, svc_secret)), &[("token", &token)]).await.json()
+    };
+    assert_eq!(
+        introspect(svc["access_token"].as_str().unwrap().to_owned()).await["active"],
+        true,
+        "retired, verifying"
+    );
+    let (h2, _) = verify_any(&app.url, &s.pool_id, &service_token().await).await;
+    assert_eq!(h2.kid.as_deref(), Some(newest.as_str()));
+    assert!(w.withdraw_signing_key(&newest).await.is_err(), "the signing key cannot be withdrawn");
+    w.withdraw_signing_key(&old_kid).await.unwrap();
+    assert!(!kids().await.contains(&old_kid));
+    assert_eq!(introspect(before_handover).await["active"], false, "a withdrawn key verifies nothing");
+    assert!(kids().await.contains(&new_kid), "the never-used middle key stays until withdrawn or expired");
     app.stop().await;
 });
 

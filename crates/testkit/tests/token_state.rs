@@ -106,11 +106,12 @@ async fn another_instance_sees_them_within_a_second(backend: Backend) {
 /// `kid` re-reads the key ring); a token with a made-up `kid` is refused, and after one re-read
 /// in a second, refused without another (the store is not read per request).
 async fn keys_rotated_elsewhere_verify_here(backend: Backend) {
+    use warden_core::crypto::keys::Handover::Immediate;
     let Some((app, clock)) = spawn(backend).await else { return };
     let other = app.another_instance(clock.clone()).await;
     let (one, two) = (&app.warden, &other.warden);
     let (_, client_id, _) = signed_in(&app, one).await;
-    two.rotate_signing_key(warden_core::model::SigningAlg::RS256).await.unwrap();
+    two.rotate_signing_key(warden_core::model::SigningAlg::RS256, Immediate).await.unwrap();
     let access = sign_in(two, &client_id).await;
     assert!(one.userinfo(&access).await.is_ok(), "the new key is found on first sight");
 
@@ -126,7 +127,7 @@ async fn keys_rotated_elsewhere_verify_here(backend: Backend) {
     assert!(one.userinfo(&forged_kid("nobody-1")).await.is_err());
     // Rotated again elsewhere within the same second: this instance has re-read already, so it
     // does not see the new key until the next second.
-    two.rotate_signing_key(warden_core::model::SigningAlg::RS256).await.unwrap();
+    two.rotate_signing_key(warden_core::model::SigningAlg::RS256, Immediate).await.unwrap();
     let newest = sign_in(two, &client_id).await;
     assert!(one.userinfo(&newest).await.is_err(), "no second re-read within the second");
     clock.advance(1);

@@ -160,7 +160,7 @@ impl Warden {
             .totp_secret_enc
             .as_deref()
             .ok_or_else(|| CoreError::SoftwareTokenMfaNotFound("Software token MFA not enabled for the user".into()))?;
-        self.check_mfa_throttle(&user.id).await?;
+        self.reserve_mfa_attempt(&user.id, &req.attempt_id).await?;
         let secret = self.master.open(sealed)?;
         let now = self.clock.now();
         match totp::verify(&secret, code, now)? {
@@ -177,8 +177,8 @@ impl Warden {
             found => {
                 // A wrong code counts against the user across sessions; a replayed right one
                 // (someone who holds a current code) does not.
-                if found.is_none() {
-                    self.record_mfa_failure(&user.id, &req.attempt_id).await?;
+                if found.is_some() {
+                    self.release_mfa_attempt(&user.id, &req.attempt_id).await?;
                 }
                 let failures = self.store.record_challenge_failure(&challenge.id_hash).await?;
                 if failures >= MAX_CHALLENGE_FAILURES {

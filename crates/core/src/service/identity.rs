@@ -277,15 +277,18 @@ impl Warden {
             amr.push(l.provider_name);
         }
         self.keys
-            .sign(&OpenIdClaims {
-                iss: format!("{}/identity", self.config.public_url.trim_end_matches('/')),
-                sub: identity.id,
-                aud: pool.id,
-                amr,
-                iat: now,
-                exp: now + 600,
-                jti: random::uuid(),
-            })
+            .sign(
+                &OpenIdClaims {
+                    iss: format!("{}/identity", self.config.public_url.trim_end_matches('/')),
+                    sub: identity.id,
+                    aud: pool.id,
+                    amr,
+                    iat: now,
+                    exp: now + 600,
+                    jti: random::uuid(),
+                },
+                now,
+            )
             .await
     }
 

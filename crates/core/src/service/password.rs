@@ -25,12 +25,12 @@ impl Warden {
     ) -> CoreResult<()> {
         let (_, pool, mut user) = self.verify_self_service_token(access_token).await?;
         let throttle_user = format!("{}/{}", pool.id, User::normalise_username(&user.username));
-        self.check_throttle(Some(&throttle_user), source).await?;
         pool.settings.password_policy.check(proposed.expose()).map_err(CoreError::InvalidPassword)?;
+        self.reserve_password_attempt(&throttle_user, source, attempt_id).await?;
         if !self.hasher.verify(previous, user.password_hash.as_deref()).await? {
-            self.record_failed_attempt(Some(&throttle_user), source, attempt_id).await?;
             return Err(CoreError::not_authorized("Incorrect username or password."));
         }
+        self.password_attempt_succeeded(&throttle_user, source, attempt_id).await?;
         user.password_hash = Some(self.hasher.hash(proposed).await?);
         user.updated_at = self.clock.now();
         self.store.update_user(&mut user).await?;

@@ -127,14 +127,14 @@ impl Warden {
         }
         let pool = self.pool(&client.pool_id).await?;
         let throttle_user = format!("{}/{}", pool.id, User::normalise_username(username));
-        let earlier_failures = self.check_throttle(Some(&throttle_user), &req.source).await?;
+        self.reserve_password_attempt(&throttle_user, &req.source, &req.attempt_id).await?;
 
         let user = self.find_user(&pool, username).await?;
         let verified = self.hasher.verify(&password, user.as_ref().and_then(|u| u.password_hash.as_deref())).await?;
         let user = match (user, verified) {
             (Some(user), true) => user,
             (user, _) => {
-                self.record_failed_attempt(Some(&throttle_user), &req.source, &req.attempt_id).await?;
+                // The reserved attempt stays counted.
                 return Err(match user {
                     Some(u) if u.status == UserStatus::Unconfirmed => CoreError::UserNotConfirmed,
                     None if !client.settings.prevent_user_existence_errors => {
@@ -144,11 +144,9 @@ impl Warden {
                 });
             }
         };
+        self.password_attempt_succeeded(&throttle_user, &req.source, &req.attempt_id).await?;
         if !user.enabled {
             return Err(CoreError::not_authorized("User is disabled."));
-        }
-        if earlier_failures > 0 {
-            self.clear_user_failures(&throttle_user).await?;
         }
         self.after_password(&pool, client, user, hosted).await
     }

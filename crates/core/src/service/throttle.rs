@@ -1,6 +1,9 @@
 //! Failed-attempt counting, per user and per source address, and per user for MFA codes. Attempt
 //! ids are the server's own (a client-chosen id, held fixed, would make every failure count once).
 //! Keys are hashed, so a username of any length makes a key the store can index.
+//!
+//! An attempt is counted before its password or code is checked and taken back if it succeeds:
+//! counted after, a burst of concurrent guesses would all pass a limit none of them had reached.
 
 use super::Warden;
 use crate::crypto::random::sha256;
@@ -31,58 +34,51 @@ impl Warden {
         self.clock.now() - self.config.throttle.window_secs
     }
 
-    /// Refuses before any work when the user or the source is over its limit; returns the
-    /// user's recent failures.
-    pub(crate) async fn check_throttle(&self, user: Option<&str>, source: &str) -> CoreResult<u32> {
-        let since = self.window_start();
-        if self.store.count_failures(&source_key(source), since).await? >= self.config.throttle.per_source {
-            return Err(CoreError::TooManyRequests("Too many requests".into()));
+    /// Counts a password attempt against the source address and the user before the password
+    /// is checked; refuses, counting nothing, when either is at its limit. A failure then needs
+    /// nothing more; a success calls [`Self::password_attempt_succeeded`].
+    pub(crate) async fn reserve_password_attempt(&self, user: &str, source: &str, attempt_id: &str) -> CoreResult<()> {
+        let (src, usr) = (source_key(source), user_key(user));
+        let limits = [(src.as_str(), self.config.throttle.per_source), (usr.as_str(), self.config.throttle.per_user)];
+        let now = self.clock.now();
+        match self.store.reserve_attempt(&limits, attempt_id, now, self.window_start()).await? {
+            None => Ok(()),
+            Some(0) => Err(CoreError::TooManyRequests("Too many requests".into())),
+            Some(_) => Err(attempts_exceeded()),
         }
-        let Some(u) = user else {
-            return Ok(0);
-        };
-        let failures = self.store.count_failures(&user_key(u), since).await?;
-        if failures >= self.config.throttle.per_user {
-            return Err(attempts_exceeded());
-        }
-        Ok(failures)
     }
 
-    /// Refuses an MFA answer once the user's wrong codes, over every session, reach the limit.
-    pub(crate) async fn check_mfa_throttle(&self, user_id: &str) -> CoreResult<()> {
-        if self.store.count_failures(&mfa_key(user_id), self.window_start()).await? >= self.config.throttle.per_user {
+    /// The right password: the attempt does not count against the source, and the user's
+    /// failures are forgotten.
+    pub(crate) async fn password_attempt_succeeded(
+        &self,
+        user: &str,
+        source: &str,
+        attempt_id: &str,
+    ) -> CoreResult<()> {
+        self.store.release_attempt(&source_key(source), attempt_id).await?;
+        Ok(self.store.clear_failures(&user_key(user)).await?)
+    }
+
+    /// Counts an MFA answer against the user, over every session, before it is checked; refuses
+    /// once the user's wrong codes reach the limit.
+    pub(crate) async fn reserve_mfa_attempt(&self, user_id: &str, attempt_id: &str) -> CoreResult<()> {
+        let key = mfa_key(user_id);
+        let now = self.clock.now();
+        let limits = [(key.as_str(), self.config.throttle.per_user)];
+        if self.store.reserve_attempt(&limits, attempt_id, now, self.window_start()).await?.is_some() {
             return Err(CoreError::not_authorized("Too many invalid credentials attempts. User temporarily locked."));
         }
         Ok(())
     }
 
-    pub(crate) async fn record_mfa_failure(&self, user_id: &str, attempt_id: &str) -> CoreResult<()> {
-        let now = self.clock.now();
-        self.store.record_failure(&mfa_key(user_id), attempt_id, now, self.window_start()).await?;
-        Ok(())
+    /// An MFA answer that is not to count (a replayed right code).
+    pub(crate) async fn release_mfa_attempt(&self, user_id: &str, attempt_id: &str) -> CoreResult<()> {
+        Ok(self.store.release_attempt(&mfa_key(user_id), attempt_id).await?)
     }
 
     pub(crate) async fn clear_mfa_failures(&self, user_id: &str) -> CoreResult<()> {
         Ok(self.store.clear_failures(&mfa_key(user_id)).await?)
-    }
-
-    pub(crate) async fn record_failed_attempt(
-        &self,
-        user: Option<&str>,
-        source: &str,
-        attempt_id: &str,
-    ) -> CoreResult<()> {
-        let now = self.clock.now();
-        let since = self.window_start();
-        self.store.record_failure(&source_key(source), attempt_id, now, since).await?;
-        if let Some(u) = user {
-            self.store.record_failure(&user_key(u), attempt_id, now, since).await?;
-        }
-        Ok(())
-    }
-
-    pub(crate) async fn clear_user_failures(&self, user: &str) -> CoreResult<()> {
-        Ok(self.store.clear_failures(&user_key(user)).await?)
     }
 
     /// Counts one use of a rate-limited action (codes sent) and refuses past `limit`.

@@ -83,22 +83,22 @@ impl Warden {
     /// `None` when it is not a token this deployment signed; expiry and issuer are the caller's
     /// to check.
     pub(crate) async fn verify_own<T: serde::de::DeserializeOwned>(&self, token: &str) -> CoreResult<Option<T>> {
-        match self.keys.verify(token) {
+        let now = self.clock.now();
+        match self.keys.verify(token, now) {
             Ok(claims) => Ok(Some(claims)),
             Err(VerifyError::UnknownKey) => {
                 // One re-read at a time; whoever waited checks again first.
                 let mut reloaded_at = self.keys_reloaded_at.lock().await;
-                if let Ok(claims) = self.keys.verify(token) {
+                if let Ok(claims) = self.keys.verify(token, now) {
                     return Ok(Some(claims));
                 }
-                let now = self.clock.now();
                 if *reloaded_at >= now {
                     // Re-read this second already: a key it did not bring is not ours.
                     return Ok(None);
                 }
-                self.keys.reload(&*self.store, &self.master).await?;
+                self.keys.reload(&*self.store, &self.master, now).await?;
                 *reloaded_at = now;
-                Ok(self.keys.verify(token).ok())
+                Ok(self.keys.verify(token, now).ok())
             }
             Err(VerifyError::Invalid) => Ok(None),
         }
@@ -166,12 +166,12 @@ impl Warden {
         };
         if !oidc {
             // Cognito's tokens do not refer to each other: both signatures in one go.
-            return self.keys.sign_both((&access, JwtType::Jwt), (&id, JwtType::Jwt), alg).await;
+            return self.keys.sign_both((&access, JwtType::Jwt), (&id, JwtType::Jwt), alg, now).await;
         }
         // The id token carries the access token's hash, so the access token is signed first.
-        let access_token = self.keys.sign_with(&access, JwtType::AccessToken, alg).await?;
+        let access_token = self.keys.sign_with(&access, JwtType::AccessToken, alg, now).await?;
         id.at_hash = Some(at_hash(&access_token));
-        Ok((access_token, self.keys.sign_with(&id, JwtType::Jwt, alg).await?))
+        Ok((access_token, self.keys.sign_with(&id, JwtType::Jwt, alg, now).await?))
     }
 
     /// A sign-in's tokens: a new family with a new refresh token. `scope` is set for grants of
@@ -342,14 +342,31 @@ impl Warden {
         self.keys.jwks(self.clock.now())
     }
 
-    /// `warden keys rotate`: a new active key of `alg`; the old one keeps verifying.
-    pub async fn rotate_signing_key(&self, alg: crate::model::SigningAlg) -> CoreResult<String> {
-        self.keys.rotate(alg, &*self.store, &self.master, self.clock.now()).await
+    /// `warden keys rotate`: a new key of `alg`, published at once and signing from the
+    /// `handover`; the old one keeps verifying until its tokens have expired.
+    pub async fn rotate_signing_key(
+        &self,
+        alg: crate::model::SigningAlg,
+        handover: crate::crypto::keys::Handover,
+    ) -> CoreResult<String> {
+        self.keys.rotate(alg, handover, &*self.store, &self.master, self.clock.now()).await
+    }
+
+    /// `warden keys withdraw`: a retired key leaves the JWKS and verifies nothing more, at
+    /// once (this instance; others within their next re-read, a minute at most).
+    pub async fn withdraw_signing_key(&self, kid: &str) -> CoreResult<()> {
+        if self.keys.withdraw(kid, &*self.store, &self.master, self.clock.now()).await? {
+            Ok(())
+        } else {
+            Err(CoreError::not_found(format!(
+                "no retired signing key {kid}: only a key a rotation has replaced can be withdrawn"
+            )))
+        }
     }
 
     /// Re-reads the signing keys (another instance may have rotated them).
     pub async fn reload_signing_keys(&self) -> CoreResult<()> {
-        self.keys.reload(&*self.store, &self.master).await
+        self.keys.reload(&*self.store, &self.master, self.clock.now()).await
     }
 }
 

@@ -56,12 +56,14 @@ pub async fn gateway(config: &Config) -> CmdResult {
     tracing::info!(listen = %addr, upstream = %config.gateway.upstream, routes = config.gateway.routes.len(), "warden gateway listening");
     // The gateway verifies self-signed tokens too: it keeps JWKS-URL issuers' keys current.
     let refresh = crate::jwks::spawn_refresh(app.warden.clone());
+    let reload = app::spawn_key_reload(app.warden.clone());
     let router = warden_gateway::router(verifier)?;
     let served = axum::serve(crate::app::no_delay(listener), router)
         .with_graceful_shutdown(app::shutdown_signal())
         .await
         .map_err(|e| format!("gateway error: {e}"));
     refresh.abort();
+    reload.abort();
     served?;
     app.store.close().await;
     Ok(())

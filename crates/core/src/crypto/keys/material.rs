@@ -34,6 +34,7 @@ pub(crate) struct LoadedKey {
     pub header_at_b64: String,
     pub decoding: DecodingKey,
     pub jwk: Value,
+    pub created_at: Timestamp,
     pub retired_at: Option<Timestamp>,
 }
 
@@ -133,6 +134,7 @@ pub fn load(record: &SigningKeyRecord, master: &MasterKey) -> CoreResult<LoadedK
         header_at_b64,
         decoding,
         jwk,
+        created_at: record.created_at,
         retired_at: record.retired_at,
     })
 }

@@ -241,10 +241,12 @@ impl Warden {
             valid.max_age = Some(max_age);
         }
         if let Some(hint) = present(&req.id_token_hint) {
-            let claims: IdClaims = self
-                .keys
-                .verify(hint)
-                .map_err(|_| fail(&valid, OAuthErrorKind::InvalidRequest, "id_token_hint is not a valid ID token"))?;
+            let verified = self.verify_own::<IdClaims>(hint).await.map_err(|e| {
+                tracing::error!(error = ?e, "signing key reload failed");
+                AuthorizeFailure::Page(OAuthErrorKind::InvalidRequest, "Try again later".into())
+            })?;
+            let claims = verified
+                .ok_or_else(|| fail(&valid, OAuthErrorKind::InvalidRequest, "id_token_hint is not a valid ID token"))?;
             if claims.iss != self.issuer(&valid.pool) || claims.token_use != "id" {
                 return Err(fail(&valid, OAuthErrorKind::InvalidRequest, "id_token_hint was not issued by this pool"));
             }

@@ -309,7 +309,7 @@ impl Warden {
             jti: random::uuid(),
         };
         Ok(TokenResponse {
-            access_token: self.keys.sign_with(&claims, JwtType::AccessToken, client.signing_alg()).await?,
+            access_token: self.keys.sign_with(&claims, JwtType::AccessToken, client.signing_alg(), now).await?,
             id_token: None,
             refresh_token: None,
             token_type: "Bearer",

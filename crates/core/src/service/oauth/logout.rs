@@ -34,7 +34,7 @@ fn bad(msg: &str) -> CoreError {
 impl Warden {
     pub async fn validate_logout(&self, req: &LogoutRequest) -> CoreResult<ValidLogout> {
         let hint: Option<IdClaims> = match present(&req.id_token_hint) {
-            Some(t) => Some(self.keys.verify(t).map_err(|_| bad("id_token_hint is not a valid ID token"))?),
+            Some(t) => Some(self.verify_own(t).await?.ok_or_else(|| bad("id_token_hint is not a valid ID token"))?),
             None => None,
         };
         let client_id = match (present(&req.client_id), &hint) {
