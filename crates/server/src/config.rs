@@ -89,9 +89,21 @@ impl Default for Config {
 
 impl Config {
     /// Creates the data directory if needed, readable by its owner only: it holds the database,
-    /// the master key and the dev outbox. An existing directory is left as the operator set it.
+    /// the master key and the dev outbox. An existing directory is left as the operator set it,
+    /// with a warning if its group or other users may enter or read it.
     pub fn create_data_dir(&self) -> Result<(), String> {
-        use std::os::unix::fs::DirBuilderExt;
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        if let Ok(meta) = std::fs::metadata(&self.data_dir) {
+            let mode = meta.permissions().mode();
+            if let Some(who) = data_dir_exposure(mode) {
+                tracing::warn!(
+                    data_dir = %self.data_dir.display(),
+                    mode = %format!("{:03o}", mode & 0o777),
+                    "the data directory is open to {who}: it holds the master key and the database; \
+                     make it the owner's alone (chmod 700)"
+                );
+            }
+        }
         std::fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
@@ -104,7 +116,8 @@ impl Config {
         let mut config = match file {
             Some(path) => {
                 let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-                toml::from_str(&text).map_err(|e| format!("invalid config file {}: {e}", path.display()))?
+                toml::from_str(&text)
+                    .map_err(|e| format!("invalid config file {}: {}", path.display(), toml_error(&text, &e)))?
             }
             None => Self::default(),
         };
@@ -114,7 +127,25 @@ impl Config {
 
     fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) -> Result<(), String> {
         let num = |name: &str| -> Result<Option<u64>, String> {
-            env(name).map(|v| v.parse::<u64>().map_err(|_| format!("{name} must be a number, got {v:?}"))).transpose()
+            env(name)
+                .map(|v| v.parse::<u64>().map_err(|_| format!("{name} must be a whole number, got {v:?}")))
+                .transpose()
+        };
+        // The value must fit the setting's type: `as` would truncate (4294967296 as u32 is 0).
+        let num_u32 = |name: &str| -> Result<Option<u32>, String> {
+            num(name)?
+                .map(|v| u32::try_from(v).map_err(|_| format!("{name} must be at most {}, got {v}", u32::MAX)))
+                .transpose()
+        };
+        let num_i64 = |name: &str| -> Result<Option<i64>, String> {
+            num(name)?
+                .map(|v| i64::try_from(v).map_err(|_| format!("{name} must be at most {}, got {v}", i64::MAX)))
+                .transpose()
+        };
+        let num_usize = |name: &str| -> Result<Option<usize>, String> {
+            num(name)?
+                .map(|v| usize::try_from(v).map_err(|_| format!("{name} must be at most {}, got {v}", usize::MAX)))
+                .transpose()
         };
         if let Some(v) = env("WARDEN_LISTEN") {
             self.listen = v;
@@ -152,35 +183,35 @@ impl Config {
         if let Some(v) = env("WARDEN_GATEWAY_UPSTREAM") {
             self.gateway.upstream = v;
         }
-        if let Some(v) = num("WARDEN_GATEWAY_WORKERS")? {
-            self.gateway.workers = v as usize;
+        if let Some(v) = num_usize("WARDEN_GATEWAY_WORKERS")? {
+            self.gateway.workers = v;
         }
         if let Some(v) = env("WARDEN_LOG_FORMAT") {
             self.log_format = v;
         }
-        if let Some(v) = num("WARDEN_ARGON2_MEMORY_KIB")? {
-            self.argon2.memory_kib = v as u32;
+        if let Some(v) = num_u32("WARDEN_ARGON2_MEMORY_KIB")? {
+            self.argon2.memory_kib = v;
         }
-        if let Some(v) = num("WARDEN_ARGON2_ITERATIONS")? {
-            self.argon2.iterations = v as u32;
+        if let Some(v) = num_u32("WARDEN_ARGON2_ITERATIONS")? {
+            self.argon2.iterations = v;
         }
-        if let Some(v) = num("WARDEN_HASH_WORKERS")? {
-            self.hash_workers = Some(v as usize);
+        if let Some(v) = num_usize("WARDEN_HASH_WORKERS")? {
+            self.hash_workers = Some(v);
         }
-        if let Some(v) = num("WARDEN_THROTTLE_PER_USER")? {
-            self.throttle.per_user = v as u32;
+        if let Some(v) = num_u32("WARDEN_THROTTLE_PER_USER")? {
+            self.throttle.per_user = v;
         }
-        if let Some(v) = num("WARDEN_THROTTLE_PER_SOURCE")? {
-            self.throttle.per_source = v as u32;
+        if let Some(v) = num_u32("WARDEN_THROTTLE_PER_SOURCE")? {
+            self.throttle.per_source = v;
         }
-        if let Some(v) = num("WARDEN_AUTHORIZATION_CODE_TTL_SECS")? {
-            self.authorization_code_ttl_secs = v as i64;
+        if let Some(v) = num_i64("WARDEN_AUTHORIZATION_CODE_TTL_SECS")? {
+            self.authorization_code_ttl_secs = v;
         }
-        if let Some(v) = num("WARDEN_BROWSER_SESSION_TTL_SECS")? {
-            self.browser_session_ttl_secs = v as i64;
+        if let Some(v) = num_i64("WARDEN_BROWSER_SESSION_TTL_SECS")? {
+            self.browser_session_ttl_secs = v;
         }
-        if let Some(v) = num("WARDEN_CREDENTIALS_TTL_SECS")? {
-            self.credentials_ttl_secs = v as i64;
+        if let Some(v) = num_i64("WARDEN_CREDENTIALS_TTL_SECS")? {
+            self.credentials_ttl_secs = v;
         }
         self.validate()
     }
@@ -206,6 +237,17 @@ impl Config {
         // AWS's bounds for a role session (AssumeRoleWithWebIdentity): 15 minutes to 12 hours.
         if !(900..=43_200).contains(&self.credentials_ttl_secs) {
             return Err("credentials_ttl_secs must be 900 seconds to 12 hours".into());
+        }
+        // Zero would refuse every sign-in; a window under a minute would let guesses through
+        // almost unthrottled (zero or negative: not at all).
+        if self.throttle.per_user == 0 {
+            return Err("throttle per_user (WARDEN_THROTTLE_PER_USER) must be at least 1".into());
+        }
+        if self.throttle.per_source == 0 {
+            return Err("throttle per_source (WARDEN_THROTTLE_PER_SOURCE) must be at least 1".into());
+        }
+        if self.throttle.window_secs < 60 {
+            return Err(format!("throttle window_secs must be at least 60 seconds, got {}", self.throttle.window_secs));
         }
         if self.admin_access_key_id.is_some() != self.admin_secret_access_key.is_some() {
             return Err("WARDEN_ADMIN_ACCESS_KEY_ID and WARDEN_ADMIN_SECRET_ACCESS_KEY go together".into());
@@ -235,6 +277,63 @@ impl Config {
         }
         core
     }
+}
+
+/// Who besides its owner may enter or read a data directory with permission bits `mode`, if
+/// anyone: the directory holds the master key and the SQLite database.
+pub fn data_dir_exposure(mode: u32) -> Option<&'static str> {
+    if mode & 0o007 != 0 {
+        Some("all users")
+    } else if mode & 0o070 != 0 {
+        Some("its group")
+    } else {
+        None
+    }
+}
+
+/// A TOML error as its location and message. The error's `Display` quotes the offending line of
+/// the file, which may hold a secret (a database password, the admin secret), and serde's
+/// messages quote a mistyped string value: neither is repeated.
+fn toml_error(text: &str, e: &toml::de::Error) -> String {
+    let message = without_quoted_strings(e.message()).replace('\n', "; ");
+    let Some(span) = e.span() else { return message };
+    let mut start = span.start.min(text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let before = &text[..start];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    format!("line {line}, column {column}: {message}")
+}
+
+/// `message` with every serde-quoted string value (`string "..."`) replaced by `string "..."`.
+fn without_quoted_strings(message: &str) -> String {
+    const MARK: &str = "string \"";
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(i) = rest.find(MARK) {
+        out.push_str(&rest[..i + MARK.len()]);
+        out.push_str("...\"");
+        let value = &rest[i + MARK.len()..];
+        // The value is Debug-formatted: it ends at the first quote not escaped by a backslash.
+        let mut escaped = false;
+        let end = value.char_indices().find_map(|(j, c)| match c {
+            _ if escaped => {
+                escaped = false;
+                None
+            }
+            '\\' => {
+                escaped = true;
+                None
+            }
+            '"' => Some(j + 1),
+            _ => None,
+        });
+        rest = end.map_or("", |end| &value[end..]);
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -294,5 +393,95 @@ mod tests {
         assert!(Config::load(None, |k| (k == "WARDEN_CREDENTIALS_TTL_SECS").then(|| "60".into())).is_err());
         let c = Config::load(None, |k| (k == "WARDEN_CREDENTIALS_TTL_SECS").then(|| "7200".into())).unwrap();
         assert_eq!(c.core("127.0.0.1:8080").credentials_ttl_secs, 7200);
+    }
+
+    fn temp_file(text: &str) -> (PathBuf, PathBuf) {
+        let dir = std::env::temp_dir().join(format!("warden-config-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("warden.toml");
+        std::fs::write(&file, text).unwrap();
+        (dir, file)
+    }
+
+    #[test]
+    fn a_bad_line_is_located_not_quoted() {
+        for text in [
+            // A syntax error: the value is not quoted.
+            "listen = \"127.0.0.1:9000\"\ndatabase_url = postgres://warden:hunter2-s3cr3t@db/warden\n",
+            // A string never closed.
+            "region = \"eu-west-2\"\nadmin_secret_access_key = \"hunter2-s3cr3t\n",
+            // A type error: serde's message quotes the string it got.
+            "region = \"eu-west-2\"\n[throttle]\nper_user = \"hunter2-s3cr3t\"\n",
+        ] {
+            let (dir, file) = temp_file(text);
+            let err = Config::load(Some(&file), |_| None).unwrap_err();
+            std::fs::remove_dir_all(dir).unwrap();
+            assert!(err.starts_with("invalid config file "), "{err}");
+            assert!(!err.contains("hunter2"), "the secret is echoed: {err}");
+            assert!(err.contains(", column "), "no location: {err}");
+            let line = text.lines().position(|l| l.contains("hunter2")).unwrap() + 1;
+            assert!(err.contains(&format!("line {line}, column ")), "line {line} expected: {err}");
+        }
+    }
+
+    #[test]
+    fn quoted_strings_leave_serde_messages() {
+        assert_eq!(
+            without_quoted_strings(r#"invalid type: string "a\"b", expected u32"#),
+            r#"invalid type: string "...", expected u32"#
+        );
+        assert_eq!(without_quoted_strings(r#"invalid value: string "x"#), r#"invalid value: string "...""#);
+        assert_eq!(without_quoted_strings("unknown field `x`"), "unknown field `x`");
+    }
+
+    #[test]
+    fn throttle_limits_that_disable_or_refuse_everything_are_refused() {
+        for (name, value) in [("WARDEN_THROTTLE_PER_USER", "0"), ("WARDEN_THROTTLE_PER_SOURCE", "0")] {
+            let err = Config::load(None, |k| (k == name).then(|| value.into())).unwrap_err();
+            assert!(err.contains(name), "{err}");
+        }
+        for window in ["0", "-5", "59"] {
+            let (dir, file) = temp_file(&format!("[throttle]\nwindow_secs = {window}\n"));
+            let err = Config::load(Some(&file), |_| None);
+            std::fs::remove_dir_all(dir).unwrap();
+            assert!(err.unwrap_err().contains("window_secs"), "window_secs = {window} accepted");
+        }
+        let (dir, file) = temp_file("[throttle]\nwindow_secs = 60\nper_user = 1\nper_source = 1\n");
+        let c = Config::load(Some(&file), |_| None).unwrap();
+        std::fs::remove_dir_all(dir).unwrap();
+        assert_eq!((c.throttle.window_secs, c.throttle.per_user, c.throttle.per_source), (60, 1, 1));
+    }
+
+    #[test]
+    fn numbers_that_do_not_fit_are_refused_not_truncated() {
+        for name in [
+            "WARDEN_THROTTLE_PER_USER",
+            "WARDEN_THROTTLE_PER_SOURCE",
+            "WARDEN_ARGON2_MEMORY_KIB",
+            "WARDEN_ARGON2_ITERATIONS",
+        ] {
+            // 2^32: `as u32` made it 0.
+            let err = Config::load(None, |k| (k == name).then(|| "4294967296".into())).unwrap_err();
+            assert!(err.contains(name) && err.contains("at most 4294967295"), "{err}");
+        }
+        let err = Config::load(None, |k| (k == "WARDEN_CREDENTIALS_TTL_SECS").then(|| "9223372036854775808".into()))
+            .unwrap_err();
+        assert!(err.contains("WARDEN_CREDENTIALS_TTL_SECS"), "{err}");
+        let err = Config::load(None, |k| (k == "WARDEN_THROTTLE_PER_USER").then(|| "-1".into())).unwrap_err();
+        assert!(err.contains("WARDEN_THROTTLE_PER_USER must be a whole number"), "{err}");
+        let c = Config::load(None, |k| (k == "WARDEN_ARGON2_MEMORY_KIB").then(|| "4294967295".into())).unwrap();
+        assert_eq!(c.argon2.memory_kib, u32::MAX);
+        let c = Config::load(None, |k| (k == "WARDEN_THROTTLE_PER_USER").then(|| "7".into())).unwrap();
+        assert_eq!(c.throttle.per_user, 7);
+    }
+
+    #[test]
+    fn a_data_dir_open_to_others_is_flagged() {
+        assert_eq!(data_dir_exposure(0o700), None);
+        assert_eq!(data_dir_exposure(0o040_700), None, "the file-type bits are not permissions");
+        assert_eq!(data_dir_exposure(0o750), Some("its group"));
+        assert_eq!(data_dir_exposure(0o710), Some("its group"));
+        assert_eq!(data_dir_exposure(0o755), Some("all users"));
+        assert_eq!(data_dir_exposure(0o701), Some("all users"));
     }
 }

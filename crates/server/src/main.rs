@@ -69,8 +69,19 @@ fn return_large_allocations_to_the_system() {
     }
 }
 
+/// Files Warden creates are its user's alone, whatever umask it was started with: the SQLite
+/// database with its `-wal` and `-shm`, the dev outbox (the master key is created 0600 anyway).
+fn owner_only_new_files() {
+    #[cfg(unix)]
+    // SAFETY: umask only replaces the process's file-creation mask; it cannot fail.
+    unsafe {
+        libc::umask(0o077);
+    }
+}
+
 fn main() -> ExitCode {
     return_large_allocations_to_the_system();
+    owner_only_new_files();
     let cli = Cli::parse();
     let config = match Config::load(cli.config.as_deref(), |k| std::env::var(k).ok()) {
         Ok(c) => c,

@@ -231,3 +231,38 @@ fn issuer_keys_are_fetched_from_a_jwks_url() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no `keys` array"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_files_warden_creates_are_the_owners_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let dir = temp_dir();
+    let mut cmd = Command::new(BIN);
+    cmd.args(["pool", "create", "--name", "main", "--json"])
+        .current_dir(&dir)
+        .env("WARDEN_ARGON2_MEMORY_KIB", "1024")
+        .env("WARDEN_ARGON2_ITERATIONS", "1")
+        .env_remove("WARDEN_DATABASE_URL")
+        .env_remove("WARDEN_DATA_DIR");
+    // SAFETY: umask is async-signal-safe. The usual permissive mask, whatever the test runner's:
+    // warden must narrow it itself.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::umask(0o022);
+            Ok(())
+        });
+    }
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let data = dir.join("warden-data");
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(&data).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let mode = entry.metadata().unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode & 0o077, 0, "{name} is {mode:o}, open to others");
+        names.push(name);
+    }
+    assert!(names.iter().any(|n| n == "warden.db"), "{names:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -505,6 +505,46 @@ both_backends!(logout_confirms_ends_the_session_and_returns_only_to_registered_u
     app.stop().await;
 });
 
+both_backends!(logout_takes_a_relying_partys_form_post_like_the_get, |app| {
+    let s = setup(&app).await;
+    let mut b = Browser::new(&app.url);
+    let code = code_for(&mut b, &s.confidential.0, &[]).await["code"].clone();
+    let t = redeem(&app.url, &s.confidential, &code).await;
+    let id_token = t["id_token"].as_str().unwrap();
+    let client_id = s.confidential.0.as_str();
+    // The same checks as the GET: an unregistered URI is a page, never a redirect.
+    let evil = [("id_token_hint", id_token), ("post_logout_redirect_uri", "https://evil.example/"), ("state", "s")];
+    let evil = b.post("/logout", &evil).await;
+    assert_eq!(evil.status, 400, "{}", evil.body);
+    assert!(evil.location.is_none());
+    // OIDC RP-Initiated Logout §2: the RP may POST its request as a form; the user confirms.
+    let form = [
+        ("id_token_hint", id_token),
+        ("post_logout_redirect_uri", LOGOUT),
+        ("client_id", client_id),
+        ("state", "bye 2"),
+    ];
+    let confirm = b.post("/logout", &form).await;
+    assert_eq!(confirm.status, 200, "{}", confirm.body);
+    assert!(confirm.location.is_none(), "nothing ends before the user confirms");
+    assert!(b.cookies.keys().any(|k| k.starts_with("warden_session")), "the session is still there");
+    let still = b.get(&authorize_url(client_id, &[("prompt", "none")])).await;
+    assert!(still.redirect_params().contains_key("code"), "still signed in: {:?}", still.location);
+    let request = confirm.field("request").expect("the confirmation form");
+    let csrf = confirm.field("csrf").expect("the confirmation form's CSRF token");
+    let done = b.post("/logout", &[("request", &request), ("csrf", &csrf)]).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(done.location.as_deref(), Some(format!("{LOGOUT}?state=bye%202").as_str()));
+    assert!(!b.cookies.keys().any(|k| k.starts_with("warden_session")));
+    let none = b.get(&authorize_url(client_id, &[("prompt", "none")])).await;
+    assert_eq!(none.redirect_params()["error"], "login_required");
+    // Cognito's parameters POSTed: the confirmation page too.
+    let cognito = b.post("/logout", &[("client_id", client_id), ("logout_uri", LOGOUT)]).await;
+    assert_eq!(cognito.status, 200, "{}", cognito.body);
+    assert!(cognito.field("request").is_some() && cognito.field("csrf").is_some());
+    app.stop().await;
+});
+
 both_backends!(hosted_login_reuses_the_new_password_and_totp_steps, |app| {
     let s = setup(&app).await;
     let w = &app.warden;

@@ -8,7 +8,7 @@ use crate::error::{CoreError, CoreResult};
 use crate::model::Client;
 
 /// Cognito's standard attributes.
-const STANDARD: &[&str] = &[
+pub const STANDARD_ATTRIBUTES: &[&str] = &[
     "address",
     "birthdate",
     "email",
@@ -39,7 +39,7 @@ fn custom(name: &str) -> bool {
 /// A name a caller may give an attribute, and so the only attribute names a token or userinfo
 /// releases.
 pub(crate) fn known(name: &str) -> bool {
-    STANDARD.contains(&name) || custom(name)
+    STANDARD_ATTRIBUTES.contains(&name) || custom(name)
 }
 
 fn schema_error(name: &str) -> CoreError {

@@ -3,6 +3,7 @@
 
 mod access_keys;
 mod attributes;
+pub use attributes::STANDARD_ATTRIBUTES;
 mod bearer;
 mod cache;
 mod challenge;

@@ -10,6 +10,7 @@ use axum::Json;
 use serde_json::{json, Value};
 use warden_core::model::Pool;
 use warden_core::service::oauth::STANDARD_SCOPES;
+use warden_core::service::STANDARD_ATTRIBUTES;
 use warden_core::{CoreError, Warden};
 
 async fn pool_or_404(warden: &Warden, pool_id: &str) -> Result<Pool, Response> {
@@ -25,9 +26,37 @@ async fn pool_or_404(warden: &Warden, pool_id: &str) -> Result<Pool, Response> {
     }
 }
 
+/// The claims an id token or userinfo may carry (`custom:*` attributes aside): the token's own
+/// (`service/tokens.rs`: `IdClaims`; `cognito:roles` and `cognito:preferred_role` when the user's
+/// groups have roles) and userinfo's `username`; with every standard attribute
+/// (`STANDARD_ATTRIBUTES`), which `service/claims.rs` releases by scope.
+const TOKEN_CLAIMS: &[&str] = &[
+    "sub",
+    "iss",
+    "aud",
+    "exp",
+    "iat",
+    "auth_time",
+    "nonce",
+    "at_hash",
+    "amr",
+    "jti",
+    "token_use",
+    "origin_jti",
+    "event_id",
+    "username",
+    "cognito:username",
+    "cognito:groups",
+    "cognito:roles",
+    "cognito:preferred_role",
+];
+
 fn metadata(warden: &Warden, pool: &Pool) -> Value {
     let base = warden.config().public_url.trim_end_matches('/').to_owned();
     let auth_methods = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"];
+    // What a private_key_jwt client assertion may be signed with (`oauth::client_auth`), the
+    // same on every endpoint that authenticates clients (RFC 8414 §2 requires the list there).
+    let assertion_algs = ["RS256", "ES256"];
     json!({
         "issuer": warden.issuer(pool),
         "authorization_endpoint": format!("{base}/oauth2/authorize"),
@@ -44,18 +73,14 @@ fn metadata(warden: &Warden, pool: &Pool) -> Value {
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256", "ES256"],
         "token_endpoint_auth_methods_supported": auth_methods,
-        "token_endpoint_auth_signing_alg_values_supported": ["RS256", "ES256"],
+        "token_endpoint_auth_signing_alg_values_supported": assertion_algs,
         "revocation_endpoint_auth_methods_supported": auth_methods,
+        "revocation_endpoint_auth_signing_alg_values_supported": assertion_algs,
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+        "introspection_endpoint_auth_signing_alg_values_supported": assertion_algs,
         "code_challenge_methods_supported": ["S256"],
         "prompt_values_supported": ["none", "login", "consent"],
-        "claims_supported": [
-            "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "amr", "token_use",
-            "cognito:username", "cognito:groups", "email", "email_verified", "phone_number",
-            "phone_number_verified", "name", "given_name", "family_name", "middle_name", "nickname",
-            "preferred_username", "profile", "picture", "website", "gender", "birthdate", "zoneinfo",
-            "locale", "updated_at"
-        ],
+        "claims_supported": TOKEN_CLAIMS.iter().chain(STANDARD_ATTRIBUTES).collect::<Vec<_>>(),
         "claims_parameter_supported": false,
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,

@@ -1,11 +1,12 @@
-//! `/logout`: GET shows a confirmation page (so a cross-site link cannot sign the user out
-//! unasked); its POST, CSRF-checked, ends the browser session and returns to the client's
-//! registered logout URI, or shows that the user is signed out.
+//! `/logout`: a logout request, GET or a relying party's form POST (OIDC RP-Initiated Logout
+//! §2), shows a confirmation page (so a cross-site link or form cannot sign the user out
+//! unasked); that page's POST, CSRF-checked, ends the browser session and returns to the
+//! client's registered logout URI, or shows that the user is signed out.
 
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use warden_core::service::oauth::LogoutRequest;
 use warden_core::{CoreError, Warden};
@@ -38,7 +39,13 @@ fn parse(form: &Form) -> Result<LogoutRequest, String> {
 
 pub async fn confirm(State(warden): State<Arc<Warden>>, req: Request) -> Response {
     let form = Form::parse(req.uri().query().unwrap_or("").as_bytes());
-    let request = match parse(&form) {
+    confirmation(&warden, req.headers(), &form).await
+}
+
+/// The confirmation page for a logout request's parameters: GET's query, or the form a relying
+/// party POSTs. Nothing is ended yet.
+async fn confirmation(warden: &Warden, headers: &HeaderMap, form: &Form) -> Response {
+    let request = match parse(form) {
         Ok(r) => r,
         Err(m) => return error(CoreError::oauth(warden_core::error::OAuthErrorKind::InvalidRequest, m)),
     };
@@ -46,7 +53,7 @@ pub async fn confirm(State(warden): State<Arc<Warden>>, req: Request) -> Respons
         Ok(v) => v,
         Err(e) => return error(e),
     };
-    let (token, cookie) = csrf(&warden, req.headers());
+    let (token, cookie) = csrf(warden, headers);
     let sealed = warden.seal_for_browser(SEALED_PURPOSE, &request, REQUEST_TTL_SECS);
     let mut page = Page::new("Sign out", pages::logout_confirm(&sealed, &token));
     // The form's answer redirects to the client's logout URI: CSP form-action covers redirects.
@@ -66,6 +73,12 @@ pub async fn logout(State(warden): State<Arc<Warden>>, req: Request) -> Response
         .into_response();
     };
     let form = Form::parse(&bytes);
+    // Neither the confirmation page's CSRF token nor its sealed request: a relying party's
+    // logout request sent as a form, answered like the GET.
+    let absent = |n: &str| matches!(form.one(n), Ok(None));
+    if absent("csrf") && absent("request") {
+        return confirmation(&warden, &parts.headers, &form).await;
+    }
     let field = |n: &str| form.one(n).ok().flatten();
     if !cookies::csrf_ok(&warden, &parts.headers, field("csrf").as_deref()) {
         return pages::error_page(

@@ -2,6 +2,7 @@ use clap::Subcommand;
 use serde_json::json;
 use warden_core::model::{AuthFlow, Client, ClientSettings, OAuthFlow, SigningAlg};
 use warden_core::service::ClientSpec;
+use warden_core::Warden;
 
 use super::{emit, open, CmdResult};
 use crate::config::Config;
@@ -230,7 +231,7 @@ pub async fn client(config: &Config, cmd: ClientCmd) -> CmdResult {
             emit(json, &out);
         }
         ClientCmd::List { pool_id, json } => {
-            let clients = w.list_clients(&pool_id, None, 60).await.map_err(|e| e.to_string())?;
+            let clients = all_clients(w, &pool_id).await?;
             let out: Vec<_> = clients
                 .iter()
                 .map(|c| json!({ "ClientId": c.id, "ClientName": c.name, "Confidential": c.secret_enc.is_some() }))
@@ -245,8 +246,27 @@ pub async fn client(config: &Config, cmd: ClientCmd) -> CmdResult {
     Ok(())
 }
 
+/// Every client of the pool, a page (at most 60) at a time, in id order.
+async fn all_clients(w: &Warden, pool_id: &str) -> Result<Vec<Client>, String> {
+    let mut all = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = w.list_clients(pool_id, after.as_deref(), 60).await.map_err(|e| e.to_string())?;
+        let done = page.len() < 60;
+        after = page.last().map(|c| c.id.clone());
+        all.extend(page);
+        if done {
+            return Ok(all);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use warden_core::config::Argon2Params;
+    use warden_core::model::PoolSettings;
+    use warden_core::service::PoolSpec;
+
     use super::*;
 
     fn options() -> CreateOptions {
@@ -300,5 +320,51 @@ mod tests {
         assert!(s.allowed_oauth_flows_user_pool_client);
         assert_eq!(s.allowed_oauth_scopes, ["api/read", "api/write"]);
         assert_eq!(s.explicit_auth_flows, [AuthFlow::RefreshToken], "no password sign-in by default");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn list_pages_through_every_client() {
+        let dir = std::env::temp_dir().join(format!("warden-clients-{}", uuid::Uuid::new_v4()));
+        let config = Config {
+            data_dir: dir.clone(),
+            argon2: Argon2Params { memory_kib: 1024, iterations: 1, parallelism: 1 },
+            ..Config::default()
+        };
+        let app = crate::app::build(&config, &config.listen).await.unwrap();
+        let w = &app.warden;
+        let pool = w.create_pool(PoolSpec { name: "many".into(), settings: PoolSettings::default() }).await.unwrap();
+        // Two full pages exactly: the third page asked for is empty.
+        let mut ids = Vec::new();
+        for i in 0..120 {
+            let spec = ClientSpec {
+                pool_id: pool.id.clone(),
+                name: format!("app-{i}"),
+                generate_secret: false,
+                settings: ClientSettings::default(),
+            };
+            ids.push(w.create_client(spec).await.unwrap().client.id);
+        }
+        let other = w.create_pool(PoolSpec { name: "other".into(), settings: PoolSettings::default() }).await.unwrap();
+        let spec = ClientSpec {
+            pool_id: other.id.clone(),
+            name: "elsewhere".into(),
+            generate_secret: false,
+            settings: ClientSettings::default(),
+        };
+        w.create_client(spec).await.unwrap();
+        let listed: Vec<String> = all_clients(w, &pool.id).await.unwrap().into_iter().map(|c| c.id).collect();
+        ids.sort();
+        assert_eq!(listed.len(), 120, "not just the first page");
+        assert_eq!(listed, ids, "each client once, in id order");
+        let spec = ClientSpec {
+            pool_id: pool.id.clone(),
+            name: "one-more".into(),
+            generate_secret: false,
+            settings: ClientSettings::default(),
+        };
+        w.create_client(spec).await.unwrap();
+        assert_eq!(all_clients(w, &pool.id).await.unwrap().len(), 121);
+        app.store.close().await;
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }
