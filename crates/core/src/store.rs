@@ -12,6 +12,20 @@ use crate::model::{
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// A one-time code presented for redemption (`Store::redeem_code`): `then.id`'s code for
+/// `purpose`.
+#[derive(Debug, Clone)]
+pub struct CodeRedemption {
+    pub purpose: CodePurpose,
+    pub code_hash: Vec<u8>,
+    pub now: Timestamp,
+    pub max_attempts: u32,
+    /// What the user becomes on a match.
+    pub then: User,
+    /// On a match, also end every session of the user.
+    pub ends_sessions: bool,
+}
+
 /// How a refresh family is looked up.
 #[derive(Debug, Clone, Copy)]
 pub enum FamilyKey<'a> {
@@ -57,19 +71,25 @@ pub trait Store: Send + Sync + 'static {
     async fn list_users(&self, pool_id: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<User>>;
     /// Deletes the user with its families, challenges and codes.
     async fn delete_user(&self, pool_id: &str, user_id: &str) -> StoreResult<bool>;
-    /// Writes `user` and revokes every live family of theirs, in one transaction (password
-    /// resets, admin password changes). Version-checked as `update_user`.
+    /// Writes `user` and ends every session of theirs (as `revoke_user_families`), in one
+    /// transaction (password resets, admin password changes, disabling). Version-checked as
+    /// `update_user`; `user.session_epoch` is bumped with the stored one.
     async fn update_user_revoking_families(&self, user: &mut User, at: Timestamp) -> StoreResult<()>;
 
     // Refresh-token families
-    async fn insert_family(&self, family: &RefreshFamily) -> StoreResult<()>;
+    /// Inserts a sign-in's family while the user's session epoch is still `user_epoch` (the one
+    /// the sign-in read): `Stale`, writing nothing, once their sessions were ended meanwhile.
+    async fn insert_family(&self, family: &RefreshFamily, user_epoch: i64) -> StoreResult<()>;
     async fn get_family(&self, id: &str) -> StoreResult<Option<RefreshFamily>>;
     async fn get_family_by_token_hash(&self, token_hash: &[u8]) -> StoreResult<Option<RefreshFamily>>;
     /// A family and its user in one read (the refresh and access-token hot paths).
     async fn get_family_with_user(&self, key: FamilyKey<'_>) -> StoreResult<Option<(RefreshFamily, User)>>;
     /// Revokes one family (idempotent). Returns false if no such family.
     async fn revoke_family(&self, id: &str, at: Timestamp) -> StoreResult<bool>;
-    /// Revokes every live family of a user; returns how many.
+    /// Ends every session of a user, in one transaction: bumps their session epoch (so sign-ins
+    /// under way can write nothing more), revokes every live family, and deletes their browser
+    /// sessions, open challenges and unredeemed authorization codes (redeemed ones stay, for
+    /// replay detection). Returns how many families were revoked.
     async fn revoke_user_families(&self, user_id: &str, at: Timestamp) -> StoreResult<u64>;
     /// Replaces the family's refresh token if `old_hash` is still its current one and the family
     /// is not revoked, and keeps `old_hash` as retired (reuse detection), atomically. False
@@ -100,15 +120,19 @@ pub trait Store: Send + Sync + 'static {
     async fn get_retired_refresh_token(&self, token_hash: &[u8]) -> StoreResult<Option<String>>;
 
     // Authorization codes
+    /// Inserts the code while the user's session epoch is still `code.user_epoch`; `Stale`
+    /// otherwise.
     async fn insert_authorization_code(&self, code: &AuthorizationCode) -> StoreResult<()>;
     async fn get_authorization_code(&self, code_hash: &[u8]) -> StoreResult<Option<AuthorizationCode>>;
     /// Marks the code redeemed and inserts the family of its tokens, in one transaction; false
-    /// (nothing written) if the code was already redeemed or has expired at `at`.
+    /// (nothing written) if the code was already redeemed or has expired at `at`; `Stale`
+    /// (nothing written) if the user's session epoch is no longer `user_epoch`.
     async fn redeem_authorization_code(
         &self,
         code_hash: &[u8],
         at: Timestamp,
         family: &RefreshFamily,
+        user_epoch: i64,
     ) -> StoreResult<bool>;
 
     /// Records a client assertion's `jti` (hashed) until `expires_at`; false if the client
@@ -127,15 +151,11 @@ pub trait Store: Send + Sync + 'static {
     async fn put_consent(&self, user_id: &str, client_id: &str, scope: &str, at: Timestamp) -> StoreResult<()>;
 
     // Hosted-login browser sessions
+    /// Inserts the session while the user's session epoch is still `session.user_epoch`;
+    /// `Stale` otherwise.
     async fn insert_browser_session(&self, session: &BrowserSession) -> StoreResult<()>;
     async fn get_browser_session(&self, id_hash: &[u8]) -> StoreResult<Option<BrowserSession>>;
     async fn delete_browser_session(&self, id_hash: &[u8]) -> StoreResult<bool>;
-    /// Signs the user out of every browser; returns how many sessions ended.
-    async fn delete_user_browser_sessions(&self, user_id: &str) -> StoreResult<u64>;
-    /// Ends the user's sign-ins still under way: open challenges (a forced new password, an MFA
-    /// step) and authorization codes not yet redeemed (redeemed ones stay, for replay detection).
-    /// Returns how many went.
-    async fn delete_user_pending_sign_ins(&self, user_id: &str) -> StoreResult<u64>;
 
     // Resource servers
     /// `StoreError::Conflict` if the pool already has a server with this identifier.
@@ -153,7 +173,9 @@ pub trait Store: Send + Sync + 'static {
     async fn delete_resource_server(&self, pool_id: &str, identifier: &str) -> StoreResult<bool>;
 
     // Challenges
-    async fn insert_challenge(&self, challenge: &Challenge) -> StoreResult<()>;
+    /// Inserts the challenge while the user's session epoch is still `user_epoch`; `Stale`
+    /// otherwise.
+    async fn insert_challenge(&self, challenge: &Challenge, user_epoch: i64) -> StoreResult<()>;
     async fn get_challenge(&self, id_hash: &[u8]) -> StoreResult<Option<Challenge>>;
     /// Deletes the challenge; true only for the one caller that deleted it (single use).
     async fn consume_challenge(&self, id_hash: &[u8]) -> StoreResult<bool>;
@@ -166,16 +188,10 @@ pub trait Store: Send + Sync + 'static {
     /// Checks and redeems a code in one transaction. On a match the code is deleted and
     /// `then` is written (version-checked as `update_user`: `StoreError::Stale` undoes the
     /// redemption); on a mismatch the attempt is counted and, past `max_attempts`, the code is
-    /// deleted.
-    async fn redeem_code(
-        &self,
-        user_id: &str,
-        purpose: CodePurpose,
-        code_hash: &[u8],
-        now: Timestamp,
-        max_attempts: u32,
-        then: &User,
-    ) -> StoreResult<CodeOutcome>;
+    /// deleted. With `ends_sessions`, a match also ends every session of the user, in the same
+    /// transaction (as `revoke_user_families`: a reset password leaves no session behind, even
+    /// when the revocation would have failed on its own).
+    async fn redeem_code(&self, redemption: &CodeRedemption) -> StoreResult<CodeOutcome>;
 
     // Access keys
     async fn insert_access_key(&self, key: &AccessKey) -> StoreResult<()>;

@@ -2,8 +2,8 @@
 
 use sqlx::Row;
 use warden_core::error::StoreError;
-use warden_core::model::{Challenge, Code, CodeOutcome, CodePurpose, RefreshFamily, User};
-use warden_core::store::FamilyKey;
+use warden_core::model::{Challenge, Code, CodeOutcome, RefreshFamily, User};
+use warden_core::store::{CodeRedemption, FamilyKey};
 
 use crate::error::map_err;
 use crate::rows;
@@ -43,9 +43,8 @@ fn family_and_user(row: &impl rows::Cols) -> R<(RefreshFamily, User)> {
 }
 
 impl SqlStore {
-    pub(crate) async fn do_insert_family(&self, f: &RefreshFamily) -> R<()> {
-        bind_family(sqlx::query(INSERT_FAMILY), f).execute(&self.write).await.map_err(map_err)?;
-        Ok(())
+    pub(crate) async fn do_insert_family(&self, f: &RefreshFamily, user_epoch: i64) -> R<()> {
+        self.write_in_session(&f.user_id, user_epoch, bind_family(sqlx::query(INSERT_FAMILY), f)).await
     }
 
     pub(crate) async fn do_get_family(&self, id: &str) -> R<Option<RefreshFamily>> {
@@ -97,17 +96,14 @@ impl SqlStore {
     }
 
     pub(crate) async fn do_revoke_user_families(&self, user_id: &str, at: i64) -> R<u64> {
-        let done = sqlx::query("UPDATE families SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
-            .bind(user_id)
-            .bind(at)
-            .execute(&self.write)
-            .await
-            .map_err(map_err)?;
-        Ok(done.rows_affected())
+        let mut tx = self.write.begin().await.map_err(map_err)?;
+        let revoked = crate::sessions::end_sessions_in(&mut tx, user_id, at).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(revoked)
     }
 
-    pub(crate) async fn do_insert_challenge(&self, c: &Challenge) -> R<()> {
-        sqlx::query(
+    pub(crate) async fn do_insert_challenge(&self, c: &Challenge, user_epoch: i64) -> R<()> {
+        let insert = sqlx::query(
             "INSERT INTO challenges (id_hash, pool_id, client_id, user_id, kind, failures, auth_time, expires_at, hosted) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
@@ -119,11 +115,8 @@ impl SqlStore {
         .bind(i64::from(c.failures))
         .bind(c.auth_time)
         .bind(c.expires_at)
-        .bind(i64::from(c.hosted))
-        .execute(&self.write)
-        .await
-        .map_err(map_err)?;
-        Ok(())
+        .bind(i64::from(c.hosted));
+        self.write_in_session(&c.user_id, user_epoch, insert).await
     }
 
     pub(crate) async fn do_get_challenge(&self, id_hash: &[u8]) -> R<Option<Challenge>> {
@@ -175,15 +168,9 @@ impl SqlStore {
 
     /// The matching code is claimed by a DELETE, so of two concurrent redemptions exactly one
     /// wins on either engine (a read-then-delete would let both win under READ COMMITTED).
-    pub(crate) async fn do_redeem_code(
-        &self,
-        user_id: &str,
-        purpose: CodePurpose,
-        code_hash: &[u8],
-        now: i64,
-        max_attempts: u32,
-        then: &User,
-    ) -> R<CodeOutcome> {
+    pub(crate) async fn do_redeem_code(&self, r: &CodeRedemption) -> R<CodeOutcome> {
+        let CodeRedemption { purpose, ref code_hash, now, max_attempts, ref then, ends_sessions } = *r;
+        let user_id = then.id.as_str();
         // The attempt is counted first, holding the code's row: concurrent guesses queue behind
         // it, and each is checked against what the ones before it left (a fifth wrong guess
         // drops the code before a sixth is looked at).
@@ -203,10 +190,13 @@ impl SqlStore {
             Some(row) => {
                 let stored: Vec<u8> = row.try_get("code_hash").map_err(map_err)?;
                 let attempts: i64 = row.try_get("attempts").map_err(map_err)?;
-                if bool::from(subtle::ConstantTimeEq::ct_eq(stored.as_slice(), code_hash)) {
+                if bool::from(subtle::ConstantTimeEq::ct_eq(stored.as_slice(), code_hash.as_slice())) {
                     if let Err(e) = crate::users::update_user_in(&mut tx, then).await {
                         tx.rollback().await.map_err(map_err)?;
                         return Err(e);
+                    }
+                    if ends_sessions {
+                        crate::sessions::end_sessions_in(&mut tx, user_id, now).await?;
                     }
                     (CodeOutcome::Redeemed, true)
                 } else {

@@ -16,6 +16,7 @@ mod pools;
 mod read_batch;
 mod rotation;
 mod rows;
+mod sessions;
 mod sqlite_reads;
 mod store_impl;
 mod throttle;
@@ -174,31 +175,44 @@ fn sqlite_pool(max: u32) -> AnyPoolOptions {
 
 /// A database URL with any password removed, for logs and errors: the userinfo's, and a
 /// `password` or `sslpassword` query parameter's (libpq takes either).
+///
+/// A password may hold `?`, `#`, `/`, `:` or `@`, percent-encoded or not, so where the authority
+/// ends cannot be told from those: everything between `://` and the last `@` is taken as the
+/// userinfo (too much is hidden rather than too little). Its user part is kept only when it cannot
+/// be anything else (no `/`, `?`, `#`, `&`, `=`, `;`). An SQLite URL has no userinfo: its path may
+/// hold `@`.
 pub fn redact_url(url: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (url, None),
-    };
-    let mut out = match (base.find("://"), base.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let userinfo = &base[scheme_end + 3..at];
-            let user = userinfo.split(':').next().unwrap_or("");
-            format!("{}://{}:***@{}", &base[..scheme_end], user, &base[at + 1..])
+    let mut out = String::with_capacity(url.len());
+    let (scheme, rest) = match url.find("://") {
+        Some(i) => {
+            out.push_str(&url[..i + 3]);
+            (Some(&url[..i]), &url[i + 3..])
         }
-        _ => base.to_owned(),
+        None => (None, url),
     };
-    if let Some(query) = query {
-        let pairs: Vec<String> = query
-            .split('&')
-            .map(|pair| match pair.split_once('=') {
-                Some((k, _)) if k.eq_ignore_ascii_case("password") || k.eq_ignore_ascii_case("sslpassword") => {
-                    format!("{k}=***")
-                }
-                _ => pair.to_owned(),
-            })
-            .collect();
-        out.push('?');
-        out.push_str(&pairs.join("&"));
+    let rest = match (scheme, rest.rfind('@')) {
+        (Some(scheme), Some(at)) if !scheme.eq_ignore_ascii_case("sqlite") => {
+            let user = rest[..at].split(':').next().unwrap_or("");
+            if !user.is_empty() && !user.contains(['/', '?', '#', '&', '=', ';']) {
+                out.push_str(user);
+                out.push(':');
+            }
+            out.push_str("***@");
+            &rest[at + 1..]
+        }
+        _ => rest,
+    };
+    // Every `key=value` after a `?` or `&`, wherever the query was taken to begin.
+    for piece in rest.split_inclusive(['?', '&']) {
+        let body = piece.strip_suffix(['?', '&']).unwrap_or(piece);
+        match body.split_once('=') {
+            Some((k, _)) if k.eq_ignore_ascii_case("password") || k.eq_ignore_ascii_case("sslpassword") => {
+                out.push_str(k);
+                out.push_str("=***");
+                out.push_str(&piece[body.len()..]);
+            }
+            _ => out.push_str(piece),
+        }
     }
     out
 }
@@ -216,5 +230,45 @@ mod tests {
             "postgres://db/warden?user=w&password=***&sslmode=require"
         );
         assert_eq!(redact_url("postgres://u:pw@h/db?sslpassword=k"), "postgres://u:***@h/db?sslpassword=***");
+    }
+
+    #[test]
+    fn redacts_a_password_holding_url_delimiters() {
+        for (url, shown) in [
+            ("postgres://warden:pa?ss@db/w", "postgres://warden:***@db/w"),
+            ("postgres://warden:pa#ss@db/w", "postgres://warden:***@db/w"),
+            ("postgres://warden:pa/ss@db/w", "postgres://warden:***@db/w"),
+            ("postgres://warden:pa@ss@db/w", "postgres://warden:***@db/w"),
+            ("postgres://warden:pa:ss@db/w", "postgres://warden:***@db/w"),
+            ("postgres://warden:pa%40s%3Fs@db/w", "postgres://warden:***@db/w"),
+            (
+                "postgres://warden:p?a#s/s@w@db:5432/w?sslmode=require",
+                "postgres://warden:***@db:5432/w?sslmode=require",
+            ),
+            (
+                "postgres://warden:pa?ss@db/w?password=k&sslpassword=j",
+                "postgres://warden:***@db/w?password=***&sslpassword=***",
+            ),
+            ("smtps://mailer:pa?ss@smtp.example:465", "smtps://mailer:***@smtp.example:465"),
+            ("postgres://:pa?ss@db/w", "postgres://***@db/w"),
+            ("://warden:pa?ss@db/w", "://warden:***@db/w"),
+        ] {
+            assert_eq!(redact_url(url), shown, "{url}");
+        }
+    }
+
+    #[test]
+    fn an_at_sign_after_the_authority_hides_more_never_less() {
+        // The last `@` is in the query: all before it is hidden, and a password after it too.
+        let shown = redact_url("postgres://db/w?password=s3cr3t&application_name=me@host&sslpassword=k");
+        assert!(!shown.contains("s3cr3t") && !shown.contains("=k"), "{shown}");
+        assert_eq!(shown, "postgres://***@host&sslpassword=***");
+        let shown = redact_url("postgres://u:pw@db/w?user=a@b&password=s3cr3t");
+        assert!(!shown.contains("s3cr3t") && !shown.contains("pw"), "{shown}");
+        assert_eq!(shown, "postgres://u:***@b&password=***");
+        // An SQLite path may hold `@`; it has no userinfo to hide.
+        assert_eq!(redact_url("sqlite:///srv/a@b/warden.db"), "sqlite:///srv/a@b/warden.db");
+        assert_eq!(redact_url("sqlite:x.db?password=k"), "sqlite:x.db?password=***");
+        assert_eq!(redact_url("sqlite:/srv/a@b.db"), "sqlite:/srv/a@b.db", "no authority without //");
     }
 }

@@ -8,7 +8,7 @@ use warden_core::model::{AuthorizationCode, BrowserSession, RefreshFamily, Resou
 
 use crate::error::map_err;
 use crate::rows::{json, to_json};
-use crate::SqlStore;
+use crate::{Backend, SqlStore};
 
 type R<T> = Result<T, StoreError>;
 
@@ -23,7 +23,7 @@ impl SqlStore {
     }
 
     pub(crate) async fn do_insert_authorization_code(&self, c: &AuthorizationCode) -> R<()> {
-        sqlx::query(
+        let insert = sqlx::query(
             "INSERT INTO authorization_codes (code_hash, client_id, user_id, doc, expires_at, redeemed_at) \
              VALUES ($1, $2, $3, $4, $5, NULL)",
         )
@@ -31,11 +31,8 @@ impl SqlStore {
         .bind(&c.client_id)
         .bind(&c.user_id)
         .bind(to_json(c))
-        .bind(c.expires_at)
-        .execute(&self.write)
-        .await
-        .map_err(map_err)?;
-        Ok(())
+        .bind(c.expires_at);
+        self.write_in_session(&c.user_id, c.user_epoch, insert).await
     }
 
     pub(crate) async fn do_get_authorization_code(&self, hash: &[u8]) -> R<Option<AuthorizationCode>> {
@@ -53,9 +50,25 @@ impl SqlStore {
     }
 
     /// The code is claimed by a conditional UPDATE, so of two concurrent redemptions exactly
-    /// one inserts a family.
-    pub(crate) async fn do_redeem_authorization_code(&self, hash: &[u8], at: i64, family: &RefreshFamily) -> R<bool> {
+    /// one inserts a family; `Stale`, changing nothing, when the user's sessions ended since
+    /// the sign-in that issued the code (`user_epoch`).
+    pub(crate) async fn do_redeem_authorization_code(
+        &self,
+        hash: &[u8],
+        at: i64,
+        family: &RefreshFamily,
+        user_epoch: i64,
+    ) -> R<bool> {
         let mut tx = self.write.begin().await.map_err(map_err)?;
+        // PostgreSQL: the user's row first. A sign-out takes it first too and then deletes the
+        // user's unredeemed codes, so taking the code's row first could deadlock with it.
+        // (SQLite's single writer serialises both; its transaction must start with a write.)
+        if self.backend == Backend::Postgres {
+            if let Err(e) = self.hold_session_epoch(&mut tx, &family.user_id, user_epoch).await {
+                tx.rollback().await.map_err(map_err)?;
+                return Err(e);
+            }
+        }
         let claimed = sqlx::query(
             "UPDATE authorization_codes SET redeemed_at = $2 \
              WHERE code_hash = $1 AND redeemed_at IS NULL AND expires_at > $2",
@@ -65,6 +78,12 @@ impl SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
+        if self.backend == Backend::Sqlite {
+            if let Err(e) = self.hold_session_epoch(&mut tx, &family.user_id, user_epoch).await {
+                tx.rollback().await.map_err(map_err)?;
+                return Err(e);
+            }
+        }
         if claimed.rows_affected() != 1 {
             tx.rollback().await.map_err(map_err)?;
             return Ok(false);
@@ -121,15 +140,13 @@ impl SqlStore {
     }
 
     pub(crate) async fn do_insert_browser_session(&self, s: &BrowserSession) -> R<()> {
-        sqlx::query("INSERT INTO browser_sessions (id_hash, user_id, doc, expires_at) VALUES ($1, $2, $3, $4)")
-            .bind(s.id_hash.clone())
-            .bind(&s.user_id)
-            .bind(to_json(s))
-            .bind(s.expires_at)
-            .execute(&self.write)
-            .await
-            .map_err(map_err)?;
-        Ok(())
+        let insert =
+            sqlx::query("INSERT INTO browser_sessions (id_hash, user_id, doc, expires_at) VALUES ($1, $2, $3, $4)")
+                .bind(s.id_hash.clone())
+                .bind(&s.user_id)
+                .bind(to_json(s))
+                .bind(s.expires_at);
+        self.write_in_session(&s.user_id, s.user_epoch, insert).await
     }
 
     pub(crate) async fn do_get_browser_session(&self, hash: &[u8]) -> R<Option<BrowserSession>> {
@@ -148,29 +165,6 @@ impl SqlStore {
             .await
             .map_err(map_err)?;
         Ok(done.rows_affected() > 0)
-    }
-
-    pub(crate) async fn do_delete_user_browser_sessions(&self, user_id: &str) -> R<u64> {
-        let done = sqlx::query("DELETE FROM browser_sessions WHERE user_id = $1")
-            .bind(user_id)
-            .execute(&self.write)
-            .await
-            .map_err(map_err)?;
-        Ok(done.rows_affected())
-    }
-
-    pub(crate) async fn do_delete_user_pending_sign_ins(&self, user_id: &str) -> R<u64> {
-        let challenges = sqlx::query("DELETE FROM challenges WHERE user_id = $1")
-            .bind(user_id)
-            .execute(&self.write)
-            .await
-            .map_err(map_err)?;
-        let codes = sqlx::query("DELETE FROM authorization_codes WHERE user_id = $1 AND redeemed_at IS NULL")
-            .bind(user_id)
-            .execute(&self.write)
-            .await
-            .map_err(map_err)?;
-        Ok(challenges.rows_affected() + codes.rows_affected())
     }
 
     pub(crate) async fn do_insert_resource_server(&self, s: &ResourceServer) -> R<()> {

@@ -83,6 +83,7 @@ pub fn user(row: &impl Cols) -> R<User> {
         created_at: row.col("created_at")?,
         updated_at: row.col("updated_at")?,
         version: row.col("version")?,
+        session_epoch: row.col("session_epoch")?,
     })
 }
 

@@ -2,10 +2,10 @@
 
 use async_trait::async_trait;
 use warden_core::model::{
-    AccessKey, AuthorizationCode, BrowserSession, Challenge, Client, Code, CodeOutcome, CodePurpose, Group, Identity,
-    IdentityPool, Issuer, Pool, RefreshFamily, ResourceServer, SigningKeyRecord, TemporaryCredentials, User,
+    AccessKey, AuthorizationCode, BrowserSession, Challenge, Client, Code, CodeOutcome, Group, Identity, IdentityPool,
+    Issuer, Pool, RefreshFamily, ResourceServer, SigningKeyRecord, TemporaryCredentials, User,
 };
-use warden_core::store::{FamilyKey, Store, StoreResult};
+use warden_core::store::{CodeRedemption, FamilyKey, Store, StoreResult};
 
 use crate::SqlStore;
 
@@ -71,10 +71,11 @@ impl Store for SqlStore {
         let copy = user.clone();
         self.detached(move |s| async move { s.do_update_user_revoking_families(&copy, at).await }).await?;
         user.version += 1;
+        user.session_epoch += 1;
         Ok(())
     }
-    async fn insert_family(&self, family: &RefreshFamily) -> StoreResult<()> {
-        self.do_insert_family(family).await
+    async fn insert_family(&self, family: &RefreshFamily, user_epoch: i64) -> StoreResult<()> {
+        self.do_insert_family(family, user_epoch).await
     }
     async fn get_family(&self, id: &str) -> StoreResult<Option<RefreshFamily>> {
         self.do_get_family(id).await
@@ -91,8 +92,8 @@ impl Store for SqlStore {
     async fn revoke_user_families(&self, user_id: &str, at: i64) -> StoreResult<u64> {
         self.do_revoke_user_families(user_id, at).await
     }
-    async fn insert_challenge(&self, challenge: &Challenge) -> StoreResult<()> {
-        self.do_insert_challenge(challenge).await
+    async fn insert_challenge(&self, challenge: &Challenge, user_epoch: i64) -> StoreResult<()> {
+        self.do_insert_challenge(challenge, user_epoch).await
     }
     async fn get_challenge(&self, id_hash: &[u8]) -> StoreResult<Option<Challenge>> {
         self.do_get_challenge(id_hash).await
@@ -106,20 +107,9 @@ impl Store for SqlStore {
     async fn put_code(&self, code: &Code) -> StoreResult<()> {
         self.do_put_code(code).await
     }
-    async fn redeem_code(
-        &self,
-        user_id: &str,
-        purpose: CodePurpose,
-        code_hash: &[u8],
-        now: i64,
-        max_attempts: u32,
-        then: &User,
-    ) -> StoreResult<CodeOutcome> {
-        let (user_id, code_hash, then) = (user_id.to_owned(), code_hash.to_vec(), then.clone());
-        self.detached(move |s| async move {
-            s.do_redeem_code(&user_id, purpose, &code_hash, now, max_attempts, &then).await
-        })
-        .await
+    async fn redeem_code(&self, redemption: &CodeRedemption) -> StoreResult<CodeOutcome> {
+        let redemption = redemption.clone();
+        self.detached(move |s| async move { s.do_redeem_code(&redemption).await }).await
     }
     async fn insert_access_key(&self, key: &AccessKey) -> StoreResult<()> {
         self.do_insert_access_key(key).await
@@ -235,9 +225,16 @@ impl Store for SqlStore {
     async fn get_authorization_code(&self, code_hash: &[u8]) -> StoreResult<Option<AuthorizationCode>> {
         self.do_get_authorization_code(code_hash).await
     }
-    async fn redeem_authorization_code(&self, code_hash: &[u8], at: i64, family: &RefreshFamily) -> StoreResult<bool> {
+    async fn redeem_authorization_code(
+        &self,
+        code_hash: &[u8],
+        at: i64,
+        family: &RefreshFamily,
+        user_epoch: i64,
+    ) -> StoreResult<bool> {
         let (code_hash, family) = (code_hash.to_vec(), family.clone());
-        self.detached(move |s| async move { s.do_redeem_authorization_code(&code_hash, at, &family).await }).await
+        self.detached(move |s| async move { s.do_redeem_authorization_code(&code_hash, at, &family, user_epoch).await })
+            .await
     }
     async fn record_client_assertion(&self, client_id: &str, jti_hash: &[u8], exp: i64, now: i64) -> StoreResult<bool> {
         let (client_id, jti_hash) = (client_id.to_owned(), jti_hash.to_vec());
@@ -257,12 +254,6 @@ impl Store for SqlStore {
     }
     async fn delete_browser_session(&self, id_hash: &[u8]) -> StoreResult<bool> {
         self.do_delete_browser_session(id_hash).await
-    }
-    async fn delete_user_browser_sessions(&self, user_id: &str) -> StoreResult<u64> {
-        self.do_delete_user_browser_sessions(user_id).await
-    }
-    async fn delete_user_pending_sign_ins(&self, user_id: &str) -> StoreResult<u64> {
-        self.do_delete_user_pending_sign_ins(user_id).await
     }
     async fn insert_resource_server(&self, server: &ResourceServer) -> StoreResult<()> {
         self.do_insert_resource_server(server).await

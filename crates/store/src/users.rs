@@ -90,12 +90,7 @@ impl SqlStore {
             tx.rollback().await.map_err(map_err)?;
             return Err(e);
         }
-        sqlx::query("UPDATE families SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
-            .bind(&u.id)
-            .bind(at)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+        crate::sessions::end_sessions_in(&mut tx, &u.id, at).await?;
         tx.commit().await.map_err(map_err)
     }
 

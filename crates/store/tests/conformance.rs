@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use warden_core::error::StoreError;
 use warden_core::model::*;
-use warden_core::store::{FamilyKey, Store};
+use warden_core::store::{CodeRedemption, FamilyKey, Store};
 use warden_store::SqlStore;
 
 // ---------------------------------------------------------------------------------------------
@@ -79,6 +79,7 @@ fn user(id: &str, pool_id: &str, username: &str) -> User {
         created_at: 3,
         updated_at: 3,
         version: 0,
+        session_epoch: 0,
     }
 }
 
@@ -210,9 +211,19 @@ async fn usernames(s: &SqlStore, pool_id: &str, after: Option<&str>, limit: u32)
 /// Redeems with `then` written over the user as stored now: these tests are about codes, and
 /// `users_writes_are_version_checked` covers writes from a stale read.
 async fn redeem(s: &SqlStore, user_id: &str, purpose: CodePurpose, hash: u8, now: i64, then: &User) -> CodeOutcome {
+    assert_eq!(user_id, then.id, "a code is redeemed for the user it becomes");
     let mut then = then.clone();
     then.version = current_version(s, &then).await;
-    s.redeem_code(user_id, purpose, &[hash; 32], now, 3, &then).await.unwrap()
+    s.redeem_code(&CodeRedemption {
+        purpose,
+        code_hash: vec![hash; 32],
+        now,
+        max_attempts: 3,
+        then: then.clone(),
+        ends_sessions: false,
+    })
+    .await
+    .unwrap()
 }
 
 async fn current_version(s: &SqlStore, u: &User) -> i64 {
@@ -237,7 +248,7 @@ conformance!(ping_and_migrating_again_is_harmless, |s| {
     assert_eq!(s.get_pool("p1").await.unwrap().unwrap(), pool("p1"));
     assert_eq!(s.get_user("p1", "u1").await.unwrap().unwrap(), user("u1", "p1", "Alice"));
     // The schema is still whole: a write into every table family works.
-    s.insert_family(&family("f1", "p1", "c1", "u1", 1)).await.unwrap();
+    s.insert_family(&family("f1", "p1", "c1", "u1", 1), 0).await.unwrap();
     s.put_code(&code("u1", CodePurpose::SignUp, 1, 100)).await.unwrap();
     s.put_issuer(&issuer("https://iss")).await.unwrap();
     s.insert_identity_pool(&identity_pool("ip")).await.unwrap();
@@ -309,11 +320,11 @@ conformance!(deleting_a_pool_removes_everything_in_it, |s| {
     s.insert_pool(&pool("p2")).await.unwrap();
     s.insert_client(&client("c2", "p2")).await.unwrap();
     s.insert_user(&user("v1", "p2", "Alice")).await.unwrap();
-    s.insert_family(&family("f1", "p1", "c1", "u1", 1)).await.unwrap();
-    s.insert_family(&family("f2", "p1", "c1", "u2", 2)).await.unwrap();
-    s.insert_family(&family("g1", "p2", "c2", "v1", 3)).await.unwrap();
-    s.insert_challenge(&challenge(1, "p1", "c1", "u1")).await.unwrap();
-    s.insert_challenge(&challenge(2, "p2", "c2", "v1")).await.unwrap();
+    s.insert_family(&family("f1", "p1", "c1", "u1", 1), 0).await.unwrap();
+    s.insert_family(&family("f2", "p1", "c1", "u2", 2), 0).await.unwrap();
+    s.insert_family(&family("g1", "p2", "c2", "v1", 3), 0).await.unwrap();
+    s.insert_challenge(&challenge(1, "p1", "c1", "u1"), 0).await.unwrap();
+    s.insert_challenge(&challenge(2, "p2", "c2", "v1"), 0).await.unwrap();
     s.put_code(&code("u1", CodePurpose::ForgotPassword, 1, 100)).await.unwrap();
     s.put_code(&code("v1", CodePurpose::ForgotPassword, 1, 100)).await.unwrap();
 
@@ -517,9 +528,9 @@ conformance!(clients_list_is_per_pool_ordered_and_paginated, |s| {
 conformance!(deleting_a_client_removes_its_families, |s| {
     seed(&s).await;
     s.insert_client(&client("c2", "p1")).await.unwrap();
-    s.insert_family(&family("f1", "p1", "c1", "u1", 1)).await.unwrap();
-    s.insert_family(&family("f2", "p1", "c1", "u2", 2)).await.unwrap();
-    s.insert_family(&family("f3", "p1", "c2", "u1", 3)).await.unwrap();
+    s.insert_family(&family("f1", "p1", "c1", "u1", 1), 0).await.unwrap();
+    s.insert_family(&family("f2", "p1", "c1", "u2", 2), 0).await.unwrap();
+    s.insert_family(&family("f3", "p1", "c2", "u1", 3), 0).await.unwrap();
     assert!(s.delete_client("c1").await.unwrap());
     assert!(s.get_family("f1").await.unwrap().is_none());
     assert!(s.get_family("f2").await.unwrap().is_none());
@@ -645,7 +656,7 @@ conformance!(users_update, |s| {
 
 conformance!(users_writes_are_version_checked, |s| {
     seed(&s).await;
-    s.insert_family(&family("f1", "p1", "c1", "u2", 1)).await.unwrap();
+    s.insert_family(&family("f1", "p1", "c1", "u2", 1), 0).await.unwrap();
     let mut first = s.get_user("p1", "u2").await.unwrap().unwrap();
     let mut second = first.clone();
     first.totp_last_step = 10;
@@ -661,7 +672,17 @@ conformance!(users_writes_are_version_checked, |s| {
     assert_eq!(second.version, 0, "a refused write leaves the copy's version alone");
     assert_eq!(s.get_family("f1").await.unwrap().unwrap().revoked_at, None, "nothing revoked");
     s.put_code(&code("u2", CodePurpose::ForgotPassword, 1, 100)).await.unwrap();
-    assert!(is_stale(&s.redeem_code("u2", CodePurpose::ForgotPassword, &[1; 32], 10, 3, &second).await));
+    assert!(is_stale(
+        &s.redeem_code(&CodeRedemption {
+            purpose: CodePurpose::ForgotPassword,
+            code_hash: vec![1; 32],
+            now: 10,
+            max_attempts: 3,
+            then: second.clone(),
+            ends_sessions: false
+        })
+        .await
+    ));
     assert_eq!(s.get_user("p1", "u2").await.unwrap().unwrap(), first, "the first write stands");
     assert_eq!(redeem(&s, "u2", CodePurpose::ForgotPassword, 1, 10, &first).await, CodeOutcome::Redeemed, "code kept");
 
@@ -716,10 +737,10 @@ conformance!(users_list_is_ordered_by_normalised_username, |s| {
 
 conformance!(deleting_a_user_removes_their_families_challenges_and_codes, |s| {
     seed(&s).await;
-    s.insert_family(&family("f1", "p1", "c1", "u1", 1)).await.unwrap();
-    s.insert_family(&family("f2", "p1", "c1", "u2", 2)).await.unwrap();
-    s.insert_challenge(&challenge(1, "p1", "c1", "u1")).await.unwrap();
-    s.insert_challenge(&challenge(2, "p1", "c1", "u2")).await.unwrap();
+    s.insert_family(&family("f1", "p1", "c1", "u1", 1), 0).await.unwrap();
+    s.insert_family(&family("f2", "p1", "c1", "u2", 2), 0).await.unwrap();
+    s.insert_challenge(&challenge(1, "p1", "c1", "u1"), 0).await.unwrap();
+    s.insert_challenge(&challenge(2, "p1", "c1", "u2"), 0).await.unwrap();
     s.put_code(&code("u1", CodePurpose::SignUp, 1, 100)).await.unwrap();
     s.put_code(&code("u2", CodePurpose::SignUp, 1, 100)).await.unwrap();
 
@@ -748,12 +769,12 @@ conformance!(deleting_a_user_removes_their_families_challenges_and_codes, |s| {
 
 conformance!(update_user_revoking_families_is_one_transaction, |s| {
     seed(&s).await;
-    s.insert_family(&family("f1", "p1", "c1", "u1", 1)).await.unwrap();
-    s.insert_family(&family("f2", "p1", "c1", "u1", 2)).await.unwrap();
+    s.insert_family(&family("f1", "p1", "c1", "u1", 1), 0).await.unwrap();
+    s.insert_family(&family("f2", "p1", "c1", "u1", 2), 0).await.unwrap();
     let mut old = family("f3", "p1", "c1", "u1", 3);
     old.revoked_at = Some(50);
-    s.insert_family(&old).await.unwrap();
-    s.insert_family(&family("f4", "p1", "c1", "u2", 4)).await.unwrap();
+    s.insert_family(&old, 0).await.unwrap();
+    s.insert_family(&family("f4", "p1", "c1", "u2", 4), 0).await.unwrap();
 
     let mut alice = s.get_user("p1", "u1").await.unwrap().unwrap();
     alice.password_hash = Some("$argon2id$reset".into());
@@ -789,10 +810,10 @@ conformance!(families_insert_and_get, |s| {
     assert!(s.get_family("f1").await.unwrap().is_none());
     let mut f1 = family("f1", "p1", "c1", "u1", 1);
     f1.token_hash = all_bytes();
-    s.insert_family(&f1).await.unwrap();
+    s.insert_family(&f1, 0).await.unwrap();
     let mut revoked = family("f2", "p1", "c1", "u2", 2);
     revoked.revoked_at = Some(77);
-    s.insert_family(&revoked).await.unwrap();
+    s.insert_family(&revoked, 0).await.unwrap();
 
     assert_eq!(s.get_family("f1").await.unwrap().unwrap(), f1);
     assert_eq!(s.get_family("f2").await.unwrap().unwrap(), revoked);
@@ -800,8 +821,8 @@ conformance!(families_insert_and_get, |s| {
     assert_eq!(s.get_family_by_token_hash(&[2; 32]).await.unwrap().unwrap(), revoked);
     assert!(s.get_family_by_token_hash(&[9; 32]).await.unwrap().is_none());
     assert!(s.get_family_by_token_hash(&[2; 31]).await.unwrap().is_none(), "whole hash must match");
-    assert!(is_conflict(&s.insert_family(&family("f9", "p1", "c1", "u1", 2)).await), "token hash is unique");
-    assert!(is_conflict(&s.insert_family(&family("f1", "p1", "c1", "u1", 9)).await), "id is unique");
+    assert!(is_conflict(&s.insert_family(&family("f9", "p1", "c1", "u1", 2), 0).await), "token hash is unique");
+    assert!(is_conflict(&s.insert_family(&family("f1", "p1", "c1", "u1", 9), 0).await), "id is unique");
 
     // With its user, by either key; the user is read as it is now.
     let (f, u) = s.get_family_with_user(FamilyKey::Id("f1")).await.unwrap().unwrap();
@@ -822,10 +843,10 @@ conformance!(families_insert_and_get, |s| {
 
 conformance!(family_revocation, |s| {
     seed(&s).await;
-    s.insert_family(&family("f1", "p1", "c1", "u1", 1)).await.unwrap();
-    s.insert_family(&family("f2", "p1", "c1", "u1", 2)).await.unwrap();
-    s.insert_family(&family("f3", "p1", "c1", "u1", 3)).await.unwrap();
-    s.insert_family(&family("f4", "p1", "c1", "u2", 4)).await.unwrap();
+    s.insert_family(&family("f1", "p1", "c1", "u1", 1), 0).await.unwrap();
+    s.insert_family(&family("f2", "p1", "c1", "u1", 2), 0).await.unwrap();
+    s.insert_family(&family("f3", "p1", "c1", "u1", 3), 0).await.unwrap();
+    s.insert_family(&family("f4", "p1", "c1", "u2", 4), 0).await.unwrap();
 
     assert!(s.revoke_family("f1", 100).await.unwrap());
     assert_eq!(s.get_family("f1").await.unwrap().unwrap().revoked_at, Some(100));
@@ -848,7 +869,7 @@ conformance!(family_revocation, |s| {
 
 conformance!(concurrent_revocations_keep_one_time, |s| {
     seed(&s).await;
-    s.insert_family(&family("f1", "p1", "c1", "u1", 1)).await.unwrap();
+    s.insert_family(&family("f1", "p1", "c1", "u1", 1), 0).await.unwrap();
     let mut handles = Vec::new();
     for at in 100..116 {
         let s = s.clone();
@@ -879,7 +900,7 @@ conformance!(challenges_insert_get_fail_consume, |s| {
         ch.kind = kind;
         ch.failures = i as u32;
         ch.auth_time = 1_700_000_000 + i as i64;
-        s.insert_challenge(&ch).await.unwrap();
+        s.insert_challenge(&ch, 0).await.unwrap();
         kinds.push(ch);
     }
     for ch in &kinds {
@@ -887,8 +908,8 @@ conformance!(challenges_insert_get_fail_consume, |s| {
     }
     let mut ch = challenge(7, "p1", "c1", "u2");
     ch.id_hash = all_bytes();
-    s.insert_challenge(&ch).await.unwrap();
-    assert!(is_conflict(&s.insert_challenge(&ch).await), "id hash is unique");
+    s.insert_challenge(&ch, 0).await.unwrap();
+    assert!(is_conflict(&s.insert_challenge(&ch, 0).await), "id hash is unique");
     assert_eq!(s.get_challenge(&all_bytes()).await.unwrap().unwrap(), ch);
 
     assert_eq!(s.record_challenge_failure(&all_bytes()).await.unwrap(), 1);
@@ -908,7 +929,7 @@ conformance!(concurrent_consumers_of_a_challenge_win_once, |s| {
     seed(&s).await;
     for round in 0..3u8 {
         let hash = vec![round + 1; 32];
-        s.insert_challenge(&challenge(round + 1, "p1", "c1", "u1")).await.unwrap();
+        s.insert_challenge(&challenge(round + 1, "p1", "c1", "u1"), 0).await.unwrap();
         let mut handles = Vec::new();
         for _ in 0..16 {
             let (s, hash) = (s.clone(), hash.clone());
@@ -925,7 +946,7 @@ conformance!(concurrent_consumers_of_a_challenge_win_once, |s| {
 
 conformance!(concurrent_challenge_failures_all_count, |s| {
     seed(&s).await;
-    s.insert_challenge(&challenge(1, "p1", "c1", "u1")).await.unwrap();
+    s.insert_challenge(&challenge(1, "p1", "c1", "u1"), 0).await.unwrap();
     let mut handles = Vec::new();
     for _ in 0..12 {
         let s = s.clone();
@@ -1038,7 +1059,16 @@ conformance!(code_redemption_and_user_write_are_one_transaction, |s| {
     // A `then` whose write fails (username taken by Bob): the redemption must not happen.
     let mut bad = user("u1", "p1", "Alice");
     bad.username = "bob".into();
-    let outcome = s.redeem_code("u1", CodePurpose::ForgotPassword, &[1; 32], 10, 3, &bad).await;
+    let outcome = s
+        .redeem_code(&CodeRedemption {
+            purpose: CodePurpose::ForgotPassword,
+            code_hash: vec![1; 32],
+            now: 10,
+            max_attempts: 3,
+            then: bad.clone(),
+            ends_sessions: false,
+        })
+        .await;
     assert!(is_conflict(&outcome), "the failed user write surfaces: {outcome:?}");
     assert_eq!(unversioned(s.get_user("p1", "u1").await.unwrap().unwrap()), user("u1", "p1", "Alice"));
     let mut good = user("u1", "p1", "Alice");
@@ -1063,8 +1093,17 @@ conformance!(concurrent_redemptions_of_one_code_win_once, |s| {
             let mut then = User { version, ..base.clone() };
             then.password_hash = Some(format!("winner-{i}"));
             handles.push(tokio::spawn(async move {
-                let outcome =
-                    s.redeem_code("u1", CodePurpose::ForgotPassword, &[round + 1; 32], 10, 3, &then).await.unwrap();
+                let outcome = s
+                    .redeem_code(&CodeRedemption {
+                        purpose: CodePurpose::ForgotPassword,
+                        code_hash: vec![round + 1; 32],
+                        now: 10,
+                        max_attempts: 3,
+                        then: then.clone(),
+                        ends_sessions: false,
+                    })
+                    .await
+                    .unwrap();
                 (i, outcome)
             }));
         }
@@ -1094,7 +1133,16 @@ conformance!(concurrent_wrong_guesses_are_capped_at_max_attempts, |s| {
     for i in 0..12u8 {
         let (s, alice) = (s.clone(), alice.clone());
         handles.push(tokio::spawn(async move {
-            s.redeem_code("u1", CodePurpose::SignUp, &[100 + i; 32], 10, 3, &alice).await.unwrap()
+            s.redeem_code(&CodeRedemption {
+                purpose: CodePurpose::SignUp,
+                code_hash: vec![100 + i; 32],
+                now: 10,
+                max_attempts: 3,
+                then: alice.clone(),
+                ends_sessions: false,
+            })
+            .await
+            .unwrap()
         }));
     }
     let mut mismatches = 0;
@@ -1534,7 +1582,7 @@ conformance!(awkward_values_round_trip, |s| {
     let mut f = family("f'1", &p.id, "c'1", "u-🦀", 0);
     f.expires_at = i64::MAX;
     f.revoked_at = Some(i64::MIN + 1);
-    s.insert_family(&f).await.unwrap();
+    s.insert_family(&f, 0).await.unwrap();
     assert_eq!(s.get_family("f'1").await.unwrap().unwrap(), f);
     assert_eq!(s.get_family_by_token_hash(&[0; 32]).await.unwrap().unwrap(), f);
 
@@ -1549,8 +1597,8 @@ conformance!(awkward_values_round_trip, |s| {
 /// Everything written through one store, checked through another.
 async fn write_everything(s: &SqlStore) {
     seed(s).await;
-    s.insert_family(&family("f1", "p1", "c1", "u1", 1)).await.unwrap();
-    s.insert_challenge(&challenge(1, "p1", "c1", "u1")).await.unwrap();
+    s.insert_family(&family("f1", "p1", "c1", "u1", 1), 0).await.unwrap();
+    s.insert_challenge(&challenge(1, "p1", "c1", "u2"), 0).await.unwrap();
     s.put_code(&code("u1", CodePurpose::SignUp, 1, 100)).await.unwrap();
     s.insert_access_key(&AccessKey {
         id: "AKIA1".into(),
@@ -1575,7 +1623,7 @@ async fn check_everything(s: &SqlStore) {
     assert_eq!(s.get_user("p1", "u1").await.unwrap().unwrap().password_hash.as_deref(), Some("$argon2id$after"));
     assert_eq!(s.get_user_by_username("p1", "bob").await.unwrap().unwrap(), user("u2", "p1", "Bob"));
     assert_eq!(s.get_family("f1").await.unwrap().unwrap().revoked_at, Some(50));
-    assert_eq!(s.get_challenge(&[1; 32]).await.unwrap().unwrap(), challenge(1, "p1", "c1", "u1"));
+    assert_eq!(s.get_challenge(&[1; 32]).await.unwrap().unwrap(), challenge(1, "p1", "c1", "u2"));
     assert_eq!(s.get_access_key("AKIA1").await.unwrap().unwrap().secret_enc, all_bytes());
     assert_eq!(s.list_signing_keys().await.unwrap(), vec![signing_key("k1", 1)]);
     assert_eq!(s.get_issuer("https://iss").await.unwrap().unwrap(), issuer("https://iss"));

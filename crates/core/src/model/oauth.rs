@@ -77,6 +77,9 @@ pub struct AuthorizationCode {
     pub family_id: String,
     pub expires_at: Timestamp,
     pub redeemed_at: Option<Timestamp>,
+    /// The user's session epoch when the browser session that issued the code began.
+    #[serde(default)]
+    pub user_epoch: i64,
 }
 
 /// A signed-in browser on the hosted pages (single sign-on across a pool's clients). The cookie
@@ -90,4 +93,7 @@ pub struct BrowserSession {
     pub amr: String,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
+    /// The user's session epoch when the sign-in began (see `User::session_epoch`).
+    #[serde(default)]
+    pub user_epoch: i64,
 }

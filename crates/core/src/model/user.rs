@@ -62,6 +62,11 @@ pub struct User {
     /// bumps it on every write (optimistic concurrency).
     #[serde(default)]
     pub version: i64,
+    /// Bumped by every write that ends the user's sessions (`Store::revoke_user_families`,
+    /// `update_user_revoking_families`); a sign-in's writes name the epoch it read, and are
+    /// refused once it moved. `update_user` never writes it.
+    #[serde(default)]
+    pub session_epoch: i64,
 }
 
 impl User {

@@ -41,7 +41,7 @@ impl Warden {
             expires_at: self.clock.now() + self.config.challenge_ttl_secs,
             hosted,
         };
-        self.store.insert_challenge(&challenge).await?;
+        self.store.insert_challenge(&challenge, user.session_epoch).await?;
         Ok(AuthOutcome::Challenge { kind, session, parameters })
     }
 

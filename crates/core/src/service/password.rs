@@ -7,6 +7,7 @@ use crate::delivery::Message;
 use crate::error::{CoreError, CoreResult};
 use crate::model::{Code, CodeOutcome, CodePurpose, Pool, User, UserStatus};
 use crate::secret::Secret;
+use crate::store::CodeRedemption;
 
 /// Wrong guesses allowed on one code before it is dropped.
 pub(crate) const MAX_CODE_ATTEMPTS: u32 = 5;
@@ -131,20 +132,17 @@ impl Warden {
         user.updated_at = now;
         let outcome = self
             .store
-            .redeem_code(
-                &user.id,
-                CodePurpose::ForgotPassword,
-                &random::sha256(code.trim().as_bytes()),
+            .redeem_code(&CodeRedemption {
+                purpose: CodePurpose::ForgotPassword,
+                code_hash: random::sha256(code.trim().as_bytes()).to_vec(),
                 now,
-                MAX_CODE_ATTEMPTS,
-                &user,
-            )
+                max_attempts: MAX_CODE_ATTEMPTS,
+                then: user,
+                ends_sessions: true,
+            })
             .await?;
         match outcome {
-            CodeOutcome::Redeemed => {
-                self.store.revoke_user_families(&user.id, now).await?;
-                Ok(())
-            }
+            CodeOutcome::Redeemed => Ok(()),
             CodeOutcome::Mismatch => Err(mismatch()),
             CodeOutcome::Expired => {
                 Err(CoreError::ExpiredCode("Invalid code provided, please request a code again.".into()))

@@ -8,6 +8,7 @@ use crate::crypto::random;
 use crate::error::{CoreError, CoreResult, StoreError};
 use crate::model::{CodeOutcome, CodePurpose, User, UserStatus};
 use crate::secret::Secret;
+use crate::store::CodeRedemption;
 
 /// Where a code went, masked as Cognito masks it (`a***@e***`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +74,7 @@ impl Warden {
             created_at: now,
             updated_at: now,
             version: 0,
+            session_epoch: 0,
         };
         self.insert_new_user(&user).await?;
         let delivery = match self.send_code(&pool, &user, CodePurpose::SignUp, attempt_id).await {
@@ -122,14 +124,14 @@ impl Warden {
         user.updated_at = now;
         let outcome = self
             .store
-            .redeem_code(
-                &user.id,
-                CodePurpose::SignUp,
-                &random::sha256(code.trim().as_bytes()),
+            .redeem_code(&CodeRedemption {
+                purpose: CodePurpose::SignUp,
+                code_hash: random::sha256(code.trim().as_bytes()).to_vec(),
                 now,
-                super::password::MAX_CODE_ATTEMPTS,
-                &user,
-            )
+                max_attempts: super::password::MAX_CODE_ATTEMPTS,
+                then: user,
+                ends_sessions: false,
+            })
             .await?;
         match outcome {
             CodeOutcome::Redeemed => Ok(()),

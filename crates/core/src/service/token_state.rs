@@ -19,8 +19,8 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 
 use crate::clock::Timestamp;
-use crate::model::{CodeOutcome, CodePurpose, RefreshFamily, User};
-use crate::store::{Store, StoreResult};
+use crate::model::{CodeOutcome, RefreshFamily, User};
+use crate::store::{CodeRedemption, Store, StoreResult};
 
 /// Seconds, on the `Clock`.
 pub(crate) const CLAIMS_TTL: Timestamp = 60;
@@ -147,11 +147,10 @@ impl Stored {
     }
 
     /// A user signed out everywhere: every token family revoked, and every hosted-login browser
-    /// session, open challenge and unredeemed code ended, so none can mint tokens afterwards.
+    /// session, open challenge, unredeemed code and sign-in under way ended (one transaction),
+    /// so none can mint tokens afterwards.
     pub async fn revoke_user_families(&self, user_id: &str, at: Timestamp) -> StoreResult<u64> {
-        let revoked = self.changing(self.inner.revoke_user_families(user_id, at)).await?;
-        self.end_sign_ins(user_id).await?;
-        Ok(revoked)
+        self.changing(self.inner.revoke_user_families(user_id, at)).await
     }
 
     pub async fn update_user(&self, user: &mut User) -> StoreResult<()> {
@@ -161,16 +160,7 @@ impl Stored {
     /// A user changed (a new password, a reset) and signed out everywhere, sign-ins under way
     /// included.
     pub async fn update_user_revoking_families(&self, user: &mut User, at: Timestamp) -> StoreResult<()> {
-        self.changing(self.inner.update_user_revoking_families(user, at)).await?;
-        self.end_sign_ins(&user.id).await
-    }
-
-    /// After a user's families were revoked: no browser session, open challenge or unredeemed
-    /// authorization code of theirs may mint tokens again.
-    async fn end_sign_ins(&self, user_id: &str) -> StoreResult<()> {
-        self.inner.delete_user_browser_sessions(user_id).await?;
-        self.inner.delete_user_pending_sign_ins(user_id).await?;
-        Ok(())
+        self.changing(self.inner.update_user_revoking_families(user, at)).await
     }
 
     pub async fn delete_user(&self, pool_id: &str, user_id: &str) -> StoreResult<bool> {
@@ -185,16 +175,8 @@ impl Stored {
         self.changing(self.inner.delete_pool(id)).await
     }
 
-    pub async fn redeem_code(
-        &self,
-        user_id: &str,
-        purpose: CodePurpose,
-        code_hash: &[u8],
-        now: Timestamp,
-        max_attempts: u32,
-        then: &User,
-    ) -> StoreResult<CodeOutcome> {
-        self.changing(self.inner.redeem_code(user_id, purpose, code_hash, now, max_attempts, then)).await
+    pub async fn redeem_code(&self, redemption: &CodeRedemption) -> StoreResult<CodeOutcome> {
+        self.changing(self.inner.redeem_code(redemption)).await
     }
 
     pub async fn delete_group(&self, pool_id: &str, name: &str) -> StoreResult<bool> {

@@ -202,7 +202,7 @@ impl Warden {
         };
         // The family's write and the groups' read are independent: run them side by side.
         let ((), groups) = tokio::try_join!(
-            async { self.store.insert_family(&family).await.map_err(CoreError::from) },
+            async { self.store.insert_family(&family, user.session_epoch).await.map_err(CoreError::from) },
             self.token_groups(&user.id)
         )?;
         let (access_token, id_token) = self.sign_pair(pool, client, user, &family, None, &groups).await?;

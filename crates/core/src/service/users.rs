@@ -58,6 +58,7 @@ impl Warden {
             created_at: now,
             updated_at: now,
             version: 0,
+            session_epoch: 0,
         };
         self.insert_new_user(&user).await?;
         if generated && req.message_action.as_deref() != Some("SUPPRESS") {

@@ -142,7 +142,17 @@ pub fn login_page(
     page.into_response()
 }
 
+/// The error page for a step that failed on our side, or, for a request that lost a race (the
+/// user's sessions were ended while it was under way), a 409 page saying to start again.
 pub fn server_fault(e: warden_core::CoreError) -> Response {
+    if matches!(e, warden_core::CoreError::Conflict(_)) {
+        return pages::error_page(
+            StatusCode::CONFLICT,
+            OAuthErrorKind::InvalidRequest,
+            "The account's sessions changed while you were signing in; start again",
+        )
+        .into_response();
+    }
     tracing::error!(error = ?e, "authorization failed");
     pages::error_page(
         StatusCode::INTERNAL_SERVER_ERROR,

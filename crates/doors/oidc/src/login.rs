@@ -149,7 +149,7 @@ async fn finish(warden: &Warden, step: &Step, outcome: Result<AuthOutcome, CoreE
                 Ok(c) => c,
                 Err(e) => return authorize::server_fault(e),
             };
-            let browser = SignedInBrowser { user: *user, auth_time, amr };
+            let browser = SignedInBrowser { user_epoch: user.session_epoch, user: *user, auth_time, amr };
             let set = cookies::set(
                 warden,
                 &cookies::session_name(warden, &pool_id),

@@ -32,7 +32,7 @@ conformance!(checked_rotation_rotates_and_reads_in_one_call, |s| {
     seed(&s).await;
     s.insert_group(&group("ops")).await.unwrap();
     assert!(s.add_user_to_group("p1", "ops", "u1").await.unwrap());
-    s.insert_family(&live("f1", "u1", 1)).await.unwrap();
+    s.insert_family(&live("f1", "u1", 1), 0).await.unwrap();
 
     let (f, u, groups) = s.rotate_refresh_token_by_hash(&[1; 32], &[2; 32], "c1", 100).await.unwrap().unwrap();
     let mut expected = live("f1", "u1", 2);
@@ -46,7 +46,7 @@ conformance!(checked_rotation_rotates_and_reads_in_one_call, |s| {
     assert!(s.rotate_refresh_token_by_hash(&[1; 32], &[3; 32], "c1", 101).await.unwrap().is_none());
     untouched(&s, "f1", 2).await;
     // A user without groups, and no such token at all.
-    s.insert_family(&live("f2", "u2", 20)).await.unwrap();
+    s.insert_family(&live("f2", "u2", 20), 0).await.unwrap();
     let (_, u, groups) = s.rotate_refresh_token_by_hash(&[20; 32], &[21; 32], "c1", 101).await.unwrap().unwrap();
     assert_eq!((u.id.as_str(), groups.len()), ("u2", 0));
     assert!(s.rotate_refresh_token_by_hash(&[77; 32], &[78; 32], "c1", 101).await.unwrap().is_none());
@@ -55,7 +55,7 @@ conformance!(checked_rotation_rotates_and_reads_in_one_call, |s| {
 conformance!(checked_rotation_refuses_without_changing_anything, |s| {
     seed(&s).await;
     s.insert_client(&client("c2", "p1")).await.unwrap();
-    s.insert_family(&live("f1", "u1", 1)).await.unwrap();
+    s.insert_family(&live("f1", "u1", 1), 0).await.unwrap();
     // Another client's token.
     assert!(s.rotate_refresh_token_by_hash(&[1; 32], &[2; 32], "c2", 100).await.unwrap().is_none());
     untouched(&s, "f1", 1).await;
@@ -69,7 +69,7 @@ conformance!(checked_rotation_refuses_without_changing_anything, |s| {
     assert!(s.rotate_refresh_token_by_hash(&[1; 32], &[2; 32], "c1", 100).await.unwrap().is_none());
     untouched(&s, "f1", 1).await;
     // Revoked.
-    s.insert_family(&live("f2", "u2", 10)).await.unwrap();
+    s.insert_family(&live("f2", "u2", 10), 0).await.unwrap();
     assert!(s.revoke_family("f2", 50).await.unwrap());
     assert!(s.rotate_refresh_token_by_hash(&[10; 32], &[11; 32], "c1", 100).await.unwrap().is_none());
     untouched(&s, "f2", 10).await;
@@ -80,7 +80,7 @@ conformance!(concurrent_checked_rotations_each_get_their_own_family, |s| {
     // presented many times at once wins once, and refused entries spoil nobody else's.
     seed(&s).await;
     for i in 0..30u8 {
-        s.insert_family(&live(&format!("m{i}"), if i % 2 == 0 { "u1" } else { "u2" }, 100 + i)).await.unwrap();
+        s.insert_family(&live(&format!("m{i}"), if i % 2 == 0 { "u1" } else { "u2" }, 100 + i), 0).await.unwrap();
     }
     let mut handles = Vec::new();
     for round in 0..3u8 {

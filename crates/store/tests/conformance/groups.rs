@@ -244,8 +244,8 @@ conformance!(concurrent_adds_to_one_group_are_idempotent, |s| {
 
 conformance!(family_with_user_and_groups_is_the_joined_read_plus_the_users_groups, |s| {
     seed(&s).await;
-    s.insert_family(&family("f1", "p1", "c1", "u1", 1)).await.unwrap();
-    s.insert_family(&family("f2", "p1", "c1", "u2", 2)).await.unwrap();
+    s.insert_family(&family("f1", "p1", "c1", "u1", 1), 0).await.unwrap();
+    s.insert_family(&family("f2", "p1", "c1", "u2", 2), 0).await.unwrap();
     let mut rich = group("p1", "admins", Some(0));
     rich.description = Some("quotes \" and \\ backslashes, ünïcode ✓, 'single'".into());
     s.insert_group(&rich).await.unwrap();
@@ -292,7 +292,7 @@ conformance!(concurrent_family_reads_each_get_their_own_row, |s| {
     s.add_user_to_group("p1", "admins", "u1").await.unwrap();
     for i in 0..30u8 {
         let user = if i % 2 == 0 { "u1" } else { "u2" };
-        s.insert_family(&family(&format!("r{i}"), "p1", "c1", user, 100 + i)).await.unwrap();
+        s.insert_family(&family(&format!("r{i}"), "p1", "c1", user, 100 + i), 0).await.unwrap();
     }
     let mut handles = Vec::new();
     for round in 0..2u8 {

@@ -18,6 +18,7 @@ fn auth_code(hash: u8, family_id: &str, expires_at: i64) -> AuthorizationCode {
         family_id: family_id.into(),
         expires_at,
         redeemed_at: None,
+        user_epoch: 0,
     }
 }
 
@@ -38,6 +39,7 @@ fn browser_session(hash: u8, user_id: &str) -> BrowserSession {
         amr: "pwd".into(),
         created_at: 40,
         expires_at: 40 + 3600,
+        user_epoch: 0,
     }
 }
 
@@ -67,8 +69,8 @@ conformance!(family_scope_and_amr_round_trip, |s| {
     let with = oauth_family("f1", 1);
     let mut without = family("f2", "p1", "c1", "u2", 2);
     without.amr = "pwd".into();
-    s.insert_family(&with).await.unwrap();
-    s.insert_family(&without).await.unwrap();
+    s.insert_family(&with, 0).await.unwrap();
+    s.insert_family(&without, 0).await.unwrap();
     assert_eq!(s.get_family("f1").await.unwrap().unwrap(), with);
     assert_eq!(s.get_family("f2").await.unwrap().unwrap(), without, "no scope is None, not empty");
     assert_eq!(s.get_family_by_token_hash(&[1; 32]).await.unwrap().unwrap(), with);
@@ -86,8 +88,8 @@ conformance!(challenge_hosted_round_trips, |s| {
     let api = challenge(1, "p1", "c1", "u1");
     let mut hosted = challenge(2, "p1", "c1", "u1");
     hosted.hosted = true;
-    s.insert_challenge(&api).await.unwrap();
-    s.insert_challenge(&hosted).await.unwrap();
+    s.insert_challenge(&api, 0).await.unwrap();
+    s.insert_challenge(&hosted, 0).await.unwrap();
     assert_eq!(s.get_challenge(&[1; 32]).await.unwrap().unwrap(), api);
     assert_eq!(s.get_challenge(&[2; 32]).await.unwrap().unwrap(), hosted);
     assert_eq!(s.record_challenge_failure(&[2; 32]).await.unwrap(), 1);
@@ -113,18 +115,18 @@ conformance!(authorization_codes_insert_get_redeem, |s| {
     assert_eq!(s.get_authorization_code(&[2; 32]).await.unwrap().unwrap(), bare, "optional fields stay None");
 
     // The first redemption marks the code and inserts its family, in one go.
-    assert!(s.redeem_authorization_code(&all_bytes(), 10, &oauth_family("fa", 1)).await.unwrap());
+    assert!(s.redeem_authorization_code(&all_bytes(), 10, &oauth_family("fa", 1), 0).await.unwrap());
     assert_eq!(s.get_authorization_code(&all_bytes()).await.unwrap().unwrap().redeemed_at, Some(10));
     assert_eq!(s.get_family("fa").await.unwrap().unwrap(), oauth_family("fa", 1));
 
     // A second one writes nothing.
-    assert!(!s.redeem_authorization_code(&all_bytes(), 11, &oauth_family("fa2", 5)).await.unwrap());
+    assert!(!s.redeem_authorization_code(&all_bytes(), 11, &oauth_family("fa2", 5), 0).await.unwrap());
     assert!(s.get_family("fa2").await.unwrap().is_none(), "no family for a replay");
     assert!(s.get_family_by_token_hash(&[5; 32]).await.unwrap().is_none());
     assert_eq!(s.get_authorization_code(&all_bytes()).await.unwrap().unwrap().redeemed_at, Some(10), "first time kept");
 
     // Unknown codes are not redeemed.
-    assert!(!s.redeem_authorization_code(&[9; 32], 10, &oauth_family("f9", 9)).await.unwrap());
+    assert!(!s.redeem_authorization_code(&[9; 32], 10, &oauth_family("f9", 9), 0).await.unwrap());
     assert!(s.get_family("f9").await.unwrap().is_none());
     assert_eq!(s.get_authorization_code(&[2; 32]).await.unwrap().unwrap().redeemed_at, None, "others untouched");
 });
@@ -132,24 +134,24 @@ conformance!(authorization_codes_insert_get_redeem, |s| {
 conformance!(expired_authorization_codes_are_not_redeemed, |s| {
     seed(&s).await;
     s.insert_authorization_code(&auth_code(1, "fa", 50)).await.unwrap();
-    assert!(!s.redeem_authorization_code(&[1; 32], 50, &oauth_family("fa", 1)).await.unwrap(), "at expires_at");
-    assert!(!s.redeem_authorization_code(&[1; 32], 5_000, &oauth_family("fa", 1)).await.unwrap(), "after it");
+    assert!(!s.redeem_authorization_code(&[1; 32], 50, &oauth_family("fa", 1), 0).await.unwrap(), "at expires_at");
+    assert!(!s.redeem_authorization_code(&[1; 32], 5_000, &oauth_family("fa", 1), 0).await.unwrap(), "after it");
     assert!(s.get_family("fa").await.unwrap().is_none(), "no family for an expired code");
     assert_eq!(s.get_authorization_code(&[1; 32]).await.unwrap().unwrap().redeemed_at, None, "not marked");
-    assert!(s.redeem_authorization_code(&[1; 32], 49, &oauth_family("fa", 1)).await.unwrap(), "live just before");
+    assert!(s.redeem_authorization_code(&[1; 32], 49, &oauth_family("fa", 1), 0).await.unwrap(), "live just before");
     assert!(s.get_family("fa").await.unwrap().is_some());
 });
 
 conformance!(authorization_code_redemption_is_one_transaction, |s| {
     seed(&s).await;
-    s.insert_family(&family("taken", "p1", "c1", "u2", 7)).await.unwrap();
+    s.insert_family(&family("taken", "p1", "c1", "u2", 7), 0).await.unwrap();
     s.insert_authorization_code(&auth_code(1, "fa", 100)).await.unwrap();
     // A family whose insert fails (its token hash is taken): the code must stay unredeemed.
-    let outcome = s.redeem_authorization_code(&[1; 32], 10, &oauth_family("fa", 7)).await;
+    let outcome = s.redeem_authorization_code(&[1; 32], 10, &oauth_family("fa", 7), 0).await;
     assert!(is_conflict(&outcome), "the failed family insert surfaces: {outcome:?}");
     assert_eq!(s.get_authorization_code(&[1; 32]).await.unwrap().unwrap().redeemed_at, None, "rolled back");
     assert!(s.get_family("fa").await.unwrap().is_none());
-    assert!(s.redeem_authorization_code(&[1; 32], 11, &oauth_family("fa", 1)).await.unwrap(), "still redeemable");
+    assert!(s.redeem_authorization_code(&[1; 32], 11, &oauth_family("fa", 1), 0).await.unwrap(), "still redeemable");
 });
 
 conformance!(concurrent_redemptions_of_an_authorization_code_win_once, |s| {
@@ -161,9 +163,9 @@ conformance!(concurrent_redemptions_of_an_authorization_code_win_once, |s| {
         for i in 0..12u8 {
             let (s, code_hash) = (s.clone(), code_hash.clone());
             let fam = oauth_family(&format!("r{round}-{i}"), 100 + round * 12 + i);
-            handles.push(tokio::spawn(
-                async move { (i, s.redeem_authorization_code(&code_hash, 10, &fam).await.unwrap()) },
-            ));
+            handles.push(tokio::spawn(async move {
+                (i, s.redeem_authorization_code(&code_hash, 10, &fam, 0).await.unwrap())
+            }));
         }
         let mut winners = Vec::new();
         for h in handles {
@@ -205,8 +207,8 @@ conformance!(authorization_codes_go_with_their_user_and_client, |s| {
 
 conformance!(rotate_refresh_token, |s| {
     seed(&s).await;
-    s.insert_family(&oauth_family("f1", 1)).await.unwrap();
-    s.insert_family(&family("f2", "p1", "c1", "u2", 9)).await.unwrap();
+    s.insert_family(&oauth_family("f1", 1), 0).await.unwrap();
+    s.insert_family(&family("f2", "p1", "c1", "u2", 9), 0).await.unwrap();
     assert!(s.get_retired_refresh_token(&[1; 32]).await.unwrap().is_none(), "nothing retired yet");
 
     assert!(s.rotate_refresh_token("f1", &[1; 32], &[2; 32], 100).await.unwrap(), "current hash rotates");
@@ -236,7 +238,7 @@ conformance!(rotate_refresh_token, |s| {
 
     // A revoked family does not rotate, even from its current hash (a revocation that lands
     // between a refresh's read and its rotation wins).
-    s.insert_family(&oauth_family("f3", 30)).await.unwrap();
+    s.insert_family(&oauth_family("f3", 30), 0).await.unwrap();
     assert!(s.revoke_family("f3", 102).await.unwrap());
     assert!(!s.rotate_refresh_token("f3", &[30; 32], &[31; 32], 103).await.unwrap(), "revoked");
     assert_eq!(s.get_family("f3").await.unwrap().unwrap().token_hash, vec![30; 32]);
@@ -256,7 +258,7 @@ conformance!(rotate_refresh_token, |s| {
 
 conformance!(concurrent_rotations_from_one_token_win_once, |s| {
     seed(&s).await;
-    s.insert_family(&oauth_family("f1", 1)).await.unwrap();
+    s.insert_family(&oauth_family("f1", 1), 0).await.unwrap();
     let mut handles = Vec::new();
     for i in 0..12u8 {
         let s = s.clone();
@@ -281,9 +283,9 @@ conformance!(concurrent_rotations_of_many_families_each_get_their_own_answer, |s
     // learns its own outcome, and a failing entry fails no other.
     seed(&s).await;
     for i in 0..40u8 {
-        s.insert_family(&oauth_family(&format!("m{i}"), 100 + i)).await.unwrap();
+        s.insert_family(&oauth_family(&format!("m{i}"), 100 + i), 0).await.unwrap();
     }
-    s.insert_family(&oauth_family("gone", 99)).await.unwrap();
+    s.insert_family(&oauth_family("gone", 99), 0).await.unwrap();
     assert!(s.revoke_family("gone", 400).await.unwrap());
     let mut handles = Vec::new();
     for round in 0..3u8 {
@@ -347,9 +349,9 @@ conformance!(a_rotation_onto_a_taken_hash_fails_alone, |s| {
     // In a batch, the entry whose new hash is taken is refused; the others are written.
     seed(&s).await;
     for i in 0..10u8 {
-        s.insert_family(&oauth_family(&format!("t{i}"), 10 + i)).await.unwrap();
+        s.insert_family(&oauth_family(&format!("t{i}"), 10 + i), 0).await.unwrap();
     }
-    s.insert_family(&oauth_family("held", 250)).await.unwrap();
+    s.insert_family(&oauth_family("held", 250), 0).await.unwrap();
     let mut handles = Vec::new();
     for i in 0..10u8 {
         let s = s.clone();
@@ -397,12 +399,11 @@ conformance!(browser_sessions_insert_get_delete, |s| {
     assert!(s.get_browser_session(&all_bytes()).await.unwrap().is_some(), "one session only");
 
     s.insert_browser_session(&browser_session(4, "u1")).await.unwrap();
-    assert_eq!(s.delete_user_browser_sessions("u1").await.unwrap(), 2, "every browser of the user");
-    assert!(s.get_browser_session(&all_bytes()).await.unwrap().is_none());
+    s.revoke_user_families("u1", 50).await.unwrap();
+    assert!(s.get_browser_session(&all_bytes()).await.unwrap().is_none(), "every browser of the user");
     assert!(s.get_browser_session(&[4; 32]).await.unwrap().is_none());
     assert_eq!(s.get_browser_session(&[3; 32]).await.unwrap().unwrap(), b1, "another user's stays");
-    assert_eq!(s.delete_user_browser_sessions("u1").await.unwrap(), 0);
-    assert_eq!(s.delete_user_browser_sessions("nobody").await.unwrap(), 0);
+    assert_eq!(s.revoke_user_families("nobody", 50).await.unwrap(), 0);
 
     assert!(s.delete_user("p1", "u2").await.unwrap());
     assert!(s.get_browser_session(&[3; 32]).await.unwrap().is_none(), "sessions go with their user");
@@ -410,23 +411,122 @@ conformance!(browser_sessions_insert_get_delete, |s| {
 
 conformance!(a_users_pending_sign_ins_end_together, |s| {
     seed(&s).await;
-    s.insert_challenge(&challenge(1, "p1", "c1", "u1")).await.unwrap();
-    s.insert_challenge(&challenge(2, "p1", "c1", "u2")).await.unwrap();
+    s.insert_challenge(&challenge(1, "p1", "c1", "u1"), 0).await.unwrap();
+    s.insert_challenge(&challenge(2, "p1", "c1", "u2"), 0).await.unwrap();
     s.insert_authorization_code(&auth_code(3, "fa", 100)).await.unwrap();
     s.insert_authorization_code(&auth_code(4, "fb", 100)).await.unwrap();
-    assert!(s.redeem_authorization_code(&[4; 32], 10, &oauth_family("fb", 9)).await.unwrap());
+    assert!(s.redeem_authorization_code(&[4; 32], 10, &oauth_family("fb", 9), 0).await.unwrap());
     let mut others = auth_code(5, "fc", 100);
     others.user_id = "u2".into();
     s.insert_authorization_code(&others).await.unwrap();
 
-    assert_eq!(s.delete_user_pending_sign_ins("u1").await.unwrap(), 2, "u1's challenge and unredeemed code");
-    assert!(s.get_challenge(&[1; 32]).await.unwrap().is_none());
+    s.revoke_user_families("u1", 20).await.unwrap();
+    assert!(s.get_challenge(&[1; 32]).await.unwrap().is_none(), "u1's challenge and unredeemed code");
     assert!(s.get_authorization_code(&[3; 32]).await.unwrap().is_none());
-    assert!(!s.redeem_authorization_code(&[3; 32], 11, &oauth_family("fa", 8)).await.unwrap());
+    assert!(is_stale(&s.redeem_authorization_code(&[3; 32], 11, &oauth_family("fa", 8), 0).await));
+    assert!(!s.redeem_authorization_code(&[3; 32], 11, &oauth_family("fa", 8), 1).await.unwrap(), "gone");
     assert_eq!(s.get_authorization_code(&[4; 32]).await.unwrap().unwrap().redeemed_at, Some(10), "kept for replays");
     assert!(s.get_challenge(&[2; 32]).await.unwrap().is_some(), "another user's stays");
     assert!(s.get_authorization_code(&[5; 32]).await.unwrap().is_some());
-    assert_eq!(s.delete_user_pending_sign_ins("u1").await.unwrap(), 0);
+    assert_eq!(s.get_family("fb").await.unwrap().unwrap().revoked_at, Some(20), "and the code's family revoked");
+});
+
+conformance!(a_sign_in_under_way_writes_nothing_once_the_users_sessions_end, |s| {
+    seed(&s).await;
+    let epoch = |u: &'static str| {
+        let s = s.clone();
+        async move { s.get_user("p1", u).await.unwrap().unwrap().session_epoch }
+    };
+    assert_eq!(epoch("u1").await, 0);
+    // Sign-ins that read u1 at epoch 0, then u1 signs out everywhere.
+    s.revoke_user_families("u1", 20).await.unwrap();
+    assert_eq!(epoch("u1").await, 1);
+    assert!(is_stale(&s.insert_family(&family("f9", "p1", "c1", "u1", 9), 0).await));
+    assert!(is_stale(&s.insert_challenge(&challenge(9, "p1", "c1", "u1"), 0).await));
+    let mut bs = browser_session(9, "u1");
+    assert!(is_stale(&s.insert_browser_session(&bs).await));
+    let mut code = auth_code(9, "f9", 100);
+    assert!(is_stale(&s.insert_authorization_code(&code).await));
+    assert!(s.get_family("f9").await.unwrap().is_none(), "nothing written");
+    assert!(s.get_challenge(&[9; 32]).await.unwrap().is_none());
+    assert!(s.get_browser_session(&[9; 32]).await.unwrap().is_none());
+    assert!(s.get_authorization_code(&[9; 32]).await.unwrap().is_none());
+    // A sign-in that reads the new epoch writes as before.
+    bs.user_epoch = 1;
+    s.insert_browser_session(&bs).await.unwrap();
+    code.user_epoch = 1;
+    s.insert_authorization_code(&code).await.unwrap();
+    s.insert_family(&family("f8", "p1", "c1", "u1", 8), 1).await.unwrap();
+    s.insert_challenge(&challenge(8, "p1", "c1", "u1"), 1).await.unwrap();
+    // A code issued before a sign-out is not redeemed after it, and stays unredeemed.
+    let mut early = auth_code(7, "f7", 100);
+    early.user_epoch = 1;
+    s.insert_authorization_code(&early).await.unwrap();
+    let mut u1 = s.get_user("p1", "u1").await.unwrap().unwrap();
+    u1.updated_at += 1;
+    s.update_user_revoking_families(&mut u1, 30).await.unwrap();
+    assert_eq!((u1.session_epoch, epoch("u1").await), (2, 2), "a revoking update bumps both");
+    assert!(s.get_authorization_code(&[7; 32]).await.unwrap().is_none(), "unredeemed codes went with it");
+    assert!(is_stale(&s.insert_authorization_code(&early).await));
+    // A redemption that read the code before a sign-out and is stale by the time it writes.
+    early.user_epoch = 2;
+    s.insert_authorization_code(&early).await.unwrap();
+    assert!(is_stale(&s.redeem_authorization_code(&[7; 32], 31, &oauth_family("f7", 7), 1).await));
+    assert!(s.get_family("f7").await.unwrap().is_none());
+    assert_eq!(s.get_authorization_code(&[7; 32]).await.unwrap().unwrap().redeemed_at, None, "nothing changed");
+    assert_eq!(s.get_family("f8").await.unwrap().unwrap().revoked_at, Some(30));
+    assert!(s.get_browser_session(&[9; 32]).await.unwrap().is_none());
+    assert!(s.get_challenge(&[8; 32]).await.unwrap().is_none());
+    // Another user's epoch never moved.
+    assert_eq!(epoch("u2").await, 0);
+    s.insert_family(&family("g9", "p1", "c1", "u2", 9), 0).await.unwrap();
+});
+
+conformance!(sign_ins_racing_a_sign_out_either_finish_before_it_or_write_nothing, |s| {
+    seed(&s).await;
+    // Families inserted at epoch 0 while u1 signs out everywhere: every one that was written
+    // is revoked, the rest were refused; none is left live.
+    let inserts = (0..24u32).map(|i| {
+        let s = s.clone();
+        tokio::spawn(
+            async move { s.insert_family(&family(&format!("r{i}"), "p1", "c1", "u1", 100 + i as u8), 0).await },
+        )
+    });
+    let inserts: Vec<_> = inserts.collect();
+    // And codes redeemed meanwhile (a redemption and a sign-out must not deadlock).
+    for i in 0..8u8 {
+        s.insert_authorization_code(&auth_code(200 + i, &format!("c{i}"), 1000)).await.unwrap();
+    }
+    let redemptions: Vec<_> = (0..8u8)
+        .map(|i| {
+            let s = s.clone();
+            tokio::spawn(async move {
+                s.redeem_authorization_code(&[200 + i; 32], 10, &oauth_family(&format!("c{i}"), 200 + i), 0).await
+            })
+        })
+        .collect();
+    tokio::task::yield_now().await;
+    s.revoke_user_families("u1", 500).await.unwrap();
+    for (i, redemption) in redemptions.into_iter().enumerate() {
+        let redeemed = redemption.await.unwrap();
+        let family = s.get_family(&format!("c{i}")).await.unwrap();
+        match redeemed {
+            Ok(true) => assert_eq!(family.unwrap().revoked_at, Some(500), "c{i} redeemed, so revoked"),
+            Ok(false) | Err(StoreError::Stale(_)) => assert!(family.is_none(), "c{i} refused, nothing written"),
+            Err(e) => panic!("c{i}: {e:?}"),
+        }
+    }
+    for (i, insert) in inserts.into_iter().enumerate() {
+        let written = insert.await.unwrap();
+        let stored = s.get_family(&format!("r{i}")).await.unwrap();
+        match written {
+            Ok(()) => assert_eq!(stored.unwrap().revoked_at, Some(500), "r{i} was written, so it was revoked"),
+            Err(e) => {
+                assert!(matches!(e, StoreError::Stale(_)), "{e:?}");
+                assert!(stored.is_none(), "r{i} was refused, so nothing was written");
+            }
+        }
+    }
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -532,12 +632,12 @@ conformance!(deleting_a_pool_removes_its_resource_servers, |s| {
 
 conformance!(refused_claims_leave_no_open_transaction, |s| {
     seed(&s).await;
-    s.insert_family(&oauth_family("fr", 200)).await.unwrap();
+    s.insert_family(&oauth_family("fr", 200), 0).await.unwrap();
     // A redemption or rotation that loses ends its transaction before returning, so a later
     // write on the same pooled connection is committed and visible at once.
     for i in 0..24u8 {
         assert!(!s.rotate_refresh_token("fr", &[250; 32], &[251; 32], 10).await.unwrap(), "a stale hash");
-        assert!(!s.redeem_authorization_code(&[240; 32], 10, &oauth_family("none", 241)).await.unwrap());
+        assert!(!s.redeem_authorization_code(&[240; 32], 10, &oauth_family("none", 241), 0).await.unwrap());
         let code = auth_code(i, &format!("fam-{i}"), 1_000);
         s.insert_authorization_code(&code).await.unwrap();
         assert!(s.get_authorization_code(&[i; 32]).await.unwrap().is_some(), "round {i}: the code is visible");

@@ -277,6 +277,7 @@ impl Warden {
             family_id: random::uuid(),
             expires_at: now + self.config.authorization_code_ttl_secs,
             redeemed_at: None,
+            user_epoch: browser.user_epoch,
         };
         self.store.insert_authorization_code(&record).await?;
         Ok(valid.respond(vec![("code".into(), code)], self.issuer(&valid.pool)))

@@ -9,7 +9,7 @@ use super::client_auth::PresentedClient;
 use super::scopes::Scopes;
 use crate::crypto::keys::JwtType;
 use crate::crypto::random;
-use crate::error::{CoreError, CoreResult, OAuthErrorKind};
+use crate::error::{CoreError, CoreResult, OAuthErrorKind, StoreError};
 use crate::model::{Client, Group, OAuthFlow, RefreshFamily, User};
 use crate::service::Warden;
 use crate::store::FamilyKey;
@@ -135,10 +135,14 @@ impl Warden {
             scope: Some(code.scope.clone()),
             amr: code.amr.clone(),
         };
-        let (redeemed, groups) = tokio::try_join!(
-            async { self.store.redeem_authorization_code(&code_hash, now, &family).await.map_err(CoreError::from) },
-            self.token_groups(&user.id)
-        )?;
+        let redeem = async {
+            match self.store.redeem_authorization_code(&code_hash, now, &family, code.user_epoch).await {
+                // The user signed out everywhere (or their password changed) since the sign-in.
+                Err(StoreError::Stale(_)) => Err(grant_error("The user's session has ended")),
+                other => other.map_err(CoreError::from),
+            }
+        };
+        let (redeemed, groups) = tokio::try_join!(redeem, self.token_groups(&user.id))?;
         if !redeemed {
             self.store.revoke_family(&code.family_id, now).await?;
             return Err(grant_error("The code has already been used"));

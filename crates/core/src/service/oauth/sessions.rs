@@ -14,6 +14,9 @@ pub struct SignedInBrowser {
     pub user: User,
     pub auth_time: i64,
     pub amr: String,
+    /// The user's session epoch when this browser signed in: what it issues is refused once
+    /// the user's sessions were ended since.
+    pub user_epoch: i64,
 }
 
 impl Warden {
@@ -35,6 +38,7 @@ impl Warden {
             amr: amr.to_owned(),
             created_at: now,
             expires_at: now + self.config.browser_session_ttl_secs,
+            user_epoch: user.session_epoch,
         };
         self.store.insert_browser_session(&session).await?;
         Ok(cookie)
@@ -55,7 +59,15 @@ impl Warden {
         if !user.enabled || user.status != UserStatus::Confirmed {
             return Ok(None);
         }
-        Ok(Some(SignedInBrowser { user, auth_time: session.auth_time, amr: session.amr }))
+        if user.session_epoch != session.user_epoch {
+            return Ok(None);
+        }
+        Ok(Some(SignedInBrowser {
+            user,
+            auth_time: session.auth_time,
+            amr: session.amr,
+            user_epoch: session.user_epoch,
+        }))
     }
 
     /// Ends the browser session the cookie names (logout); unknown cookies are ignored.

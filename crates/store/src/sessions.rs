@@ -1,0 +1,76 @@
+//! Ending a user's sessions, and the check every sign-in write makes against it.
+//!
+//! A revocation bumps `users.session_epoch` first, then revokes the families and deletes the
+//! browser sessions, challenges and unredeemed authorization codes, all in one transaction. A
+//! sign-in's write (a family, a browser session, a challenge, a code) runs in a transaction that
+//! checks the epoch the sign-in read, holding the user's row (PostgreSQL: `FOR SHARE`; SQLite's
+//! single writer serialises anyway). So either the write commits first and the revocation, which
+//! waits for the row, then sees it and ends it, or the revocation commits first and the write
+//! sees the new epoch and is refused: nothing begun before a revocation mints tokens after it.
+
+use sqlx::Row;
+use warden_core::error::StoreError;
+
+use crate::error::map_err;
+use crate::{Backend, SqlStore};
+
+type R<T> = Result<T, StoreError>;
+type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
+
+impl SqlStore {
+    /// Inside `tx`: the user's session epoch is still `epoch`, and stays so until `tx` ends.
+    /// `Stale` when it moved (the sessions were ended meanwhile) or the user is gone.
+    pub(crate) async fn hold_session_epoch(&self, tx: &mut Tx<'_>, user_id: &str, epoch: i64) -> R<()> {
+        let sql = match self.backend {
+            Backend::Postgres => "SELECT session_epoch FROM users WHERE id = $1 FOR SHARE",
+            Backend::Sqlite => "SELECT session_epoch FROM users WHERE id = $1",
+        };
+        let row = sqlx::query(sql).bind(user_id).fetch_optional(&mut **tx).await.map_err(map_err)?;
+        match row.map(|r| r.try_get::<i64, _>("session_epoch")).transpose().map_err(map_err)? {
+            Some(now) if now == epoch => Ok(()),
+            _ => Err(StoreError::Stale("The user's session".into())),
+        }
+    }
+
+    /// Runs `write` (its statements) and the epoch check in one transaction: the write first, so
+    /// that a SQLite transaction starts as a writer.
+    pub(crate) async fn write_in_session<'q>(
+        &self,
+        user_id: &str,
+        epoch: i64,
+        write: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    ) -> R<()> {
+        let mut tx = self.write.begin().await.map_err(map_err)?;
+        write.execute(&mut *tx).await.map_err(map_err)?;
+        if let Err(e) = self.hold_session_epoch(&mut tx, user_id, epoch).await {
+            tx.rollback().await.map_err(map_err)?;
+            return Err(e);
+        }
+        tx.commit().await.map_err(map_err)
+    }
+}
+
+/// Inside `tx`: ends every session of the user (bumps the epoch first, taking the user's row),
+/// revokes their families at `at`, and deletes their browser sessions, open challenges and
+/// unredeemed authorization codes. Returns how many families were revoked.
+pub(crate) async fn end_sessions_in(tx: &mut Tx<'_>, user_id: &str, at: i64) -> R<u64> {
+    sqlx::query("UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1")
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?;
+    let revoked = sqlx::query("UPDATE families SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
+        .bind(user_id)
+        .bind(at)
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?;
+    for sql in [
+        "DELETE FROM browser_sessions WHERE user_id = $1",
+        "DELETE FROM challenges WHERE user_id = $1",
+        "DELETE FROM authorization_codes WHERE user_id = $1 AND redeemed_at IS NULL",
+    ] {
+        sqlx::query(sql).bind(user_id).execute(&mut **tx).await.map_err(map_err)?;
+    }
+    Ok(revoked.rows_affected())
+}
