@@ -33,20 +33,37 @@ use axum::routing::{get, post};
 use axum::Router;
 use warden_core::Warden;
 
-/// The door's routes.
+/// The door's routes. What a single-page app calls from its own origin (metadata, keys, the
+/// token, userinfo and revocation endpoints) answers CORS requests from any origin, without
+/// credentials (no cookie is read there); the hosted pages, which the browser navigates to
+/// and which carry the session cookie, do not.
 pub fn router(warden: Arc<Warden>) -> Router {
-    Router::new()
+    let from_any_origin = Router::new()
         .route("/{pool_id}/.well-known/openid-configuration", get(discovery::openid_configuration))
         .route("/{pool_id}/.well-known/jwks.json", get(discovery::jwks))
         .route("/.well-known/oauth-authorization-server/{pool_id}", get(discovery::authorization_server))
-        .route("/oauth2/authorize", get(authorize::get).post(authorize::post))
-        .route("/login", post(login::password))
-        .route("/login/challenge", post(login::challenge))
-        .route("/consent", post(consent::decide))
         .route("/oauth2/token", post(token::token))
         .route("/oauth2/userInfo", get(userinfo::get).post(userinfo::post))
         .route("/oauth2/introspect", post(introspect::introspect))
         .route("/oauth2/revoke", post(introspect::revoke))
+        .layer(cors());
+    Router::new()
+        .route("/oauth2/authorize", get(authorize::get).post(authorize::post))
+        .route("/login", post(login::password))
+        .route("/login/challenge", post(login::challenge))
+        .route("/consent", post(consent::decide))
         .route("/logout", get(logout::confirm).post(logout::logout))
+        .merge(from_any_origin)
         .with_state(warden)
+}
+
+fn cors() -> tower_http::cors::CorsLayer {
+    use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
+    use axum::http::Method;
+    tower_http::cors::CorsLayer::new()
+        .allow_origin(tower_http::cors::Any)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([AUTHORIZATION, CONTENT_TYPE])
+        .expose_headers([WWW_AUTHENTICATE])
+        .max_age(std::time::Duration::from_secs(600))
 }
