@@ -266,3 +266,21 @@ fn the_files_warden_creates_are_the_owners_alone() {
     assert!(names.iter().any(|n| n == "warden.db"), "{names:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn an_issuer_names_one_pool() {
+    let dir = temp_dir();
+    let first = warden(&dir, &["pool", "create", "--name", "a", "--issuer", "https://id.example/a", "--json"]);
+    let again = Command::new(BIN)
+        .args(["pool", "create", "--name", "b", "--issuer", "https://id.example/a/", "--json"])
+        .current_dir(&dir)
+        .env_remove("WARDEN_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(!again.status.success(), "a second pool took the issuer");
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(stderr.contains("already pool") && stderr.contains(first["Id"].as_str().unwrap()), "{stderr}");
+    let pools = warden(&dir, &["pool", "list", "--json"]);
+    assert_eq!(pools.as_array().unwrap().len(), 1, "nothing created");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -108,7 +108,26 @@ both_backends!(federated_identity_and_credentials, |app| {
         .identity("GetOpenIdToken", json!({ "IdentityId": identity, "Logins": logins(&pool, &nina["IdToken"]) }))
         .await
         .ok();
-    assert!(oid["Token"].as_str().unwrap().split('.').count() == 3);
+    let oid = oid["Token"].as_str().unwrap();
+    // Its issuer publishes metadata and keys, as any issuer does: the token verifies by them.
+    let header = jsonwebtoken::decode_header(oid).unwrap();
+    let unverified: serde_json::Value = serde_json::from_slice(
+        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, oid.split('.').nth(1).unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    let iss = unverified["iss"].as_str().unwrap();
+    let get = |url: String| async move { reqwest::get(url).await.unwrap().json::<serde_json::Value>().await.unwrap() };
+    let meta = get(format!("{iss}/.well-known/openid-configuration")).await;
+    assert_eq!(meta["issuer"], iss);
+    let jwks = get(meta["jwks_uri"].as_str().unwrap().to_owned()).await;
+    let jwk = jwks["keys"].as_array().unwrap().iter().find(|k| k["kid"] == header.kid.as_deref().unwrap()).unwrap();
+    let key = jsonwebtoken::DecodingKey::from_jwk(&serde_json::from_value(jwk.clone()).unwrap()).unwrap();
+    let mut validation = jsonwebtoken::Validation::new(header.alg);
+    validation.set_issuer(&[iss]);
+    validation.set_audience(&[&ip]);
+    let claims = jsonwebtoken::decode::<serde_json::Value>(oid, &key, &validation).unwrap().claims;
+    assert_eq!(claims["sub"], identity);
 
     // A global sign-out revokes the session the credentials came from.
     c.call("GlobalSignOut", json!({ "AccessToken": nina["AccessToken"] })).await.ok();

@@ -175,6 +175,10 @@ impl Warden {
             }
             let (family, user) =
                 self.store.get_family_with_user(FamilyKey::Id(&claims.origin_jti)).await?.ok_or_else(bad_login)?;
+            // The family must be the named pool's: two pools could share an issuer override.
+            if family.pool_id != user_pool.id {
+                return Err(bad_login());
+            }
             if family.revoked_at.is_some() || family.user_id != claims.sub || !user.enabled {
                 return Err(CoreError::not_authorized("Invalid login token. Token has been revoked."));
             }
@@ -279,7 +283,7 @@ impl Warden {
         self.keys
             .sign(
                 &OpenIdClaims {
-                    iss: format!("{}/identity", self.config.public_url.trim_end_matches('/')),
+                    iss: self.identity_issuer(),
                     sub: identity.id,
                     aud: pool.id,
                     amr,

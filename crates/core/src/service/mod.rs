@@ -75,6 +75,9 @@ impl std::fmt::Debug for Warden {
     }
 }
 
+/// The path segment of the identity-token issuer (no pool id looks like it).
+pub const IDENTITY_ISSUER_PATH: &str = "identity";
+
 impl Warden {
     /// Loads (or creates) the signing keys and sets up the hashing pool. `jwks` fetches the keys
     /// of self-managed issuers registered with a JWKS URL.
@@ -119,6 +122,12 @@ impl Warden {
     }
 
     /// The issuer of a pool's tokens.
+    /// The issuer of identity pools' OpenID tokens (GetOpenIdToken): `<public URL>/identity`,
+    /// whose metadata and JWKS the OIDC door serves where a pool's would be.
+    pub fn identity_issuer(&self) -> String {
+        format!("{}/{IDENTITY_ISSUER_PATH}", self.config.public_url.trim_end_matches('/'))
+    }
+
     pub fn issuer(&self, pool: &crate::model::Pool) -> String {
         pool.settings
             .issuer

@@ -10,7 +10,7 @@ use axum::Json;
 use serde_json::{json, Value};
 use warden_core::model::Pool;
 use warden_core::service::oauth::STANDARD_SCOPES;
-use warden_core::service::STANDARD_ATTRIBUTES;
+use warden_core::service::{IDENTITY_ISSUER_PATH, STANDARD_ATTRIBUTES};
 use warden_core::{CoreError, Warden};
 
 async fn pool_or_404(warden: &Warden, pool_id: &str) -> Result<Pool, Response> {
@@ -92,7 +92,24 @@ fn cached(body: Value) -> Response {
     ([(header::CACHE_CONTROL, "public, max-age=300")], Json(body)).into_response()
 }
 
+/// The identity pools' token issuer (GetOpenIdToken): an ID-token-only provider, so a web
+/// identity consumer can find its keys as for any issuer.
+fn identity_metadata(warden: &Warden) -> Value {
+    let issuer = warden.identity_issuer();
+    json!({
+        "issuer": issuer,
+        "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
+        "response_types_supported": ["id_token"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "claims_supported": ["iss", "sub", "aud", "amr", "iat", "exp", "jti"],
+    })
+}
+
 pub async fn openid_configuration(State(warden): State<Arc<Warden>>, Path(pool_id): Path<String>) -> Response {
+    if pool_id == IDENTITY_ISSUER_PATH {
+        return cached(identity_metadata(&warden));
+    }
     match pool_or_404(&warden, &pool_id).await {
         Ok(pool) => cached(metadata(&warden, &pool)),
         Err(r) => r,
@@ -104,6 +121,9 @@ pub async fn authorization_server(State(warden): State<Arc<Warden>>, Path(pool_i
 }
 
 pub async fn jwks(State(warden): State<Arc<Warden>>, Path(pool_id): Path<String>) -> Response {
+    if pool_id == IDENTITY_ISSUER_PATH {
+        return cached(warden.jwks());
+    }
     match pool_or_404(&warden, &pool_id).await {
         Ok(_) => cached(warden.jwks()),
         Err(r) => r,

@@ -33,7 +33,15 @@ pub async fn serve(config: &Config) -> CmdResult {
     let listener =
         TcpListener::bind(&config.listen).await.map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    let app = app::build(config, &addr.to_string()).await?;
+    let app = app::build(config, &advertised_listen(&config.listen, addr)).await?;
+    if config.public_url.is_none() && addr.ip().is_unspecified() {
+        tracing::warn!(
+            listen = %config.listen,
+            "no public_url is set and the listen address names no host: issuers and links name {}, \
+             which clients cannot reach; set WARDEN_PUBLIC_URL",
+            config.listen
+        );
+    }
     tracing::info!(
         listen = %addr,
         public_url = %app.warden.config().public_url,
@@ -44,6 +52,18 @@ pub async fn serve(config: &Config) -> CmdResult {
     app::serve(listener, &app, app::shutdown_signal()).await.map_err(|e| format!("server error: {e}"))?;
     app.store.close().await;
     Ok(())
+}
+
+/// The listen address as configured, with an ephemeral port (`:0`) replaced by the one bound:
+/// the default public URL (the issuer) is made from it, and `warden gateway` and the one-shot
+/// commands make theirs from the configured address too, so all name the same issuer
+/// (`localhost:8080` stays `localhost`, not the address it resolved to).
+fn advertised_listen(configured: &str, bound: std::net::SocketAddr) -> String {
+    match configured.rsplit_once(':') {
+        Some((host, "0")) => format!("{host}:{}", bound.port()),
+        Some(_) => configured.to_owned(),
+        None => bound.to_string(),
+    }
 }
 
 /// `warden gateway`: verifies requests against this deployment and forwards them upstream.
@@ -109,5 +129,20 @@ fn emit(json: bool, value: &Value) {
             }
         }
         other => println!("{other}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::advertised_listen;
+
+    #[test]
+    fn the_issuer_keeps_the_configured_host_and_takes_the_bound_port_for_0() {
+        let bound = "127.0.0.1:54321".parse().unwrap();
+        assert_eq!(advertised_listen("localhost:8080", bound), "localhost:8080", "not the address it resolved to");
+        assert_eq!(advertised_listen("127.0.0.1:8080", bound), "127.0.0.1:8080");
+        assert_eq!(advertised_listen("127.0.0.1:0", bound), "127.0.0.1:54321");
+        assert_eq!(advertised_listen("localhost:0", bound), "localhost:54321");
+        assert_eq!(advertised_listen("[::1]:0", "[::1]:5000".parse().unwrap()), "[::1]:5000");
     }
 }

@@ -42,6 +42,21 @@ fn shape(p: &Pool) -> serde_json::Value {
     json!({ "Id": p.id, "Name": p.name, "MfaConfiguration": p.settings.mfa_configuration.as_str(), "CreationDate": p.created_at })
 }
 
+/// Every pool, page by page.
+async fn all_pools(w: &warden_core::Warden) -> Result<Vec<warden_core::model::Pool>, String> {
+    let mut all = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = w.list_pools(after.as_deref(), 60).await.map_err(|e| e.to_string())?;
+        let done = page.len() < 60;
+        after = page.last().map(|p| p.id.clone());
+        all.extend(page);
+        if done {
+            return Ok(all);
+        }
+    }
+}
+
 pub async fn pool(config: &Config, cmd: PoolCmd) -> CmdResult {
     let app = open(config).await?;
     let w = &app.warden;
@@ -55,6 +70,14 @@ pub async fn pool(config: &Config, cmd: PoolCmd) -> CmdResult {
             if issuer.as_deref().is_some_and(|i| !(i.starts_with("https://") || i.starts_with("http://"))) {
                 return Err("--issuer must be an http(s) URL".into());
             }
+            // An issuer names one pool: a token's `iss` must tell which pool signed it.
+            if let Some(wanted) = issuer.as_deref().map(|i| i.trim_end_matches('/')) {
+                if let Some(taken) =
+                    all_pools(w).await?.into_iter().find(|p| w.issuer(p).trim_end_matches('/') == wanted)
+                {
+                    return Err(format!("--issuer {wanted} is already pool {}'s issuer", taken.id));
+                }
+            }
             let mut settings = PoolSettings { mfa_configuration, issuer, ..PoolSettings::default() };
             if email_as_username {
                 settings.username_attributes = vec!["email".into()];
@@ -63,18 +86,8 @@ pub async fn pool(config: &Config, cmd: PoolCmd) -> CmdResult {
             emit(json, &shape(&p));
         }
         PoolCmd::List { json } => {
-            let mut all = Vec::new();
-            let mut after: Option<String> = None;
-            loop {
-                let page = w.list_pools(after.as_deref(), 60).await.map_err(|e| e.to_string())?;
-                let done = page.len() < 60;
-                after = page.last().map(|p| p.id.clone());
-                all.extend(page.iter().map(shape));
-                if done {
-                    break;
-                }
-            }
-            emit(json, &serde_json::Value::Array(all));
+            let all = all_pools(w).await?;
+            emit(json, &serde_json::Value::Array(all.iter().map(shape).collect()));
         }
         PoolCmd::Delete { pool_id, json } => {
             w.delete_pool(&pool_id).await.map_err(|e| e.to_string())?;
