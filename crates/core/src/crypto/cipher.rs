@@ -8,7 +8,7 @@ use rand::RngCore;
 use crate::error::CoreError;
 
 #[derive(Clone)]
-pub struct MasterKey(Aes256Gcm);
+pub struct MasterKey(Aes256Gcm, [u8; 32]);
 
 impl std::fmt::Debug for MasterKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -18,7 +18,19 @@ impl std::fmt::Debug for MasterKey {
 
 impl MasterKey {
     pub fn from_bytes(bytes: &[u8; 32]) -> Self {
-        Self(Aes256Gcm::new(bytes.into()))
+        // A key of its own for MACs, derived (HMAC is a PRF), never the cipher's.
+        let mac_key = hmac_sha256(bytes, b"warden master key: MAC key v1").into();
+        Self(Aes256Gcm::new(bytes.into()), mac_key)
+    }
+
+    /// A keyed digest of `data` for `purpose`: what is stored in place of a short secret (a
+    /// six-digit code) that a plain hash would not hide from whoever reads the database.
+    pub fn mac(&self, purpose: &str, data: &[u8]) -> Vec<u8> {
+        let mut input = Vec::with_capacity(purpose.len() + 1 + data.len());
+        input.extend_from_slice(purpose.as_bytes());
+        input.push(0);
+        input.extend_from_slice(data);
+        hmac_sha256(&self.1, &input).to_vec()
     }
 
     pub fn generate_bytes() -> [u8; 32] {
@@ -55,6 +67,13 @@ impl MasterKey {
     }
 }
 
+fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
+    use hmac::Mac;
+    let mut mac = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(key).expect("HMAC takes a key of any length");
+    mac.update(data);
+    mac.finalize().into_bytes().into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,5 +88,16 @@ mod tests {
         let last = sealed.len() - 1;
         sealed[last] ^= 1;
         assert!(k.open(&sealed).is_err());
+    }
+
+    #[test]
+    fn macs_are_keyed_per_master_key_and_purpose() {
+        let a = MasterKey::from_bytes(&[1; 32]);
+        let b = MasterKey::from_bytes(&[2; 32]);
+        assert_eq!(a.mac("code", b"123456"), a.mac("code", b"123456"));
+        assert_ne!(a.mac("code", b"123456"), b.mac("code", b"123456"), "another key, another digest");
+        assert_ne!(a.mac("code", b"123456"), a.mac("other", b"123456"), "another purpose, another digest");
+        assert_ne!(a.mac("code", b"123456").as_slice(), crate::crypto::random::sha256(b"123456").as_slice());
+        assert_eq!(a.mac("code", b"1").len(), 32);
     }
 }

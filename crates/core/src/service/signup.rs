@@ -126,7 +126,7 @@ impl Warden {
             .store
             .redeem_code(&CodeRedemption {
                 purpose: CodePurpose::SignUp,
-                code_hash: random::sha256(code.trim().as_bytes()).to_vec(),
+                code_hash: self.code_digest(code),
                 now,
                 max_attempts: super::password::MAX_CODE_ATTEMPTS,
                 then: user,
