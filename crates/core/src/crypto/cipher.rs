@@ -19,7 +19,7 @@ impl std::fmt::Debug for MasterKey {
 impl MasterKey {
     pub fn from_bytes(bytes: &[u8; 32]) -> Self {
         // A key of its own for MACs, derived (HMAC is a PRF), never the cipher's.
-        let mac_key = hmac_sha256(bytes, b"warden master key: MAC key v1").into();
+        let mac_key = hmac_sha256(bytes, b"warden master key: MAC key v1");
         Self(Aes256Gcm::new(bytes.into()), mac_key)
     }
 
