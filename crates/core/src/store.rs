@@ -26,6 +26,20 @@ pub struct CodeRedemption {
     pub ends_sessions: bool,
 }
 
+/// What the sweep deletes: rows whose expiry (a failure's time) is at or before these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SweepBefore {
+    /// Refresh families: kept past their refresh token's expiry for as long as an access token
+    /// refreshed at the last moment lives, since access tokens are checked against them.
+    pub families: Timestamp,
+    /// Authorization codes: redeemed ones are kept a while for replay detection.
+    pub authorization_codes: Timestamp,
+    /// Challenges, one-time codes, browser sessions, temporary credentials, client assertions.
+    pub short_lived: Timestamp,
+    /// Failed attempts older than the throttle window.
+    pub failures: Timestamp,
+}
+
 /// How a refresh family is looked up.
 #[derive(Debug, Clone, Copy)]
 pub enum FamilyKey<'a> {
@@ -275,6 +289,8 @@ pub trait Store: Send + Sync + 'static {
     async fn record_failure(&self, key: &str, attempt_id: &str, at: Timestamp, since: Timestamp) -> StoreResult<u32>;
     async fn count_failures(&self, key: &str, since: Timestamp) -> StoreResult<u32>;
     async fn clear_failures(&self, key: &str) -> StoreResult<()>;
+    /// Deletes what expired before the cut-offs; returns how many rows went.
+    async fn sweep(&self, before: &SweepBefore) -> StoreResult<u64>;
     /// Counts `attempt_id` against each `(key, limit)` before the attempt is checked, so that
     /// attempts in flight count: unless a key already holds `limit` attempts since `since`,
     /// then nothing is recorded and that key's index is returned. Serialised per key, so

@@ -92,12 +92,14 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let router = router(app.warden.clone());
     let reload = spawn_key_reload(app.warden.clone());
+    let sweeper = spawn_sweeper(app.warden.clone());
     // Issuers registered with a JWKS URL rotate their keys on their own schedule.
     let refresh = crate::jwks::spawn_refresh(app.warden.clone());
     let served = axum::serve(no_delay(listener), router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await;
     reload.abort();
+    sweeper.abort();
     refresh.abort();
     served
 }
@@ -112,6 +114,21 @@ pub fn spawn_key_reload(warden: Arc<Warden>) -> tokio::task::JoinHandle<()> {
             tick.tick().await;
             if let Err(e) = warden.reload_signing_keys().await {
                 tracing::warn!(error = %e, "could not reload signing keys");
+            }
+        }
+    })
+}
+
+/// Deletes what has expired every hour (the first time a minute after start).
+fn spawn_sweeper(warden: Arc<Warden>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            match warden.sweep_expired().await {
+                Ok(swept) => tracing::debug!(swept, "expired rows deleted"),
+                Err(e) => tracing::warn!(error = %e, "could not delete expired rows"),
             }
         }
     })

@@ -19,6 +19,7 @@ mod rows;
 mod sessions;
 mod sqlite_reads;
 mod store_impl;
+mod sweep;
 mod throttle;
 mod users;
 

@@ -5,7 +5,7 @@ use warden_core::model::{
     AccessKey, AuthorizationCode, BrowserSession, Challenge, Client, Code, CodeOutcome, Group, Identity, IdentityPool,
     Issuer, Pool, RefreshFamily, ResourceServer, SigningKeyRecord, TemporaryCredentials, User,
 };
-use warden_core::store::{CodeRedemption, FamilyKey, Store, StoreResult};
+use warden_core::store::{CodeRedemption, FamilyKey, Store, StoreResult, SweepBefore};
 
 use crate::SqlStore;
 
@@ -184,6 +184,9 @@ impl Store for SqlStore {
     }
     async fn clear_failures(&self, key: &str) -> StoreResult<()> {
         self.do_clear_failures(key).await
+    }
+    async fn sweep(&self, before: &SweepBefore) -> StoreResult<u64> {
+        self.do_sweep(before).await
     }
     async fn reserve_attempt(
         &self,

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use warden_core::error::StoreError;
 use warden_core::model::*;
-use warden_core::store::{CodeRedemption, FamilyKey, Store};
+use warden_core::store::{CodeRedemption, FamilyKey, Store, SweepBefore};
 use warden_store::SqlStore;
 
 // ---------------------------------------------------------------------------------------------
@@ -1458,6 +1458,52 @@ conformance!(concurrent_failures_count_each_other, |s| {
     }
     counts.sort_unstable();
     assert_eq!(counts, (1..=16).collect::<Vec<u32>>(), "each saw those committed before it, and no two the same");
+});
+
+conformance!(the_sweep_deletes_what_expired_and_keeps_the_rest, |s| {
+    seed(&s).await;
+    let mut old = family("f-old", "p1", "c1", "u1", 1);
+    old.expires_at = 100;
+    let mut live = family("f-live", "p1", "c1", "u1", 2);
+    live.expires_at = 1_000;
+    for f in [&old, &live] {
+        s.insert_family(f, 0).await.unwrap();
+    }
+    assert!(s.rotate_refresh_token("f-old", &[1; 32], &[9; 32], 50).await.unwrap());
+    assert_eq!(s.get_retired_refresh_token(&[1; 32]).await.unwrap().as_deref(), Some("f-old"));
+    let mut ch_old = challenge(1, "p1", "c1", "u1");
+    ch_old.expires_at = 100;
+    let mut ch_live = challenge(2, "p1", "c1", "u1");
+    ch_live.expires_at = 1_000;
+    s.insert_challenge(&ch_old, 0).await.unwrap();
+    s.insert_challenge(&ch_live, 0).await.unwrap();
+    s.put_code(&code("u1", CodePurpose::SignUp, 1, 100)).await.unwrap();
+    s.put_code(&code("u2", CodePurpose::SignUp, 2, 1_000)).await.unwrap();
+    s.insert_identity_pool(&identity_pool("ip1")).await.unwrap();
+    s.get_or_create_identity(&identity("i1", "ip1", "p1:u1")).await.unwrap();
+    let mut cr_old = credentials("ASIAOLD", "i1");
+    cr_old.expires_at = 100;
+    s.insert_credentials(&cr_old).await.unwrap();
+    s.insert_credentials(&credentials("ASIALIVE", "i1")).await.unwrap();
+    assert!(s.record_client_assertion("c1", &[1; 32], 100, 0).await.unwrap());
+    assert!(s.record_client_assertion("c1", &[2; 32], 1_000, 0).await.unwrap());
+    s.record_failure("user:x", "a", 100, 0).await.unwrap();
+    s.record_failure("user:x", "b", 900, 0).await.unwrap();
+
+    let before = SweepBefore { families: 500, authorization_codes: 500, short_lived: 500, failures: 500 };
+    let swept = s.sweep(&before).await.unwrap();
+    assert_eq!(swept, 6, "a family, a challenge, a code, credentials, an assertion, a failure; nothing live");
+    assert!(s.get_family("f-old").await.unwrap().is_none());
+    assert!(s.get_retired_refresh_token(&[1; 32]).await.unwrap().is_none(), "retired tokens go with their family");
+    assert!(s.get_family("f-live").await.unwrap().is_some());
+    assert!(s.get_challenge(&[1; 32]).await.unwrap().is_none());
+    assert!(s.get_challenge(&[2; 32]).await.unwrap().is_some());
+    assert!(s.get_credentials("ASIAOLD").await.unwrap().is_none());
+    assert!(s.get_credentials("ASIALIVE").await.unwrap().is_some());
+    assert!(s.record_client_assertion("c1", &[1; 32], 1_000, 0).await.unwrap(), "a swept jti is forgotten");
+    assert!(!s.record_client_assertion("c1", &[2; 32], 1_000, 0).await.unwrap(), "a live one is not");
+    assert_eq!(s.count_failures("user:x", 0).await.unwrap(), 1);
+    assert_eq!(s.sweep(&before).await.unwrap(), 0, "nothing more");
 });
 
 conformance!(failure_counters, |s| {

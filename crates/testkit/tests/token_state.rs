@@ -136,8 +136,23 @@ async fn keys_rotated_elsewhere_verify_here(backend: Backend) {
     app.stop().await;
 }
 
+/// The hourly sweep keeps a family past its refresh token's expiry for as long as an access
+/// token refreshed at the last moment lives, then deletes it.
+async fn the_sweep_deletes_a_family_once_no_token_of_it_can_live(backend: Backend) {
+    let Some((app, clock)) = spawn(backend).await else { return };
+    let w = &app.warden;
+    signed_in(&app, w).await;
+    assert_eq!(w.sweep_expired().await.unwrap(), 0, "a live sign-in leaves nothing to sweep");
+    clock.advance(30 * 86_400 + 60);
+    assert_eq!(w.sweep_expired().await.unwrap(), 0, "refresh expired, but a last-moment access token lives a day");
+    clock.advance(86_400 + 600);
+    assert_eq!(w.sweep_expired().await.unwrap(), 1, "the family");
+    app.stop().await;
+}
+
 warden_testkit::on_both_stores!(
     this_instance_sees_its_own_changes_at_once,
     another_instance_sees_them_within_a_second,
-    keys_rotated_elsewhere_verify_here
+    keys_rotated_elsewhere_verify_here,
+    the_sweep_deletes_a_family_once_no_token_of_it_can_live
 );

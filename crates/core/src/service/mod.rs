@@ -21,6 +21,7 @@ mod password;
 mod pools;
 mod signin;
 mod signup;
+mod sweep;
 mod throttle;
 mod token_state;
 mod tokens;

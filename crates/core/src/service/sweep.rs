@@ -1,0 +1,32 @@
+//! The hourly sweep: what has expired is deleted, once nothing can need it.
+
+use super::Warden;
+use crate::error::CoreResult;
+use crate::store::SweepBefore;
+
+/// How long an access or id token can outlive its family's refresh token (the longest access
+/// token life, a day, refreshed at the last moment), plus clock skew.
+const FAMILY_AFTERLIFE_SECS: i64 = 86_400 + 600;
+
+/// How long a redeemed or expired authorization code is kept, so a replay is still recognised
+/// (and the first redemption's tokens revoked, RFC 6749 §4.1.2).
+const CODE_REPLAY_WINDOW_SECS: i64 = 86_400;
+
+/// Slack for clock differences between instances.
+const SKEW_SECS: i64 = 600;
+
+impl Warden {
+    /// Deletes expired families, challenges, codes, browser sessions, temporary credentials,
+    /// client assertions and failed attempts older than the throttle window. Returns how many
+    /// rows went. Safe to run on every instance at once.
+    pub async fn sweep_expired(&self) -> CoreResult<u64> {
+        let now = self.clock.now();
+        let before = SweepBefore {
+            families: now - FAMILY_AFTERLIFE_SECS,
+            authorization_codes: now - CODE_REPLAY_WINDOW_SECS,
+            short_lived: now - SKEW_SECS,
+            failures: now - self.config.throttle.window_secs.max(3600) - SKEW_SECS,
+        };
+        Ok(self.store.sweep(&before).await?)
+    }
+}
