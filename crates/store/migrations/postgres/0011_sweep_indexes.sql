@@ -1,7 +1,7 @@
--- The hourly sweep deletes expired rows by their expiry; DeleteUserPool deletes families and
--- challenges by pool.
-CREATE INDEX families_expiry ON families(expires_at);
-CREATE INDEX families_pool ON families(pool_id);
+-- The hourly sweep deletes expired rows by their expiry; DeleteUserPool deletes challenges by
+-- pool. Families get no such index: a refresh-token rotation rewrites the row's index entries
+-- (its token hash is indexed), so every index on families costs the refresh path; the hourly
+-- sweep scans them instead.
 CREATE INDEX challenges_expiry ON challenges(expires_at);
 CREATE INDEX challenges_pool ON challenges(pool_id);
 CREATE INDEX codes_expiry ON codes(expires_at);
