@@ -75,7 +75,7 @@ impl SqlStore {
     }
 
     pub(crate) async fn do_update_identity_pool(&self, p: &IdentityPool) -> R<()> {
-        sqlx::query(
+        let done = sqlx::query(
             "UPDATE identity_pools SET name = $2, allow_unauthenticated = $3, providers = $4, roles = $5, updated_at = $6 \
              WHERE id = $1",
         )
@@ -88,6 +88,10 @@ impl SqlStore {
         .execute(&self.write)
         .await
         .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            // Deleted meanwhile: the caller read it before; its write would silently do nothing.
+            return Err(StoreError::Stale("The identity pool".into()));
+        }
         Ok(())
     }
 

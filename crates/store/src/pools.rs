@@ -41,7 +41,7 @@ impl SqlStore {
     }
 
     pub(crate) async fn do_update_pool(&self, p: &Pool) -> R<()> {
-        sqlx::query("UPDATE pools SET name = $2, settings = $3, updated_at = $4 WHERE id = $1")
+        let done = sqlx::query("UPDATE pools SET name = $2, settings = $3, updated_at = $4 WHERE id = $1")
             .bind(&p.id)
             .bind(&p.name)
             .bind(to_json(&p.settings))
@@ -49,6 +49,10 @@ impl SqlStore {
             .execute(&self.write)
             .await
             .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            // Deleted meanwhile: the caller read it before; its write would silently do nothing.
+            return Err(StoreError::Stale("The user pool".into()));
+        }
         Ok(())
     }
 
@@ -95,15 +99,20 @@ impl SqlStore {
     }
 
     pub(crate) async fn do_update_client(&self, c: &Client) -> R<()> {
-        sqlx::query("UPDATE clients SET name = $2, secret_enc = $3, settings = $4, updated_at = $5 WHERE id = $1")
-            .bind(&c.id)
-            .bind(&c.name)
-            .bind(c.secret_enc.clone())
-            .bind(to_json(&c.settings))
-            .bind(c.updated_at)
-            .execute(&self.write)
-            .await
-            .map_err(map_err)?;
+        let done =
+            sqlx::query("UPDATE clients SET name = $2, secret_enc = $3, settings = $4, updated_at = $5 WHERE id = $1")
+                .bind(&c.id)
+                .bind(&c.name)
+                .bind(c.secret_enc.clone())
+                .bind(to_json(&c.settings))
+                .bind(c.updated_at)
+                .execute(&self.write)
+                .await
+                .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            // Deleted meanwhile: the caller read it before; its write would silently do nothing.
+            return Err(StoreError::Stale("The app client".into()));
+        }
         Ok(())
     }
 

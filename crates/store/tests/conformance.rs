@@ -284,6 +284,21 @@ conformance!(pools_crud, |s| {
     assert!(s.get_pool("p1").await.unwrap().is_some());
 });
 
+conformance!(an_update_of_a_record_deleted_meanwhile_is_refused, |s| {
+    seed(&s).await;
+    let (p, c) = (s.get_pool("p1").await.unwrap().unwrap(), s.get_client("c1").await.unwrap().unwrap());
+    s.insert_identity_pool(&identity_pool("ip1")).await.unwrap();
+    let ip = s.get_identity_pool("ip1").await.unwrap().unwrap();
+    assert!(s.delete_client("c1").await.unwrap());
+    assert!(is_stale(&s.update_client(&c).await), "not a silent no-op");
+    assert!(s.get_client("c1").await.unwrap().is_none(), "nor a resurrection");
+    assert!(s.delete_identity_pool("ip1").await.unwrap());
+    assert!(is_stale(&s.update_identity_pool(&ip).await));
+    assert!(s.delete_pool("p1").await.unwrap());
+    assert!(is_stale(&s.update_pool(&p).await));
+    assert!(s.get_pool("p1").await.unwrap().is_none());
+});
+
 conformance!(pools_list_is_ordered_and_paginated, |s| {
     assert!(s.list_pools(None, 10).await.unwrap().is_empty());
     let mut all = vec!["p05", "p01", "p07", "p03", "p02", "p06", "p04"];

@@ -25,8 +25,27 @@ const MAX_KEYS: usize = 100;
 const WRITE_ATTEMPTS: usize = 3;
 
 /// Whether `url` may be a JWKS URL (the fetcher decides whether it can be fetched).
+/// An https URL, or plain http to this machine only: keys fetched in the clear from elsewhere
+/// could be swapped by anyone on the path, and would then sign tokens Warden accepts.
 pub(crate) fn valid_jwks_url(url: &str) -> bool {
-    (url.starts_with("https://") || url.starts_with("http://")) && !url.chars().any(char::is_whitespace)
+    if url.chars().any(char::is_whitespace) {
+        return false;
+    }
+    if url.starts_with("https://") {
+        return true;
+    }
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if authority.contains('@') {
+        return false;
+    }
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    };
+    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The keys of a fetched JWKS that Warden can verify with (RSA and P-256 public keys not meant
@@ -145,6 +164,12 @@ mod tests {
     fn jwks_urls() {
         assert!(valid_jwks_url("https://issuer.example/.well-known/jwks.json"));
         assert!(valid_jwks_url("http://127.0.0.1:8080/jwks"));
+        assert!(valid_jwks_url("http://localhost/jwks"));
+        assert!(valid_jwks_url("http://[::1]:9000/jwks"));
+        assert!(!valid_jwks_url("http://issuer.example/jwks"), "plain http beyond this machine");
+        assert!(!valid_jwks_url("http://10.0.0.8:8080/jwks"));
+        assert!(!valid_jwks_url("http://127.0.0.1@evil.example/jwks"), "userinfo posing as a host");
+        assert!(!valid_jwks_url("http://localhost.evil.example/jwks"));
         assert!(!valid_jwks_url("file:///etc/passwd"));
         assert!(!valid_jwks_url("https://a b"));
     }

@@ -93,7 +93,9 @@ impl Warden {
         let mut jwks_fetched_at = None;
         if let Some(url) = &spec.jwks_url {
             if !valid_jwks_url(url) {
-                return Err(CoreError::invalid(format!("the JWKS URL {url} is not an http(s) URL")));
+                return Err(CoreError::invalid(format!(
+                    "the JWKS URL {url} must be https (plain http only to this machine)"
+                )));
             }
             if spec.jwks.is_empty() {
                 spec.jwks = self
