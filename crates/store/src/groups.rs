@@ -76,6 +76,9 @@ pub(crate) fn family_user_groups(row: &impl rows::Cols) -> R<(RefreshFamily, Use
     Ok((rows::family_prefixed(row, "f_")?, rows::user(row)?, rows::json(row, "user_groups_json")?))
 }
 
+/// PostgreSQL: a family with its user and groups, by its current refresh-token hash.
+pub(crate) const POSTGRES_BY_TOKEN_HASH: &str = postgres_groups!("families", "WHERE f.token_hash = $1");
+
 impl SqlStore {
     pub(crate) async fn do_get_family_with_user_and_groups(
         &self,
@@ -85,7 +88,7 @@ impl SqlStore {
             (Backend::Sqlite, FamilyKey::Id(_)) => sqlite_groups!("WHERE f.id = $1"),
             (Backend::Sqlite, FamilyKey::TokenHash(_)) => sqlite_groups!("WHERE f.token_hash = $1"),
             (Backend::Postgres, FamilyKey::Id(_)) => postgres_groups!("families", "WHERE f.id = $1"),
-            (Backend::Postgres, FamilyKey::TokenHash(_)) => postgres_groups!("families", "WHERE f.token_hash = $1"),
+            (Backend::Postgres, FamilyKey::TokenHash(_)) => POSTGRES_BY_TOKEN_HASH,
         };
         self.read_family_row(sql, key, |row| family_user_groups(row), family_user_groups).await
     }

@@ -181,10 +181,26 @@ async fn write(backend: Backend, pool: &AnyPool, batch: Vec<ByFamily>) {
     for job in batch {
         let answer = match &outcome {
             Ok(winners) => Ok(winners.contains(&job.family_id)),
-            Err(_) => rotate_one(pool, &job.family_id, &job.old, &job.new, job.at).await,
+            Err(_) => match rotate_one(pool, &job.family_id, &job.old, &job.new, job.at).await {
+                // The failed statement may have committed before its answer was lost: the new
+                // hash in place (random, so no one else's) says this rotation is done, and is
+                // not a reuse of the old token.
+                Ok(false) => has_token(pool, &job.family_id, &job.new).await,
+                other => other,
+            },
         };
         let _ = job.done.send(answer);
     }
+}
+
+async fn has_token(pool: &AnyPool, family_id: &str, hash: &[u8]) -> R<bool> {
+    let row = sqlx::query("SELECT 1 AS one FROM families WHERE id = $1 AND token_hash = $2")
+        .bind(family_id)
+        .bind(hash.to_vec())
+        .fetch_optional(pool)
+        .await
+        .map_err(map_err)?;
+    Ok(row.is_some())
 }
 
 /// The checked rotations of one turn as one statement; each entry is answered with the row whose
@@ -197,10 +213,23 @@ async fn write_checked(pool: &AnyPool, batch: Vec<Checked>) {
     for job in batch {
         let answer = match &outcome {
             Ok(found) => Ok(found.iter().find(|(f, ..)| f.token_hash == job.new).cloned()),
-            Err(_) => rotate_checked(pool, std::slice::from_ref(&job)).await.map(|mut found| found.pop()),
+            Err(_) => match rotate_checked(pool, std::slice::from_ref(&job)).await.map(|mut found| found.pop()) {
+                // As in `write`: the batch may have committed; the new hash in place says so.
+                Ok(None) => by_new_hash(pool, &job.new).await,
+                other => other,
+            },
         };
         let _ = job.done.send(answer);
     }
+}
+
+async fn by_new_hash(pool: &AnyPool, hash: &[u8]) -> R<Option<Refreshed>> {
+    let row = sqlx::query(crate::groups::POSTGRES_BY_TOKEN_HASH)
+        .bind(hash.to_vec())
+        .fetch_optional(pool)
+        .await
+        .map_err(map_err)?;
+    row.as_ref().map(crate::groups::family_user_groups).transpose()
 }
 
 async fn rotate_checked(pool: &AnyPool, batch: &[Checked]) -> R<Vec<Refreshed>> {
