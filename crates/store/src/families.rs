@@ -166,8 +166,9 @@ impl SqlStore {
         Ok(())
     }
 
-    /// The matching code is claimed by a DELETE, so of two concurrent redemptions exactly one
-    /// wins on either engine (a read-then-delete would let both win under READ COMMITTED).
+    /// The attempt is counted by a conditional UPDATE that holds the code's row, so concurrent
+    /// redemptions queue on it: of two with the right code exactly one wins on either engine,
+    /// and no more than `max_attempts` guesses are ever compared.
     pub(crate) async fn do_redeem_code(&self, r: &CodeRedemption) -> R<CodeOutcome> {
         let CodeRedemption { purpose, ref code_hash, now, max_attempts, ref then, ends_sessions } = *r;
         let user_id = then.id.as_str();

@@ -53,6 +53,8 @@ pub struct SqlStore {
     inline: Option<std::sync::Arc<sqlite_reads::InlineReads>>,
     /// PostgreSQL: the same reads, coalesced (see `read_batch`).
     read_batch: std::sync::Arc<read_batch::ReadBatcher>,
+    /// Attempt counters' keys, striped: waiting here holds no connection (see `throttle`).
+    attempt_locks: std::sync::Arc<throttle::AttemptLocks>,
 }
 
 impl SqlStore {
@@ -79,7 +81,15 @@ impl SqlStore {
                 write.execute("PRAGMA journal_mode=WAL").await.map_err(map_err)?;
                 let read = sqlite_pool(8).connect_with(options).await.map_err(map_err)?;
                 let inline = sqlite_file(&url).map(|path| std::sync::Arc::new(sqlite_reads::InlineReads::new(path)));
-                Ok(Self { backend, write, read, rotator: Default::default(), inline, read_batch: Default::default() })
+                Ok(Self {
+                    backend,
+                    write,
+                    read,
+                    rotator: Default::default(),
+                    inline,
+                    read_batch: Default::default(),
+                    attempt_locks: Default::default(),
+                })
             }
             Backend::Postgres => {
                 let pool = pool_options()
@@ -95,6 +105,7 @@ impl SqlStore {
                     rotator: Default::default(),
                     inline: None,
                     read_batch: Default::default(),
+                    attempt_locks: Default::default(),
                 })
             }
         }

@@ -75,7 +75,8 @@ impl Store for SqlStore {
         Ok(())
     }
     async fn insert_family(&self, family: &RefreshFamily, user_epoch: i64) -> StoreResult<()> {
-        self.do_insert_family(family, user_epoch).await
+        let family = family.clone();
+        self.detached(move |s| async move { s.do_insert_family(&family, user_epoch).await }).await
     }
     async fn get_family(&self, id: &str) -> StoreResult<Option<RefreshFamily>> {
         self.do_get_family(id).await
@@ -90,10 +91,12 @@ impl Store for SqlStore {
         self.do_revoke_family(id, at).await
     }
     async fn revoke_user_families(&self, user_id: &str, at: i64) -> StoreResult<u64> {
-        self.do_revoke_user_families(user_id, at).await
+        let user_id = user_id.to_owned();
+        self.detached(move |s| async move { s.do_revoke_user_families(&user_id, at).await }).await
     }
     async fn insert_challenge(&self, challenge: &Challenge, user_epoch: i64) -> StoreResult<()> {
-        self.do_insert_challenge(challenge, user_epoch).await
+        let challenge = challenge.clone();
+        self.detached(move |s| async move { s.do_insert_challenge(&challenge, user_epoch).await }).await
     }
     async fn get_challenge(&self, id_hash: &[u8]) -> StoreResult<Option<Challenge>> {
         self.do_get_challenge(id_hash).await
@@ -223,7 +226,8 @@ impl Store for SqlStore {
         self.do_get_retired_refresh_token(token_hash).await
     }
     async fn insert_authorization_code(&self, code: &AuthorizationCode) -> StoreResult<()> {
-        self.do_insert_authorization_code(code).await
+        let code = code.clone();
+        self.detached(move |s| async move { s.do_insert_authorization_code(&code).await }).await
     }
     async fn get_authorization_code(&self, code_hash: &[u8]) -> StoreResult<Option<AuthorizationCode>> {
         self.do_get_authorization_code(code_hash).await
@@ -250,7 +254,8 @@ impl Store for SqlStore {
         self.do_put_consent(user_id, client_id, scope, at).await
     }
     async fn insert_browser_session(&self, session: &BrowserSession) -> StoreResult<()> {
-        self.do_insert_browser_session(session).await
+        let session = session.clone();
+        self.detached(move |s| async move { s.do_insert_browser_session(&session).await }).await
     }
     async fn get_browser_session(&self, id_hash: &[u8]) -> StoreResult<Option<BrowserSession>> {
         self.do_get_browser_session(id_hash).await

@@ -1,6 +1,9 @@
 //! Failed-attempt counters: one row per (key, attempt id), so a client's retries count once.
 //! Every count that decides a limit runs under a per-key lock (PostgreSQL: a transaction-scoped
-//! advisory lock; SQLite: its single writer), so concurrent attempts see each other.
+//! advisory lock; SQLite: its single writer), so concurrent attempts see each other. Callers of
+//! one process first queue on an in-memory lock for the key's stripe, holding no connection, so
+//! a burst on one key cannot tie up the pool waiting for the database's lock; and an attempt
+//! whose key is already at its limit is refused by a plain read, taking no lock at all.
 
 use sqlx::Row;
 use warden_core::error::StoreError;
@@ -10,8 +13,37 @@ use crate::{Backend, SqlStore};
 
 type R<T> = Result<T, StoreError>;
 
+const STRIPES: usize = 64;
+
+/// In-process locks over the keys' stripes.
+#[derive(Debug)]
+pub(crate) struct AttemptLocks(Vec<tokio::sync::Mutex<()>>);
+
+impl Default for AttemptLocks {
+    fn default() -> Self {
+        Self((0..STRIPES).map(|_| tokio::sync::Mutex::new(())).collect())
+    }
+}
+
+impl AttemptLocks {
+    /// The locks of `keys`' stripes, taken in stripe order (no two callers wait on each other).
+    async fn lock<'a>(&'a self, keys: impl Iterator<Item = &'a str>) -> Vec<tokio::sync::MutexGuard<'a, ()>> {
+        use std::hash::{BuildHasher, BuildHasherDefault};
+        let hasher = BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default();
+        let mut stripes: Vec<usize> = keys.map(|k| hasher.hash_one(k) as usize % STRIPES).collect();
+        stripes.sort_unstable();
+        stripes.dedup();
+        let mut guards = Vec::with_capacity(stripes.len());
+        for i in stripes {
+            guards.push(self.0[i].lock().await);
+        }
+        guards
+    }
+}
+
 impl SqlStore {
     pub(crate) async fn do_record_failure(&self, key: &str, attempt_id: &str, at: i64, since: i64) -> R<u32> {
+        let _held = self.attempt_locks.lock(std::iter::once(key)).await;
         let mut tx = self.write.begin().await.map_err(map_err)?;
         self.lock_and_prune(&mut tx, key, since).await?;
         insert(&mut tx, key, attempt_id, at).await?;
@@ -27,6 +59,13 @@ impl SqlStore {
         at: i64,
         since: i64,
     ) -> R<Option<usize>> {
+        // Already at a limit: refused by a read, with no lock and no write.
+        for (i, (key, limit)) in keys.iter().enumerate() {
+            if self.do_count_failures(key, since).await? >= *limit {
+                return Ok(Some(i));
+            }
+        }
+        let _held = self.attempt_locks.lock(keys.iter().map(|(k, _)| k.as_str())).await;
         // Locks taken in one order, so two reservations over the same keys cannot deadlock.
         let mut order: Vec<usize> = (0..keys.len()).collect();
         order.sort_by(|a, b| keys[*a].0.cmp(&keys[*b].0));

@@ -1405,6 +1405,35 @@ mod issuers;
 // Failure counters
 // ---------------------------------------------------------------------------------------------
 
+conformance!(sign_in_writes_and_revocations_run_whole_when_their_caller_gives_up, |s| {
+    seed(&s).await;
+    for i in 0..20u8 {
+        let f = family(&format!("ab{i}"), "p1", "c1", "u1", i);
+        let _ = tokio::time::timeout(std::time::Duration::ZERO, s.insert_family(&f, 0)).await;
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    for i in 0..20u8 {
+        while s.get_family(&format!("ab{i}")).await.unwrap().is_none() {
+            assert!(std::time::Instant::now() < deadline, "an abandoned insert never completed");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+    let _ = tokio::time::timeout(std::time::Duration::ZERO, s.revoke_user_families("u1", 70)).await;
+    for i in 0..20u8 {
+        while s.get_family(&format!("ab{i}")).await.unwrap().unwrap().revoked_at.is_none() {
+            assert!(std::time::Instant::now() < deadline, "an abandoned revocation never completed");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+    // Every connection of the pool still commits (none was left inside a transaction).
+    for i in 0..24u8 {
+        s.insert_family(&family(&format!("after{i}"), "p1", "c1", "u2", 100 + i), 0).await.unwrap();
+    }
+    for i in 0..24u8 {
+        assert!(s.get_family(&format!("after{i}")).await.unwrap().is_some());
+    }
+});
+
 conformance!(a_change_runs_whole_when_its_caller_gives_up, |s| {
     // Callers dropped at their first await, as a request is when its client hangs up. Each change
     // still commits whole, and on PostgreSQL no connection goes back to the pool inside a

@@ -818,6 +818,7 @@ both_backends!(es256_clients_and_key_rotation_without_breaking_verifiers, |app| 
     let before_handover = service_token().await;
     let (h1, _) = verify_any(&app.url, &s.pool_id, &before_handover).await;
     assert_eq!(h1.kid.as_deref(), Some(old_kid.as_str()), "the old key signs until the handover");
+    assert!(w.withdraw_signing_key(&old_kid).await.is_err(), "a key still signing cannot be withdrawn");
 
     // A handover at once (the old key is not to be trusted), then the old key withdrawn.
     let newest = w.rotate_signing_key(warden_core::model::SigningAlg::RS256, Handover::Immediate).await.unwrap();

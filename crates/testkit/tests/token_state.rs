@@ -136,6 +136,25 @@ async fn keys_rotated_elsewhere_verify_here(backend: Backend) {
     app.stop().await;
 }
 
+/// A key withdrawn through another instance stops verifying here at the next re-read of the
+/// ring, even for a token this instance verified (and remembered) just before.
+async fn a_key_withdrawn_elsewhere_verifies_nothing_after_the_next_reread(backend: Backend) {
+    use warden_core::crypto::keys::Handover::Immediate;
+    let Some((app, clock)) = spawn(backend).await else { return };
+    let other = app.another_instance(clock.clone()).await;
+    let (one, two) = (&app.warden, &other.warden);
+    let (_, client_id, old_token) = signed_in(&app, one).await;
+    assert!(one.userinfo(&old_token).await.is_ok(), "verified, and remembered");
+    let old_kid = jsonwebtoken::decode_header(&old_token).unwrap().kid.unwrap();
+    two.rotate_signing_key(warden_core::model::SigningAlg::RS256, Immediate).await.unwrap();
+    two.withdraw_signing_key(&old_kid).await.unwrap();
+    one.reload_signing_keys().await.unwrap();
+    assert!(one.userinfo(&old_token).await.is_err(), "the remembered claims went with the key");
+    assert!(one.userinfo(&sign_in(two, &client_id).await).await.is_ok(), "the new key's tokens verify");
+    other.store.close().await;
+    app.stop().await;
+}
+
 /// The hourly sweep keeps a family past its refresh token's expiry for as long as an access
 /// token refreshed at the last moment lives, then deletes it.
 async fn the_sweep_deletes_a_family_once_no_token_of_it_can_live(backend: Backend) {
@@ -145,7 +164,9 @@ async fn the_sweep_deletes_a_family_once_no_token_of_it_can_live(backend: Backen
     assert_eq!(w.sweep_expired().await.unwrap(), 0, "a live sign-in leaves nothing to sweep");
     clock.advance(30 * 86_400 + 60);
     assert_eq!(w.sweep_expired().await.unwrap(), 0, "refresh expired, but a last-moment access token lives a day");
-    clock.advance(86_400 + 600);
+    clock.advance(86_400);
+    assert_eq!(w.sweep_expired().await.unwrap(), 0, "credentials got with that token live an hour more");
+    clock.advance(3_600 + 600);
     assert_eq!(w.sweep_expired().await.unwrap(), 1, "the family");
     app.stop().await;
 }
@@ -154,5 +175,6 @@ warden_testkit::on_both_stores!(
     this_instance_sees_its_own_changes_at_once,
     another_instance_sees_them_within_a_second,
     keys_rotated_elsewhere_verify_here,
-    the_sweep_deletes_a_family_once_no_token_of_it_can_live
+    the_sweep_deletes_a_family_once_no_token_of_it_can_live,
+    a_key_withdrawn_elsewhere_verifies_nothing_after_the_next_reread
 );

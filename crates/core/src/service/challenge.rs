@@ -161,11 +161,20 @@ impl Warden {
             .as_deref()
             .ok_or_else(|| CoreError::SoftwareTokenMfaNotFound("Software token MFA not enabled for the user".into()))?;
         self.reserve_mfa_attempt(&user.id, &req.attempt_id).await?;
-        let secret = self.master.open(sealed)?;
         let now = self.clock.now();
-        match totp::verify(&secret, code, now)? {
+        let checked = self.master.open(sealed).and_then(|secret| totp::verify(&secret, code, now));
+        let found = match checked {
+            Ok(found) => found,
+            Err(e) => {
+                self.release_mfa_attempt(&user.id, &req.attempt_id).await?;
+                return Err(e);
+            }
+        };
+        match found {
             Some(step) if step > user.totp_last_step => {
                 if !self.store.consume_challenge(&challenge.id_hash).await? {
+                    // Another answer used this session first: not a wrong code.
+                    self.release_mfa_attempt(&user.id, &req.attempt_id).await?;
                     return Err(expired_session());
                 }
                 self.clear_mfa_failures(&user.id).await?;

@@ -34,10 +34,17 @@ impl Warden {
         let throttle_user = format!("{}/{}", pool.id, User::normalise_username(&user.username));
         pool.settings.password_policy.check(proposed.expose()).map_err(CoreError::InvalidPassword)?;
         self.reserve_password_attempt(&throttle_user, source, attempt_id).await?;
-        if !self.hasher.verify(previous, user.password_hash.as_deref()).await? {
-            return Err(CoreError::not_authorized("Incorrect username or password."));
+        match self.hasher.verify(previous, user.password_hash.as_deref()).await {
+            Ok(true) => self.password_attempt_succeeded(&throttle_user).await?,
+            Ok(false) => {
+                self.password_attempt_failed(source, attempt_id).await?;
+                return Err(CoreError::not_authorized("Incorrect username or password."));
+            }
+            Err(e) => {
+                self.password_attempt_unchecked(&throttle_user, attempt_id).await;
+                return Err(e);
+            }
         }
-        self.password_attempt_succeeded(&throttle_user, source, attempt_id).await?;
         user.password_hash = Some(self.hasher.hash(proposed).await?);
         user.updated_at = self.clock.now();
         self.store.update_user(&mut user).await?;

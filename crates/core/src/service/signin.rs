@@ -129,12 +129,23 @@ impl Warden {
         let throttle_user = format!("{}/{}", pool.id, User::normalise_username(username));
         self.reserve_password_attempt(&throttle_user, &req.source, &req.attempt_id).await?;
 
-        let user = self.find_user(&pool, username).await?;
-        let verified = self.hasher.verify(&password, user.as_ref().and_then(|u| u.password_hash.as_deref())).await?;
+        let checked = async {
+            let user = self.find_user(&pool, username).await?;
+            let verified =
+                self.hasher.verify(&password, user.as_ref().and_then(|u| u.password_hash.as_deref())).await?;
+            Ok::<_, CoreError>((user, verified))
+        };
+        let (user, verified) = match checked.await {
+            Ok(checked) => checked,
+            Err(e) => {
+                self.password_attempt_unchecked(&throttle_user, &req.attempt_id).await;
+                return Err(e);
+            }
+        };
         let user = match (user, verified) {
             (Some(user), true) => user,
             (user, _) => {
-                // The reserved attempt stays counted.
+                self.password_attempt_failed(&req.source, &req.attempt_id).await?;
                 return Err(match user {
                     Some(u) if u.status == UserStatus::Unconfirmed => CoreError::UserNotConfirmed,
                     None if !client.settings.prevent_user_existence_errors => {
@@ -144,7 +155,7 @@ impl Warden {
                 });
             }
         };
-        self.password_attempt_succeeded(&throttle_user, &req.source, &req.attempt_id).await?;
+        self.password_attempt_succeeded(&throttle_user).await?;
         if !user.enabled {
             return Err(CoreError::not_authorized("User is disabled."));
         }

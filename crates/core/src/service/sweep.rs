@@ -4,9 +4,10 @@ use super::Warden;
 use crate::error::CoreResult;
 use crate::store::SweepBefore;
 
-/// How long an access or id token can outlive its family's refresh token (the longest access
-/// token life, a day, refreshed at the last moment), plus clock skew.
-const FAMILY_AFTERLIFE_SECS: i64 = 86_400 + 600;
+/// How long an access or id token can outlive its family's refresh token (the longest token
+/// life, a day, refreshed at the last moment); temporary credentials got with that id token at
+/// its last moment live `credentials_ttl_secs` more, and are checked against the family too.
+const TOKEN_AFTERLIFE_SECS: i64 = 86_400;
 
 /// How long a redeemed or expired authorization code is kept, so a replay is still recognised
 /// (and the first redemption's tokens revoked, RFC 6749 §4.1.2).
@@ -22,7 +23,7 @@ impl Warden {
     pub async fn sweep_expired(&self) -> CoreResult<u64> {
         let now = self.clock.now();
         let before = SweepBefore {
-            families: now - FAMILY_AFTERLIFE_SECS,
+            families: now - TOKEN_AFTERLIFE_SECS - self.config.credentials_ttl_secs.max(0) - SKEW_SECS,
             authorization_codes: now - CODE_REPLAY_WINDOW_SECS,
             short_lived: now - SKEW_SECS,
             failures: now - self.config.throttle.window_secs.max(3600) - SKEW_SECS,

@@ -2,8 +2,11 @@
 //! ids are the server's own (a client-chosen id, held fixed, would make every failure count once).
 //! Keys are hashed, so a username of any length makes a key the store can index.
 //!
-//! An attempt is counted before its password or code is checked and taken back if it succeeds:
-//! counted after, a burst of concurrent guesses would all pass a limit none of them had reached.
+//! A user's attempt is counted before its password or code is checked, and taken back if it
+//! succeeds or cannot be checked (an overloaded hashing queue, a store error): counted after, a
+//! burst of concurrent guesses would all pass a limit none of them had reached. A source
+//! address's failures are counted after (its limit is checked before), so sign-ins in flight
+//! from one address, all right, are never refused for each other.
 
 use super::Warden;
 use crate::crypto::random::sha256;
@@ -34,30 +37,42 @@ impl Warden {
         self.clock.now() - self.config.throttle.window_secs
     }
 
-    /// Counts a password attempt against the source address and the user before the password
-    /// is checked; refuses, counting nothing, when either is at its limit. A failure then needs
-    /// nothing more; a success calls [`Self::password_attempt_succeeded`].
+    /// Refuses when the source address is at its limit, then counts a password attempt against
+    /// the user before the password is checked (refusing, counting nothing, when the user is at
+    /// theirs). What follows is one of [`Self::password_attempt_failed`],
+    /// [`Self::password_attempt_succeeded`] or [`Self::password_attempt_unchecked`].
     pub(crate) async fn reserve_password_attempt(&self, user: &str, source: &str, attempt_id: &str) -> CoreResult<()> {
-        let (src, usr) = (source_key(source), user_key(user));
-        let limits = [(src.as_str(), self.config.throttle.per_source), (usr.as_str(), self.config.throttle.per_user)];
-        let now = self.clock.now();
-        match self.store.reserve_attempt(&limits, attempt_id, now, self.window_start()).await? {
+        let since = self.window_start();
+        if self.store.count_failures(&source_key(source), since).await? >= self.config.throttle.per_source {
+            return Err(CoreError::TooManyRequests("Too many requests".into()));
+        }
+        let usr = user_key(user);
+        let limits = [(usr.as_str(), self.config.throttle.per_user)];
+        match self.store.reserve_attempt(&limits, attempt_id, self.clock.now(), since).await? {
             None => Ok(()),
-            Some(0) => Err(CoreError::TooManyRequests("Too many requests".into())),
             Some(_) => Err(attempts_exceeded()),
         }
     }
 
-    /// The right password: the attempt does not count against the source, and the user's
-    /// failures are forgotten.
-    pub(crate) async fn password_attempt_succeeded(
-        &self,
-        user: &str,
-        source: &str,
-        attempt_id: &str,
-    ) -> CoreResult<()> {
-        self.store.release_attempt(&source_key(source), attempt_id).await?;
+    /// A wrong password (or an unknown user): the user's attempt stays counted, and the source
+    /// address's failure is counted.
+    pub(crate) async fn password_attempt_failed(&self, source: &str, attempt_id: &str) -> CoreResult<()> {
+        let now = self.clock.now();
+        self.store.record_failure(&source_key(source), attempt_id, now, self.window_start()).await?;
+        Ok(())
+    }
+
+    /// The right password: the user's failures are forgotten.
+    pub(crate) async fn password_attempt_succeeded(&self, user: &str) -> CoreResult<()> {
         Ok(self.store.clear_failures(&user_key(user)).await?)
+    }
+
+    /// The password could not be checked (the hashing queue was full, the store failed): the
+    /// attempt does not count, so retries of an overloaded call do not lock the user out.
+    pub(crate) async fn password_attempt_unchecked(&self, user: &str, attempt_id: &str) {
+        if let Err(e) = self.store.release_attempt(&user_key(user), attempt_id).await {
+            tracing::warn!(error = %e, "could not take back an unchecked sign-in attempt");
+        }
     }
 
     /// Counts an MFA answer against the user, over every session, before it is checked; refuses
@@ -72,7 +87,7 @@ impl Warden {
         Ok(())
     }
 
-    /// An MFA answer that is not to count (a replayed right code).
+    /// An MFA answer that is not to count (a replayed right code, one that could not be checked).
     pub(crate) async fn release_mfa_attempt(&self, user_id: &str, attempt_id: &str) -> CoreResult<()> {
         Ok(self.store.release_attempt(&mfa_key(user_id), attempt_id).await?)
     }

@@ -4,8 +4,9 @@
 //! request costs a signature verification and a store read.
 //!
 //! - Verified claims are keyed by the SHA-256 of the token. Whether a given string carries a
-//!   valid signature never changes (a key leaves the ring only after every token it signed has
-//!   expired), so they are kept for `CLAIMS_TTL`; expiry, issuer and the family are still
+//!   valid signature changes only when its key leaves the ring: after every token it signed has
+//!   expired, or when an operator withdraws it (a re-read that finds a key gone forgets every
+//!   verified claim). So they are kept for `CLAIMS_TTL`; expiry, issuer and the family are still
 //!   checked on every request by the callers.
 //! - A family and its user can change at any time (revocation, sign-out, a disabled user, new
 //!   attributes). They are kept for `FAMILY_TTL`, and every write of this process that could
@@ -117,6 +118,11 @@ impl TokenState {
     /// Something a token's worth depends on changed.
     pub fn families_changed(&self) {
         self.families.clear();
+    }
+
+    /// A signing key was withdrawn: what it verified is no longer known to be valid.
+    pub fn keys_withdrawn(&self) {
+        self.claims.clear();
     }
 }
 

@@ -96,7 +96,9 @@ impl Warden {
                     // Re-read this second already: a key it did not bring is not ours.
                     return Ok(None);
                 }
-                self.keys.reload(&*self.store, &self.master, now).await?;
+                if self.keys.reload(&*self.store, &self.master, now).await? {
+                    self.store.tokens.keys_withdrawn();
+                }
                 *reloaded_at = now;
                 Ok(self.keys.verify(token, now).ok())
             }
@@ -353,9 +355,18 @@ impl Warden {
     }
 
     /// `warden keys withdraw`: a retired key leaves the JWKS and verifies nothing more, at
-    /// once (this instance; others within their next re-read, a minute at most).
+    /// once on this instance; running servers at their next re-read of the ring (a minute at
+    /// most). A key still signing (a scheduled handover not yet due) is refused: `rotate --now`
+    /// first.
     pub async fn withdraw_signing_key(&self, kid: &str) -> CoreResult<()> {
-        if self.keys.withdraw(kid, &*self.store, &self.master, self.clock.now()).await? {
+        let now = self.clock.now();
+        if self.keys.still_signing(kid, now) {
+            return Err(CoreError::invalid(format!(
+                "signing key {kid} still signs until its handover: run `warden keys rotate --now` first"
+            )));
+        }
+        if self.keys.withdraw(kid, &*self.store, &self.master, now).await? {
+            self.store.tokens.keys_withdrawn();
             Ok(())
         } else {
             Err(CoreError::not_found(format!(
@@ -364,9 +375,13 @@ impl Warden {
         }
     }
 
-    /// Re-reads the signing keys (another instance may have rotated them).
+    /// Re-reads the signing keys (another instance may have rotated or withdrawn them); when a
+    /// key left the ring, the claims it verified are forgotten.
     pub async fn reload_signing_keys(&self) -> CoreResult<()> {
-        self.keys.reload(&*self.store, &self.master, self.clock.now()).await
+        if self.keys.reload(&*self.store, &self.master, self.clock.now()).await? {
+            self.store.tokens.keys_withdrawn();
+        }
+        Ok(())
     }
 }
 

@@ -7,7 +7,8 @@
 //! when the first token signed with it arrives; `--now` hands over at once (a leaked key). At
 //! any moment the oldest key not yet retired signs. A retired key stays in the JWKS, and
 //! verifies, until every token it can have signed has expired ([`RETIRED_KEY_RETENTION_SECS`]);
-//! after that it neither verifies nor is loaded. Withdrawing a retired key ends that at once.
+//! after that it neither verifies nor is loaded. Withdrawing a retired key ends that early (on
+//! each instance at its next re-read of the ring, a minute at most).
 
 mod material;
 
@@ -120,19 +121,22 @@ impl KeyRing {
         self.keys.read().expect("key ring lock").iter().any(|k| k.alg == alg && k.retired_at.is_none())
     }
 
-    /// Re-reads the keys from the store (another instance may have added or retired one). Keys
-    /// past their retention are left out: they verify nothing and are not worth opening.
-    pub async fn reload(&self, store: &dyn Store, master: &MasterKey, now: Timestamp) -> CoreResult<()> {
+    /// Re-reads the keys from the store (another instance may have added, retired or withdrawn
+    /// one). Keys past their retention are left out: they verify nothing and are not worth
+    /// opening. True when a key this ring held has left it (what it verified is no longer so).
+    pub async fn reload(&self, store: &dyn Store, master: &MasterKey, now: Timestamp) -> CoreResult<bool> {
         let mut records = store.list_signing_keys().await?;
         records.retain(|r| !expired(r.retired_at, now));
         self.replace(records, master)
     }
 
-    fn replace(&self, mut records: Vec<SigningKeyRecord>, master: &MasterKey) -> CoreResult<()> {
+    fn replace(&self, mut records: Vec<SigningKeyRecord>, master: &MasterKey) -> CoreResult<bool> {
         records.sort_by(|a, b| (a.created_at, &a.kid).cmp(&(b.created_at, &b.kid)));
         let loaded = records.iter().map(|r| load(r, master)).collect::<CoreResult<Vec<_>>>()?;
-        *self.keys.write().expect("key ring lock") = loaded;
-        Ok(())
+        let mut keys = self.keys.write().expect("key ring lock");
+        let left = keys.iter().any(|old| !loaded.iter().any(|k| k.kid == old.kid));
+        *keys = loaded;
+        Ok(left)
     }
 
     /// A new key of `alg`, published at once and signing from the `handover`; the keys it
@@ -161,6 +165,11 @@ impl KeyRing {
         store.retire_signing_keys(alg.as_str(), &record.kid, record.created_at, from).await?;
         self.reload(store, master, now).await?;
         Ok(record.kid)
+    }
+
+    /// Whether `kid` names a key that has not reached its retirement at `now`.
+    pub fn still_signing(&self, kid: &str, now: Timestamp) -> bool {
+        self.keys.read().expect("key ring lock").iter().any(|k| k.kid == kid && k.retired_at.is_none_or(|t| t > now))
     }
 
     /// Withdraws a retired key at once: it leaves the JWKS and verifies nothing more. The key
