@@ -51,7 +51,7 @@ impl SqlStore {
 }
 
 /// Inside `tx`: ends every session of the user (bumps the epoch first, taking the user's row),
-/// revokes their families at `at`, and deletes their browser sessions, open challenges and
+/// revokes their families at `at`, and deletes their live browser sessions, open challenges and
 /// unredeemed authorization codes. Returns how many families were revoked.
 pub(crate) async fn end_sessions_in(tx: &mut Tx<'_>, user_id: &str, at: i64) -> R<u64> {
     sqlx::query("UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1")
@@ -65,12 +65,14 @@ pub(crate) async fn end_sessions_in(tx: &mut Tx<'_>, user_id: &str, at: i64) -> 
         .execute(&mut **tx)
         .await
         .map_err(map_err)?;
+    // Only what is still live: an expired row can mint nothing, and is the hourly sweep's, so
+    // the two never delete the same rows (in different orders, which could deadlock).
     for sql in [
-        "DELETE FROM browser_sessions WHERE user_id = $1",
-        "DELETE FROM challenges WHERE user_id = $1",
-        "DELETE FROM authorization_codes WHERE user_id = $1 AND redeemed_at IS NULL",
+        "DELETE FROM browser_sessions WHERE user_id = $1 AND expires_at > $2",
+        "DELETE FROM challenges WHERE user_id = $1 AND expires_at > $2",
+        "DELETE FROM authorization_codes WHERE user_id = $1 AND redeemed_at IS NULL AND expires_at > $2",
     ] {
-        sqlx::query(sql).bind(user_id).execute(&mut **tx).await.map_err(map_err)?;
+        sqlx::query(sql).bind(user_id).bind(at).execute(&mut **tx).await.map_err(map_err)?;
     }
     Ok(revoked.rows_affected())
 }

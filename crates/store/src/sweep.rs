@@ -9,6 +9,8 @@ use crate::SqlStore;
 
 type R<T> = Result<T, StoreError>;
 
+// A revocation deletes only a user's live rows (`sessions::end_sessions_in`), this only expired
+// ones, so the two never lock the same rows.
 impl SqlStore {
     pub(crate) async fn do_sweep(&self, before: &SweepBefore) -> R<u64> {
         // Deleting a family deletes its retired refresh tokens (ON DELETE CASCADE).

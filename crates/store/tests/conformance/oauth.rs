@@ -420,8 +420,13 @@ conformance!(a_users_pending_sign_ins_end_together, |s| {
     others.user_id = "u2".into();
     s.insert_authorization_code(&others).await.unwrap();
 
+    let mut expired = challenge(6, "p1", "c1", "u1");
+    expired.expires_at = 15;
+    s.insert_challenge(&expired, 0).await.unwrap();
+
     s.revoke_user_families("u1", 20).await.unwrap();
     assert!(s.get_challenge(&[1; 32]).await.unwrap().is_none(), "u1's challenge and unredeemed code");
+    assert!(s.get_challenge(&[6; 32]).await.unwrap().is_some(), "an expired one is the sweep's, not touched");
     assert!(s.get_authorization_code(&[3; 32]).await.unwrap().is_none());
     assert!(is_stale(&s.redeem_authorization_code(&[3; 32], 11, &oauth_family("fa", 8), 0).await));
     assert!(!s.redeem_authorization_code(&[3; 32], 11, &oauth_family("fa", 8), 1).await.unwrap(), "gone");
