@@ -19,3 +19,12 @@ pub fn map_err(e: sqlx::Error) -> StoreError {
         _ => StoreError::Other(e.to_string()),
     }
 }
+
+/// An UPDATE of one record by its key: `Stale` when it matched no row (the record was deleted
+/// after the caller read it, and the write would silently have done nothing).
+pub(crate) fn one_updated(done: sqlx::any::AnyQueryResult, what: &str) -> Result<(), StoreError> {
+    if done.rows_affected() == 0 {
+        return Err(StoreError::Stale(what.to_owned()));
+    }
+    Ok(())
+}

@@ -5,7 +5,7 @@ use sqlx::Row;
 use warden_core::error::StoreError;
 use warden_core::model::{Identity, IdentityPool, TemporaryCredentials};
 
-use crate::error::map_err;
+use crate::error::{map_err, one_updated};
 use crate::rows::{json, to_json};
 use crate::SqlStore;
 
@@ -88,11 +88,7 @@ impl SqlStore {
         .execute(&self.write)
         .await
         .map_err(map_err)?;
-        if done.rows_affected() == 0 {
-            // Deleted meanwhile: the caller read it before; its write would silently do nothing.
-            return Err(StoreError::Stale("The identity pool".into()));
-        }
-        Ok(())
+        one_updated(done, "The identity pool")
     }
 
     pub(crate) async fn do_list_identity_pools(&self, after: Option<&str>, limit: u32) -> R<Vec<IdentityPool>> {

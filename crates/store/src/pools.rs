@@ -4,7 +4,7 @@ use sqlx::Row;
 use warden_core::error::StoreError;
 use warden_core::model::{Client, Pool};
 
-use crate::error::map_err;
+use crate::error::{map_err, one_updated};
 use crate::rows::{self, to_json};
 use crate::SqlStore;
 
@@ -49,11 +49,7 @@ impl SqlStore {
             .execute(&self.write)
             .await
             .map_err(map_err)?;
-        if done.rows_affected() == 0 {
-            // Deleted meanwhile: the caller read it before; its write would silently do nothing.
-            return Err(StoreError::Stale("The user pool".into()));
-        }
-        Ok(())
+        one_updated(done, "The user pool")
     }
 
     pub(crate) async fn do_list_pools(&self, after: Option<&str>, limit: u32) -> R<Vec<Pool>> {
@@ -109,11 +105,7 @@ impl SqlStore {
                 .execute(&self.write)
                 .await
                 .map_err(map_err)?;
-        if done.rows_affected() == 0 {
-            // Deleted meanwhile: the caller read it before; its write would silently do nothing.
-            return Err(StoreError::Stale("The app client".into()));
-        }
-        Ok(())
+        one_updated(done, "The app client")
     }
 
     pub(crate) async fn do_list_clients(&self, pool_id: &str, after: Option<&str>, limit: u32) -> R<Vec<Client>> {

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::signin::AuthResult;
 use super::Warden;
-use crate::crypto::keys::{JwtType, VerifyError};
+use crate::crypto::keys::{JwtType, KeyRing, VerifyError};
 use crate::crypto::random;
 use crate::error::{CoreError, CoreResult};
 use crate::model::{Client, Group, Pool, RefreshFamily, SigningAlg, User};
@@ -96,9 +96,7 @@ impl Warden {
                     // Re-read this second already: a key it did not bring is not ours.
                     return Ok(None);
                 }
-                if self.keys.reload(&*self.store, &self.master, now).await? {
-                    self.store.tokens.keys_withdrawn();
-                }
+                self.reload_keys_at(now).await?;
                 *reloaded_at = now;
                 Ok(self.keys.verify(token, now).ok())
             }
@@ -365,9 +363,8 @@ impl Warden {
                 "signing key {kid} still signs until its handover: run `warden keys rotate --now` first"
             )));
         }
-        if self.keys.withdraw(kid, &*self.store, &self.master, now).await? {
-            self.store.tokens.keys_withdrawn();
-            Ok(())
+        if KeyRing::withdraw(kid, &*self.store, now).await? {
+            self.reload_keys_at(now).await
         } else {
             Err(CoreError::not_found(format!(
                 "no retired signing key {kid}: only a key a rotation has replaced can be withdrawn"
@@ -378,7 +375,11 @@ impl Warden {
     /// Re-reads the signing keys (another instance may have rotated or withdrawn them); when a
     /// key left the ring, the claims it verified are forgotten.
     pub async fn reload_signing_keys(&self) -> CoreResult<()> {
-        if self.keys.reload(&*self.store, &self.master, self.clock.now()).await? {
+        self.reload_keys_at(self.clock.now()).await
+    }
+
+    async fn reload_keys_at(&self, now: crate::clock::Timestamp) -> CoreResult<()> {
+        if self.keys.reload(&*self.store, &self.master, now).await? {
             self.store.tokens.keys_withdrawn();
         }
         Ok(())

@@ -248,17 +248,8 @@ pub async fn client(config: &Config, cmd: ClientCmd) -> CmdResult {
 
 /// Every client of the pool, a page (at most 60) at a time, in id order.
 async fn all_clients(w: &Warden, pool_id: &str) -> Result<Vec<Client>, String> {
-    let mut all = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let page = w.list_clients(pool_id, after.as_deref(), 60).await.map_err(|e| e.to_string())?;
-        let done = page.len() < 60;
-        after = page.last().map(|c| c.id.clone());
-        all.extend(page);
-        if done {
-            return Ok(all);
-        }
-    }
+    let page = |after: Option<String>| async move { w.list_clients(pool_id, after.as_deref(), 60).await };
+    super::every(60, |c: &Client| c.id.clone(), page).await
 }
 
 #[cfg(test)]

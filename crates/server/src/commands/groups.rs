@@ -91,18 +91,10 @@ pub async fn group(config: &Config, cmd: GroupCmd) -> CmdResult {
             emit(json, &shape(&g));
         }
         GroupCmd::List { pool_id, json } => {
-            let mut all = Vec::new();
-            let mut after: Option<String> = None;
-            loop {
-                let page = w.list_groups(&pool_id, after.as_deref(), 60).await.map_err(err)?;
-                let done = page.len() < 60;
-                after = page.last().map(|g| g.name.clone());
-                all.extend(page.iter().map(shape));
-                if done {
-                    break;
-                }
-            }
-            emit(json, &serde_json::Value::Array(all));
+            let pool_id = pool_id.as_str();
+            let page = |after: Option<String>| async move { w.list_groups(pool_id, after.as_deref(), 60).await };
+            let all = super::every(60, |g: &Group| g.name.clone(), page).await?;
+            emit(json, &serde_json::Value::Array(all.iter().map(shape).collect()));
         }
         GroupCmd::Delete(GroupTarget { pool_id, name, json }) => {
             w.delete_group(&pool_id, &name).await.map_err(err)?;

@@ -107,6 +107,29 @@ async fn open(config: &Config) -> Result<App, String> {
     app::build(config, &config.listen).await
 }
 
+/// Every item of a keyset-paged listing: `page(after)` answers up to `size` items after the key
+/// `after` (`key` of the last one); a shorter page is the last.
+async fn every<T, Fut>(
+    size: usize,
+    key: impl Fn(&T) -> String,
+    page: impl Fn(Option<String>) -> Fut,
+) -> Result<Vec<T>, String>
+where
+    Fut: std::future::Future<Output = Result<Vec<T>, warden_core::CoreError>>,
+{
+    let mut all = Vec::new();
+    let mut after = None;
+    loop {
+        let items = page(after).await.map_err(|e| e.to_string())?;
+        let done = items.len() < size;
+        after = items.last().map(&key);
+        all.extend(items);
+        if done {
+            return Ok(all);
+        }
+    }
+}
+
 /// Prints `value` as JSON, or as `key: value` lines.
 fn emit(json: bool, value: &Value) {
     if json {

@@ -44,17 +44,7 @@ fn shape(p: &Pool) -> serde_json::Value {
 
 /// Every pool, page by page.
 async fn all_pools(w: &warden_core::Warden) -> Result<Vec<warden_core::model::Pool>, String> {
-    let mut all = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let page = w.list_pools(after.as_deref(), 60).await.map_err(|e| e.to_string())?;
-        let done = page.len() < 60;
-        after = page.last().map(|p| p.id.clone());
-        all.extend(page);
-        if done {
-            return Ok(all);
-        }
-    }
+    super::every(60, |p: &Pool| p.id.clone(), |after| async move { w.list_pools(after.as_deref(), 60).await }).await
 }
 
 pub async fn pool(config: &Config, cmd: PoolCmd) -> CmdResult {

@@ -96,18 +96,11 @@ pub async fn resource_server(config: &Config, cmd: ResourceServerCmd) -> CmdResu
             emit(json, &shape(&rs));
         }
         ResourceServerCmd::List { pool_id, json } => {
-            let mut all = Vec::new();
-            let mut after: Option<String> = None;
-            loop {
-                let page = w.list_resource_servers(&pool_id, after.as_deref(), 50).await.map_err(err)?;
-                let done = page.len() < 50;
-                after = page.last().map(|rs| rs.identifier.clone());
-                all.extend(page.iter().map(shape));
-                if done {
-                    break;
-                }
-            }
-            emit(json, &serde_json::Value::Array(all));
+            let pool_id = pool_id.as_str();
+            let page =
+                |after: Option<String>| async move { w.list_resource_servers(pool_id, after.as_deref(), 50).await };
+            let all = super::every(50, |rs: &ResourceServer| rs.identifier.clone(), page).await?;
+            emit(json, &serde_json::Value::Array(all.iter().map(shape).collect()));
         }
         ResourceServerCmd::Delete { pool_id, identifier, json } => {
             w.delete_resource_server(&pool_id, &identifier).await.map_err(err)?;

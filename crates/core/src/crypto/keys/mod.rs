@@ -172,13 +172,11 @@ impl KeyRing {
         self.keys.read().expect("key ring lock").iter().any(|k| k.kid == kid && k.retired_at.is_none_or(|t| t > now))
     }
 
-    /// Withdraws a retired key at once: it leaves the JWKS and verifies nothing more. The key
-    /// that signs last (not retired) cannot be withdrawn: rotate first. False when there is no
-    /// such retired key.
-    pub async fn withdraw(&self, kid: &str, store: &dyn Store, master: &MasterKey, now: Timestamp) -> CoreResult<bool> {
-        let done = store.withdraw_signing_key(kid, now - RETIRED_KEY_RETENTION_SECS).await?;
-        self.reload(store, master, now).await?;
-        Ok(done)
+    /// Withdraws a retired key in the store: at the next `reload` it leaves the JWKS and
+    /// verifies nothing more. The key that signs last (not retired) cannot be withdrawn: rotate
+    /// first. False when there is no such retired key.
+    pub async fn withdraw(kid: &str, store: &dyn Store, now: Timestamp) -> CoreResult<bool> {
+        Ok(store.withdraw_signing_key(kid, now - RETIRED_KEY_RETENTION_SECS).await?)
     }
 
     /// Signs `claims` with the RS256 key that signs at `now`.
