@@ -212,6 +212,17 @@ def test_user_administration(server, admin, unsigned, pool):
     got = admin.admin_get_user(UserPoolId=pool.id, Username="u3")
     attrs = {a["Name"]: a["Value"] for a in got["UserAttributes"]}
     assert attrs["email"] == "u3@example.com" and len(attrs["sub"]) == 36
+    # As on Cognito, an admin call may name the user by sub (either case) instead of username.
+    for name in (attrs["sub"], attrs["sub"].upper()):
+        assert admin.admin_get_user(UserPoolId=pool.id, Username=name)["Username"] == "u3"
+    admin.admin_disable_user(UserPoolId=pool.id, Username=attrs["sub"])
+    assert admin.admin_get_user(UserPoolId=pool.id, Username="u3")["Enabled"] is False
+    admin.admin_enable_user(UserPoolId=pool.id, Username=attrs["sub"])
+    with pytest.raises(admin.exceptions.UserNotFoundException):
+        admin.admin_get_user(UserPoolId=pool.id, Username=str(uuid.uuid4()))
+    other_pool = admin.create_user_pool(PoolName="sub-" + uuid.uuid4().hex[:6])["UserPool"]["Id"]
+    with pytest.raises(admin.exceptions.UserNotFoundException):
+        admin.admin_get_user(UserPoolId=other_pool, Username=attrs["sub"])
 
     admin.admin_delete_user(UserPoolId=pool.id, Username="u4")
     with pytest.raises(admin.exceptions.UserNotFoundException):

@@ -40,9 +40,10 @@ PASSWORD = "Corr3ct-Horse!"
 JWT = JsonWebToken(["RS256", "ES256"])
 
 
-def cli(server, *args):
+def cli(server, *args, stdin=None):
     """Runs `warden <args> --json` against `server`'s store; returns the parsed output."""
-    out = subprocess.run([WARDEN_BIN, *args, "--json"], env=server.env, capture_output=True, text=True, timeout=120)
+    out = subprocess.run([WARDEN_BIN, *args, "--json"], env=server.env, capture_output=True, text=True, timeout=120,
+                         input=stdin)
     assert out.returncode == 0, f"warden {' '.join(args)} failed ({out.returncode}): {out.stderr}"
     return json.loads(out.stdout)
 
@@ -68,8 +69,9 @@ class Setup:
         self.rotating = client("rotating", "--secret", "--rotate-refresh-tokens", *code)
         self.spa = client("spa", *code)
         assert self.svc[1] and self.web[1] and self.rotating[1] and self.spa[1] is None
-        user = cli(server, "user", "create", "--pool-id", self.pool_id, "--username", "alice", "--password", PASSWORD,
-                   "--email", "alice@example.com")
+        # The password from standard input, not argv (where `ps` shows it); authlib signs in with it.
+        user = cli(server, "user", "create", "--pool-id", self.pool_id, "--username", "alice", "--password-stdin",
+                   "--email", "alice@example.com", stdin=PASSWORD + "\n")
         assert user["UserStatus"] == "CONFIRMED", user
         self.sub = user["Sub"]
         self.issuer = f"{server.url}/{self.pool_id}"

@@ -5,28 +5,49 @@ use warden_core::error::StoreError;
 use warden_core::store::SweepBefore;
 
 use crate::error::map_err;
-use crate::SqlStore;
+use crate::{Backend, SqlStore};
 
 type R<T> = Result<T, StoreError>;
 
 // A revocation deletes only a user's live rows (`sessions::end_sessions_in`), this only expired
 // ones, so the two never lock the same rows.
+/// Rows deleted per statement. A backlog (the first sweep of a database that ran for months
+/// without one) is deleted a batch at a time, so no statement holds SQLite's one writer, or
+/// PostgreSQL locks on many rows, for long: sign-ins wait at most one batch.
+const SWEEP_BATCH: i64 = 500;
+
 impl SqlStore {
     pub(crate) async fn do_sweep(&self, before: &SweepBefore) -> R<u64> {
         // Deleting a family deletes its retired refresh tokens (ON DELETE CASCADE).
-        let deletes: [(&str, i64); 8] = [
-            ("DELETE FROM families WHERE expires_at <= $1", before.families),
-            ("DELETE FROM challenges WHERE expires_at <= $1", before.short_lived),
-            ("DELETE FROM codes WHERE expires_at <= $1", before.short_lived),
-            ("DELETE FROM browser_sessions WHERE expires_at <= $1", before.short_lived),
-            ("DELETE FROM authorization_codes WHERE expires_at <= $1", before.authorization_codes),
-            ("DELETE FROM temporary_credentials WHERE expires_at <= $1", before.short_lived),
-            ("DELETE FROM client_assertions WHERE expires_at <= $1", before.short_lived),
-            ("DELETE FROM failures WHERE at <= $1", before.failures),
+        let tables: [(&str, &str, i64); 8] = [
+            ("families", "expires_at", before.families),
+            ("challenges", "expires_at", before.short_lived),
+            ("codes", "expires_at", before.short_lived),
+            ("browser_sessions", "expires_at", before.short_lived),
+            ("authorization_codes", "expires_at", before.authorization_codes),
+            ("temporary_credentials", "expires_at", before.short_lived),
+            ("client_assertions", "expires_at", before.short_lived),
+            ("failures", "at", before.failures),
         ];
+        let row = match self.backend {
+            Backend::Sqlite => "rowid",
+            Backend::Postgres => "ctid",
+        };
         let mut swept = 0;
-        for (sql, cutoff) in deletes {
-            swept += sqlx::query(sql).bind(cutoff).execute(&self.write).await.map_err(map_err)?.rows_affected();
+        for (table, column, cutoff) in tables {
+            let sql = format!(
+                "DELETE FROM {table} WHERE {row} IN (SELECT {row} FROM {table} WHERE {column} <= $1 LIMIT {SWEEP_BATCH})"
+            );
+            loop {
+                let deleted =
+                    sqlx::query(&sql).bind(cutoff).execute(&self.write).await.map_err(map_err)?.rows_affected();
+                swept += deleted;
+                if deleted < SWEEP_BATCH as u64 {
+                    break;
+                }
+                // Lets the writers queued behind this batch go first.
+                tokio::task::yield_now().await;
+            }
         }
         Ok(swept)
     }

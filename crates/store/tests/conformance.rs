@@ -1550,6 +1550,21 @@ conformance!(the_sweep_deletes_what_expired_and_keeps_the_rest, |s| {
     assert_eq!(s.sweep(&before).await.unwrap(), 0, "nothing more");
 });
 
+conformance!(the_sweep_deletes_a_backlog_batch_by_batch, |s| {
+    // More than two batches of expired rows, and some live ones among them.
+    for i in 0..1_203 {
+        s.record_failure("user:old", &format!("a{i}"), 100, 0).await.unwrap();
+        if i % 100 == 0 {
+            s.record_failure("user:live", &format!("b{i}"), 900, 0).await.unwrap();
+        }
+    }
+    let before = SweepBefore { families: 500, authorization_codes: 500, short_lived: 500, failures: 500 };
+    assert_eq!(s.sweep(&before).await.unwrap(), 1_203, "every expired row, across the batches");
+    assert_eq!(s.count_failures("user:old", 0).await.unwrap(), 0);
+    assert_eq!(s.count_failures("user:live", 0).await.unwrap(), 13, "the live ones kept");
+    assert_eq!(s.sweep(&before).await.unwrap(), 0);
+});
+
 conformance!(failure_counters, |s| {
     assert_eq!(s.count_failures("user:a", 0).await.unwrap(), 0);
     assert_eq!(s.record_failure("user:a", "call-1", 100, 0).await.unwrap(), 1);

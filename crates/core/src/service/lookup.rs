@@ -124,9 +124,18 @@ impl Warden {
         Ok(())
     }
 
-    /// A user who must exist (admin calls): UserNotFoundException otherwise.
+    /// A user who must exist (admin calls): UserNotFoundException otherwise. As on Cognito, an
+    /// admin call names a user by username, by an alias the pool signs in with, or by `sub`.
     pub async fn existing_user(&self, pool: &Pool, username: &str) -> CoreResult<User> {
-        self.find_user(pool, username).await?.ok_or_else(|| CoreError::UserNotFound("User does not exist.".into()))
+        if let Some(user) = self.find_user(pool, username).await? {
+            return Ok(user);
+        }
+        if uuid::Uuid::try_parse(username).is_ok() {
+            if let Some(user) = self.store.get_user(&pool.id, &username.to_ascii_lowercase()).await? {
+                return Ok(user);
+            }
+        }
+        Err(CoreError::UserNotFound("User does not exist.".into()))
     }
 
     /// The client's secret, if it has one.

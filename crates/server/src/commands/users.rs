@@ -21,9 +21,13 @@ pub enum UserCmd {
         /// Generated and printed when omitted.
         #[arg(long, conflicts_with = "password")]
         temporary_password: Option<String>,
-        /// A permanent password: the user signs in with it directly.
+        /// A permanent password: the user signs in with it directly. Visible to other local
+        /// users in the process list while the command runs: prefer --password-stdin.
         #[arg(long)]
         password: Option<String>,
+        /// Read the permanent password from the first line of standard input.
+        #[arg(long, conflicts_with_all = ["password", "temporary_password"])]
+        password_stdin: bool,
         #[arg(long)]
         email: Option<String>,
         #[arg(long)]
@@ -59,6 +63,17 @@ pub struct Target {
     json: bool,
 }
 
+/// The first line of `input`, without its line ending; an empty one is refused.
+fn read_password_line(mut input: impl std::io::BufRead) -> Result<String, String> {
+    let mut line = String::new();
+    input.read_line(&mut line).map_err(|e| format!("could not read the password from standard input: {e}"))?;
+    let password = line.strip_suffix('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).unwrap_or(&line);
+    if password.is_empty() {
+        return Err("no password on standard input".into());
+    }
+    Ok(password.to_owned())
+}
+
 fn shape(u: &User) -> serde_json::Value {
     json!({
         "Username": u.username,
@@ -75,7 +90,8 @@ pub async fn user(config: &Config, cmd: UserCmd) -> CmdResult {
     let w = &app.warden;
     let err = |e: warden_core::CoreError| e.to_string();
     match cmd {
-        UserCmd::Create { pool_id, username, temporary_password, password: permanent, email, json } => {
+        UserCmd::Create { pool_id, username, temporary_password, password, password_stdin, email, json } => {
+            let permanent = if password_stdin { Some(read_password_line(std::io::stdin().lock())?) } else { password };
             let generated = temporary_password.is_none() && permanent.is_none();
             let password = permanent
                 .clone()
@@ -144,4 +160,18 @@ pub async fn user(config: &Config, cmd: UserCmd) -> CmdResult {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read_password_line;
+
+    #[test]
+    fn a_password_is_the_first_line_of_standard_input() {
+        assert_eq!(read_password_line("Sup3r-Secret! \nmore\n".as_bytes()).unwrap(), "Sup3r-Secret! ");
+        assert_eq!(read_password_line("p@ss\r\n".as_bytes()).unwrap(), "p@ss");
+        assert_eq!(read_password_line("no-newline".as_bytes()).unwrap(), "no-newline");
+        assert!(read_password_line("\n".as_bytes()).is_err());
+        assert!(read_password_line("".as_bytes()).is_err());
+    }
 }
