@@ -96,7 +96,7 @@ async fn sdk_flows(f: Fixture) {
     let t = tokens(&auth, "bea", "Reset-Passw0rd!").await;
     let secret = f.app.warden.associate_software_token(&t.access_token).await.unwrap();
     let now = f.app.warden.now();
-    let code = warden_core::crypto::totp::code_for_base32(&secret, now).unwrap();
+    let code = warden_core::crypto::totp::code_for_base32(secret.expose(), now).unwrap();
     f.app.warden.verify_software_token(&t.access_token, &code).await.unwrap();
     f.app.warden.set_software_token_mfa(&t.access_token, true).await.unwrap();
     let TokensOrChallenge::Challenge(c) = auth.get_tokens_with_password("bea", "Reset-Passw0rd!").await.unwrap() else {
@@ -107,7 +107,7 @@ async fn sdk_flows(f: Fixture) {
     assert_eq!(wrong, Error::Unauthorized("Wrong MFA code".into()));
     let reused = auth.respond_to_auth_challenge_mfa("bea", &c.session, &code).await.unwrap_err();
     assert_eq!(reused, Error::Unauthorized("Expired MFA code".into()));
-    let next = warden_core::crypto::totp::code_for_base32(&secret, now + 30).unwrap();
+    let next = warden_core::crypto::totp::code_for_base32(secret.expose(), now + 30).unwrap();
     let mfa = auth.respond_to_auth_challenge_mfa("bea", &c.session, &next).await.unwrap();
     assert!(!mfa.access_token.is_empty() && !mfa.refresh_token.is_empty());
 
@@ -183,11 +183,11 @@ async fn the_three_cli_modes() {
     let now = f.app.warden.now();
     f.app
         .warden
-        .verify_software_token(&access, &warden_core::crypto::totp::code_for_base32(&secret, now).unwrap())
+        .verify_software_token(&access, &warden_core::crypto::totp::code_for_base32(secret.expose(), now).unwrap())
         .await
         .unwrap();
     f.app.warden.set_software_token_mfa(&access, true).await.unwrap();
-    let next = warden_core::crypto::totp::code_for_base32(&secret, now + 30).unwrap();
+    let next = warden_core::crypto::totp::code_for_base32(secret.expose(), now + 30).unwrap();
     let (ok, out, err) =
         tokio::task::block_in_place(|| cli(&f, &["--username", "cal", "--password", PW], &[], &format!("{next}\n")));
     assert!(ok, "{err}");

@@ -658,7 +658,7 @@ both_backends!(hosted_login_reuses_the_new_password_and_totp_steps, |app| {
     let warden_core::service::AuthOutcome::Tokens(tokens) = signed_in else { panic!("tokens expected") };
     let secret = w.associate_software_token(&tokens.access_token).await.unwrap();
     let now = w.now();
-    let code = warden_core::crypto::totp::code_for_base32(&secret, now).unwrap();
+    let code = warden_core::crypto::totp::code_for_base32(secret.expose(), now).unwrap();
     w.verify_software_token(&tokens.access_token, &code).await.unwrap();
     w.set_software_token_mfa(&tokens.access_token, true).await.unwrap();
 
@@ -701,7 +701,7 @@ both_backends!(hosted_login_reuses_the_new_password_and_totp_steps, |app| {
     assert_eq!(wrong.status, 400, "{}", wrong.body);
     // A fresh step (the code used at set-up cannot be reused), so wait for the next window.
     tokio::time::sleep(std::time::Duration::from_secs((30 - w.now() % 30 + 1) as u64)).await;
-    let code = warden_core::crypto::totp::code_for_base32(&secret, w.now()).unwrap();
+    let code = warden_core::crypto::totp::code_for_base32(secret.expose(), w.now()).unwrap();
     let done = b
         .post(
             "/login/challenge",

@@ -5,15 +5,16 @@ use subtle::ConstantTimeEq;
 use totp_rs::{Algorithm, Secret as TotpSecret, TOTP};
 
 use crate::error::CoreError;
+use crate::Secret;
 
 pub const STEP: i64 = 30;
 
 /// 20 random bytes, returned with their base32 form (what authenticator apps take).
-pub fn new_secret() -> (Vec<u8>, String) {
+pub fn new_secret() -> (Secret<Vec<u8>>, Secret<String>) {
     let mut bytes = vec![0u8; 20];
     rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
     let b32 = TotpSecret::Raw(bytes.clone()).to_encoded().to_string();
-    (bytes, b32)
+    (Secret::new(bytes), Secret::new(b32))
 }
 
 fn totp(secret: &[u8]) -> Result<TOTP, CoreError> {
@@ -23,8 +24,8 @@ fn totp(secret: &[u8]) -> Result<TOTP, CoreError> {
 
 /// The time step whose code matches, within one step of skew. The caller refuses a step at or
 /// below the last one it accepted (a reused code).
-pub fn verify(secret: &[u8], code: &str, now: i64) -> Result<Option<i64>, CoreError> {
-    let t = totp(secret)?;
+pub fn verify(secret: &Secret<Vec<u8>>, code: &str, now: i64) -> Result<Option<i64>, CoreError> {
+    let t = totp(secret.expose())?;
     let current = now / STEP;
     for step in [current, current - 1, current + 1] {
         if step < 0 {
@@ -59,10 +60,14 @@ mod tests {
     #[test]
     fn accepts_within_one_step_of_skew() {
         let (secret, b32) = new_secret();
-        assert!(b32.len() >= 32);
-        assert_eq!(code_for_base32(&b32, 1_800_000_000).unwrap(), code_at(&secret, 1_800_000_000).unwrap());
+        assert!(b32.expose().len() >= 32);
+        assert_eq!(
+            code_for_base32(b32.expose(), 1_800_000_000).unwrap(),
+            code_at(secret.expose(), 1_800_000_000).unwrap()
+        );
+        assert_eq!(format!("{secret:?} {b32:?}"), "Secret(**redacted**) Secret(**redacted**)");
         let now = 1_800_000_000;
-        let code = code_at(&secret, now).unwrap();
+        let code = code_at(secret.expose(), now).unwrap();
         assert_eq!(verify(&secret, &code, now).unwrap(), Some(now / STEP));
         assert_eq!(verify(&secret, &code, now + STEP).unwrap(), Some(now / STEP), "one step late accepted");
         assert_eq!(verify(&secret, &code, now + 3 * STEP).unwrap(), None, "stale refused");

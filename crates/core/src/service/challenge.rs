@@ -162,7 +162,7 @@ impl Warden {
             .ok_or_else(|| CoreError::SoftwareTokenMfaNotFound("Software token MFA not enabled for the user".into()))?;
         self.reserve_mfa_attempt(&user.id, &req.attempt_id).await?;
         let now = self.clock.now();
-        let checked = self.master.open(sealed).and_then(|secret| totp::verify(&secret, code, now));
+        let checked = self.master.open(sealed).and_then(|secret| totp::verify(&Secret::new(secret), code, now));
         let found = match checked {
             Ok(found) => found,
             Err(e) => {

@@ -3,13 +3,14 @@
 use super::Warden;
 use crate::crypto::totp;
 use crate::error::{CoreError, CoreResult};
+use crate::Secret;
 
 impl Warden {
     /// Generates a TOTP secret for the signed-in user; returns it base32-encoded.
-    pub async fn associate_software_token(&self, access_token: &str) -> CoreResult<String> {
+    pub async fn associate_software_token(&self, access_token: &str) -> CoreResult<Secret<String>> {
         let (_, _, mut user) = self.verify_self_service_token(access_token).await?;
         let (secret, b32) = totp::new_secret();
-        user.totp_secret_enc = Some(self.master.seal(&secret));
+        user.totp_secret_enc = Some(self.master.seal(secret.expose()));
         user.totp_verified = false;
         user.totp_enabled = false;
         user.updated_at = self.clock.now();
@@ -24,7 +25,7 @@ impl Warden {
             .totp_secret_enc
             .clone()
             .ok_or_else(|| CoreError::SoftwareTokenMfaNotFound("Software token has not been associated".into()))?;
-        let secret = self.master.open(&sealed)?;
+        let secret = Secret::new(self.master.open(&sealed)?);
         let now = self.clock.now();
         match totp::verify(&secret, code, now)? {
             Some(step) if step > user.totp_last_step => {

@@ -4,26 +4,19 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 use warden_core::model::Pool;
 use warden_core::service::oauth::STANDARD_SCOPES;
 use warden_core::service::{IDENTITY_ISSUER_PATH, STANDARD_ATTRIBUTES};
-use warden_core::{CoreError, Warden};
+use warden_core::Warden;
+
+use crate::error::metadata_error;
 
 async fn pool_or_404(warden: &Warden, pool_id: &str) -> Result<Pool, Response> {
-    match warden.pool(pool_id).await {
-        Ok(p) => Ok(p),
-        Err(CoreError::ResourceNotFound(m)) | Err(CoreError::InvalidParameter(m)) => {
-            Err((StatusCode::NOT_FOUND, Json(json!({ "error": "not_found", "error_description": m }))).into_response())
-        }
-        Err(e) => {
-            tracing::error!(error = ?e, "pool lookup failed");
-            Err((StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "error": "temporarily_unavailable" }))).into_response())
-        }
-    }
+    warden.pool(pool_id).await.map_err(metadata_error)
 }
 
 /// The claims an id token or userinfo may carry (`custom:*` attributes aside): the token's own

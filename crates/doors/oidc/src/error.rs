@@ -92,3 +92,17 @@ impl IntoResponse for OidcError {
         resp
     }
 }
+
+/// Metadata and JWKS (no client, no token): a pool that does not exist is a 404, a store that
+/// cannot answer a 503 the verifier may retry.
+pub fn metadata_error(e: CoreError) -> Response {
+    match e {
+        CoreError::ResourceNotFound(m) | CoreError::InvalidParameter(m) => {
+            (StatusCode::NOT_FOUND, axum::Json(json!({ "error": "not_found", "error_description": m }))).into_response()
+        }
+        e => {
+            tracing::error!(error = ?e, "pool lookup failed");
+            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(json!({ "error": "temporarily_unavailable" }))).into_response()
+        }
+    }
+}

@@ -18,7 +18,7 @@ fn access_token(input: &Input) -> DoorResult<&str> {
 
 pub async fn associate_software_token(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
     let secret = ctx.warden.associate_software_token(access_token(input)?).await?;
-    Ok(json!({ "SecretCode": secret }))
+    Ok(json!({ "SecretCode": secret.expose() }))
 }
 
 pub async fn verify_software_token(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
