@@ -16,5 +16,9 @@ pub struct Message {
 
 #[async_trait]
 pub trait Delivery: Send + Sync + 'static {
+    /// Sends `message`, or hands it to what will: `Ok` may come before it reaches the user.
     async fn send(&self, message: &Message) -> Result<(), String>;
+
+    /// Waits until messages handed over have been sent (or failed): before a shutdown.
+    async fn flush(&self) {}
 }

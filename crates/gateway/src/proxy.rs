@@ -161,13 +161,19 @@ pub fn router(verifier: Verifier) -> Result<Router, String> {
     Ok(Router::new().fallback(forward).with_state(Proxy::new(verifier)?))
 }
 
+/// What the layer's check returns: the inner service's answer, or the refusal.
+pub type LayerFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send>>;
+
 /// The same check as a tower layer (axum middleware) for a Rust service: the request reaches the
 /// inner service only when admitted, with the identity headers set and the `Caller` in its
 /// extensions.
+// The return type is axum's `from_fn_with_state` layer, spelled out because an `impl Layer<S>`
+// for every inner service `S` cannot be written as a return type.
+#[allow(clippy::type_complexity)]
 pub fn layer(
     verifier: Verifier,
 ) -> axum::middleware::FromFnLayer<
-    impl Fn(State<Verifier>, Request, Next) -> std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send>> + Clone,
+    impl Fn(State<Verifier>, Request, Next) -> LayerFuture + Clone,
     Verifier,
     (State<Verifier>, Request),
 > {

@@ -104,6 +104,10 @@ pub async fn serve(
     reload.abort();
     sweeper.abort();
     refresh.abort();
+    // Codes already promised to users (SMTP sends after the API answered).
+    if tokio::time::timeout(std::time::Duration::from_secs(30), app.warden.flush_delivery()).await.is_err() {
+        tracing::warn!("codes still being delivered after 30 s were dropped at shutdown");
+    }
     served
 }
 

@@ -21,7 +21,6 @@ fn expired_session() -> CoreError {
 impl Warden {
     pub(crate) async fn open_challenge(
         &self,
-        pool: &Pool,
         client: &Client,
         user: &User,
         kind: ChallengeKind,
@@ -32,7 +31,7 @@ impl Warden {
         let session = random::opaque_token();
         let challenge = Challenge {
             id_hash: random::sha256(session.as_bytes()),
-            pool_id: pool.id.clone(),
+            pool_id: client.pool_id.clone(),
             client_id: client.id.clone(),
             user_id: user.id.clone(),
             kind,

@@ -80,6 +80,11 @@ impl std::fmt::Debug for Warden {
 pub const IDENTITY_ISSUER_PATH: &str = "identity";
 
 impl Warden {
+    /// Waits until codes handed to the delivery have been sent: before the process ends.
+    pub async fn flush_delivery(&self) {
+        self.delivery.flush().await;
+    }
+
     /// Loads (or creates) the signing keys and sets up the hashing pool. `jwks` fetches the keys
     /// of self-managed issuers registered with a JWKS URL.
     pub async fn new(

@@ -188,7 +188,7 @@ impl Warden {
                     serde_json::to_string(&user.attributes).unwrap_or_else(|_| "{}".into()),
                 );
                 return self
-                    .open_challenge(pool, client, &user, ChallengeKind::NewPasswordRequired, now, parameters, hosted)
+                    .open_challenge(client, &user, ChallengeKind::NewPasswordRequired, now, parameters, hosted)
                     .await;
             }
             UserStatus::Confirmed => {}
@@ -208,7 +208,7 @@ impl Warden {
             let mut parameters = BTreeMap::new();
             parameters.insert("USER_ID_FOR_SRP".into(), user.username.clone());
             return self
-                .open_challenge(pool, client, user, ChallengeKind::SoftwareTokenMfa, auth_time, parameters, hosted)
+                .open_challenge(client, user, ChallengeKind::SoftwareTokenMfa, auth_time, parameters, hosted)
                 .await;
         }
         self.finish_sign_in(pool, client, user, auth_time, "pwd", hosted).await
