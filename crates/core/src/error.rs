@@ -48,6 +48,9 @@ pub enum CoreError {
     UsernameExists(String),
     #[error("{0}")]
     AliasExists(String),
+    /// The user's status does not allow the operation (Cognito's UnsupportedUserStateException).
+    #[error("{0}")]
+    UnsupportedUserState(String),
     #[error("{0}")]
     NotSupported(String),
     #[error("{0}")]

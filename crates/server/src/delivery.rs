@@ -76,6 +76,7 @@ fn subject_and_body(m: &Message) -> (String, String) {
     match m.template.as_str() {
         "forgot_password" => ("Your password reset code".into(), format!("Your password reset code is {}", m.code)),
         "sign_up" => ("Your verification code".into(), format!("Your confirmation code is {}", m.code)),
+        "verify_email" => ("Verify your email address".into(), format!("Your verification code is {}", m.code)),
         "admin_create_user" => (
             "Your temporary password".into(),
             format!("Your username is {} and your temporary password is {}", m.username, m.code),

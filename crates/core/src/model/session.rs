@@ -71,6 +71,8 @@ pub struct Challenge {
 pub enum CodePurpose {
     ForgotPassword,
     SignUp,
+    /// Proving a (new) email address (GetUserAttributeVerificationCode, VerifyUserAttribute).
+    VerifyEmail,
 }
 
 impl CodePurpose {
@@ -78,6 +80,7 @@ impl CodePurpose {
         match self {
             Self::ForgotPassword => "forgot_password",
             Self::SignUp => "sign_up",
+            Self::VerifyEmail => "verify_email",
         }
     }
 }

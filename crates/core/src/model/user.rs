@@ -78,4 +78,12 @@ impl User {
     pub fn email(&self) -> Option<&str> {
         self.attributes.get("email").map(String::as_str)
     }
+
+    /// The address a password-reset code may go to: the email, unless it is known to be
+    /// unproven (`email_verified` false: changed after sign-up and its code not yet returned).
+    /// Otherwise whoever held an access token for an hour could change the address to theirs and
+    /// then reset the password, keeping the account for good.
+    pub fn recovery_email(&self) -> Option<&str> {
+        self.email().filter(|_| self.attributes.get("email_verified").map(String::as_str) != Some("false"))
+    }
 }

@@ -25,6 +25,7 @@ mod sweep;
 mod throttle;
 mod token_state;
 mod tokens;
+mod user_attributes;
 mod users;
 
 use std::sync::Arc;

@@ -59,6 +59,18 @@ impl Warden {
         purpose: CodePurpose,
         attempt_id: &str,
     ) -> CoreResult<Option<CodeDelivery>> {
+        self.send_code_with(pool, user, purpose, attempt_id, |code| self.code_digest(code)).await
+    }
+
+    /// As `send_code`, the code stored under `digest(code)`.
+    pub(crate) async fn send_code_with(
+        &self,
+        pool: &Pool,
+        user: &User,
+        purpose: CodePurpose,
+        attempt_id: &str,
+        digest: impl FnOnce(&str) -> Vec<u8>,
+    ) -> CoreResult<Option<CodeDelivery>> {
         let Some(email) = user.email().map(str::to_owned) else {
             return Ok(None);
         };
@@ -69,7 +81,7 @@ impl Warden {
             .put_code(&Code {
                 user_id: user.id.clone(),
                 purpose,
-                code_hash: self.code_digest(&code),
+                code_hash: digest(&code),
                 attempts: 0,
                 expires_at: now + self.config.code_ttl_secs,
             })
@@ -108,11 +120,20 @@ impl Warden {
             // Still on the temporary password an administrator set: only they can reset it.
             return Err(CoreError::not_authorized("User password cannot be reset in the current state."));
         }
-        self.send_code(&pool, &user, CodePurpose::ForgotPassword, attempt_id).await?.ok_or_else(|| {
+        self.send_reset_code(&pool, &user, attempt_id).await
+    }
+
+    /// A password-reset code, to the user's recovery email only (`User::recovery_email`).
+    pub(crate) async fn send_reset_code(&self, pool: &Pool, user: &User, attempt_id: &str) -> CoreResult<CodeDelivery> {
+        let unreachable = || {
             CoreError::invalid(
                 "Cannot reset password for the user as there is no registered/verified email or phone_number",
             )
-        })
+        };
+        if user.recovery_email().is_none() {
+            return Err(unreachable());
+        }
+        self.send_code(pool, user, CodePurpose::ForgotPassword, attempt_id).await?.ok_or_else(unreachable)
     }
 
     /// ConfirmForgotPassword: redeems the code and sets the new password in one transaction,
@@ -129,11 +150,10 @@ impl Warden {
         self.check_secret_hash(&client, secret_hash, &[username])?;
         let pool = self.pool(&client.pool_id).await?;
         pool.settings.password_policy.check(password.expose()).map_err(CoreError::InvalidPassword)?;
-        let mismatch = || CoreError::CodeMismatch("Invalid verification code provided, please try again.".into());
         let Some(mut user) = self.find_user(&pool, username).await? else {
             // The same hashing work as for a real user, so the answer's timing tells nothing.
             self.hasher.hash(password).await?;
-            return self.answer_unknown_user(&client, Err(mismatch()));
+            return self.answer_unknown_user(&client, Err(code_mismatch()));
         };
         if !user.enabled {
             return Err(CoreError::not_authorized("User is disabled."));
@@ -154,12 +174,20 @@ impl Warden {
                 ends_sessions: true,
             })
             .await?;
-        match outcome {
-            CodeOutcome::Redeemed => Ok(()),
-            CodeOutcome::Mismatch => Err(mismatch()),
-            CodeOutcome::Expired => {
-                Err(CoreError::ExpiredCode("Invalid code provided, please request a code again.".into()))
-            }
-        }
+        redeemed(outcome)
+    }
+}
+
+/// A wrong one-time code, as Cognito words it.
+pub(crate) fn code_mismatch() -> CoreError {
+    CoreError::CodeMismatch("Invalid verification code provided, please try again.".into())
+}
+
+/// A code redemption's outcome as the Cognito API answers it.
+pub(crate) fn redeemed(outcome: CodeOutcome) -> CoreResult<()> {
+    match outcome {
+        CodeOutcome::Redeemed => Ok(()),
+        CodeOutcome::Mismatch => Err(code_mismatch()),
+        CodeOutcome::Expired => Err(CoreError::ExpiredCode("Invalid code provided, please request a code again.".into())),
     }
 }

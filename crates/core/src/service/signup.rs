@@ -6,7 +6,7 @@ use super::attributes::{check_writable, sanitise_attributes};
 use super::Warden;
 use crate::crypto::random;
 use crate::error::{CoreError, CoreResult, StoreError};
-use crate::model::{CodeOutcome, CodePurpose, User, UserStatus};
+use crate::model::{CodePurpose, User, UserStatus};
 use crate::secret::Secret;
 use crate::store::CodeRedemption;
 
@@ -106,9 +106,8 @@ impl Warden {
         let client = self.client(client_id).await?;
         self.check_secret_hash(&client, secret_hash, &[username])?;
         let pool = self.pool(&client.pool_id).await?;
-        let mismatch = || CoreError::CodeMismatch("Invalid verification code provided, please try again.".into());
         let Some(mut user) = self.find_user(&pool, username).await? else {
-            return self.answer_unknown_user(&client, Err(mismatch()));
+            return self.answer_unknown_user(&client, Err(super::password::code_mismatch()));
         };
         if user.status != UserStatus::Unconfirmed {
             return Err(CoreError::not_authorized(format!(
@@ -133,13 +132,7 @@ impl Warden {
                 ends_sessions: false,
             })
             .await?;
-        match outcome {
-            CodeOutcome::Redeemed => Ok(()),
-            CodeOutcome::Mismatch => Err(mismatch()),
-            CodeOutcome::Expired => {
-                Err(CoreError::ExpiredCode("Invalid code provided, please request a code again.".into()))
-            }
-        }
+        super::password::redeemed(outcome)
     }
 
     pub async fn resend_confirmation_code(

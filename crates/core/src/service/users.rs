@@ -7,7 +7,7 @@ use super::signup::validate_username;
 use super::Warden;
 use crate::crypto::random;
 use crate::error::{CoreError, CoreResult};
-use crate::model::{CodePurpose, User, UserStatus};
+use crate::model::{Pool, User, UserStatus};
 use crate::secret::Secret;
 
 #[derive(Debug, Clone, Default)]
@@ -33,7 +33,7 @@ impl Warden {
         let pool = self.pool(&req.pool_id).await?;
         validate_username(&req.username)?;
         if req.message_action.as_deref() == Some("RESEND") {
-            return Err(CoreError::UserNotFound("User does not exist.".into()));
+            return self.resend_invitation(&pool, req).await;
         }
         let attributes = sanitise_attributes(req.attributes, true)?;
         let generated = req.temporary_password.is_none();
@@ -63,15 +63,7 @@ impl Warden {
         self.insert_new_user(&user).await?;
         if generated && req.message_action.as_deref() != Some("SUPPRESS") {
             if let Some(email) = user.email() {
-                let message = crate::delivery::Message {
-                    to: email.to_owned(),
-                    template: "admin_create_user".into(),
-                    code: temporary.expose().clone(),
-                    pool_id: pool.id.clone(),
-                    username: user.username.clone(),
-                    sent_at: now,
-                };
-                if let Err(e) = self.delivery.send(&message).await {
+                if let Err(e) = self.send_invitation(&user, email, &temporary).await {
                     // Undone: a user whose temporary password reached nobody would be stranded.
                     self.store.delete_user(&pool.id, &user.id).await?;
                     return Err(CoreError::internal(format!("delivery failed: {e}")));
@@ -79,6 +71,48 @@ impl Warden {
             }
         }
         Ok(user)
+    }
+
+    /// AdminCreateUser with MessageAction RESEND: a user still on their first temporary password
+    /// gets a new one (the given one, or one generated), valid anew, and it is sent again.
+    async fn resend_invitation(&self, pool: &Pool, req: CreateUser) -> CoreResult<User> {
+        let mut user = self.existing_user(pool, &req.username).await?;
+        if user.status != UserStatus::ForceChangePassword {
+            return Err(CoreError::UnsupportedUserState(format!(
+                "Resend not possible. {} status is {}.",
+                user.username,
+                user.status.as_str()
+            )));
+        }
+        let email = user
+            .email()
+            .map(str::to_owned)
+            .ok_or_else(|| CoreError::invalid("The user has no email to send the invitation to."))?;
+        let temporary = req.temporary_password.unwrap_or_else(|| Secret::new(random::temporary_password()));
+        pool.settings.password_policy.check(temporary.expose()).map_err(CoreError::InvalidPassword)?;
+        let now = self.clock.now();
+        user.password_hash = Some(self.hasher.hash(&temporary).await?);
+        user.temporary_password_expires_at =
+            Some(now + i64::from(pool.settings.password_policy.temporary_password_validity_days) * 86_400);
+        user.updated_at = now;
+        self.store.update_user_revoking_families(&mut user, now).await?;
+        self.send_invitation(&user, &email, &temporary)
+            .await
+            .map_err(|e| CoreError::internal(format!("delivery failed: {e}")))?;
+        Ok(user)
+    }
+
+    /// The username and temporary password, to the user's email.
+    async fn send_invitation(&self, user: &User, email: &str, temporary: &Secret<String>) -> Result<(), String> {
+        let message = crate::delivery::Message {
+            to: email.to_owned(),
+            template: "admin_create_user".into(),
+            code: temporary.expose().clone(),
+            pool_id: user.pool_id.clone(),
+            username: user.username.clone(),
+            sent_at: self.clock.now(),
+        };
+        self.delivery.send(&message).await
     }
 
     pub async fn admin_get_user(&self, pool_id: &str, username: &str) -> CoreResult<User> {
@@ -140,11 +174,7 @@ impl Warden {
         let mut user = self.existing_user(&pool, username).await?;
         // The code first: a user it cannot reach, or one over the hour's quota, is refused with
         // nothing changed.
-        self.send_code(&pool, &user, CodePurpose::ForgotPassword, attempt_id).await?.ok_or_else(|| {
-            CoreError::invalid(
-                "Cannot reset password for the user as there is no registered/verified email or phone_number",
-            )
-        })?;
+        self.send_reset_code(&pool, &user, attempt_id).await?;
         let now = self.clock.now();
         user.status = UserStatus::ResetRequired;
         user.updated_at = now;

@@ -67,6 +67,7 @@ impl DoorError {
                     C::ResourceNotFound(_) => "ResourceNotFoundException",
                     C::UsernameExists(_) => "UsernameExistsException",
                     C::AliasExists(_) => "AliasExistsException",
+                    C::UnsupportedUserState(_) => "UnsupportedUserStateException",
                     C::NotSupported(_) => "UnsupportedOperationException",
                     C::UnsupportedTokenType(_) => "UnsupportedTokenTypeException",
                     C::Unauthorized(_) => "UnauthorizedException",

@@ -12,6 +12,7 @@ mod pools;
 mod resource_servers;
 mod signup;
 mod tokens;
+mod user_attributes;
 
 use serde_json::Value;
 
@@ -35,7 +36,12 @@ pub fn requires_signature(op: &str) -> Option<bool> {
         | "ResendConfirmationCode"
         | "AssociateSoftwareToken"
         | "VerifySoftwareToken"
-        | "SetUserMFAPreference" => false,
+        | "SetUserMFAPreference"
+        | "UpdateUserAttributes"
+        | "DeleteUserAttributes"
+        | "GetUserAttributeVerificationCode"
+        | "VerifyUserAttribute"
+        | "DeleteUser" => false,
         "CreateUserPool"
         | "DescribeUserPool"
         | "ListUserPools"
@@ -63,6 +69,9 @@ pub fn requires_signature(op: &str) -> Option<bool> {
         | "AdminRespondToAuthChallenge"
         | "AdminUserGlobalSignOut"
         | "AdminResetUserPassword"
+        | "AdminUpdateUserAttributes"
+        | "AdminDeleteUserAttributes"
+        | "AdminConfirmSignUp"
         | "ListUsers"
         | "CreateGroup"
         | "GetGroup"
@@ -114,6 +123,14 @@ pub async fn call(ctx: &Ctx<'_>, op: &str, input: &Input) -> DoorResult<Value> {
         "UpdateResourceServer" => resource_servers::update_resource_server(ctx, input).await,
         "DeleteResourceServer" => resource_servers::delete_resource_server(ctx, input).await,
         "AdminCreateUser" => admin_users::admin_create_user(ctx, input).await,
+        "AdminUpdateUserAttributes" => user_attributes::admin_update_user_attributes(ctx, input).await,
+        "AdminDeleteUserAttributes" => user_attributes::admin_delete_user_attributes(ctx, input).await,
+        "AdminConfirmSignUp" => user_attributes::admin_confirm_sign_up(ctx, input).await,
+        "UpdateUserAttributes" => user_attributes::update_user_attributes(ctx, input).await,
+        "DeleteUserAttributes" => user_attributes::delete_user_attributes(ctx, input).await,
+        "GetUserAttributeVerificationCode" => user_attributes::get_user_attribute_verification_code(ctx, input).await,
+        "VerifyUserAttribute" => user_attributes::verify_user_attribute(ctx, input).await,
+        "DeleteUser" => user_attributes::delete_user(ctx, input).await,
         "AdminSetUserPassword" => admin_users::admin_set_user_password(ctx, input).await,
         "AdminGetUser" => admin_users::admin_get_user(ctx, input).await,
         "AdminDeleteUser" => admin_users::admin_delete_user(ctx, input).await,
