@@ -71,8 +71,30 @@ def test_admin_confirm_sign_up(admin, unsigned, pool):
     admin.admin_confirm_sign_up(UserPoolId=pool.id, Username=name)
     assert admin.admin_get_user(UserPoolId=pool.id, Username=name)["UserStatus"] == "CONFIRMED"
     assert pool.sign_in(unsigned, name)["AuthenticationResult"]["AccessToken"]
+    # Confirmed by an administrator, the self-asserted address is still unproven: no reset code.
+    assert attrs(admin, pool.id, name)["email_verified"] == "false"
+    with pytest.raises(unsigned.exceptions.InvalidParameterException):
+        unsigned.forgot_password(ClientId=pool.client_id, Username=name)
     with pytest.raises(admin.exceptions.NotAuthorizedException):
         admin.admin_confirm_sign_up(UserPoolId=pool.id, Username=name)
+
+
+def test_a_sign_up_code_confirms_only_the_address_it_was_sent_to(server, admin, unsigned, pool):
+    name = "bound-" + uuid.uuid4().hex[:6]
+    unsigned.sign_up(ClientId=pool.client_id, Username=name, Password=PASSWORD,
+                     UserAttributes=[{"Name": "email", "Value": f"{name}@example.com"}])
+    first = server.last_code(name, "sign_up", pool.id)
+    admin.admin_update_user_attributes(UserPoolId=pool.id, Username=name,
+                                       UserAttributes=[{"Name": "email", "Value": f"{name}@other.example.com"}])
+    with pytest.raises(unsigned.exceptions.CodeMismatchException):
+        unsigned.confirm_sign_up(ClientId=pool.client_id, Username=name, ConfirmationCode=first)
+    assert admin.admin_get_user(UserPoolId=pool.id, Username=name)["UserStatus"] == "UNCONFIRMED"
+    unsigned.resend_confirmation_code(ClientId=pool.client_id, Username=name)
+    second = server.last_code(name, "sign_up", pool.id, after=1)
+    assert server.messages(name, "sign_up", pool.id)[-1]["to"] == f"{name}@other.example.com"
+    unsigned.confirm_sign_up(ClientId=pool.client_id, Username=name, ConfirmationCode=second)
+    got = attrs(admin, pool.id, name)
+    assert got["email"] == f"{name}@other.example.com" and got["email_verified"] == "true"
 
 
 def test_admin_create_user_resend(server, admin, unsigned, pool):
@@ -115,6 +137,11 @@ def test_self_service_attributes_and_email_verification(server, admin, unsigned)
     sent = unsigned.update_user_attributes(AccessToken=access, UserAttributes=[
         {"Name": "email", "Value": f"{name}@new.example.com"}, {"Name": "given_name", "Value": "Sam"}])
     assert [d["AttributeName"] for d in sent["CodeDeliveryDetailsList"]] == ["email"]
+    # The address that could recover the account is told it no longer can.
+    notice = server.messages(name, "email_changed", pool_id)
+    assert [m["to"] for m in notice] == [f"{name}@example.com"]
+    with pytest.raises(unsigned.exceptions.InvalidParameterException):
+        unsigned.update_user_attributes(AccessToken=access, UserAttributes=[])
     got = attrs(admin, pool_id, name)
     assert got["email"] == f"{name}@new.example.com" and got["email_verified"] == "false" and got["given_name"] == "Sam"
     with pytest.raises(unsigned.exceptions.InvalidParameterException):

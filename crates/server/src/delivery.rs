@@ -77,6 +77,14 @@ fn subject_and_body(m: &Message) -> (String, String) {
         "forgot_password" => ("Your password reset code".into(), format!("Your password reset code is {}", m.code)),
         "sign_up" => ("Your verification code".into(), format!("Your confirmation code is {}", m.code)),
         "verify_email" => ("Verify your email address".into(), format!("Your verification code is {}", m.code)),
+        "email_changed" => (
+            "Your email address was changed".into(),
+            format!(
+                "The email address of your account {} was changed, and this address no longer receives its \
+                 password resets. If you did not change it, contact your administrator.",
+                m.username
+            ),
+        ),
         "admin_create_user" => (
             "Your temporary password".into(),
             format!("Your username is {} and your temporary password is {}", m.username, m.code),

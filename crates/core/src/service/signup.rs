@@ -6,7 +6,7 @@ use super::attributes::{check_writable, sanitise_attributes};
 use super::Warden;
 use crate::crypto::random;
 use crate::error::{CoreError, CoreResult, StoreError};
-use crate::model::{CodePurpose, User, UserStatus};
+use crate::model::{CodePurpose, Pool, User, UserStatus};
 use crate::secret::Secret;
 use crate::store::CodeRedemption;
 
@@ -55,8 +55,15 @@ impl Warden {
         }
         validate_username(username)?;
         pool.settings.password_policy.check(password.expose()).map_err(CoreError::InvalidPassword)?;
-        let attributes = sanitise_attributes(attributes, false)?;
+        let mut attributes = sanitise_attributes(attributes, false)?;
         check_writable(&client, &attributes)?;
+        // Self-asserted addresses are unproven until a code comes back from them (ConfirmSignUp):
+        // none is a recovery address before (`User::recovery_email`).
+        for (address, flag) in [("email", "email_verified"), ("phone_number", "phone_number_verified")] {
+            if attributes.contains_key(address) {
+                attributes.insert(flag.to_owned(), "false".to_owned());
+            }
+        }
         let now = self.clock.now();
         let user = User {
             id: random::uuid(),
@@ -77,7 +84,7 @@ impl Warden {
             session_epoch: 0,
         };
         self.insert_new_user(&user).await?;
-        let delivery = match self.send_code(&pool, &user, CodePurpose::SignUp, attempt_id).await {
+        let delivery = match self.send_confirmation_code(&pool, &user, attempt_id).await {
             Ok(d) => d,
             Err(e) => {
                 // Undone, so the caller (or botocore's retry) can sign up again.
@@ -125,7 +132,7 @@ impl Warden {
             .store
             .redeem_code(&CodeRedemption {
                 purpose: CodePurpose::SignUp,
-                code_hash: self.code_digest(code),
+                code_hash: self.verification_digest(&user, code),
                 now,
                 max_attempts: super::password::MAX_CODE_ATTEMPTS,
                 then: user,
@@ -151,9 +158,15 @@ impl Warden {
         if user.status != UserStatus::Unconfirmed {
             return Err(CoreError::invalid("User is already confirmed."));
         }
-        self.send_code(&pool, &user, CodePurpose::SignUp, attempt_id)
+        self.send_confirmation_code(&pool, &user, attempt_id)
             .await?
             .ok_or_else(|| CoreError::invalid("Auto verification not turned on."))
+    }
+
+    /// A sign-up confirmation code, stored bound to the address it goes to: an address changed
+    /// before the user confirms is not verified by a code sent to the old one.
+    async fn send_confirmation_code(&self, pool: &Pool, user: &User, attempt_id: &str) -> CoreResult<Option<CodeDelivery>> {
+        self.send_code_with(pool, user, CodePurpose::SignUp, attempt_id, |code| self.verification_digest(user, code)).await
     }
 }
 

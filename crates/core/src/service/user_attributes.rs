@@ -35,6 +35,14 @@ fn apply_changes(user: &mut User, changes: BTreeMap<String, String>) -> Vec<&'st
     unverified
 }
 
+/// UserAttributes is required and may not be empty, as on Cognito.
+fn required(attributes: BTreeMap<String, String>) -> CoreResult<BTreeMap<String, String>> {
+    if attributes.is_empty() {
+        return Err(CoreError::invalid("Missing required parameter UserAttributes"));
+    }
+    Ok(attributes)
+}
+
 /// The names a caller may delete: known ones, never `sub`, never an address the pool signs users
 /// in with; deleting an address deletes its verified flag too.
 fn deletable(pool: &Pool, names: &[String], admin: bool) -> CoreResult<Vec<String>> {
@@ -61,8 +69,9 @@ fn deletable(pool: &Pool, names: &[String], admin: bool) -> CoreResult<Vec<Strin
 }
 
 impl Warden {
-    /// The MAC a verification code is stored under: bound to the address it was sent to.
-    fn verification_digest(&self, user: &User, code: &str) -> Vec<u8> {
+    /// The MAC a code that proves an address (sign-up confirmation, attribute verification) is
+    /// stored under: bound to the address it was sent to, so it proves no other.
+    pub(crate) fn verification_digest(&self, user: &User, code: &str) -> Vec<u8> {
         let address = user.email().unwrap_or_default();
         self.master.mac("attribute verification code", format!("{}\n{address}", code.trim()).as_bytes())
     }
@@ -77,18 +86,44 @@ impl Warden {
         Ok(self.store.update_user(user).await?)
     }
 
-    /// Sends a code for the user's (new) email when the pool verifies email automatically.
+    /// Sends a code for the user's (new) email when the pool verifies email automatically. The
+    /// change is written by then, so a code that cannot be sent (the hour's quota spent, the
+    /// mail server down) is logged and left out of the answer, not answered as an error: the
+    /// user asks for one with GetUserAttributeVerificationCode.
     async fn maybe_send_verification(
         &self,
         pool: &Pool,
         user: &User,
         unverified: &[&str],
         attempt_id: &str,
-    ) -> CoreResult<Vec<CodeDelivery>> {
-        if unverified.contains(&"email") && pool.settings.auto_verified_attributes.iter().any(|a| a == "email") {
-            return Ok(self.send_verification_code(pool, user, attempt_id).await?.into_iter().collect());
+    ) -> Vec<CodeDelivery> {
+        if !unverified.contains(&"email") || !pool.settings.auto_verified_attributes.iter().any(|a| a == "email") {
+            return Vec::new();
         }
-        Ok(Vec::new())
+        match self.send_verification_code(pool, user, attempt_id).await {
+            Ok(sent) => sent.into_iter().collect(),
+            Err(e) => {
+                tracing::warn!(pool = %pool.id, error = %e, "no verification code sent for a changed email");
+                Vec::new()
+            }
+        }
+    }
+
+    /// Tells the address a user could recover the account with that it is no longer theirs:
+    /// whoever changed it held the user's access token, and may be someone else. A notice that
+    /// cannot be sent is logged.
+    async fn notify_email_changed(&self, user: &User, old: &str) {
+        let message = crate::delivery::Message {
+            to: old.to_owned(),
+            template: "email_changed".into(),
+            code: String::new(),
+            pool_id: user.pool_id.clone(),
+            username: user.username.clone(),
+            sent_at: self.clock.now(),
+        };
+        if let Err(e) = self.delivery.send(&message).await {
+            tracing::warn!(pool = %user.pool_id, error = %e, "the former email was not told of its change");
+        }
     }
 
     async fn send_verification_code(&self, pool: &Pool, user: &User, attempt_id: &str) -> CoreResult<Option<CodeDelivery>> {
@@ -106,10 +141,10 @@ impl Warden {
     ) -> CoreResult<()> {
         let pool = self.pool(pool_id).await?;
         let mut user = self.existing_user(&pool, username).await?;
-        let changes = sanitise_attributes(attributes, true)?;
+        let changes = sanitise_attributes(required(attributes)?, true)?;
         let unverified = apply_changes(&mut user, changes);
         self.write_attributes(&mut user).await?;
-        self.maybe_send_verification(&pool, &user, &unverified, attempt_id).await?;
+        self.maybe_send_verification(&pool, &user, &unverified, attempt_id).await;
         Ok(())
     }
 
@@ -146,20 +181,25 @@ impl Warden {
         attempt_id: &str,
     ) -> CoreResult<Vec<CodeDelivery>> {
         let (claims, pool, mut user) = self.verify_self_service_token(access_token).await?;
-        let changes = sanitise_attributes(attributes, false)?;
+        let changes = sanitise_attributes(required(attributes)?, false)?;
         check_writable(&self.client(&claims.client_id).await?, &changes)?;
+        let recovery = user.recovery_email().map(str::to_owned);
         let unverified = apply_changes(&mut user, changes);
         self.write_attributes(&mut user).await?;
-        self.maybe_send_verification(&pool, &user, &unverified, attempt_id).await
+        if let Some(old) = recovery.filter(|old| user.email() != Some(old.as_str())) {
+            self.notify_email_changed(&user, &old).await;
+        }
+        Ok(self.maybe_send_verification(&pool, &user, &unverified, attempt_id).await)
     }
 
     /// DeleteUserAttributes: the signed-in user deletes some of their attributes.
     pub async fn delete_user_attributes(&self, access_token: &str, names: &[String]) -> CoreResult<()> {
         let (claims, pool, mut user) = self.verify_self_service_token(access_token).await?;
-        let names = deletable(&pool, names, false)?;
+        let deleted = deletable(&pool, names, false)?;
+        // The names asked for: a verified flag deleted with its address is not the caller's.
         let named: BTreeMap<String, String> = names.iter().map(|n| (n.clone(), String::new())).collect();
         check_writable(&self.client(&claims.client_id).await?, &named)?;
-        for name in names {
+        for name in deleted {
             user.attributes.remove(&name);
         }
         self.write_attributes(&mut user).await
@@ -244,6 +284,15 @@ mod tests {
 
     fn changes(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn only_an_address_not_known_to_be_unproven_recovers_the_account() {
+        let email = ("email", "a@example.com");
+        assert_eq!(user(&[email]).recovery_email(), Some("a@example.com"), "an administrator's address");
+        assert_eq!(user(&[email, ("email_verified", "true")]).recovery_email(), Some("a@example.com"));
+        assert_eq!(user(&[email, ("email_verified", "false")]).recovery_email(), None);
+        assert_eq!(user(&[("email_verified", "true")]).recovery_email(), None);
     }
 
     #[test]
