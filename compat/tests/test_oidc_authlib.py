@@ -51,7 +51,7 @@ def cli(server, *args, stdin=None):
 class Setup:
     """A pool with a resource server `api` (read, write), a CONFIRMED user `alice`, and clients:
     `svc` (service, api/read), `web` (confidential, code), `rotating` (confidential, code, rotating
-    refresh tokens) and `spa` (public, code + PKCE) - all made with the CLI."""
+    refresh tokens) and `spa` (public, code + PKCE, rotating by default) - all made with the CLI."""
 
     def __init__(self, server):
         self.server = server

@@ -175,7 +175,8 @@ async function startWarden(backend, rp) {
         args = ['client', 'create', '--pool-id', poolId, '--name', key, '--oauth-flows', 'code', '--oauth-scopes', CODE_SCOPES,
           '--callback-urls', `${rp.callback},${rp.callback2}`, '--logout-urls', rp.logout];
         if (spec.auth !== 'none') args.push('--secret');
-        if (spec.rotate) args.push('--rotate-refresh-tokens');
+        // Public code clients rotate by default (RFC 9700); the non-rotating public one asks not to.
+        args.push(spec.rotate ? '--rotate-refresh-tokens' : '--no-rotate-refresh-tokens');
       }
       const c = await server.cli(args);
       if (!c.ClientId) throw new Error(`client create printed no ClientId: ${JSON.stringify(c)}`);

@@ -262,6 +262,19 @@ fn resource_servers_service_clients_and_tokens() {
     let clients = warden(&dir, &["client", "list", "--pool-id", p, "--json"]);
     assert_eq!(clients.as_array().unwrap().len(), 2, "refused creates left nothing: {clients}");
 
+    // A public code-grant client rotates its refresh tokens unless told not to (RFC 9700).
+    fn public<'a>(pool: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+        let mut args =
+            vec!["client", "create", "--pool-id", pool, "--name", "spa", "--oauth-flows", "code", "--oauth-scopes"];
+        args.extend(["openid", "--callback-urls", "https://app.example/cb", "--json"]);
+        args.extend(extra);
+        args
+    }
+    assert_eq!(warden(&dir, &public(p, &[]))["RefreshTokenRotation"], "ENABLED");
+    assert_eq!(warden(&dir, &public(p, &["--no-rotate-refresh-tokens"]))["RefreshTokenRotation"], "DISABLED");
+    let e = refused(&dir, &public(p, &["--rotate-refresh-tokens", "--no-rotate-refresh-tokens"]));
+    assert!(e.contains("cannot be used with"), "{e}");
+
     // warden token: the client_credentials grant, its response as JSON.
     let t =
         warden(&dir, &["token", "--client-id", &svc_id, "--client-secret", &secret, "--scope", "api/read", "--json"]);

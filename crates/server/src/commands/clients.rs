@@ -36,8 +36,13 @@ pub enum ClientCmd {
         #[arg(long, value_delimiter = ',')]
         logout_urls: Vec<String>,
         /// Refresh tokens rotate on every use on the OIDC door; a reused one ends its session.
-        #[arg(long)]
+        /// The default for a public client with the code grant (RFC 9700 §4.14.2: a public
+        /// client's refresh tokens rotate or are sender-constrained).
+        #[arg(long, conflicts_with = "no_rotate_refresh_tokens")]
         rotate_refresh_tokens: bool,
+        /// Cognito's non-rotating refresh tokens even for a public code-grant client.
+        #[arg(long)]
+        no_rotate_refresh_tokens: bool,
         /// A service client: confidential, client_credentials only; needs --oauth-scopes with
         /// resource-server scopes.
         #[arg(long)]
@@ -81,7 +86,9 @@ struct CreateOptions {
     oauth_scopes: Vec<String>,
     callback_urls: Vec<String>,
     logout_urls: Vec<String>,
-    rotate_refresh_tokens: bool,
+    /// `--rotate-refresh-tokens` (Some(true)), `--no-rotate-refresh-tokens` (Some(false)), or
+    /// neither: rotation for public code-grant clients only.
+    rotate_refresh_tokens: Option<bool>,
     service: bool,
     third_party: bool,
     signing_alg: Option<String>,
@@ -132,7 +139,10 @@ fn settings(o: CreateOptions) -> Result<(ClientSettings, bool), String> {
         allowed_oauth_flows_user_pool_client: oauth,
         callback_urls: o.callback_urls,
         logout_urls: o.logout_urls,
-        refresh_token_rotation: o.rotate_refresh_tokens,
+        refresh_token_rotation: o.rotate_refresh_tokens.unwrap_or_else(|| {
+            let public = !o.secret && o.jwks.is_empty() && !o.service;
+            public && oauth_flows.contains(&OAuthFlow::Code)
+        }),
         require_consent: o.third_party,
         id_token_signed_response_alg: match o.signing_alg.as_deref() {
             None => None,
@@ -189,6 +199,7 @@ pub async fn client(config: &Config, cmd: ClientCmd) -> CmdResult {
             callback_urls,
             logout_urls,
             rotate_refresh_tokens,
+            no_rotate_refresh_tokens,
             service,
             third_party,
             signing_alg,
@@ -214,7 +225,11 @@ pub async fn client(config: &Config, cmd: ClientCmd) -> CmdResult {
                 oauth_scopes,
                 callback_urls,
                 logout_urls,
-                rotate_refresh_tokens,
+                rotate_refresh_tokens: match (rotate_refresh_tokens, no_rotate_refresh_tokens) {
+                    (true, _) => Some(true),
+                    (_, true) => Some(false),
+                    _ => None,
+                },
                 service,
                 third_party,
                 signing_alg,
@@ -268,12 +283,27 @@ mod tests {
             oauth_scopes: Vec::new(),
             callback_urls: Vec::new(),
             logout_urls: Vec::new(),
-            rotate_refresh_tokens: false,
+            rotate_refresh_tokens: None,
             service: false,
             third_party: false,
             signing_alg: None,
             jwks: Vec::new(),
         }
+    }
+
+    #[test]
+    fn public_code_clients_rotate_refresh_tokens_unless_told_not_to() {
+        let code = || CreateOptions {
+            oauth_flows: vec!["code".into()],
+            callback_urls: vec!["https://app.example/cb".into()],
+            ..options()
+        };
+        assert!(settings(code()).unwrap().0.refresh_token_rotation, "public + code: RFC 9700");
+        assert!(!settings(CreateOptions { rotate_refresh_tokens: Some(false), ..code() }).unwrap().0.refresh_token_rotation);
+        assert!(!settings(CreateOptions { secret: true, ..code() }).unwrap().0.refresh_token_rotation, "confidential");
+        let asked = CreateOptions { secret: true, rotate_refresh_tokens: Some(true), ..code() };
+        assert!(settings(asked).unwrap().0.refresh_token_rotation);
+        assert!(!settings(options()).unwrap().0.refresh_token_rotation, "no OAuth grant: Cognito's refresh");
     }
 
     #[test]
