@@ -212,5 +212,13 @@ both_backends!(identity_pool_admin_is_signed_and_validated, |app| {
         .await
         .unwrap();
     assert_eq!(stored.role.as_deref(), Some("guest"));
+    // Each unauthenticated GetId makes an identity that is kept: one address makes a bounded
+    // number an hour (botocore retries TooManyRequestsException with backoff).
+    for _ in 1..warden_core::service::UNAUTHENTICATED_PER_SOURCE_HOUR {
+        c.identity("GetId", json!({ "IdentityPoolId": ip })).await.ok();
+    }
+    c.identity("GetId", json!({ "IdentityPoolId": ip })).await.err("TooManyRequestsException");
+    // Identities already made still get credentials.
+    c.identity("GetCredentialsForIdentity", json!({ "IdentityId": guest })).await.ok();
     app.stop().await;
 });

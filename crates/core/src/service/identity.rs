@@ -16,6 +16,9 @@ use crate::store::FamilyKey;
 
 const UNAUTHENTICATED: &str = "unauth:";
 
+/// New unauthenticated identities one source address may make in an hour (GetId without Logins).
+pub const UNAUTHENTICATED_PER_SOURCE_HOUR: u32 = 300;
+
 fn bad_login() -> CoreError {
     CoreError::not_authorized("Invalid login token. Not a valid OpenId Connect identity token.")
 }
@@ -193,11 +196,28 @@ impl Warden {
     }
 
     /// GetId: the same user always gets the same identity id.
-    pub async fn get_id(&self, identity_pool_id: &str, logins: &BTreeMap<String, String>) -> CoreResult<String> {
+    pub async fn get_id(
+        &self,
+        identity_pool_id: &str,
+        logins: &BTreeMap<String, String>,
+        source: &str,
+        attempt_id: &str,
+    ) -> CoreResult<String> {
         let pool = self.identity_pool(identity_pool_id).await?;
         let login = match self.verify_logins(&pool, logins).await? {
             Some(l) => l.key,
-            None if pool.allow_unauthenticated => format!("{UNAUTHENTICATED}{}", random::uuid()),
+            None if pool.allow_unauthenticated => {
+                // Each call makes a new identity that is kept: one address makes a bounded number
+                // an hour, so nobody fills the store through an open pool.
+                let key = format!("getid:{source}");
+                match self.spend_quota(&key, attempt_id, UNAUTHENTICATED_PER_SOURCE_HOUR).await {
+                    Err(CoreError::LimitExceeded(_)) => {
+                        return Err(CoreError::TooManyRequests("Too many unauthenticated identities from this address".into()))
+                    }
+                    other => other?,
+                }
+                format!("{UNAUTHENTICATED}{}", random::uuid())
+            }
             None => {
                 return Err(CoreError::not_authorized(
                     "Unauthenticated access is not supported for this identity pool.",

@@ -41,7 +41,7 @@ use crate::store::Store;
 pub use bearer::{BearerError, BearerIdentity};
 pub use clients::{ClientSpec, CreatedClient};
 pub use groups::GroupSpec;
-pub use identity::{IdentityPoolSpec, IssuedCredentials};
+pub use identity::{IdentityPoolSpec, IssuedCredentials, UNAUTHENTICATED_PER_SOURCE_HOUR};
 pub use issuer_refresh::{KID_FETCH_SECS, REFRESH_SECS};
 pub use issuers::{IssuerSpec, SelfSignedCaller};
 pub use pools::PoolSpec;

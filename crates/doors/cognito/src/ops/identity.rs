@@ -56,7 +56,8 @@ pub async fn call(ctx: &Ctx<'_>, op: &str, input: &Input) -> DoorResult<Value> {
             Ok(json!({ "IdentityPoolId": pool.id, "Roles": pool.roles }))
         }
         "GetId" => {
-            let id = ctx.warden.get_id(input.str("IdentityPoolId")?, &input.str_map("Logins")?).await?;
+            let logins = input.str_map("Logins")?;
+            let id = ctx.warden.get_id(input.str("IdentityPoolId")?, &logins, &ctx.source, &ctx.attempt_id).await?;
             Ok(json!({ "IdentityId": id }))
         }
         "GetCredentialsForIdentity" => {
