@@ -180,6 +180,13 @@ def test_self_service_attributes_and_email_verification(server, admin, unsigned)
 
     unsigned.delete_user_attributes(AccessToken=access, UserAttributeNames=["given_name"])
     assert "given_name" not in attrs(admin, pool_id, name)
+    # Deleting the recovery address is a change of it too: the address is told.
+    proven = attrs(admin, pool_id, name)["email"]
+    admin.admin_update_user_attributes(UserPoolId=pool_id, Username=name,
+                                       UserAttributes=[{"Name": "email_verified", "Value": "true"}])
+    unsigned.delete_user_attributes(AccessToken=access, UserAttributeNames=["email"])
+    assert "email" not in attrs(admin, pool_id, name)
+    assert server.messages(name, "email_changed", pool_id)[-1]["to"] == proven
 
     refresh = tokens["RefreshToken"]
     unsigned.delete_user(AccessToken=access)

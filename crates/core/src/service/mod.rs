@@ -9,6 +9,7 @@ mod cache;
 mod challenge;
 mod claims;
 mod clients;
+mod get_tokens;
 mod groups;
 mod identity;
 mod issuer_cache;

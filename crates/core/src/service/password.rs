@@ -188,6 +188,8 @@ pub(crate) fn redeemed(outcome: CodeOutcome) -> CoreResult<()> {
     match outcome {
         CodeOutcome::Redeemed => Ok(()),
         CodeOutcome::Mismatch => Err(code_mismatch()),
-        CodeOutcome::Expired => Err(CoreError::ExpiredCode("Invalid code provided, please request a code again.".into())),
+        CodeOutcome::Expired => {
+            Err(CoreError::ExpiredCode("Invalid code provided, please request a code again.".into()))
+        }
     }
 }

@@ -231,7 +231,7 @@ impl Warden {
     }
 }
 
-fn require_flow(client: &Client, flow: AuthFlow, name: &str) -> CoreResult<()> {
+pub(crate) fn require_flow(client: &Client, flow: AuthFlow, name: &str) -> CoreResult<()> {
     if client.allows(flow) {
         Ok(())
     } else {

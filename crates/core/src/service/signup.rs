@@ -165,8 +165,14 @@ impl Warden {
 
     /// A sign-up confirmation code, stored bound to the address it goes to: an address changed
     /// before the user confirms is not verified by a code sent to the old one.
-    async fn send_confirmation_code(&self, pool: &Pool, user: &User, attempt_id: &str) -> CoreResult<Option<CodeDelivery>> {
-        self.send_code_with(pool, user, CodePurpose::SignUp, attempt_id, |code| self.verification_digest(user, code)).await
+    async fn send_confirmation_code(
+        &self,
+        pool: &Pool,
+        user: &User,
+        attempt_id: &str,
+    ) -> CoreResult<Option<CodeDelivery>> {
+        self.send_code_with(pool, user, CodePurpose::SignUp, attempt_id, |code| self.verification_digest(user, code))
+            .await
     }
 }
 

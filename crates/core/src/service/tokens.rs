@@ -227,7 +227,7 @@ impl Warden {
             // Its tokens rotate, with reuse detection, at the token endpoint only: a refresh here
             // would leave the token current and let a stolen copy go unnoticed.
             return Err(CoreError::not_authorized(
-                "Refresh token rotation is on for this client: refresh at the token endpoint",
+                "Refresh token rotation is on for this client: use GetTokensFromRefreshToken or the token endpoint",
             ));
         }
         let hash = random::sha256(refresh_token.as_bytes());

@@ -109,6 +109,13 @@ impl Warden {
         }
     }
 
+    /// Sends the notice below when the user's recovery email was `before` and is no longer.
+    async fn notify_if_recovery_changed(&self, user: &User, before: Option<String>) {
+        if let Some(old) = before.filter(|old| user.email() != Some(old.as_str())) {
+            self.notify_email_changed(user, &old).await;
+        }
+    }
+
     /// Tells the address a user could recover the account with that it is no longer theirs:
     /// whoever changed it held the user's access token, and may be someone else. A notice that
     /// cannot be sent is logged.
@@ -126,9 +133,16 @@ impl Warden {
         }
     }
 
-    async fn send_verification_code(&self, pool: &Pool, user: &User, attempt_id: &str) -> CoreResult<Option<CodeDelivery>> {
-        self.send_code_with(pool, user, CodePurpose::VerifyEmail, attempt_id, |code| self.verification_digest(user, code))
-            .await
+    async fn send_verification_code(
+        &self,
+        pool: &Pool,
+        user: &User,
+        attempt_id: &str,
+    ) -> CoreResult<Option<CodeDelivery>> {
+        self.send_code_with(pool, user, CodePurpose::VerifyEmail, attempt_id, |code| {
+            self.verification_digest(user, code)
+        })
+        .await
     }
 
     /// AdminUpdateUserAttributes.
@@ -149,7 +163,12 @@ impl Warden {
     }
 
     /// AdminDeleteUserAttributes.
-    pub async fn admin_delete_user_attributes(&self, pool_id: &str, username: &str, names: &[String]) -> CoreResult<()> {
+    pub async fn admin_delete_user_attributes(
+        &self,
+        pool_id: &str,
+        username: &str,
+        names: &[String],
+    ) -> CoreResult<()> {
         let pool = self.pool(pool_id).await?;
         let mut user = self.existing_user(&pool, username).await?;
         for name in deletable(&pool, names, true)? {
@@ -186,9 +205,7 @@ impl Warden {
         let recovery = user.recovery_email().map(str::to_owned);
         let unverified = apply_changes(&mut user, changes);
         self.write_attributes(&mut user).await?;
-        if let Some(old) = recovery.filter(|old| user.email() != Some(old.as_str())) {
-            self.notify_email_changed(&user, &old).await;
-        }
+        self.notify_if_recovery_changed(&user, recovery).await;
         Ok(self.maybe_send_verification(&pool, &user, &unverified, attempt_id).await)
     }
 
@@ -199,10 +216,13 @@ impl Warden {
         // The names asked for: a verified flag deleted with its address is not the caller's.
         let named: BTreeMap<String, String> = names.iter().map(|n| (n.clone(), String::new())).collect();
         check_writable(&self.client(&claims.client_id).await?, &named)?;
+        let recovery = user.recovery_email().map(str::to_owned);
         for name in deleted {
             user.attributes.remove(&name);
         }
-        self.write_attributes(&mut user).await
+        self.write_attributes(&mut user).await?;
+        self.notify_if_recovery_changed(&user, recovery).await;
+        Ok(())
     }
 
     /// GetUserAttributeVerificationCode: a code sent to the user's email.

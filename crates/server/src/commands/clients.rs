@@ -299,7 +299,9 @@ mod tests {
             ..options()
         };
         assert!(settings(code()).unwrap().0.refresh_token_rotation, "public + code: RFC 9700");
-        assert!(!settings(CreateOptions { rotate_refresh_tokens: Some(false), ..code() }).unwrap().0.refresh_token_rotation);
+        assert!(
+            !settings(CreateOptions { rotate_refresh_tokens: Some(false), ..code() }).unwrap().0.refresh_token_rotation
+        );
         assert!(!settings(CreateOptions { secret: true, ..code() }).unwrap().0.refresh_token_rotation, "confidential");
         let asked = CreateOptions { secret: true, rotate_refresh_tokens: Some(true), ..code() };
         assert!(settings(asked).unwrap().0.refresh_token_rotation);

@@ -41,7 +41,8 @@ pub fn requires_signature(op: &str) -> Option<bool> {
         | "DeleteUserAttributes"
         | "GetUserAttributeVerificationCode"
         | "VerifyUserAttribute"
-        | "DeleteUser" => false,
+        | "DeleteUser"
+        | "GetTokensFromRefreshToken" => false,
         "CreateUserPool"
         | "DescribeUserPool"
         | "ListUserPools"
@@ -131,6 +132,7 @@ pub async fn call(ctx: &Ctx<'_>, op: &str, input: &Input) -> DoorResult<Value> {
         "GetUserAttributeVerificationCode" => user_attributes::get_user_attribute_verification_code(ctx, input).await,
         "VerifyUserAttribute" => user_attributes::verify_user_attribute(ctx, input).await,
         "DeleteUser" => user_attributes::delete_user(ctx, input).await,
+        "GetTokensFromRefreshToken" => tokens::get_tokens_from_refresh_token(ctx, input).await,
         "AdminSetUserPassword" => admin_users::admin_set_user_password(ctx, input).await,
         "AdminGetUser" => admin_users::admin_get_user(ctx, input).await,
         "AdminDeleteUser" => admin_users::admin_delete_user(ctx, input).await,

@@ -1,6 +1,8 @@
-//! RevokeToken, GlobalSignOut, AdminUserGlobalSignOut, GetUser.
+//! RevokeToken, GlobalSignOut, AdminUserGlobalSignOut, GetUser, GetTokensFromRefreshToken.
 
 use serde_json::{json, Value};
+use warden_core::service::AuthOutcome;
+use warden_core::Secret;
 
 use crate::dispatch::Ctx;
 use crate::error::DoorResult;
@@ -25,4 +27,12 @@ pub async fn admin_user_global_sign_out(ctx: &Ctx<'_>, input: &Input) -> DoorRes
 pub async fn get_user(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
     let user = ctx.warden.get_user(input.str("AccessToken")?).await?;
     Ok(shapes::get_user(&user))
+}
+
+pub async fn get_tokens_from_refresh_token(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
+    let secret = input.opt_str("ClientSecret")?.map(|s| Secret::new(s.to_owned()));
+    let tokens =
+        ctx.warden.get_tokens_from_refresh_token(input.str("ClientId")?, secret, input.str("RefreshToken")?).await?;
+    let mut answer = super::auth::outcome(AuthOutcome::Tokens(tokens))?;
+    Ok(json!({ "AuthenticationResult": answer["AuthenticationResult"].take() }))
 }
