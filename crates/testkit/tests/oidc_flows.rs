@@ -1178,3 +1178,34 @@ async fn expiry_sqlite() {
 async fn expiry_postgres() {
     expiry(Backend::Postgres).await;
 }
+
+// GetTokensFromRefreshToken serves a rotating client whose grant has no `openid`: the answer has
+// no IdToken (botocore's is optional), and the rotated token is the caller's, not retired unseen.
+both_backends!(get_tokens_from_refresh_token_without_openid_keeps_the_family, |app| {
+    let s = setup(&app).await;
+    let mut b = Browser::new(&app.url);
+    let (id, secret) = (s.rotating.0.as_str(), s.rotating.1.as_str());
+    let code = code_for(&mut b, id, &[("scope", "email api/read")]).await["code"].clone();
+    let t = redeem(&app.url, &s.rotating, &code).await;
+    assert!(t.get("id_token").is_none(), "{t}");
+    let mut refresh = t["refresh_token"].as_str().expect("a refresh token").to_owned();
+    let cognito = common::Cognito::new(&app);
+    for _ in 0..2 {
+        let got = cognito
+            .call(
+                "GetTokensFromRefreshToken",
+                serde_json::json!({ "ClientId": id, "ClientSecret": secret, "RefreshToken": refresh }),
+            )
+            .await
+            .ok();
+        let result = &got["AuthenticationResult"];
+        assert!(result.get("IdToken").is_none(), "{got}");
+        let next = result["RefreshToken"].as_str().expect("rotated").to_owned();
+        assert_ne!(next, refresh);
+        let claims = verify_any(&app.url, &s.pool_id, result["AccessToken"].as_str().unwrap()).await.1;
+        let scope: Vec<&str> = claims["scope"].as_str().unwrap().split(' ').collect();
+        assert!(scope.contains(&"api/read") && !scope.contains(&"openid"), "{claims}");
+        refresh = next;
+    }
+    app.stop().await;
+});

@@ -11,7 +11,8 @@ use crate::secret::Secret;
 #[derive(Debug, Clone)]
 pub struct AuthResult {
     pub access_token: String,
-    pub id_token: String,
+    /// None only for a grant made at the hosted pages without `openid` (GetTokensFromRefreshToken).
+    pub id_token: Option<String>,
     pub refresh_token: Option<String>,
     pub expires_in: i64,
 }

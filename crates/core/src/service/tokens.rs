@@ -208,7 +208,7 @@ impl Warden {
         let (access_token, id_token) = self.sign_pair(pool, client, user, &family, None, &groups).await?;
         Ok(AuthResult {
             access_token,
-            id_token,
+            id_token: Some(id_token),
             refresh_token: Some(refresh),
             expires_in: client.settings.token_validity.access_secs,
         })
@@ -257,7 +257,7 @@ impl Warden {
         let (access_token, id_token) = self.sign_pair(&pool, client, &user, &family, None, &groups).await?;
         Ok(AuthResult {
             access_token,
-            id_token,
+            id_token: Some(id_token),
             refresh_token: None,
             expires_in: client.settings.token_validity.access_secs,
         })

@@ -14,8 +14,10 @@ pub fn outcome(o: AuthOutcome) -> DoorResult<Value> {
                 "AccessToken": t.access_token,
                 "ExpiresIn": t.expires_in,
                 "TokenType": "Bearer",
-                "IdToken": t.id_token,
             });
+            if let Some(id) = t.id_token {
+                result["IdToken"] = Value::String(id);
+            }
             if let Some(r) = t.refresh_token {
                 result["RefreshToken"] = Value::String(r);
             }
