@@ -1023,6 +1023,22 @@ both_backends!(private_key_jwt_client_authentication, |app| {
     let bare =
         post_form(&app.url, "/oauth2/token", None, &[("grant_type", "client_credentials"), ("client_id", &id)]).await;
     assert_eq!(error(bare), (401, "invalid_client".into()));
+    // The Cognito API carries no assertion: such a client's users do not sign in there, nor are
+    // its tokens refreshed or revoked there (anyone with its id could otherwise use it).
+    let mut with_flows = w.client(&id).await.unwrap();
+    with_flows.settings.explicit_auth_flows =
+        vec![warden_core::model::AuthFlow::UserPassword, warden_core::model::AuthFlow::RefreshToken];
+    w.update_client(with_flows).await.unwrap();
+    let cognito = common::Cognito::new(&app);
+    let password = serde_json::json!({ "USERNAME": "alice", "PASSWORD": PASSWORD });
+    cognito
+        .call(
+            "InitiateAuth",
+            serde_json::json!({ "ClientId": id, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": password }),
+        )
+        .await
+        .err("NotAuthorizedException");
+    cognito.call("RevokeToken", serde_json::json!({ "ClientId": id, "Token": "x" })).await.err("UnauthorizedException");
     app.stop().await;
 });
 

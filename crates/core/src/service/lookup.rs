@@ -147,6 +147,11 @@ impl Warden {
     /// a secret. Any of `usernames` may be the one the hash was computed over.
     pub fn check_secret_hash(&self, client: &Client, given: Option<&str>, usernames: &[&str]) -> CoreResult<()> {
         let Some(secret) = self.client_secret(client)? else {
+            // A private_key_jwt client proves itself with an assertion this API cannot carry:
+            // without this, anyone knowing its id could get tokens issued to it here.
+            if client.is_confidential() {
+                return Err(CoreError::not_authorized(assertion_only(client)));
+            }
             return Ok(());
         };
         let given = given.ok_or_else(|| {
@@ -172,6 +177,7 @@ impl Warden {
     /// Checks a client secret presented directly (RevokeToken, client_credentials).
     pub fn check_client_secret(&self, client: &Client, given: Option<&str>) -> CoreResult<()> {
         match (self.client_secret(client)?, given) {
+            (None, _) if client.is_confidential() => Err(CoreError::Unauthorized(assertion_only(client))),
             (None, _) => Ok(()),
             (Some(secret), Some(given)) if bool::from(secret.expose().as_bytes().ct_eq(given.as_bytes())) => Ok(()),
             (Some(_), _) => Err(CoreError::Unauthorized("Invalid client secret".into())),
@@ -188,6 +194,11 @@ impl Warden {
             Err(CoreError::UserNotFound("Username/client id combination not found.".into()))
         }
     }
+}
+
+/// Why a client that authenticates with private_key_jwt is refused by the Cognito API.
+fn assertion_only(client: &Client) -> String {
+    format!("Client {} authenticates with private_key_jwt: use the token endpoint", client.id)
 }
 
 fn resource_server_key(pool_id: &str, identifier: &str) -> String {
