@@ -28,6 +28,11 @@ impl Default for PasswordPolicy {
 }
 
 impl PasswordPolicy {
+    /// When a temporary password set at `now` stops working.
+    pub fn temporary_expiry(&self, now: i64) -> i64 {
+        now + i64::from(self.temporary_password_validity_days) * 86_400
+    }
+
     /// `Err` carries Cognito's wording of the first rule the password breaks.
     pub fn check(&self, password: &str) -> Result<(), String> {
         let prefix = "Password does not conform to policy: ";

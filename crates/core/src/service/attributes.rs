@@ -7,6 +7,10 @@ use std::collections::BTreeMap;
 use crate::error::{CoreError, CoreResult};
 use crate::model::Client;
 
+/// The addresses a code can prove, each with its verified flag.
+pub(crate) const ADDRESS_FLAGS: [(&str, &str); 2] =
+    [("email", "email_verified"), ("phone_number", "phone_number_verified")];
+
 /// Cognito's standard attributes.
 pub const STANDARD_ATTRIBUTES: &[&str] = &[
     "address",

@@ -59,7 +59,7 @@ pub(crate) fn released_claims(user: &User, scope: Option<&str>, readable: &[Stri
         })
         .collect();
     let readable_name = |k: &str| readable.is_empty() || readable.iter().any(|r| r == k);
-    for (address, verified) in [("email", "email_verified"), ("phone_number", "phone_number_verified")] {
+    for (address, verified) in super::attributes::ADDRESS_FLAGS {
         if out.contains_key(address) && !out.contains_key(verified) && readable_name(verified) {
             out.insert(verified.to_owned(), Value::Bool(false));
         }

@@ -6,22 +6,9 @@
 use super::oauth::{PresentedClient, TokenRequest};
 use super::signin::{require_flow, AuthResult};
 use super::Warden;
-use crate::error::{CoreError, CoreResult, OAuthErrorKind};
+use crate::error::CoreResult;
 use crate::model::AuthFlow;
 use crate::secret::Secret;
-
-/// The token endpoint's refusals as Cognito words them: a bad refresh token or client credential
-/// is NotAuthorizedException, a malformed request InvalidParameterException.
-fn in_cognito_terms(e: CoreError) -> CoreError {
-    match e {
-        CoreError::OAuth(
-            OAuthErrorKind::InvalidGrant | OAuthErrorKind::InvalidClient | OAuthErrorKind::UnauthorizedClient,
-            msg,
-        ) => CoreError::not_authorized(msg),
-        CoreError::OAuth(_, msg) => CoreError::invalid(msg),
-        other => other,
-    }
-}
 
 impl Warden {
     /// New tokens for `refresh_token`; a rotating client's token is replaced by the one returned.
@@ -47,7 +34,8 @@ impl Warden {
                 ..PresentedClient::default()
             },
         };
-        let answer = self.token(request).await.map_err(in_cognito_terms)?;
+        // Its refusals are OAuth errors; the Cognito door words them as Cognito does.
+        let answer = self.token(request).await?;
         Ok(AuthResult {
             access_token: answer.access_token,
             // None for a grant made at the hosted pages without `openid`: nothing to refuse after

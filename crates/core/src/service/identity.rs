@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
+use super::throttle::source_bucket;
 use super::tokens::IdClaims;
 use super::Warden;
 use crate::crypto::random;
@@ -18,19 +19,6 @@ const UNAUTHENTICATED: &str = "unauth:";
 
 /// New unauthenticated identities one source address may make in an hour (GetId without Logins).
 pub const UNAUTHENTICATED_PER_SOURCE_HOUR: u32 = 300;
-
-/// What one source is for that limit: an IPv4 address, or an IPv6 address's /64 (one host or
-/// site holds a whole /64 and could otherwise take a new address per call).
-fn source_bucket(source: &str) -> String {
-    match source.parse::<std::net::Ipv6Addr>() {
-        Ok(v6) if v6.to_ipv4_mapped().is_none() => {
-            let s = v6.segments();
-            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-        }
-        Ok(v6) => v6.to_ipv4_mapped().map(|v4| v4.to_string()).unwrap_or_default(),
-        Err(_) => source.to_owned(),
-    }
-}
 
 fn bad_login() -> CoreError {
     CoreError::not_authorized("Invalid login token. Not a valid OpenId Connect identity token.")
@@ -221,16 +209,15 @@ impl Warden {
             Some(l) => l.key,
             None if pool.allow_unauthenticated => {
                 // Each call makes a new identity that is kept: one address makes a bounded number
-                // an hour, so nobody fills the store through an open pool. Past the limit the
-                // refusal is a read that records nothing (a retrying client is let in again an
-                // hour after its first identities, not an hour after it stops).
+                // an hour, so nobody fills the store through an open pool.
                 let key = format!("getid:{}", source_bucket(source));
-                let limits = [(key.as_str(), UNAUTHENTICATED_PER_SOURCE_HOUR)];
-                let now = self.clock.now();
-                if self.store.reserve_attempt(&limits, attempt_id, now, now - 3600).await?.is_some() {
-                    return Err(CoreError::TooManyRequests(
-                        "Too many unauthenticated identities from this address".into(),
-                    ));
+                match self.spend_quota(&key, attempt_id, UNAUTHENTICATED_PER_SOURCE_HOUR).await {
+                    Err(CoreError::LimitExceeded(_)) => {
+                        return Err(CoreError::TooManyRequests(
+                            "Too many unauthenticated identities from this address".into(),
+                        ))
+                    }
+                    other => other?,
                 }
                 format!("{UNAUTHENTICATED}{}", random::uuid())
             }
@@ -364,16 +351,7 @@ impl Warden {
 
 #[cfg(test)]
 mod tests {
-    use super::{provider_pool_id, source_bucket};
-
-    #[test]
-    fn an_ipv6_source_is_its_64() {
-        assert_eq!(source_bucket("2001:db8:1:2:aaaa::1"), source_bucket("2001:db8:1:2:bbbb::9"));
-        assert_ne!(source_bucket("2001:db8:1:2::1"), source_bucket("2001:db8:1:3::1"));
-        assert_eq!(source_bucket("::ffff:192.0.2.7"), "192.0.2.7");
-        assert_eq!(source_bucket("192.0.2.7"), "192.0.2.7");
-        assert_eq!(source_bucket("unknown"), "unknown");
-    }
+    use super::provider_pool_id;
 
     #[test]
     fn provider_names() {

@@ -5,7 +5,7 @@ use super::Warden;
 use crate::crypto::random;
 use crate::delivery::Message;
 use crate::error::{CoreError, CoreResult};
-use crate::model::{Code, CodeOutcome, CodePurpose, Pool, User, UserStatus};
+use crate::model::{Code, CodeOutcome, CodePurpose, User, UserStatus};
 use crate::secret::Secret;
 use crate::store::CodeRedemption;
 
@@ -16,9 +16,25 @@ const CODES_PER_HOUR: u32 = 5;
 
 impl Warden {
     /// What is stored for a one-time code: keyed under the master key, since a six-digit code's
-    /// plain hash is undone by trying all million.
-    pub(crate) fn code_digest(&self, code: &str) -> Vec<u8> {
-        self.master.mac("one-time code", code.trim().as_bytes())
+    /// plain hash is undone by trying all million, and bound to the address the code went to,
+    /// so it proves that address only (a code sent before the email changed matches nothing).
+    pub(crate) fn code_digest(&self, user: &User, code: &str) -> Vec<u8> {
+        let address = user.email().unwrap_or_default();
+        self.master.mac("one-time code", format!("{}\n{address}", code.trim()).as_bytes())
+    }
+
+    /// Hands `code` (a one-time code, a temporary password, or nothing for a notice) to the
+    /// delivery for `to`, with the user's pool and username.
+    pub(crate) async fn deliver(&self, user: &User, to: &str, template: &str, code: String) -> Result<(), String> {
+        let message = Message {
+            to: to.to_owned(),
+            template: template.to_owned(),
+            code,
+            pool_id: user.pool_id.clone(),
+            username: user.username.clone(),
+            sent_at: self.clock.now(),
+        };
+        self.delivery.send(&message).await
     }
 
     /// ChangePassword: the signed-in user (access token) proves the old password.
@@ -54,22 +70,9 @@ impl Warden {
     /// Sends a code to the user's email and records its hash.
     pub(crate) async fn send_code(
         &self,
-        pool: &Pool,
         user: &User,
         purpose: CodePurpose,
         attempt_id: &str,
-    ) -> CoreResult<Option<CodeDelivery>> {
-        self.send_code_with(pool, user, purpose, attempt_id, |code| self.code_digest(code)).await
-    }
-
-    /// As `send_code`, the code stored under `digest(code)`.
-    pub(crate) async fn send_code_with(
-        &self,
-        pool: &Pool,
-        user: &User,
-        purpose: CodePurpose,
-        attempt_id: &str,
-        digest: impl FnOnce(&str) -> Vec<u8>,
     ) -> CoreResult<Option<CodeDelivery>> {
         let Some(email) = user.email().map(str::to_owned) else {
             return Ok(None);
@@ -81,20 +84,14 @@ impl Warden {
             .put_code(&Code {
                 user_id: user.id.clone(),
                 purpose,
-                code_hash: digest(&code),
+                code_hash: self.code_digest(user, &code),
                 attempts: 0,
                 expires_at: now + self.config.code_ttl_secs,
             })
             .await?;
-        let message = Message {
-            to: email.clone(),
-            template: purpose.as_str().into(),
-            code,
-            pool_id: pool.id.clone(),
-            username: user.username.clone(),
-            sent_at: now,
-        };
-        self.delivery.send(&message).await.map_err(|e| CoreError::internal(format!("code delivery failed: {e}")))?;
+        self.deliver(user, &email, purpose.as_str(), code)
+            .await
+            .map_err(|e| CoreError::internal(format!("code delivery failed: {e}")))?;
         Ok(Some(CodeDelivery::email(&email)))
     }
 
@@ -120,11 +117,11 @@ impl Warden {
             // Still on the temporary password an administrator set: only they can reset it.
             return Err(CoreError::not_authorized("User password cannot be reset in the current state."));
         }
-        self.send_reset_code(&pool, &user, attempt_id).await
+        self.send_reset_code(&user, attempt_id).await
     }
 
     /// A password-reset code, to the user's recovery email only (`User::recovery_email`).
-    pub(crate) async fn send_reset_code(&self, pool: &Pool, user: &User, attempt_id: &str) -> CoreResult<CodeDelivery> {
+    pub(crate) async fn send_reset_code(&self, user: &User, attempt_id: &str) -> CoreResult<CodeDelivery> {
         let unreachable = || {
             CoreError::invalid(
                 "Cannot reset password for the user as there is no registered/verified email or phone_number",
@@ -133,7 +130,7 @@ impl Warden {
         if user.recovery_email().is_none() {
             return Err(unreachable());
         }
-        self.send_code(pool, user, CodePurpose::ForgotPassword, attempt_id).await?.ok_or_else(unreachable)
+        self.send_code(user, CodePurpose::ForgotPassword, attempt_id).await?.ok_or_else(unreachable)
     }
 
     /// ConfirmForgotPassword: redeems the code and sets the new password in one transaction,
@@ -167,7 +164,7 @@ impl Warden {
             .store
             .redeem_code(&CodeRedemption {
                 purpose: CodePurpose::ForgotPassword,
-                code_hash: self.code_digest(code),
+                code_hash: self.code_digest(&user, code),
                 now,
                 max_attempts: MAX_CODE_ATTEMPTS,
                 then: user,

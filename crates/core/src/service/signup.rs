@@ -2,11 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use super::attributes::{check_writable, sanitise_attributes};
+use super::attributes::{check_writable, sanitise_attributes, ADDRESS_FLAGS};
 use super::Warden;
 use crate::crypto::random;
 use crate::error::{CoreError, CoreResult, StoreError};
-use crate::model::{CodePurpose, Pool, User, UserStatus};
+use crate::model::{CodePurpose, User, UserStatus};
 use crate::secret::Secret;
 use crate::store::CodeRedemption;
 
@@ -59,7 +59,7 @@ impl Warden {
         check_writable(&client, &attributes)?;
         // Self-asserted addresses are unproven until a code comes back from them (ConfirmSignUp):
         // none is a recovery address before (`User::recovery_email`).
-        for (address, flag) in [("email", "email_verified"), ("phone_number", "phone_number_verified")] {
+        for (address, flag) in ADDRESS_FLAGS {
             if attributes.contains_key(address) {
                 attributes.insert(flag.to_owned(), "false".to_owned());
             }
@@ -84,7 +84,7 @@ impl Warden {
             session_epoch: 0,
         };
         self.insert_new_user(&user).await?;
-        let delivery = match self.send_confirmation_code(&pool, &user, attempt_id).await {
+        let delivery = match self.send_code(&user, CodePurpose::SignUp, attempt_id).await {
             Ok(d) => d,
             Err(e) => {
                 // Undone, so the caller (or botocore's retry) can sign up again.
@@ -132,7 +132,7 @@ impl Warden {
             .store
             .redeem_code(&CodeRedemption {
                 purpose: CodePurpose::SignUp,
-                code_hash: self.verification_digest(&user, code),
+                code_hash: self.code_digest(&user, code),
                 now,
                 max_attempts: super::password::MAX_CODE_ATTEMPTS,
                 then: user,
@@ -158,21 +158,9 @@ impl Warden {
         if user.status != UserStatus::Unconfirmed {
             return Err(CoreError::invalid("User is already confirmed."));
         }
-        self.send_confirmation_code(&pool, &user, attempt_id)
+        self.send_code(&user, CodePurpose::SignUp, attempt_id)
             .await?
             .ok_or_else(|| CoreError::invalid("Auto verification not turned on."))
-    }
-
-    /// A sign-up confirmation code, stored bound to the address it goes to: an address changed
-    /// before the user confirms is not verified by a code sent to the old one.
-    async fn send_confirmation_code(
-        &self,
-        pool: &Pool,
-        user: &User,
-        attempt_id: &str,
-    ) -> CoreResult<Option<CodeDelivery>> {
-        self.send_code_with(pool, user, CodePurpose::SignUp, attempt_id, |code| self.verification_digest(user, code))
-            .await
     }
 }
 

@@ -29,7 +29,22 @@ fn mfa_key(user_id: &str) -> String {
 }
 
 pub(crate) fn source_key(source: &str) -> String {
-    format!("src:{source}")
+    format!("src:{}", source_bucket(source))
+}
+
+/// What counts as one source address: an IPv4 address, or an IPv6 address's /64 (one host or
+/// site holds a whole /64, and could otherwise take a new address per attempt).
+pub(crate) fn source_bucket(source: &str) -> String {
+    match source.parse::<std::net::Ipv6Addr>() {
+        Ok(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        Err(_) => source.to_owned(),
+    }
 }
 
 impl Warden {
@@ -96,13 +111,28 @@ impl Warden {
         Ok(self.store.clear_failures(&mfa_key(user_id)).await?)
     }
 
-    /// Counts one use of a rate-limited action (codes sent) and refuses past `limit`.
+    /// Counts one use of a rate-limited action (codes sent, unauthenticated identities made)
+    /// and refuses past `limit` an hour. A refusal is a read that records nothing, so a caller
+    /// that keeps retrying is let in again an hour after its first uses, not after it stops.
     pub(crate) async fn spend_quota(&self, key: &str, attempt_id: &str, limit: u32) -> CoreResult<()> {
         let now = self.clock.now();
-        let n = self.store.record_failure(key, attempt_id, now, now - 3600).await?;
-        if n > limit {
+        if self.store.reserve_attempt(&[(key, limit)], attempt_id, now, now - 3600).await?.is_some() {
             return Err(CoreError::LimitExceeded("Attempt limit exceeded, please try after some time.".into()));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::source_bucket;
+
+    #[test]
+    fn an_ipv6_source_is_its_64() {
+        assert_eq!(source_bucket("2001:db8:1:2:aaaa::1"), source_bucket("2001:db8:1:2:bbbb::9"));
+        assert_ne!(source_bucket("2001:db8:1:2::1"), source_bucket("2001:db8:1:3::1"));
+        assert_eq!(source_bucket("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(source_bucket("192.0.2.7"), "192.0.2.7");
+        assert_eq!(source_bucket("unknown"), "unknown");
     }
 }

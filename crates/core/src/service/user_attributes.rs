@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use super::attributes::{check_writable, known, sanitise_attributes};
+use super::attributes::{check_writable, known, sanitise_attributes, ADDRESS_FLAGS};
 use super::password::{redeemed, MAX_CODE_ATTEMPTS};
 use super::signup::CodeDelivery;
 use super::Warden;
@@ -17,18 +17,15 @@ use crate::error::{CoreError, CoreResult};
 use crate::model::{CodePurpose, Pool, User, UserStatus};
 use crate::store::CodeRedemption;
 
-/// The attributes proven by a code, with their flags.
-const VERIFIABLE: &[(&str, &str)] = &[("email", "email_verified"), ("phone_number", "phone_number_verified")];
-
 /// Sets `changes` on `user`; an address that changes loses its verified flag unless `changes`
 /// sets the flag itself. Returns the addresses that changed and are now unverified.
 fn apply_changes(user: &mut User, changes: BTreeMap<String, String>) -> Vec<&'static str> {
     let mut unverified = Vec::new();
-    for (attribute, flag) in VERIFIABLE {
-        let Some(value) = changes.get(*attribute) else { continue };
-        if user.attributes.get(*attribute) != Some(value) && !changes.contains_key(*flag) {
-            user.attributes.insert((*flag).to_owned(), "false".to_owned());
-            unverified.push(*attribute);
+    for (attribute, flag) in ADDRESS_FLAGS {
+        let Some(value) = changes.get(attribute) else { continue };
+        if user.attributes.get(attribute) != Some(value) && !changes.contains_key(flag) {
+            user.attributes.insert(flag.to_owned(), "false".to_owned());
+            unverified.push(attribute);
         }
     }
     user.attributes.extend(changes);
@@ -61,7 +58,7 @@ fn deletable(pool: &Pool, names: &[String], admin: bool) -> CoreResult<Vec<Strin
             return Err(CoreError::invalid(format!("Cannot delete {name}: the user signs in with it")));
         }
         out.push(name.clone());
-        if let Some((_, flag)) = VERIFIABLE.iter().find(|(a, _)| a == name) {
+        if let Some((_, flag)) = ADDRESS_FLAGS.iter().find(|(a, _)| a == name) {
             out.push((*flag).to_owned());
         }
     }
@@ -69,13 +66,6 @@ fn deletable(pool: &Pool, names: &[String], admin: bool) -> CoreResult<Vec<Strin
 }
 
 impl Warden {
-    /// The MAC a code that proves an address (sign-up confirmation, attribute verification) is
-    /// stored under: bound to the address it was sent to, so it proves no other.
-    pub(crate) fn verification_digest(&self, user: &User, code: &str) -> Vec<u8> {
-        let address = user.email().unwrap_or_default();
-        self.master.mac("attribute verification code", format!("{}\n{address}", code.trim()).as_bytes())
-    }
-
     /// Writes a changed user; an address another user holds is AliasExistsException.
     async fn write_attributes(&self, user: &mut User) -> CoreResult<()> {
         match self.check_aliases_free(user).await {
@@ -100,7 +90,7 @@ impl Warden {
         if !unverified.contains(&"email") || !pool.settings.auto_verified_attributes.iter().any(|a| a == "email") {
             return Vec::new();
         }
-        match self.send_verification_code(pool, user, attempt_id).await {
+        match self.send_code(user, CodePurpose::VerifyEmail, attempt_id).await {
             Ok(sent) => sent.into_iter().collect(),
             Err(e) => {
                 tracing::warn!(pool = %pool.id, error = %e, "no verification code sent for a changed email");
@@ -109,40 +99,14 @@ impl Warden {
         }
     }
 
-    /// Sends the notice below when the user's recovery email was `before` and is no longer.
-    async fn notify_if_recovery_changed(&self, user: &User, before: Option<String>) {
-        if let Some(old) = before.filter(|old| user.email() != Some(old.as_str())) {
-            self.notify_email_changed(user, &old).await;
-        }
-    }
-
-    /// Tells the address a user could recover the account with that it is no longer theirs:
+    /// When the user's recovery email was `before` and is no longer, tells that address so:
     /// whoever changed it held the user's access token, and may be someone else. A notice that
     /// cannot be sent is logged.
-    async fn notify_email_changed(&self, user: &User, old: &str) {
-        let message = crate::delivery::Message {
-            to: old.to_owned(),
-            template: "email_changed".into(),
-            code: String::new(),
-            pool_id: user.pool_id.clone(),
-            username: user.username.clone(),
-            sent_at: self.clock.now(),
-        };
-        if let Err(e) = self.delivery.send(&message).await {
+    async fn notify_if_recovery_changed(&self, user: &User, before: Option<String>) {
+        let Some(old) = before.filter(|old| user.email() != Some(old.as_str())) else { return };
+        if let Err(e) = self.deliver(user, &old, "email_changed", String::new()).await {
             tracing::warn!(pool = %user.pool_id, error = %e, "the former email was not told of its change");
         }
-    }
-
-    async fn send_verification_code(
-        &self,
-        pool: &Pool,
-        user: &User,
-        attempt_id: &str,
-    ) -> CoreResult<Option<CodeDelivery>> {
-        self.send_code_with(pool, user, CodePurpose::VerifyEmail, attempt_id, |code| {
-            self.verification_digest(user, code)
-        })
-        .await
     }
 
     /// AdminUpdateUserAttributes.
@@ -188,7 +152,8 @@ impl Warden {
             )));
         }
         user.status = UserStatus::Confirmed;
-        self.write_attributes(&mut user).await
+        user.updated_at = self.clock.now();
+        Ok(self.store.update_user(&mut user).await?)
     }
 
     /// UpdateUserAttributes: the signed-in user changes their own attributes (not the verified
@@ -232,10 +197,10 @@ impl Warden {
         attribute: &str,
         attempt_id: &str,
     ) -> CoreResult<CodeDelivery> {
-        let (_, pool, user) = self.verify_self_service_token(access_token).await?;
+        let (_, _, user) = self.verify_self_service_token(access_token).await?;
         match attribute {
             "email" => self
-                .send_verification_code(&pool, &user, attempt_id)
+                .send_code(&user, CodePurpose::VerifyEmail, attempt_id)
                 .await?
                 .ok_or_else(|| CoreError::invalid("The user has no email to verify.")),
             "phone_number" => Err(CoreError::invalid("Warden sends no SMS: phone_number cannot be verified by code.")),
@@ -252,15 +217,16 @@ impl Warden {
         if user.email().is_none() {
             return Err(CoreError::invalid("The user has no email to verify."));
         }
-        let code_hash = self.verification_digest(&user, code);
+        let code_hash = self.code_digest(&user, code);
+        let now = self.clock.now();
         user.attributes.insert("email_verified".into(), "true".into());
-        user.updated_at = self.clock.now();
+        user.updated_at = now;
         let outcome = self
             .store
             .redeem_code(&CodeRedemption {
                 purpose: CodePurpose::VerifyEmail,
                 code_hash,
-                now: self.clock.now(),
+                now,
                 max_attempts: MAX_CODE_ATTEMPTS,
                 then: user,
                 ends_sessions: false,

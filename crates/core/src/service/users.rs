@@ -47,9 +47,7 @@ impl Warden {
             status: UserStatus::ForceChangePassword,
             enabled: true,
             password_hash: Some(self.hasher.hash(&temporary).await?),
-            temporary_password_expires_at: Some(
-                now + i64::from(pool.settings.password_policy.temporary_password_validity_days) * 86_400,
-            ),
+            temporary_password_expires_at: Some(pool.settings.password_policy.temporary_expiry(now)),
             attributes,
             totp_secret_enc: None,
             totp_verified: false,
@@ -92,8 +90,7 @@ impl Warden {
         pool.settings.password_policy.check(temporary.expose()).map_err(CoreError::InvalidPassword)?;
         let now = self.clock.now();
         user.password_hash = Some(self.hasher.hash(&temporary).await?);
-        user.temporary_password_expires_at =
-            Some(now + i64::from(pool.settings.password_policy.temporary_password_validity_days) * 86_400);
+        user.temporary_password_expires_at = Some(pool.settings.password_policy.temporary_expiry(now));
         user.updated_at = now;
         self.store.update_user_revoking_families(&mut user, now).await?;
         self.send_invitation(&user, &email, &temporary)
@@ -104,15 +101,7 @@ impl Warden {
 
     /// The username and temporary password, to the user's email.
     async fn send_invitation(&self, user: &User, email: &str, temporary: &Secret<String>) -> Result<(), String> {
-        let message = crate::delivery::Message {
-            to: email.to_owned(),
-            template: "admin_create_user".into(),
-            code: temporary.expose().clone(),
-            pool_id: user.pool_id.clone(),
-            username: user.username.clone(),
-            sent_at: self.clock.now(),
-        };
-        self.delivery.send(&message).await
+        self.deliver(user, email, "admin_create_user", temporary.expose().clone()).await
     }
 
     pub async fn admin_get_user(&self, pool_id: &str, username: &str) -> CoreResult<User> {
@@ -160,8 +149,7 @@ impl Warden {
             user.temporary_password_expires_at = None;
         } else {
             user.status = UserStatus::ForceChangePassword;
-            user.temporary_password_expires_at =
-                Some(now + i64::from(pool.settings.password_policy.temporary_password_validity_days) * 86_400);
+            user.temporary_password_expires_at = Some(pool.settings.password_policy.temporary_expiry(now));
         }
         user.updated_at = now;
         self.store.update_user_revoking_families(&mut user, now).await?;
@@ -174,7 +162,7 @@ impl Warden {
         let mut user = self.existing_user(&pool, username).await?;
         // The code first: a user it cannot reach, or one over the hour's quota, is refused with
         // nothing changed.
-        self.send_reset_code(&pool, &user, attempt_id).await?;
+        self.send_reset_code(&user, attempt_id).await?;
         let now = self.clock.now();
         user.status = UserStatus::ResetRequired;
         user.updated_at = now;

@@ -4,6 +4,7 @@
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
+use warden_core::error::OAuthErrorKind;
 use warden_core::CoreError;
 
 /// An error of this door: the core's, or one of the protocol's own.
@@ -79,6 +80,14 @@ impl DoorError {
                     C::GroupExists(_) => "GroupExistsException",
                     C::InvalidIdentityPoolConfiguration(_) => "InvalidIdentityPoolConfigurationException",
                     C::Conflict(_) => "ConcurrentModificationException",
+                    // The token endpoint's refusals, met through GetTokensFromRefreshToken: a bad
+                    // refresh token or client credential is Cognito's NotAuthorized.
+                    C::OAuth(
+                        OAuthErrorKind::InvalidGrant
+                        | OAuthErrorKind::InvalidClient
+                        | OAuthErrorKind::UnauthorizedClient,
+                        _,
+                    ) => "NotAuthorizedException",
                     C::OAuth(..) => "InvalidParameterException",
                     C::Internal(_) | C::Store(_) => "InternalErrorException",
                 };
