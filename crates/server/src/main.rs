@@ -90,10 +90,17 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut runtime = tokio::runtime::Builder::new_multi_thread();
-    if matches!(cli.command, Command::Gateway) {
-        runtime.worker_threads(config.gateway.workers);
-    }
+    // One gateway worker is one thread that both accepts and serves: a multi-thread runtime
+    // would accept on this thread and serve on another, a cross-CPU wakeup per connection.
+    let mut runtime = match cli.command {
+        Command::Gateway if config.gateway.workers == 1 => tokio::runtime::Builder::new_current_thread(),
+        Command::Gateway => {
+            let mut b = tokio::runtime::Builder::new_multi_thread();
+            b.worker_threads(config.gateway.workers);
+            b
+        }
+        _ => tokio::runtime::Builder::new_multi_thread(),
+    };
     let runtime = match runtime.enable_all().build() {
         Ok(r) => r,
         Err(e) => {
