@@ -312,7 +312,10 @@ both_backends!(oauth_clients_create_describe_update, |app| {
         })
         .await
         .expect_err("no OAuth flows any more");
-    assert!(matches!(err, warden_core::CoreError::OAuth(..)), "{err:?}");
+    assert!(
+        matches!(err, warden_core::CoreError::Refused(warden_core::error::Refusal::ClientNotAllowed, _)),
+        "{err:?}"
+    );
 
     c.admin("UpdateUserPoolClient", json!({ "UserPoolId": pool, "ClientId": "nope" }))
         .await

@@ -642,14 +642,14 @@ both_backends!(hosted_login_reuses_the_new_password_and_totp_steps, |app| {
         .unwrap()
         .client;
     user(&app, &pool.id, "carol", "carol@example.com").await;
-    let mut params = std::collections::BTreeMap::new();
-    params.insert("USERNAME".to_owned(), "carol".to_owned());
-    params.insert("PASSWORD".to_owned(), PASSWORD.to_owned());
     let signed_in = w
-        .initiate_auth(warden_core::service::InitiateAuth {
+        .sign_in(warden_core::service::SignIn {
             client_id: client.id.clone(),
-            flow: "USER_PASSWORD_AUTH".into(),
-            parameters: params,
+            credential: warden_core::service::Credential::Password {
+                username: "carol".into(),
+                password: warden_core::Secret::new(PASSWORD.into()),
+            },
+            secret_hash: None,
             source: "test".into(),
             attempt_id: "a1".into(),
         })
@@ -670,21 +670,22 @@ both_backends!(hosted_login_reuses_the_new_password_and_totp_steps, |app| {
     assert!(step.body.contains("name=\"code\""), "{}", step.body);
     let (request, csrf, session) = fields(&step);
     // The hosted session cannot be answered through the Cognito API.
-    let mut responses = std::collections::BTreeMap::new();
-    responses.insert("USERNAME".to_owned(), "carol".to_owned());
-    responses.insert("SOFTWARE_TOKEN_MFA_CODE".to_owned(), "000000".to_owned());
     let api = w
         .respond_to_auth_challenge(warden_core::service::RespondToChallenge {
             client_id: client.id.clone(),
-            challenge_name: "SOFTWARE_TOKEN_MFA".into(),
             session: session.clone(),
-            responses,
+            username: "carol".into(),
+            secret_hash: None,
+            answer: warden_core::service::ChallengeAnswer::Totp { code: "000000".into() },
             source: "test".into(),
             attempt_id: "a2".into(),
             hosted: false,
         })
         .await;
-    assert!(matches!(api, Err(warden_core::CoreError::NotAuthorized(_))), "{api:?}");
+    assert!(
+        matches!(api, Err(warden_core::CoreError::Refused(warden_core::error::Refusal::SessionExpired, _))),
+        "{api:?}"
+    );
     let wrong = b
         .post(
             "/login/challenge",

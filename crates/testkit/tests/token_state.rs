@@ -4,13 +4,12 @@
 
 mod oidc;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use warden_core::clock::ManualClock;
 use warden_core::model::{AuthFlow, ClientSettings, PoolSettings};
-use warden_core::service::{AuthOutcome, ClientSpec, InitiateAuth, PoolSpec};
-use warden_core::Warden;
+use warden_core::service::{AuthOutcome, ClientSpec, Credential, PoolSpec, SignIn};
+use warden_core::{Secret, Warden};
 use warden_testkit::{Backend, TestApp};
 
 async fn spawn(backend: Backend) -> Option<(TestApp, Arc<ManualClock>)> {
@@ -40,14 +39,11 @@ async fn signed_in(app: &TestApp, w: &Warden) -> (String, String, String) {
 }
 
 async fn sign_in(w: &Warden, client_id: &str) -> String {
-    let mut parameters = BTreeMap::new();
-    parameters.insert("USERNAME".to_owned(), "alice".to_owned());
-    parameters.insert("PASSWORD".to_owned(), oidc::PASSWORD.to_owned());
     let outcome = w
-        .initiate_auth(InitiateAuth {
+        .sign_in(SignIn {
             client_id: client_id.into(),
-            flow: "USER_PASSWORD_AUTH".into(),
-            parameters,
+            credential: Credential::Password { username: "alice".into(), password: Secret::new(oidc::PASSWORD.into()) },
+            secret_hash: None,
             source: "test".into(),
             attempt_id: uuid::Uuid::new_v4().to_string(),
         })

@@ -15,6 +15,7 @@ use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
 
 use crate::config::Argon2Params;
+use crate::error::Limit;
 use crate::error::{CoreError, CoreResult};
 use crate::secret::Secret;
 
@@ -116,7 +117,7 @@ impl PasswordHasher {
 
     async fn run<T: Send + 'static>(&self, job: impl FnOnce(&Inner) -> T + Send + 'static) -> CoreResult<T> {
         let _queued =
-            self.inner.queue.try_acquire().map_err(|_| CoreError::TooManyRequests("Too many requests".into()))?;
+            self.inner.queue.try_acquire().map_err(|_| CoreError::throttled(Limit::Busy, "Too many requests"))?;
         let (done, result) = tokio::sync::oneshot::channel();
         let inner = self.inner.clone();
         self.inner.pending.fetch_add(1, Ordering::SeqCst);
@@ -219,6 +220,6 @@ mod tests {
         let h = PasswordHasher::new(&fast(), 1, 0).unwrap();
         let _hold = h.inner.queue.try_acquire().unwrap();
         let err = h.hash(&Secret::from("x")).await.unwrap_err();
-        assert!(matches!(err, CoreError::TooManyRequests(_)));
+        assert!(matches!(err, CoreError::Throttled(Limit::Busy, _)));
     }
 }

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::error::Refusal;
 use crate::error::{CoreError, CoreResult};
 use crate::model::Client;
 
@@ -115,7 +116,7 @@ pub(crate) fn check_writable(client: &Client, attributes: &BTreeMap<String, Stri
     if writable.is_empty() || attributes.keys().all(|name| writable.contains(name)) {
         Ok(())
     } else {
-        Err(CoreError::not_authorized("A client attempted to write unauthorized attribute"))
+        Err(CoreError::refused(Refusal::NotPermitted, "A client attempted to write unauthorized attribute"))
     }
 }
 

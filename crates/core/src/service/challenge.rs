@@ -1,13 +1,14 @@
-//! Challenges: NEW_PASSWORD_REQUIRED after a temporary password, SOFTWARE_TOKEN_MFA after a
-//! password when TOTP is on. The session string is random, stored hashed, and single-use.
+//! Challenges: a new password after a temporary one, a TOTP code after a password when TOTP is
+//! on. The session string is random, stored hashed, and single-use.
 
 use std::collections::BTreeMap;
 
 use super::attributes::{check_writable, sanitise_attributes};
-use super::signin::{AuthOutcome, RespondToChallenge};
+use super::signin::{AuthOutcome, ChallengeAnswer, RespondToChallenge};
 use super::Warden;
 use crate::crypto::{random, totp};
 use crate::error::{CoreError, CoreResult};
+use crate::error::{Invalid, Refusal};
 use crate::model::{Challenge, ChallengeKind, Client, Pool, User, UserStatus};
 use crate::secret::Secret;
 
@@ -15,7 +16,7 @@ use crate::secret::Secret;
 const MAX_CHALLENGE_FAILURES: u32 = 3;
 
 fn expired_session() -> CoreError {
-    CoreError::not_authorized("Invalid session for the user, session is expired.")
+    CoreError::refused(Refusal::SessionExpired, "Invalid session for the user, session is expired.")
 }
 
 impl Warden {
@@ -25,7 +26,6 @@ impl Warden {
         user: &User,
         kind: ChallengeKind,
         auth_time: i64,
-        parameters: BTreeMap<String, String>,
         hosted: bool,
     ) -> CoreResult<AuthOutcome> {
         let session = random::opaque_token();
@@ -41,7 +41,15 @@ impl Warden {
             hosted,
         };
         self.store.insert_challenge(&challenge, user.session_epoch).await?;
-        Ok(AuthOutcome::Challenge { kind, session, parameters })
+        Ok(AuthOutcome::Challenge {
+            kind,
+            session,
+            username: user.username.clone(),
+            attributes: match kind {
+                ChallengeKind::NewPasswordRequired => user.attributes.clone(),
+                _ => BTreeMap::new(),
+            },
+        })
     }
 
     /// RespondToAuthChallenge (unsigned).
@@ -61,8 +69,7 @@ impl Warden {
     }
 
     async fn answer_challenge(&self, client: &Client, req: RespondToChallenge) -> CoreResult<AuthOutcome> {
-        let kind = ChallengeKind::parse(&req.challenge_name)
-            .ok_or_else(|| CoreError::invalid(format!("Unsupported challenge: {}", req.challenge_name)))?;
+        let kind = req.answer.kind();
         let id_hash = random::sha256(req.session.as_bytes());
         let challenge = self.store.get_challenge(&id_hash).await?.ok_or_else(expired_session)?;
         if challenge.expires_at <= self.clock.now()
@@ -72,28 +79,30 @@ impl Warden {
             return Err(expired_session());
         }
         if challenge.kind != kind {
-            return Err(CoreError::invalid(format!("Incorrect challenge name: expected {}", challenge.kind.as_str())));
+            return Err(CoreError::invalid("The answer is for another kind of challenge than this session's"));
         }
         let pool = self.pool(&challenge.pool_id).await?;
         let user = self.store.get_user(&pool.id, &challenge.user_id).await?.ok_or_else(expired_session)?;
-        let username =
-            req.responses.get("USERNAME").ok_or_else(|| CoreError::invalid("Missing required parameter USERNAME"))?;
+        let username = &req.username;
         let named = User::normalise_username(username) == User::normalise_username(&user.username)
             || *username == user.id
             || user.email().is_some_and(|e| e.eq_ignore_ascii_case(username));
         if !named {
-            return Err(CoreError::not_authorized("Incorrect username or password."));
+            return Err(CoreError::refused(Refusal::WrongCredentials, "Incorrect username or password."));
         }
         if !req.hosted {
-            self.check_secret_hash(client, req.responses.get("SECRET_HASH").map(String::as_str), &[username])?;
+            self.check_secret_hash(client, req.secret_hash.as_deref(), &[username])?;
         }
         if !user.enabled {
-            return Err(CoreError::not_authorized("User is disabled."));
+            return Err(CoreError::refused(Refusal::Disabled, "User is disabled."));
         }
-        match kind {
-            ChallengeKind::NewPasswordRequired => self.answer_new_password(&pool, client, &challenge, user, &req).await,
-            ChallengeKind::SoftwareTokenMfa => self.answer_totp(&pool, client, &challenge, user, &req).await,
-            ChallengeKind::MfaSetup => Err(CoreError::invalid("Unsupported challenge: MFA_SETUP")),
+        match &req.answer {
+            ChallengeAnswer::NewPassword { password, attributes } => {
+                self.answer_new_password(&pool, client, &challenge, user, password, attributes.clone()).await
+            }
+            ChallengeAnswer::Totp { code } => {
+                self.answer_totp(&pool, client, &challenge, user, code, &req.attempt_id).await
+            }
         }
     }
 
@@ -103,24 +112,17 @@ impl Warden {
         client: &Client,
         challenge: &Challenge,
         mut user: User,
-        req: &RespondToChallenge,
+        new_password: &Secret<String>,
+        attributes: BTreeMap<String, String>,
     ) -> CoreResult<AuthOutcome> {
         if user.status != UserStatus::ForceChangePassword {
             // The password was set or reset since this step opened.
             return Err(expired_session());
         }
-        let new_password = Secret::new(
-            req.responses
-                .get("NEW_PASSWORD")
-                .cloned()
-                .ok_or_else(|| CoreError::invalid("Missing required parameter NEW_PASSWORD"))?,
-        );
-        pool.settings.password_policy.check(new_password.expose()).map_err(CoreError::InvalidPassword)?;
-        let attributes = req
-            .responses
-            .iter()
-            .filter_map(|(k, v)| k.strip_prefix("userAttributes.").map(|name| (name.to_owned(), v.clone())))
-            .collect();
+        pool.settings
+            .password_policy
+            .check(new_password.expose())
+            .map_err(|m| CoreError::invalid_as(Invalid::Password, m))?;
         // Checked before anything is spent: a bad attribute leaves the session usable.
         let attributes = sanitise_attributes(attributes, false)?;
         check_writable(client, &attributes)?;
@@ -129,7 +131,7 @@ impl Warden {
             changed.attributes.extend(attributes.clone());
             self.check_aliases_free(&changed).await?;
         }
-        let hash = self.hasher.hash(&new_password).await?;
+        let hash = self.hasher.hash(new_password).await?;
         if !self.store.consume_challenge(&challenge.id_hash).await? {
             return Err(expired_session());
         }
@@ -149,23 +151,20 @@ impl Warden {
         client: &Client,
         challenge: &Challenge,
         mut user: User,
-        req: &RespondToChallenge,
+        code: &str,
+        attempt_id: &str,
     ) -> CoreResult<AuthOutcome> {
-        let code = req
-            .responses
-            .get("SOFTWARE_TOKEN_MFA_CODE")
-            .ok_or_else(|| CoreError::invalid("Missing required parameter SOFTWARE_TOKEN_MFA_CODE"))?;
         let sealed = user
             .totp_secret_enc
             .as_deref()
-            .ok_or_else(|| CoreError::SoftwareTokenMfaNotFound("Software token MFA not enabled for the user".into()))?;
-        self.reserve_mfa_attempt(&user.id, &req.attempt_id).await?;
+            .ok_or_else(|| CoreError::refused(Refusal::MfaNotSetUp, "Software token MFA not enabled for the user"))?;
+        self.reserve_mfa_attempt(&user.id, attempt_id).await?;
         let now = self.clock.now();
         let checked = self.master.open(sealed).and_then(|secret| totp::verify(&Secret::new(secret), code, now));
         let found = match checked {
             Ok(found) => found,
             Err(e) => {
-                self.release_mfa_attempt(&user.id, &req.attempt_id).await?;
+                self.release_mfa_attempt(&user.id, attempt_id).await?;
                 return Err(e);
             }
         };
@@ -173,7 +172,7 @@ impl Warden {
             Some(step) if step > user.totp_last_step => {
                 if !self.store.consume_challenge(&challenge.id_hash).await? {
                     // Another answer used this session first: not a wrong code.
-                    self.release_mfa_attempt(&user.id, &req.attempt_id).await?;
+                    self.release_mfa_attempt(&user.id, attempt_id).await?;
                     return Err(expired_session());
                 }
                 self.clear_mfa_failures(&user.id).await?;
@@ -186,15 +185,17 @@ impl Warden {
                 // A wrong code counts against the user across sessions; a replayed right one
                 // (someone who holds a current code) does not.
                 if found.is_some() {
-                    self.release_mfa_attempt(&user.id, &req.attempt_id).await?;
+                    self.release_mfa_attempt(&user.id, attempt_id).await?;
                 }
                 let failures = self.store.record_challenge_failure(&challenge.id_hash).await?;
                 if failures >= MAX_CHALLENGE_FAILURES {
                     self.store.consume_challenge(&challenge.id_hash).await?;
                 }
                 Err(match found {
-                    Some(_) => CoreError::ExpiredCode("Your software token has already been used once.".into()),
-                    None => CoreError::CodeMismatch("Invalid code received for user".into()),
+                    Some(_) => {
+                        CoreError::refused(Refusal::CodeExpired, "Your software token has already been used once.")
+                    }
+                    None => CoreError::refused(Refusal::CodeMismatch, "Invalid code received for user"),
                 })
             }
         }

@@ -4,6 +4,7 @@
 use super::oauth::STANDARD_SCOPES;
 use super::Warden;
 use crate::crypto::random;
+use crate::error::Invalid;
 use crate::error::{CoreError, CoreResult};
 use crate::model::{Client, ClientSettings, OAuthFlow};
 use crate::secret::Secret;
@@ -88,7 +89,7 @@ impl Warden {
                 _ => false,
             };
             if !known {
-                return Err(CoreError::ScopeDoesNotExist(format!("Invalid scope requested: {scope}")));
+                return Err(CoreError::invalid_as(Invalid::UnknownScope, format!("Invalid scope requested: {scope}")));
             }
         }
         Ok(())
@@ -155,19 +156,22 @@ fn validate_oauth_shape(s: &ClientSettings, confidential: bool) -> CoreResult<()
     let interactive = flows.iter().any(|f| matches!(f, OAuthFlow::Code | OAuthFlow::Implicit));
     if flows.contains(&OAuthFlow::ClientCredentials) {
         if interactive {
-            return Err(CoreError::InvalidOAuthFlow(
-                "client_credentials flow can not be selected along with code flow or implicit flow.".into(),
+            return Err(CoreError::invalid_as(
+                Invalid::ClientFlows,
+                "client_credentials flow can not be selected along with code flow or implicit flow.",
             ));
         }
         if !confidential {
-            return Err(CoreError::InvalidOAuthFlow(
-                "client_credentials flow can not be selected if client does not have a client secret.".into(),
+            return Err(CoreError::invalid_as(
+                Invalid::ClientFlows,
+                "client_credentials flow can not be selected if client does not have a client secret.",
             ));
         }
         if let Some(standard) = s.allowed_oauth_scopes.iter().find(|sc| STANDARD_SCOPES.contains(&sc.as_str())) {
-            return Err(CoreError::InvalidOAuthFlow(format!(
-                "{standard} is not supported with client_credentials flow"
-            )));
+            return Err(CoreError::invalid_as(
+                Invalid::ClientFlows,
+                format!("{standard} is not supported with client_credentials flow"),
+            ));
         }
     }
     for (member, urls) in [("CallbackURLs", &s.callback_urls), ("LogoutURLs", &s.logout_urls)] {
@@ -179,8 +183,9 @@ fn validate_oauth_shape(s: &ClientSettings, confidential: bool) -> CoreResult<()
         }
     }
     if interactive && s.callback_urls.is_empty() {
-        return Err(CoreError::InvalidOAuthFlow(
-            "CallbackUrls can not be empty when code flow or implicit flow is selected".into(),
+        return Err(CoreError::invalid_as(
+            Invalid::ClientFlows,
+            "CallbackUrls can not be empty when code flow or implicit flow is selected",
         ));
     }
     if let Some(default) = &s.default_redirect_uri {
@@ -257,8 +262,8 @@ mod tests {
     fn kind(r: CoreResult<()>) -> &'static str {
         match r {
             Ok(()) => "ok",
-            Err(CoreError::InvalidParameter(_)) => "InvalidParameter",
-            Err(CoreError::InvalidOAuthFlow(_)) => "InvalidOAuthFlow",
+            Err(CoreError::Invalid(Invalid::Parameter, _)) => "InvalidParameter",
+            Err(CoreError::Invalid(Invalid::ClientFlows, _)) => "InvalidOAuthFlow",
             Err(e) => panic!("unexpected {e:?}"),
         }
     }

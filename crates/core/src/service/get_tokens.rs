@@ -20,7 +20,7 @@ impl Warden {
         refresh_token: &str,
     ) -> CoreResult<AuthResult> {
         let client = self.client(client_id).await?;
-        require_flow(&client, AuthFlow::RefreshToken, "REFRESH_TOKEN_AUTH")?;
+        require_flow(&client, AuthFlow::RefreshToken)?;
         let request = TokenRequest {
             grant_type: Some("refresh_token".into()),
             code: None,

@@ -4,6 +4,7 @@
 use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
 
 use super::Warden;
+use crate::error::Taken;
 use crate::error::{CoreError, CoreResult, StoreError};
 use crate::model::{Group, User};
 
@@ -154,7 +155,7 @@ impl Warden {
         match self.store.insert_group(&group).await {
             Ok(()) => Ok(group),
             Err(StoreError::Conflict(_)) => {
-                Err(CoreError::GroupExists(format!("A group with the name {} already exists.", group.name)))
+                Err(CoreError::exists(Taken::Group, format!("A group with the name {} already exists.", group.name)))
             }
             Err(e) => Err(e.into()),
         }

@@ -11,6 +11,7 @@ use super::tokens::IdClaims;
 use super::Warden;
 use crate::crypto::random;
 use crate::error::{CoreError, CoreResult};
+use crate::error::{Invalid, Limit, Refusal};
 use crate::model::{Identity, IdentityPool, IdentityProvider, TemporaryCredentials};
 use crate::secret::Secret;
 use crate::store::FamilyKey;
@@ -21,11 +22,12 @@ const UNAUTHENTICATED: &str = "unauth:";
 pub const UNAUTHENTICATED_PER_SOURCE_HOUR: u32 = 300;
 
 fn bad_login() -> CoreError {
-    CoreError::not_authorized("Invalid login token. Not a valid OpenId Connect identity token.")
+    CoreError::refused(Refusal::TokenInvalid, "Invalid login token. Not a valid OpenId Connect identity token.")
 }
 
 fn logins_mismatch() -> CoreError {
-    CoreError::not_authorized(
+    CoreError::refused(
+        Refusal::TokenInvalid,
         "Logins don't match. Please include at least one valid login for this identity or identity pool.",
     )
 }
@@ -157,25 +159,31 @@ impl Warden {
         let mut found = None;
         for (provider_name, token) in logins {
             let pool_id = provider_pool_id(provider_name, &self.config.public_url).ok_or_else(|| {
-                CoreError::not_authorized(format!(
-                    "Invalid login token. Issuer {provider_name} is not configured for this identity pool."
-                ))
+                CoreError::refused(
+                    Refusal::TokenInvalid,
+                    format!("Invalid login token. Issuer {provider_name} is not configured for this identity pool."),
+                )
             })?;
             let provider = pool
                 .providers
                 .iter()
                 .find(|p| provider_pool_id(&p.provider_name, &self.config.public_url) == Some(pool_id))
-                .ok_or_else(|| CoreError::not_authorized("Invalid login token. Issuer doesn't match providerName"))?;
+                .ok_or_else(|| {
+                    CoreError::refused(Refusal::TokenInvalid, "Invalid login token. Issuer doesn't match providerName")
+                })?;
             let claims: IdClaims = self.verify_own(token).await?.ok_or_else(bad_login)?;
             let user_pool = self.pool(pool_id).await.map_err(|_| bad_login())?;
             if claims.token_use != "id" || claims.iss != self.issuer(&user_pool) {
                 return Err(bad_login());
             }
             if claims.exp <= self.clock.now() {
-                return Err(CoreError::not_authorized("Invalid login token. Token expired."));
+                return Err(CoreError::refused(Refusal::TokenInvalid, "Invalid login token. Token expired."));
             }
             if !provider.client_id.is_empty() && claims.aud != provider.client_id {
-                return Err(CoreError::not_authorized("Invalid login token. Incorrect token audience."));
+                return Err(CoreError::refused(
+                    Refusal::TokenInvalid,
+                    "Invalid login token. Incorrect token audience.",
+                ));
             }
             let (family, user) =
                 self.store.get_family_with_user(FamilyKey::Id(&claims.origin_jti)).await?.ok_or_else(bad_login)?;
@@ -184,7 +192,7 @@ impl Warden {
                 return Err(bad_login());
             }
             if family.revoked_at.is_some() || family.user_id != claims.sub || !user.enabled {
-                return Err(CoreError::not_authorized("Invalid login token. Token has been revoked."));
+                return Err(CoreError::refused(Refusal::TokenInvalid, "Invalid login token. Token has been revoked."));
             }
             found = Some(Login {
                 key: format!("{}:{}", user_pool.id, user.id),
@@ -212,9 +220,10 @@ impl Warden {
                 // an hour, so nobody fills the store through an open pool.
                 let key = format!("getid:{}", source_bucket(source));
                 match self.spend_quota(&key, attempt_id, UNAUTHENTICATED_PER_SOURCE_HOUR).await {
-                    Err(CoreError::LimitExceeded(_)) => {
-                        return Err(CoreError::TooManyRequests(
-                            "Too many unauthenticated identities from this address".into(),
+                    Err(CoreError::Throttled(Limit::Exceeded, _)) => {
+                        return Err(CoreError::throttled(
+                            Limit::Busy,
+                            "Too many unauthenticated identities from this address",
                         ))
                     }
                     other => other?,
@@ -222,7 +231,8 @@ impl Warden {
                 format!("{UNAUTHENTICATED}{}", random::uuid())
             }
             None => {
-                return Err(CoreError::not_authorized(
+                return Err(CoreError::refused(
+                    Refusal::NotPermitted,
                     "Unauthenticated access is not supported for this identity pool.",
                 ))
             }
@@ -266,9 +276,10 @@ impl Warden {
         let (pool, identity, login) = self.identity_for(identity_id, logins).await?;
         let kind = if login.is_some() { "authenticated" } else { "unauthenticated" };
         let role = pool.roles.get(kind).cloned().ok_or_else(|| {
-            CoreError::InvalidIdentityPoolConfiguration(format!(
-                "Invalid identity pool configuration. No {kind} role is set for this pool."
-            ))
+            CoreError::invalid_as(
+                Invalid::IdentityPoolConfiguration,
+                format!("Invalid identity pool configuration. No {kind} role is set for this pool."),
+            )
         })?;
         let now = self.clock.now();
         let secret = random::access_key_secret();
@@ -327,13 +338,17 @@ impl Warden {
         access_key_id: &str,
         session_token: &str,
     ) -> CoreResult<(TemporaryCredentials, Secret<String>)> {
-        let invalid = || CoreError::not_authorized("The security token included in the request is invalid.");
+        let invalid =
+            || CoreError::refused(Refusal::TokenInvalid, "The security token included in the request is invalid.");
         let creds = self.store.get_credentials(access_key_id).await?.ok_or_else(invalid)?;
         if !bool::from(creds.session_token_hash.ct_eq(&random::sha256(session_token.as_bytes()))) {
             return Err(invalid());
         }
         if creds.expires_at <= self.clock.now() {
-            return Err(CoreError::not_authorized("The security token included in the request is expired"));
+            return Err(CoreError::refused(
+                Refusal::TokenInvalid,
+                "The security token included in the request is expired",
+            ));
         }
         if !creds.family_id.is_empty() {
             let live = self
@@ -341,7 +356,10 @@ impl Warden {
                 .await?
                 .is_some_and(|found| found.0.revoked_at.is_none() && found.1.enabled);
             if !live {
-                return Err(CoreError::not_authorized("The security token included in the request has been revoked"));
+                return Err(CoreError::refused(
+                    Refusal::TokenInvalid,
+                    "The security token included in the request has been revoked",
+                ));
             }
         }
         let secret = Secret::new(self.master.open_string(&creds.secret_enc)?);

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::issuer_cache::ParsedIssuer;
 use super::issuer_refresh::valid_jwks_url;
 use super::Warden;
+use crate::error::Refusal;
 use crate::error::{CoreError, CoreResult};
 use crate::model::Issuer;
 
@@ -58,7 +59,7 @@ struct IssOnly {
 }
 
 fn refuse(reason: impl Into<String>) -> CoreError {
-    CoreError::NotAuthorized(reason.into())
+    CoreError::refused(Refusal::TokenInvalid, reason.into())
 }
 
 /// A JWK's key, if it suits `alg` and, when the token names a `kid`, is that key.

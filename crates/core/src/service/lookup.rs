@@ -10,6 +10,7 @@ use subtle::ConstantTimeEq;
 
 use super::Warden;
 use crate::error::{CoreError, CoreResult};
+use crate::error::{Refusal, Taken};
 use crate::model::{Client, Pool, User};
 use crate::secret::Secret;
 
@@ -102,7 +103,8 @@ impl Warden {
     pub(crate) async fn check_aliases_free(&self, user: &User) -> CoreResult<()> {
         let pool = self.pool(&user.pool_id).await?;
         for attr in &pool.settings.username_attributes {
-            let taken = || CoreError::UsernameExists(format!("An account with the given {attr} already exists."));
+            let taken =
+                || CoreError::exists(Taken::Username, format!("An account with the given {attr} already exists."));
             if self.store.find_users_by_attribute(&pool.id, attr, &user.username).await?.iter().any(|u| u.id != user.id)
             {
                 return Err(taken());
@@ -135,7 +137,7 @@ impl Warden {
                 return Ok(user);
             }
         }
-        Err(CoreError::UserNotFound("User does not exist.".into()))
+        Err(CoreError::user_not_found("User does not exist."))
     }
 
     /// The client's secret, if it has one.
@@ -150,15 +152,15 @@ impl Warden {
             // A private_key_jwt client proves itself with an assertion this API cannot carry:
             // without this, anyone knowing its id could get tokens issued to it here.
             if client.is_confidential() {
-                return Err(CoreError::not_authorized(assertion_only(client)));
+                return Err(CoreError::refused(Refusal::ClientCredentials, assertion_only(client)));
             }
             return Ok(());
         };
         let given = given.ok_or_else(|| {
-            CoreError::not_authorized(format!(
-                "Client {} is configured with secret but SECRET_HASH was not received",
-                client.id
-            ))
+            CoreError::refused(
+                Refusal::ClientCredentials,
+                format!("Client {} is configured with secret but SECRET_HASH was not received", client.id),
+            )
         })?;
         let given = STANDARD.decode(given.trim()).unwrap_or_default();
         let ok = usernames.iter().any(|name| {
@@ -170,17 +172,22 @@ impl Warden {
         if ok {
             Ok(())
         } else {
-            Err(CoreError::not_authorized(format!("Unable to verify secret hash for client {}", client.id)))
+            Err(CoreError::refused(
+                Refusal::ClientCredentials,
+                format!("Unable to verify secret hash for client {}", client.id),
+            ))
         }
     }
 
     /// Checks a client secret presented directly (RevokeToken, client_credentials).
     pub fn check_client_secret(&self, client: &Client, given: Option<&str>) -> CoreResult<()> {
         match (self.client_secret(client)?, given) {
-            (None, _) if client.is_confidential() => Err(CoreError::Unauthorized(assertion_only(client))),
+            (None, _) if client.is_confidential() => {
+                Err(CoreError::refused(Refusal::ClientNotOwner, assertion_only(client)))
+            }
             (None, _) => Ok(()),
             (Some(secret), Some(given)) if bool::from(secret.expose().as_bytes().ct_eq(given.as_bytes())) => Ok(()),
-            (Some(_), _) => Err(CoreError::Unauthorized("Invalid client secret".into())),
+            (Some(_), _) => Err(CoreError::refused(Refusal::ClientNotOwner, "Invalid client secret")),
         }
     }
 
@@ -191,7 +198,7 @@ impl Warden {
         if client.settings.prevent_user_existence_errors {
             hidden
         } else {
-            Err(CoreError::UserNotFound("Username/client id combination not found.".into()))
+            Err(CoreError::user_not_found("Username/client id combination not found."))
         }
     }
 }

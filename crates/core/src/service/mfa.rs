@@ -2,6 +2,7 @@
 
 use super::Warden;
 use crate::crypto::totp;
+use crate::error::Refusal;
 use crate::error::{CoreError, CoreResult};
 use crate::Secret;
 
@@ -24,7 +25,7 @@ impl Warden {
         let sealed = user
             .totp_secret_enc
             .clone()
-            .ok_or_else(|| CoreError::SoftwareTokenMfaNotFound("Software token has not been associated".into()))?;
+            .ok_or_else(|| CoreError::refused(Refusal::MfaNotSetUp, "Software token has not been associated"))?;
         let secret = Secret::new(self.master.open(&sealed)?);
         let now = self.clock.now();
         match totp::verify(&secret, code, now)? {
@@ -35,7 +36,7 @@ impl Warden {
                 self.store.update_user(&mut user).await?;
                 Ok("SUCCESS")
             }
-            _ => Err(CoreError::EnableSoftwareTokenMfa("Code mismatch and fail enable Software Token MFA".into())),
+            _ => Err(CoreError::refused(Refusal::MfaSetupFailed, "Code mismatch and fail enable Software Token MFA")),
         }
     }
 

@@ -46,7 +46,7 @@ pub use identity::{IdentityPoolSpec, IssuedCredentials, UNAUTHENTICATED_PER_SOUR
 pub use issuer_refresh::{KID_FETCH_SECS, REFRESH_SECS};
 pub use issuers::{IssuerSpec, SelfSignedCaller};
 pub use pools::PoolSpec;
-pub use signin::{AuthOutcome, AuthResult, InitiateAuth, RespondToChallenge};
+pub use signin::{AuthOutcome, AuthResult, ChallengeAnswer, Credential, RespondToChallenge, SignIn};
 pub use signup::{CodeDelivery, SignUpOutcome};
 pub use tokens::{AccessClaims, IdClaims};
 pub use users::{CreateUser, ListUsersPage};

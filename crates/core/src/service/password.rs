@@ -5,6 +5,7 @@ use super::Warden;
 use crate::crypto::random;
 use crate::delivery::Message;
 use crate::error::{CoreError, CoreResult};
+use crate::error::{Invalid, Refusal};
 use crate::model::{Code, CodeOutcome, CodePurpose, User, UserStatus};
 use crate::secret::Secret;
 use crate::store::CodeRedemption;
@@ -48,13 +49,16 @@ impl Warden {
     ) -> CoreResult<()> {
         let (_, pool, mut user) = self.verify_self_service_token(access_token).await?;
         let throttle_user = format!("{}/{}", pool.id, User::normalise_username(&user.username));
-        pool.settings.password_policy.check(proposed.expose()).map_err(CoreError::InvalidPassword)?;
+        pool.settings
+            .password_policy
+            .check(proposed.expose())
+            .map_err(|m| CoreError::invalid_as(Invalid::Password, m))?;
         self.reserve_password_attempt(&throttle_user, source, attempt_id).await?;
         match self.hasher.verify(previous, user.password_hash.as_deref()).await {
             Ok(true) => self.password_attempt_succeeded(&throttle_user).await?,
             Ok(false) => {
                 self.password_attempt_failed(source, attempt_id).await?;
-                return Err(CoreError::not_authorized("Incorrect username or password."));
+                return Err(CoreError::refused(Refusal::WrongCredentials, "Incorrect username or password."));
             }
             Err(e) => {
                 self.password_attempt_unchecked(&throttle_user, attempt_id).await;
@@ -111,11 +115,14 @@ impl Warden {
             return self.answer_unknown_user(&client, Ok(CodeDelivery::email(&format!("{username}@example.com"))));
         };
         if !user.enabled {
-            return Err(CoreError::not_authorized("User is disabled."));
+            return Err(CoreError::refused(Refusal::Disabled, "User is disabled."));
         }
         if user.status == UserStatus::ForceChangePassword {
             // Still on the temporary password an administrator set: only they can reset it.
-            return Err(CoreError::not_authorized("User password cannot be reset in the current state."));
+            return Err(CoreError::refused(
+                Refusal::NotPermitted,
+                "User password cannot be reset in the current state.",
+            ));
         }
         self.send_reset_code(&user, attempt_id).await
     }
@@ -146,14 +153,17 @@ impl Warden {
         let client = self.client(client_id).await?;
         self.check_secret_hash(&client, secret_hash, &[username])?;
         let pool = self.pool(&client.pool_id).await?;
-        pool.settings.password_policy.check(password.expose()).map_err(CoreError::InvalidPassword)?;
+        pool.settings
+            .password_policy
+            .check(password.expose())
+            .map_err(|m| CoreError::invalid_as(Invalid::Password, m))?;
         let Some(mut user) = self.find_user(&pool, username).await? else {
             // The same hashing work as for a real user, so the answer's timing tells nothing.
             self.hasher.hash(password).await?;
             return self.answer_unknown_user(&client, Err(code_mismatch()));
         };
         if !user.enabled {
-            return Err(CoreError::not_authorized("User is disabled."));
+            return Err(CoreError::refused(Refusal::Disabled, "User is disabled."));
         }
         let now = self.clock.now();
         user.password_hash = Some(self.hasher.hash(password).await?);
@@ -177,7 +187,7 @@ impl Warden {
 
 /// A wrong one-time code, as Cognito words it.
 pub(crate) fn code_mismatch() -> CoreError {
-    CoreError::CodeMismatch("Invalid verification code provided, please try again.".into())
+    CoreError::refused(Refusal::CodeMismatch, "Invalid verification code provided, please try again.")
 }
 
 /// A code redemption's outcome as the Cognito API answers it.
@@ -186,7 +196,7 @@ pub(crate) fn redeemed(outcome: CodeOutcome) -> CoreResult<()> {
         CodeOutcome::Redeemed => Ok(()),
         CodeOutcome::Mismatch => Err(code_mismatch()),
         CodeOutcome::Expired => {
-            Err(CoreError::ExpiredCode("Invalid code provided, please request a code again.".into()))
+            Err(CoreError::refused(Refusal::CodeExpired, "Invalid code provided, please request a code again."))
         }
     }
 }

@@ -1,8 +1,10 @@
-//! InitiateAuth and AdminInitiateAuth: password and refresh-token sign-in.
+//! Signing in: the typed requests every door parses its wire form into (a password, a refresh
+//! token), what follows a verified password (a new-password step, an MFA step, tokens).
 
 use std::collections::BTreeMap;
 
 use super::Warden;
+use crate::error::Refusal;
 use crate::error::{CoreError, CoreResult};
 use crate::model::{AuthFlow, ChallengeKind, Client, Pool, User, UserStatus};
 use crate::secret::Secret;
@@ -17,14 +19,18 @@ pub struct AuthResult {
     pub expires_in: i64,
 }
 
-/// Either tokens, or a challenge the client must answer with RespondToAuthChallenge.
+/// Either tokens, or a challenge the client must answer, or (hosted pages) a signed-in browser.
 #[derive(Debug, Clone)]
 pub enum AuthOutcome {
     Tokens(AuthResult),
     Challenge {
         kind: ChallengeKind,
+        /// The opaque step id the answer must carry.
         session: String,
-        parameters: BTreeMap<String, String>,
+        /// The user's username, which the answer names.
+        username: String,
+        /// The user's attributes, for a new-password step to show.
+        attributes: BTreeMap<String, String>,
     },
     /// A hosted-login sign-in completed: the browser is to be signed in (no tokens yet).
     SignedIn {
@@ -34,25 +40,57 @@ pub enum AuthOutcome {
     },
 }
 
-/// A sign-in request, as any door received it.
+/// How a user proves who they are when signing in.
 #[derive(Debug, Clone)]
-pub struct InitiateAuth {
+pub enum Credential {
+    /// A username (or an alias the pool signs in with) and a password.
+    Password { username: String, password: Secret<String> },
+    /// A refresh token, exchanged for new access and id tokens without rotation.
+    RefreshToken(Secret<String>),
+}
+
+/// A sign-in request, as any door parsed it from its wire form.
+#[derive(Debug, Clone)]
+pub struct SignIn {
     pub client_id: String,
-    pub flow: String,
-    pub parameters: BTreeMap<String, String>,
+    pub credential: Credential,
+    /// A client with a secret proves it by a keyed hash of the username (Base64 of
+    /// HMAC-SHA256 under the secret, over username + client id).
+    pub secret_hash: Option<String>,
     /// The caller's address, for per-source throttling.
     pub source: String,
     /// Shared by a client's retries of the same call, so they count once.
     pub attempt_id: String,
 }
 
+/// What a challenge is answered with.
+#[derive(Debug, Clone)]
+pub enum ChallengeAnswer {
+    /// A new password after a temporary one, with attributes the user sets at the same time.
+    NewPassword { password: Secret<String>, attributes: BTreeMap<String, String> },
+    /// A code from the user's authenticator app.
+    Totp { code: String },
+}
+
+impl ChallengeAnswer {
+    /// The kind of challenge this answers.
+    pub fn kind(&self) -> ChallengeKind {
+        match self {
+            Self::NewPassword { .. } => ChallengeKind::NewPasswordRequired,
+            Self::Totp { .. } => ChallengeKind::SoftwareTokenMfa,
+        }
+    }
+}
+
 /// An answer to a challenge.
 #[derive(Debug, Clone)]
 pub struct RespondToChallenge {
     pub client_id: String,
-    pub challenge_name: String,
     pub session: String,
-    pub responses: BTreeMap<String, String>,
+    /// Who the answer is for: the username, an alias, or the user's id.
+    pub username: String,
+    pub secret_hash: Option<String>,
+    pub answer: ChallengeAnswer,
     pub source: String,
     pub attempt_id: String,
     /// Answered by the hosted login pages (only hosted challenges may be).
@@ -60,71 +98,57 @@ pub struct RespondToChallenge {
 }
 
 impl Warden {
-    /// InitiateAuth (unsigned).
-    pub async fn initiate_auth(&self, req: InitiateAuth) -> CoreResult<AuthOutcome> {
+    /// A sign-in through the public API: anyone who knows the client id (and, for a client
+    /// with a secret, proves it).
+    pub async fn sign_in(&self, req: SignIn) -> CoreResult<AuthOutcome> {
         let client = self.client(&req.client_id).await?;
-        match req.flow.as_str() {
-            "USER_PASSWORD_AUTH" => {
-                require_flow(&client, AuthFlow::UserPassword, "USER_PASSWORD_AUTH")?;
-                self.password_sign_in(&client, &req, false).await
-            }
-            "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => self.refresh_sign_in(&client, &req).await,
-            "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => Err(CoreError::invalid(format!(
-                "Initiate Auth method not supported: {} is only for AdminInitiateAuth",
-                req.flow
-            ))),
-            "USER_SRP_AUTH" | "CUSTOM_AUTH" | "USER_AUTH" => {
-                Err(CoreError::invalid(format!("Initiate Auth method not supported: {}", req.flow)))
-            }
-            other => Err(CoreError::invalid(format!(
-                "1 validation error detected: Value '{other}' at 'authFlow' failed to satisfy constraint: Member must satisfy enum value set"
-            ))),
-        }
+        self.sign_in_with(&client, &req, AuthFlow::UserPassword).await
     }
 
-    /// AdminInitiateAuth (signed): the same, for a client of `pool_id`.
-    pub async fn admin_initiate_auth(&self, pool_id: &str, req: InitiateAuth) -> CoreResult<AuthOutcome> {
+    /// The same, made by an administrator of `pool_id` for one of its clients.
+    pub async fn admin_sign_in(&self, pool_id: &str, req: SignIn) -> CoreResult<AuthOutcome> {
         let client = self.pool_client(pool_id, &req.client_id).await?;
-        match req.flow.as_str() {
-            "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => {
-                require_flow(&client, AuthFlow::AdminUserPassword, &req.flow)?;
-                self.password_sign_in(&client, &req, false).await
+        self.sign_in_with(&client, &req, AuthFlow::AdminUserPassword).await
+    }
+
+    async fn sign_in_with(&self, client: &Client, req: &SignIn, password_flow: AuthFlow) -> CoreResult<AuthOutcome> {
+        match &req.credential {
+            Credential::Password { username, password } => {
+                require_flow(client, password_flow)?;
+                self.password_sign_in(client, req, username, password, false).await
             }
-            "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => self.refresh_sign_in(&client, &req).await,
-            other => Err(CoreError::invalid(format!("Initiate Auth method not supported: {other}"))),
+            Credential::RefreshToken(token) => {
+                require_flow(client, AuthFlow::RefreshToken)?;
+                let tokens = self.refresh(client, token.expose(), req.secret_hash.as_deref()).await?;
+                Ok(AuthOutcome::Tokens(tokens))
+            }
         }
     }
 
-    async fn refresh_sign_in(&self, client: &Client, req: &InitiateAuth) -> CoreResult<AuthOutcome> {
-        require_flow(client, AuthFlow::RefreshToken, "REFRESH_TOKEN_AUTH")?;
-        let token = req
-            .parameters
-            .get("REFRESH_TOKEN")
-            .ok_or_else(|| CoreError::invalid("Missing required parameter REFRESH_TOKEN"))?;
-        let tokens = self.refresh(client, token, req.parameters.get("SECRET_HASH").map(String::as_str)).await?;
-        Ok(AuthOutcome::Tokens(tokens))
+    /// The hosted login page's password step for a client allowed the code grant: no keyed
+    /// hash (the browser holds no secret), and success signs the browser in.
+    pub async fn hosted_sign_in(&self, client: &Client, req: &SignIn) -> CoreResult<AuthOutcome> {
+        match &req.credential {
+            Credential::Password { username, password } => {
+                self.password_sign_in(client, req, username, password, true).await
+            }
+            Credential::RefreshToken(_) => Err(CoreError::invalid("The hosted pages sign in with a password only")),
+        }
     }
 
-    /// The hosted login page's password step for a client allowed the code grant: no
-    /// SECRET_HASH (the browser holds no secret), and success signs the browser in.
-    pub async fn hosted_sign_in(&self, client: &Client, req: &InitiateAuth) -> CoreResult<AuthOutcome> {
-        self.password_sign_in(client, req, true).await
-    }
-
-    async fn password_sign_in(&self, client: &Client, req: &InitiateAuth, hosted: bool) -> CoreResult<AuthOutcome> {
-        let username = req
-            .parameters
-            .get("USERNAME")
-            .filter(|u| !u.is_empty())
-            .ok_or_else(|| CoreError::invalid("Missing required parameter USERNAME"))?;
-        let password = Secret::new(
-            req.parameters
-                .get("PASSWORD")
-                .cloned()
-                .ok_or_else(|| CoreError::invalid("Missing required parameter PASSWORD"))?,
-        );
+    async fn password_sign_in(
+        &self,
+        client: &Client,
+        req: &SignIn,
+        username: &str,
+        password: &Secret<String>,
+        hosted: bool,
+    ) -> CoreResult<AuthOutcome> {
+        if username.is_empty() {
+            return Err(CoreError::invalid("A username is required"));
+        }
         if !hosted {
-            self.check_secret_hash(client, req.parameters.get("SECRET_HASH").map(String::as_str), &[username])?;
+            self.check_secret_hash(client, req.secret_hash.as_deref(), &[username])?;
         }
         let pool = self.pool(&client.pool_id).await?;
         let throttle_user = format!("{}/{}", pool.id, User::normalise_username(username));
@@ -132,8 +156,7 @@ impl Warden {
 
         let checked = async {
             let user = self.find_user(&pool, username).await?;
-            let verified =
-                self.hasher.verify(&password, user.as_ref().and_then(|u| u.password_hash.as_deref())).await?;
+            let verified = self.hasher.verify(password, user.as_ref().and_then(|u| u.password_hash.as_deref())).await?;
             Ok::<_, CoreError>((user, verified))
         };
         let (user, verified) = match checked.await {
@@ -148,17 +171,19 @@ impl Warden {
             (user, _) => {
                 self.password_attempt_failed(&req.source, &req.attempt_id).await?;
                 return Err(match user {
-                    Some(u) if u.status == UserStatus::Unconfirmed => CoreError::UserNotConfirmed,
-                    None if !client.settings.prevent_user_existence_errors => {
-                        CoreError::UserNotFound("User does not exist.".into())
+                    Some(u) if u.status == UserStatus::Unconfirmed => {
+                        CoreError::refused(Refusal::NotConfirmed, "User is not confirmed.")
                     }
-                    _ => CoreError::not_authorized("Incorrect username or password."),
+                    None if !client.settings.prevent_user_existence_errors => {
+                        CoreError::user_not_found("User does not exist.")
+                    }
+                    _ => CoreError::refused(Refusal::WrongCredentials, "Incorrect username or password."),
                 });
             }
         };
         self.password_attempt_succeeded(&throttle_user).await?;
         if !user.enabled {
-            return Err(CoreError::not_authorized("User is disabled."));
+            return Err(CoreError::refused(Refusal::Disabled, "User is disabled."));
         }
         self.after_password(&pool, client, user, hosted).await
     }
@@ -173,24 +198,18 @@ impl Warden {
     ) -> CoreResult<AuthOutcome> {
         let now = self.clock.now();
         match user.status {
-            UserStatus::Unconfirmed => return Err(CoreError::UserNotConfirmed),
-            UserStatus::ResetRequired => return Err(CoreError::PasswordResetRequired),
+            UserStatus::Unconfirmed => return Err(CoreError::refused(Refusal::NotConfirmed, "User is not confirmed.")),
+            UserStatus::ResetRequired => {
+                return Err(CoreError::refused(Refusal::ResetRequired, "Password reset required for the user"))
+            }
             UserStatus::ForceChangePassword => {
                 if user.temporary_password_expires_at.is_some_and(|t| t <= now) {
-                    return Err(CoreError::not_authorized(
+                    return Err(CoreError::refused(
+                        Refusal::NotPermitted,
                         "Temporary password has expired and must be reset by an administrator.",
                     ));
                 }
-                let mut parameters = BTreeMap::new();
-                parameters.insert("USER_ID_FOR_SRP".into(), user.username.clone());
-                parameters.insert("requiredAttributes".into(), "[]".into());
-                parameters.insert(
-                    "userAttributes".into(),
-                    serde_json::to_string(&user.attributes).unwrap_or_else(|_| "{}".into()),
-                );
-                return self
-                    .open_challenge(client, &user, ChallengeKind::NewPasswordRequired, now, parameters, hosted)
-                    .await;
+                return self.open_challenge(client, &user, ChallengeKind::NewPasswordRequired, now, hosted).await;
             }
             UserStatus::Confirmed => {}
         }
@@ -206,11 +225,7 @@ impl Warden {
         hosted: bool,
     ) -> CoreResult<AuthOutcome> {
         if user.totp_enabled && pool.settings.mfa_configuration != crate::model::MfaConfiguration::Off {
-            let mut parameters = BTreeMap::new();
-            parameters.insert("USER_ID_FOR_SRP".into(), user.username.clone());
-            return self
-                .open_challenge(client, user, ChallengeKind::SoftwareTokenMfa, auth_time, parameters, hosted)
-                .await;
+            return self.open_challenge(client, user, ChallengeKind::SoftwareTokenMfa, auth_time, hosted).await;
         }
         self.finish_sign_in(pool, client, user, auth_time, "pwd", hosted).await
     }
@@ -232,10 +247,17 @@ impl Warden {
     }
 }
 
-pub(crate) fn require_flow(client: &Client, flow: AuthFlow, name: &str) -> CoreResult<()> {
+pub(crate) fn require_flow(client: &Client, flow: AuthFlow) -> CoreResult<()> {
     if client.allows(flow) {
-        Ok(())
-    } else {
-        Err(CoreError::invalid(format!("{name} flow not enabled for this client")))
+        return Ok(());
     }
+    let what = match flow {
+        AuthFlow::UserPassword => "Password sign-in",
+        AuthFlow::AdminUserPassword => "Password sign-in by an administrator",
+        AuthFlow::RefreshToken => "Refresh-token sign-in",
+        AuthFlow::UserSrp => "SRP sign-in",
+        AuthFlow::Custom => "Custom sign-in",
+        AuthFlow::UserAuth => "Choice-based sign-in",
+    };
+    Err(CoreError::invalid(format!("{what} is not enabled for this client")))
 }

@@ -6,6 +6,7 @@ use super::attributes::{check_writable, sanitise_attributes, ADDRESS_FLAGS};
 use super::Warden;
 use crate::crypto::random;
 use crate::error::{CoreError, CoreResult, StoreError};
+use crate::error::{Invalid, Refusal, Taken};
 use crate::model::{CodePurpose, User, UserStatus};
 use crate::secret::Secret;
 use crate::store::CodeRedemption;
@@ -51,10 +52,13 @@ impl Warden {
         self.check_secret_hash(&client, secret_hash, &[username])?;
         let pool = self.pool(&client.pool_id).await?;
         if pool.settings.allow_admin_create_user_only {
-            return Err(CoreError::not_authorized("SignUp is not permitted for this user pool"));
+            return Err(CoreError::refused(Refusal::NotPermitted, "SignUp is not permitted for this user pool"));
         }
         validate_username(username)?;
-        pool.settings.password_policy.check(password.expose()).map_err(CoreError::InvalidPassword)?;
+        pool.settings
+            .password_policy
+            .check(password.expose())
+            .map_err(|m| CoreError::invalid_as(Invalid::Password, m))?;
         let mut attributes = sanitise_attributes(attributes, false)?;
         check_writable(&client, &attributes)?;
         // Self-asserted addresses are unproven until a code comes back from them (ConfirmSignUp):
@@ -98,7 +102,7 @@ impl Warden {
     pub(crate) async fn insert_new_user(&self, user: &User) -> CoreResult<()> {
         self.check_aliases_free(user).await?;
         match self.store.insert_user(user).await {
-            Err(StoreError::Conflict(_)) => Err(CoreError::UsernameExists("User already exists".into())),
+            Err(StoreError::Conflict(_)) => Err(CoreError::exists(Taken::Username, "User already exists")),
             other => Ok(other?),
         }
     }
@@ -117,10 +121,10 @@ impl Warden {
             return self.answer_unknown_user(&client, Err(super::password::code_mismatch()));
         };
         if user.status != UserStatus::Unconfirmed {
-            return Err(CoreError::not_authorized(format!(
-                "User cannot be confirmed. Current status is {}",
-                user.status.as_str()
-            )));
+            return Err(CoreError::refused(
+                Refusal::NotPermitted,
+                format!("User cannot be confirmed. Current status is {}", user.status.as_str()),
+            ));
         }
         let now = self.clock.now();
         user.status = UserStatus::Confirmed;

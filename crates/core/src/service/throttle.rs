@@ -11,11 +11,12 @@
 use super::Warden;
 use crate::crypto::random::sha256;
 use crate::error::{CoreError, CoreResult};
+use crate::error::{Limit, Refusal};
 
 /// Cognito's answer once a user's failures reach the limit: NotAuthorized (which botocore does
 /// not retry), even with the right password, until the window has passed.
 fn attempts_exceeded() -> CoreError {
-    CoreError::not_authorized("Password attempts exceeded")
+    CoreError::refused(Refusal::AttemptsExceeded, "Password attempts exceeded")
 }
 
 pub(crate) fn user_key(user_key: &str) -> String {
@@ -59,7 +60,7 @@ impl Warden {
     pub(crate) async fn reserve_password_attempt(&self, user: &str, source: &str, attempt_id: &str) -> CoreResult<()> {
         let since = self.window_start();
         if self.store.count_failures(&source_key(source), since).await? >= self.config.throttle.per_source {
-            return Err(CoreError::TooManyRequests("Too many requests".into()));
+            return Err(CoreError::throttled(Limit::Busy, "Too many requests"));
         }
         let usr = user_key(user);
         let limits = [(usr.as_str(), self.config.throttle.per_user)];
@@ -97,7 +98,10 @@ impl Warden {
         let now = self.clock.now();
         let limits = [(key.as_str(), self.config.throttle.per_user)];
         if self.store.reserve_attempt(&limits, attempt_id, now, self.window_start()).await?.is_some() {
-            return Err(CoreError::not_authorized("Too many invalid credentials attempts. User temporarily locked."));
+            return Err(CoreError::refused(
+                Refusal::AttemptsExceeded,
+                "Too many invalid credentials attempts. User temporarily locked.",
+            ));
         }
         Ok(())
     }
@@ -117,7 +121,7 @@ impl Warden {
     pub(crate) async fn spend_quota(&self, key: &str, attempt_id: &str, limit: u32) -> CoreResult<()> {
         let now = self.clock.now();
         if self.store.reserve_attempt(&[(key, limit)], attempt_id, now, now - 3600).await?.is_some() {
-            return Err(CoreError::LimitExceeded("Attempt limit exceeded, please try after some time.".into()));
+            return Err(CoreError::throttled(Limit::Exceeded, "Attempt limit exceeded, please try after some time."));
         }
         Ok(())
     }

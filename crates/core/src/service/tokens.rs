@@ -10,6 +10,7 @@ use super::Warden;
 use crate::crypto::keys::{JwtType, KeyRing, VerifyError};
 use crate::crypto::random;
 use crate::error::{CoreError, CoreResult};
+use crate::error::{Invalid, Refusal};
 use crate::model::{Client, Group, Pool, RefreshFamily, SigningAlg, User};
 use crate::store::FamilyKey;
 
@@ -222,11 +223,12 @@ impl Warden {
         refresh_token: &str,
         secret_hash: Option<&str>,
     ) -> CoreResult<AuthResult> {
-        let invalid = || CoreError::not_authorized("Invalid Refresh Token.");
+        let invalid = || CoreError::refused(Refusal::TokenInvalid, "Invalid Refresh Token.");
         if client.settings.refresh_token_rotation {
             // Its tokens rotate, with reuse detection, at the token endpoint only: a refresh here
             // would leave the token current and let a stolen copy go unnoticed.
-            return Err(CoreError::not_authorized(
+            return Err(CoreError::refused(
+                Refusal::NotPermitted,
                 "Refresh token rotation is on for this client: use GetTokensFromRefreshToken or the token endpoint",
             ));
         }
@@ -238,21 +240,20 @@ impl Warden {
             return Err(invalid());
         }
         if family.revoked_at.is_some() {
-            return Err(CoreError::not_authorized("Refresh Token has been revoked"));
+            return Err(CoreError::refused(Refusal::TokenInvalid, "Refresh Token has been revoked"));
         }
         if family.expires_at <= self.clock.now() {
-            return Err(CoreError::not_authorized("Refresh Token has expired"));
+            return Err(CoreError::refused(Refusal::TokenInvalid, "Refresh Token has expired"));
         }
         let pool = self.pool(&family.pool_id).await?;
         self.check_secret_hash(client, secret_hash, &[&user.username, &user.id])?;
         if !user.enabled {
-            return Err(CoreError::not_authorized("User is disabled."));
+            return Err(CoreError::refused(Refusal::Disabled, "User is disabled."));
         }
         // A family granted through the OIDC door: only what its client may still be granted.
-        let family = self
-            .still_granted(client, family)
-            .await?
-            .ok_or_else(|| CoreError::not_authorized("The client may no longer use this token's scopes"))?;
+        let family = self.still_granted(client, family).await?.ok_or_else(|| {
+            CoreError::refused(Refusal::NotPermitted, "The client may no longer use this token's scopes")
+        })?;
         super::groups::token_order(&mut groups);
         let (access_token, id_token) = self.sign_pair(&pool, client, &user, &family, None, &groups).await?;
         Ok(AuthResult {
@@ -284,7 +285,7 @@ impl Warden {
             return Err(invalid());
         }
         if claims.exp <= self.clock.now() {
-            return Err(CoreError::not_authorized("Access Token has expired"));
+            return Err(CoreError::refused(Refusal::TokenInvalid, "Access Token has expired"));
         }
         let found = self.family_with_user(&claims.origin_jti).await?.ok_or_else(invalid)?;
         let (family, user) = (&found.0, &found.1);
@@ -293,10 +294,10 @@ impl Warden {
             return Err(invalid());
         }
         if family.revoked_at.is_some() {
-            return Err(CoreError::not_authorized("Access Token has been revoked"));
+            return Err(CoreError::refused(Refusal::Disabled, "Access Token has been revoked"));
         }
         if !user.enabled {
-            return Err(CoreError::not_authorized("User is disabled."));
+            return Err(CoreError::refused(Refusal::Disabled, "User is disabled."));
         }
         Ok((claims, pool, found))
     }
@@ -307,7 +308,7 @@ impl Warden {
     pub async fn verify_self_service_token(&self, token: &str) -> CoreResult<(AccessClaims, Pool, User)> {
         let verified = self.verify_access_token(token).await?;
         if !verified.0.scope.split(' ').any(|s| s == COGNITO_ADMIN_SCOPE) {
-            return Err(CoreError::not_authorized("Access Token does not have required scopes"));
+            return Err(CoreError::refused(Refusal::NotPermitted, "Access Token does not have required scopes"));
         }
         Ok(verified)
     }
@@ -318,13 +319,13 @@ impl Warden {
         let client = self.client(client_id).await?;
         self.check_client_secret(&client, client_secret)?;
         if !client.settings.enable_token_revocation {
-            return Err(CoreError::NotSupported("Token revocation is not enabled for this client".into()));
+            return Err(CoreError::invalid_as(Invalid::Unsupported, "Token revocation is not enabled for this client"));
         }
         let Some(family) = self.store.get_family_by_token_hash(&random::sha256(token.as_bytes())).await? else {
             return Ok(());
         };
         if family.client_id != client.id {
-            return Err(CoreError::Unauthorized("The token was not issued to this client".into()));
+            return Err(CoreError::refused(Refusal::ClientNotOwner, "The token was not issued to this client"));
         }
         self.store.revoke_family(&family.id, self.clock.now()).await?;
         Ok(())
@@ -387,5 +388,5 @@ impl Warden {
 }
 
 fn invalid_access_token() -> CoreError {
-    CoreError::not_authorized("Invalid Access Token")
+    CoreError::refused(Refusal::TokenInvalid, "Invalid Access Token")
 }

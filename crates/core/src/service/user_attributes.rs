@@ -14,6 +14,7 @@ use super::password::{redeemed, MAX_CODE_ATTEMPTS};
 use super::signup::CodeDelivery;
 use super::Warden;
 use crate::error::{CoreError, CoreResult};
+use crate::error::{Refusal, Taken};
 use crate::model::{CodePurpose, Pool, User, UserStatus};
 use crate::store::CodeRedemption;
 
@@ -69,7 +70,7 @@ impl Warden {
     /// Writes a changed user; an address another user holds is AliasExistsException.
     async fn write_attributes(&self, user: &mut User) -> CoreResult<()> {
         match self.check_aliases_free(user).await {
-            Err(CoreError::UsernameExists(m)) => return Err(CoreError::AliasExists(m)),
+            Err(CoreError::Exists(Taken::Username, m)) => return Err(CoreError::exists(Taken::Alias, m)),
             other => other?,
         }
         user.updated_at = self.clock.now();
@@ -146,10 +147,10 @@ impl Warden {
         let pool = self.pool(pool_id).await?;
         let mut user = self.existing_user(&pool, username).await?;
         if user.status != UserStatus::Unconfirmed {
-            return Err(CoreError::not_authorized(format!(
-                "User cannot be confirmed. Current status is {}",
-                user.status.as_str()
-            )));
+            return Err(CoreError::refused(
+                Refusal::NotPermitted,
+                format!("User cannot be confirmed. Current status is {}", user.status.as_str()),
+            ));
         }
         user.status = UserStatus::Confirmed;
         user.updated_at = self.clock.now();

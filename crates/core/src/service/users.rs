@@ -7,6 +7,7 @@ use super::signup::validate_username;
 use super::Warden;
 use crate::crypto::random;
 use crate::error::{CoreError, CoreResult};
+use crate::error::{Invalid, Refusal};
 use crate::model::{Pool, User, UserStatus};
 use crate::secret::Secret;
 
@@ -38,7 +39,10 @@ impl Warden {
         let attributes = sanitise_attributes(req.attributes, true)?;
         let generated = req.temporary_password.is_none();
         let temporary = req.temporary_password.unwrap_or_else(|| Secret::new(random::temporary_password()));
-        pool.settings.password_policy.check(temporary.expose()).map_err(CoreError::InvalidPassword)?;
+        pool.settings
+            .password_policy
+            .check(temporary.expose())
+            .map_err(|m| CoreError::invalid_as(Invalid::Password, m))?;
         let now = self.clock.now();
         let user = User {
             id: random::uuid(),
@@ -76,18 +80,20 @@ impl Warden {
     async fn resend_invitation(&self, pool: &Pool, req: CreateUser) -> CoreResult<User> {
         let mut user = self.existing_user(pool, &req.username).await?;
         if user.status != UserStatus::ForceChangePassword {
-            return Err(CoreError::UnsupportedUserState(format!(
-                "Resend not possible. {} status is {}.",
-                user.username,
-                user.status.as_str()
-            )));
+            return Err(CoreError::refused(
+                Refusal::UserState,
+                format!("Resend not possible. {} status is {}.", user.username, user.status.as_str()),
+            ));
         }
         let email = user
             .email()
             .map(str::to_owned)
             .ok_or_else(|| CoreError::invalid("The user has no email to send the invitation to."))?;
         let temporary = req.temporary_password.unwrap_or_else(|| Secret::new(random::temporary_password()));
-        pool.settings.password_policy.check(temporary.expose()).map_err(CoreError::InvalidPassword)?;
+        pool.settings
+            .password_policy
+            .check(temporary.expose())
+            .map_err(|m| CoreError::invalid_as(Invalid::Password, m))?;
         let now = self.clock.now();
         user.password_hash = Some(self.hasher.hash(&temporary).await?);
         user.temporary_password_expires_at = Some(pool.settings.password_policy.temporary_expiry(now));
@@ -141,7 +147,10 @@ impl Warden {
     ) -> CoreResult<()> {
         let pool = self.pool(pool_id).await?;
         let mut user = self.existing_user(&pool, username).await?;
-        pool.settings.password_policy.check(password.expose()).map_err(CoreError::InvalidPassword)?;
+        pool.settings
+            .password_policy
+            .check(password.expose())
+            .map_err(|m| CoreError::invalid_as(Invalid::Password, m))?;
         let now = self.clock.now();
         user.password_hash = Some(self.hasher.hash(password).await?);
         if permanent {

@@ -4,7 +4,7 @@
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
-use warden_core::error::OAuthErrorKind;
+use warden_core::error::{Invalid, Limit, Missing, Refusal, Taken};
 use warden_core::CoreError;
 
 /// An error of this door: the core's, or one of the protocol's own.
@@ -55,40 +55,31 @@ impl DoorError {
             ),
             Self::Core(e) => {
                 let t = match e {
-                    C::NotAuthorized(_) => "NotAuthorizedException",
-                    C::UserNotFound(_) => "UserNotFoundException",
-                    C::UserNotConfirmed => "UserNotConfirmedException",
-                    C::PasswordResetRequired => "PasswordResetRequiredException",
-                    C::InvalidPassword(_) => "InvalidPasswordException",
-                    C::CodeMismatch(_) => "CodeMismatchException",
-                    C::ExpiredCode(_) => "ExpiredCodeException",
-                    C::LimitExceeded(_) => "LimitExceededException",
-                    C::TooManyRequests(_) => "TooManyRequestsException",
-                    C::InvalidParameter(_) => "InvalidParameterException",
-                    C::ResourceNotFound(_) => "ResourceNotFoundException",
-                    C::UsernameExists(_) => "UsernameExistsException",
-                    C::AliasExists(_) => "AliasExistsException",
-                    C::UnsupportedUserState(_) => "UnsupportedUserStateException",
-                    C::NotSupported(_) => "UnsupportedOperationException",
-                    C::UnsupportedTokenType(_) => "UnsupportedTokenTypeException",
-                    C::Unauthorized(_) => "UnauthorizedException",
-                    C::SoftwareTokenMfaNotFound(_) => "SoftwareTokenMFANotFoundException",
-                    C::EnableSoftwareTokenMfa(_) => "EnableSoftwareTokenMFAException",
-                    C::InvalidUserPoolConfiguration(_) => "InvalidUserPoolConfigurationException",
-                    C::InvalidOAuthFlow(_) => "InvalidOAuthFlowException",
-                    C::ScopeDoesNotExist(_) => "ScopeDoesNotExistException",
-                    C::GroupExists(_) => "GroupExistsException",
-                    C::InvalidIdentityPoolConfiguration(_) => "InvalidIdentityPoolConfigurationException",
+                    C::NotFound(Missing::User, _) => "UserNotFoundException",
+                    C::NotFound(Missing::Record, _) => "ResourceNotFoundException",
+                    C::Exists(Taken::Username, _) => "UsernameExistsException",
+                    C::Exists(Taken::Alias, _) => "AliasExistsException",
+                    C::Exists(Taken::Group, _) => "GroupExistsException",
+                    C::Refused(why, _) => refusal(*why),
+                    C::Invalid(what, _) => match what {
+                        Invalid::Password => "InvalidPasswordException",
+                        Invalid::PoolConfiguration => "InvalidUserPoolConfigurationException",
+                        Invalid::IdentityPoolConfiguration => "InvalidIdentityPoolConfigurationException",
+                        Invalid::ClientFlows => "InvalidOAuthFlowException",
+                        Invalid::UnknownScope => "ScopeDoesNotExistException",
+                        Invalid::Unsupported => "UnsupportedOperationException",
+                        Invalid::TokenType => "UnsupportedTokenTypeException",
+                        Invalid::Parameter
+                        | Invalid::Request
+                        | Invalid::Scope
+                        | Invalid::GrantType
+                        | Invalid::ResponseType
+                        | Invalid::RequestObject
+                        | Invalid::RequestUri => "InvalidParameterException",
+                    },
+                    C::Throttled(Limit::Exceeded, _) => "LimitExceededException",
+                    C::Throttled(Limit::Busy, _) => "TooManyRequestsException",
                     C::Conflict(_) => "ConcurrentModificationException",
-                    // The token endpoint's refusals, met through GetTokensFromRefreshToken: a bad
-                    // refresh token or client credential is Cognito's NotAuthorized.
-                    C::OAuth(
-                        OAuthErrorKind::InvalidGrant
-                        | OAuthErrorKind::InvalidClient
-                        | OAuthErrorKind::UnauthorizedClient,
-                        _,
-                    ) => "NotAuthorizedException",
-                    C::OAuth(..) => "InvalidParameterException",
                     C::Internal(_) | C::Store(_) => "InternalErrorException",
                 };
                 if e.is_server_fault() {
@@ -122,5 +113,37 @@ impl IntoResponse for DoorError {
             h.insert("connection", HeaderValue::from_static("close"));
         }
         resp
+    }
+}
+
+/// Cognito's exception for each reason of refusal. Most are NotAuthorized, as on Cognito; the
+/// token endpoint's refusals met through GetTokensFromRefreshToken (a bad refresh token or client
+/// credential) are too.
+fn refusal(why: Refusal) -> &'static str {
+    use Refusal as R;
+    match why {
+        R::NotConfirmed => "UserNotConfirmedException",
+        R::ResetRequired => "PasswordResetRequiredException",
+        R::CodeMismatch => "CodeMismatchException",
+        R::CodeExpired => "ExpiredCodeException",
+        R::UserState => "UnsupportedUserStateException",
+        R::MfaNotSetUp => "SoftwareTokenMFANotFoundException",
+        R::MfaSetupFailed => "EnableSoftwareTokenMFAException",
+        R::ClientNotOwner => "UnauthorizedException",
+        R::WrongCredentials
+        | R::Disabled
+        | R::AttemptsExceeded
+        | R::TokenInvalid
+        | R::SessionExpired
+        | R::ClientCredentials
+        | R::ClientNotAllowed
+        | R::NotPermitted
+        | R::GrantInvalid => "NotAuthorizedException",
+        R::BearerInvalid
+        | R::InsufficientScope
+        | R::AccessDenied
+        | R::LoginRequired
+        | R::ConsentRequired
+        | R::InteractionRequired => "InvalidParameterException",
     }
 }

@@ -7,12 +7,12 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use warden_core::crypto::random;
-use warden_core::error::OAuthErrorKind;
+use warden_core::error::Refusal;
 use warden_core::service::oauth::{AuthorizeFailure, AuthorizeRequest, SignedInBrowser, ValidAuthorize};
-use warden_core::Warden;
+use warden_core::{CoreError, Warden};
 
 use crate::cookies;
-use crate::error::Endpoint;
+use crate::error::{kind_of, Endpoint, OAuthErrorKind};
 use crate::pages::{self, LoginForm, Page};
 use crate::request::{body_bytes, Form};
 use crate::respond::authorization_response;
@@ -66,7 +66,11 @@ fn parse(form: &Form) -> Result<AuthorizeRequest, String> {
 /// A failed check, as a page or as an error at the redirect URI.
 pub fn failure(f: AuthorizeFailure, after_post: bool) -> Response {
     match f {
-        AuthorizeFailure::Page(kind, msg) => pages::error_page(StatusCode::BAD_REQUEST, kind, &msg).into_response(),
+        AuthorizeFailure::Page(e) if e.is_server_fault() => server_fault(e),
+        AuthorizeFailure::Page(e) => {
+            pages::error_page(StatusCode::BAD_REQUEST, kind_of(&e, Endpoint::Management), &e.to_string())
+                .into_response()
+        }
         AuthorizeFailure::Redirect(r) => authorization_response(r, after_post, vec![]),
     }
 }
@@ -92,7 +96,7 @@ async fn handle(warden: &Warden, headers: &HeaderMap, form: &Form) -> Response {
     if valid.prompt.none {
         let issuer = warden.issuer(&valid.pool);
         return authorization_response(
-            valid.error(OAuthErrorKind::LoginRequired, "The user is not signed in", issuer),
+            valid.error(CoreError::refused(Refusal::LoginRequired, "The user is not signed in"), issuer),
             false,
             vec![],
         );

@@ -3,12 +3,13 @@
 
 use std::sync::Arc;
 
+use crate::error::OAuthErrorKind;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use warden_core::error::OAuthErrorKind;
+use warden_core::error::Refusal;
 use warden_core::service::oauth::{AuthorizeRequest, SignedInBrowser, ValidAuthorize};
-use warden_core::Warden;
+use warden_core::{CoreError, Warden};
 
 use crate::authorize::{self, csrf, REQUEST_TTL_SECS};
 use crate::cookies;
@@ -32,7 +33,10 @@ pub async fn proceed(
         Err(e) => return authorize::server_fault(e),
         Ok(true) if valid.prompt.none => {
             let issuer = warden.issuer(&valid.pool);
-            let r = valid.error(OAuthErrorKind::ConsentRequired, "The user has not consented to this client", issuer);
+            let r = valid.error(
+                CoreError::refused(Refusal::ConsentRequired, "The user has not consented to this client"),
+                issuer,
+            );
             return authorization_response(r, after_post, cookies);
         }
         Ok(true) => {
@@ -96,7 +100,7 @@ pub async fn decide(State(warden): State<Arc<Warden>>, req: Request) -> Response
     if field("decision").as_deref() != Some("allow") {
         let issuer = warden.issuer(&valid.pool);
         return authorization_response(
-            valid.error(OAuthErrorKind::AccessDenied, "The user declined", issuer),
+            valid.error(CoreError::refused(Refusal::AccessDenied, "The user declined"), issuer),
             true,
             vec![],
         );

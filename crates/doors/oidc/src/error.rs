@@ -5,8 +5,111 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
-use warden_core::error::OAuthErrorKind as K;
+use warden_core::error::{Invalid, Missing, Refusal};
 use warden_core::CoreError;
+
+use OAuthErrorKind as K;
+
+/// The `error` values of OAuth 2.0 and OpenID Connect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OAuthErrorKind {
+    InvalidRequest,
+    InvalidClient,
+    InvalidGrant,
+    UnauthorizedClient,
+    UnsupportedGrantType,
+    UnsupportedResponseType,
+    InvalidScope,
+    AccessDenied,
+    LoginRequired,
+    ConsentRequired,
+    InvalidToken,
+    InsufficientScope,
+    UnsupportedTokenType,
+    InteractionRequired,
+    RequestNotSupported,
+    RequestUriNotSupported,
+}
+
+impl OAuthErrorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidClient => "invalid_client",
+            Self::InvalidGrant => "invalid_grant",
+            Self::UnauthorizedClient => "unauthorized_client",
+            Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::UnsupportedResponseType => "unsupported_response_type",
+            Self::InvalidScope => "invalid_scope",
+            Self::AccessDenied => "access_denied",
+            Self::LoginRequired => "login_required",
+            Self::ConsentRequired => "consent_required",
+            Self::InvalidToken => "invalid_token",
+            Self::InsufficientScope => "insufficient_scope",
+            Self::UnsupportedTokenType => "unsupported_token_type",
+            Self::InteractionRequired => "interaction_required",
+            Self::RequestNotSupported => "request_not_supported",
+            Self::RequestUriNotSupported => "request_uri_not_supported",
+        }
+    }
+}
+
+/// The OAuth code of a reason that has one of its own, the same at every endpoint.
+pub fn oauth_code(e: &CoreError) -> Option<K> {
+    use Invalid as I;
+    use Refusal as R;
+    Some(match e {
+        CoreError::Refused(why, _) => match why {
+            R::GrantInvalid => K::InvalidGrant,
+            R::ClientCredentials => K::InvalidClient,
+            R::ClientNotAllowed => K::UnauthorizedClient,
+            R::AccessDenied => K::AccessDenied,
+            R::LoginRequired => K::LoginRequired,
+            R::ConsentRequired => K::ConsentRequired,
+            R::InteractionRequired => K::InteractionRequired,
+            R::BearerInvalid => K::InvalidToken,
+            R::InsufficientScope => K::InsufficientScope,
+            _ => return None,
+        },
+        CoreError::Invalid(what, _) => match what {
+            I::Request => K::InvalidRequest,
+            I::Scope => K::InvalidScope,
+            I::GrantType => K::UnsupportedGrantType,
+            I::ResponseType => K::UnsupportedResponseType,
+            I::TokenType => K::UnsupportedTokenType,
+            I::RequestObject => K::RequestNotSupported,
+            I::RequestUri => K::RequestUriNotSupported,
+            _ => return None,
+        },
+        _ => return None,
+    })
+}
+
+/// The OAuth code of any core error answered at `endpoint`: its own, or the one the endpoint
+/// gives a failed check (a protected resource: the token; the token endpoint: the grant).
+pub fn kind_of(e: &CoreError, endpoint: Endpoint) -> K {
+    use Refusal as R;
+    if let Some(kind) = oauth_code(e) {
+        return kind;
+    }
+    match (e, endpoint) {
+        (_, Endpoint::Resource) => K::InvalidToken,
+        (
+            CoreError::Refused(
+                R::WrongCredentials
+                | R::Disabled
+                | R::AttemptsExceeded
+                | R::TokenInvalid
+                | R::SessionExpired
+                | R::NotPermitted,
+                _,
+            ),
+            Endpoint::Token,
+        ) => K::InvalidGrant,
+        (CoreError::NotFound(Missing::Record, _), _) => K::InvalidClient,
+        _ => K::InvalidRequest,
+    }
+}
 
 /// Which endpoint is answering: the same core error reads differently at each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,15 +143,7 @@ impl OidcError {
             tracing::error!(error = ?e, "request failed");
             return Self { internal: true, ..Self::new(endpoint, K::InvalidRequest, "Internal error") };
         }
-        let kind = match (&e, endpoint) {
-            (CoreError::OAuth(kind, _), _) => *kind,
-            (_, Endpoint::Resource) => K::InvalidToken,
-            (CoreError::TooManyRequests(_) | CoreError::LimitExceeded(_), _) => K::InvalidRequest,
-            (CoreError::NotAuthorized(_), Endpoint::Token) => K::InvalidGrant,
-            (CoreError::ResourceNotFound(_), _) => K::InvalidClient,
-            _ => K::InvalidRequest,
-        };
-        Self::new(endpoint, kind, e.to_string())
+        Self::new(endpoint, kind_of(&e, endpoint), e.to_string())
     }
 
     pub fn with_basic(mut self, basic: bool) -> Self {
@@ -97,7 +192,7 @@ impl IntoResponse for OidcError {
 /// cannot answer a 503 the verifier may retry.
 pub fn metadata_error(e: CoreError) -> Response {
     match e {
-        CoreError::ResourceNotFound(m) | CoreError::InvalidParameter(m) => {
+        CoreError::NotFound(Missing::Record, m) | CoreError::Invalid(Invalid::Parameter, m) => {
             (StatusCode::NOT_FOUND, axum::Json(json!({ "error": "not_found", "error_description": m }))).into_response()
         }
         e => {

@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
+use crate::error::OAuthErrorKind;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use warden_core::error::OAuthErrorKind;
 use warden_core::Warden;
 
 use crate::error::{Endpoint, OidcError};

@@ -17,7 +17,7 @@ mod authorize;
 mod consent;
 mod cookies;
 mod discovery;
-mod error;
+pub mod error;
 mod introspect;
 mod login;
 mod logout;

@@ -10,14 +10,14 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use warden_core::crypto::random;
-use warden_core::error::OAuthErrorKind;
+use warden_core::error::{Invalid, Missing, Refusal};
 use warden_core::service::oauth::{AuthorizeRequest, SignedInBrowser, ValidAuthorize};
-use warden_core::service::{AuthOutcome, InitiateAuth, RespondToChallenge};
-use warden_core::{CoreError, Warden};
+use warden_core::service::{AuthOutcome, ChallengeAnswer, Credential, RespondToChallenge, SignIn};
+use warden_core::{CoreError, Secret, Warden};
 
 use crate::authorize::{self, SEALED_PURPOSE};
 use crate::cookies;
-use crate::error::Endpoint;
+use crate::error::{Endpoint, OAuthErrorKind};
 use crate::pages::{self, LoginForm, Page};
 use crate::request::{body_bytes, source, Form};
 
@@ -73,16 +73,16 @@ pub async fn password(State(warden): State<Arc<Warden>>, req: Request) -> Respon
             StatusCode::BAD_REQUEST,
         );
     }
-    let mut parameters = BTreeMap::new();
-    parameters.insert("USERNAME".to_owned(), username.trim().to_owned());
-    parameters.insert("PASSWORD".to_owned(), password);
     let outcome = warden
         .hosted_sign_in(
             &step.valid.client,
-            &InitiateAuth {
+            &SignIn {
                 client_id: step.valid.client.id.clone(),
-                flow: "USER_PASSWORD_AUTH".into(),
-                parameters,
+                credential: Credential::Password {
+                    username: username.trim().to_owned(),
+                    password: Secret::new(password),
+                },
+                secret_hash: None,
                 source: step.source.clone(),
                 attempt_id: random::uuid(),
             },
@@ -98,30 +98,27 @@ pub async fn challenge(State(warden): State<Arc<Warden>>, req: Request) -> Respo
     };
     let field = |name: &str| step.form.one(name).ok().flatten().unwrap_or_default();
     let (kind, session, username) = (field("challenge"), field("session"), field("username"));
-    let mut responses = BTreeMap::new();
-    responses.insert("USERNAME".to_owned(), username.clone());
-    match kind.as_str() {
-        "NEW_PASSWORD_REQUIRED" => {
+    let answer = match kind.as_str() {
+        pages::NEW_PASSWORD_STEP => {
             let (new, confirm) = (field("new_password"), field("confirm_password"));
             if new != confirm {
                 return challenge_page(&step, &kind, &session, &username, Some("The two passwords do not match."));
             }
-            responses.insert("NEW_PASSWORD".to_owned(), new);
+            ChallengeAnswer::NewPassword { password: Secret::new(new), attributes: BTreeMap::new() }
         }
-        "SOFTWARE_TOKEN_MFA" => {
-            responses.insert("SOFTWARE_TOKEN_MFA_CODE".to_owned(), field("code").trim().to_owned());
-        }
+        pages::TOTP_STEP => ChallengeAnswer::Totp { code: field("code").trim().to_owned() },
         _ => {
             return pages::error_page(StatusCode::BAD_REQUEST, OAuthErrorKind::InvalidRequest, "Unknown sign-in step")
                 .into_response();
         }
-    }
+    };
     let outcome = warden
         .respond_to_auth_challenge(RespondToChallenge {
             client_id: step.valid.client.id.clone(),
-            challenge_name: kind.clone(),
             session: session.clone(),
-            responses,
+            username: username.clone(),
+            secret_hash: None,
+            answer,
             source: step.source.clone(),
             attempt_id: random::uuid(),
             hosted: true,
@@ -130,10 +127,8 @@ pub async fn challenge(State(warden): State<Arc<Warden>>, req: Request) -> Respo
     match outcome {
         // A wrong code or a password the policy refuses: the same step again.
         Err(
-            e @ (CoreError::InvalidPassword(_)
-            | CoreError::CodeMismatch(_)
-            | CoreError::ExpiredCode(_)
-            | CoreError::InvalidParameter(_)),
+            e @ (CoreError::Invalid(Invalid::Password | Invalid::Parameter, _)
+            | CoreError::Refused(Refusal::CodeMismatch | Refusal::CodeExpired, _)),
         ) => challenge_page(&step, &kind, &session, &username, Some(&e.to_string())),
         other => finish(&warden, &step, other).await,
     }
@@ -162,25 +157,28 @@ async fn finish(warden: &Warden, step: &Step, outcome: Result<AuthOutcome, CoreE
                 // browser stays signed in, but no code goes out for the wrong user.
                 let issuer = warden.issuer(&step.valid.pool);
                 let refused = step.valid.error(
-                    warden_core::error::OAuthErrorKind::LoginRequired,
-                    "The signed-in user is not the one the id_token_hint names",
+                    CoreError::refused(
+                        Refusal::LoginRequired,
+                        "The signed-in user is not the one the id_token_hint names",
+                    ),
                     issuer,
                 );
                 return crate::respond::authorization_response(refused, true, vec![set]);
             }
             crate::consent::proceed(warden, &step.headers, &step.valid, &browser, true, vec![set]).await
         }
-        Ok(AuthOutcome::Challenge { kind, session, parameters }) => {
-            let username = parameters.get("USER_ID_FOR_SRP").cloned().unwrap_or_default();
-            challenge_page(step, kind.as_str(), &session, &username, None)
+        Ok(AuthOutcome::Challenge { kind, session, username, .. }) => {
+            challenge_page(step, pages::step_name(kind), &session, &username, None)
         }
         Ok(AuthOutcome::Tokens(_)) => authorize::server_fault(CoreError::internal("hosted sign-in issued tokens")),
         Err(e) if e.is_server_fault() => authorize::server_fault(e),
         Err(e) => {
             let message = match &e {
-                CoreError::UserNotConfirmed => "Your account is not confirmed yet.".to_owned(),
-                CoreError::PasswordResetRequired => "You must reset your password before signing in.".to_owned(),
-                CoreError::InvalidParameter(_) | CoreError::UserNotFound(_) => {
+                CoreError::Refused(Refusal::NotConfirmed, _) => "Your account is not confirmed yet.".to_owned(),
+                CoreError::Refused(Refusal::ResetRequired, _) => {
+                    "You must reset your password before signing in.".to_owned()
+                }
+                CoreError::Invalid(Invalid::Parameter, _) | CoreError::NotFound(Missing::User, _) => {
                     "Incorrect username or password.".to_owned()
                 }
                 other => other.to_string(),

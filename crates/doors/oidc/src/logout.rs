@@ -13,7 +13,7 @@ use warden_core::{CoreError, Warden};
 
 use crate::authorize::{csrf, REQUEST_TTL_SECS};
 use crate::cookies;
-use crate::error::Endpoint;
+use crate::error::{kind_of, Endpoint};
 use crate::pages::{self, Page};
 use crate::request::{body_bytes, Form};
 use crate::respond::redirect;
@@ -22,8 +22,9 @@ const SEALED_PURPOSE: &str = "logout";
 
 fn error(e: CoreError) -> Response {
     match e {
-        CoreError::OAuth(kind, msg) => pages::error_page(StatusCode::BAD_REQUEST, kind, &msg).into_response(),
-        other => crate::authorize::server_fault(other),
+        e if e.is_server_fault() || matches!(e, CoreError::Conflict(_)) => crate::authorize::server_fault(e),
+        e => pages::error_page(StatusCode::BAD_REQUEST, kind_of(&e, Endpoint::Management), &e.to_string())
+            .into_response(),
     }
 }
 
@@ -47,7 +48,7 @@ pub async fn confirm(State(warden): State<Arc<Warden>>, req: Request) -> Respons
 async fn confirmation(warden: &Warden, headers: &HeaderMap, form: &Form) -> Response {
     let request = match parse(form) {
         Ok(r) => r,
-        Err(m) => return error(CoreError::oauth(warden_core::error::OAuthErrorKind::InvalidRequest, m)),
+        Err(m) => return error(CoreError::invalid_as(warden_core::error::Invalid::Request, m)),
     };
     let valid = match warden.validate_logout(&request).await {
         Ok(v) => v,
@@ -67,7 +68,7 @@ pub async fn logout(State(warden): State<Arc<Warden>>, req: Request) -> Response
     let Ok(bytes) = body_bytes(body, Endpoint::Token).await else {
         return pages::error_page(
             StatusCode::PAYLOAD_TOO_LARGE,
-            warden_core::error::OAuthErrorKind::InvalidRequest,
+            crate::error::OAuthErrorKind::InvalidRequest,
             "Too large",
         )
         .into_response();
@@ -83,7 +84,7 @@ pub async fn logout(State(warden): State<Arc<Warden>>, req: Request) -> Response
     if !cookies::csrf_ok(&warden, &parts.headers, field("csrf").as_deref()) {
         return pages::error_page(
             StatusCode::FORBIDDEN,
-            warden_core::error::OAuthErrorKind::InvalidRequest,
+            crate::error::OAuthErrorKind::InvalidRequest,
             "This form was not sent from this site, or has expired (CSRF check failed).",
         )
         .into_response();

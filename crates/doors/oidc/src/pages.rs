@@ -9,7 +9,9 @@ use axum::response::{IntoResponse, Response};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use sha2::{Digest, Sha256};
-use warden_core::error::OAuthErrorKind;
+use warden_core::model::ChallengeKind;
+
+use crate::error::OAuthErrorKind;
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;background:#f4f5f7;color:#1d2330;margin:0}\
 main{max-width:24rem;margin:4rem auto;background:#fff;padding:2rem;border-radius:.5rem;box-shadow:0 1px 4px #0002}\
@@ -168,9 +170,21 @@ pub fn login(form: &LoginForm<'_>, login_hint: Option<&str>) -> String {
     )
 }
 
+/// The form's names of the steps after the password (the hidden `challenge` field).
+pub const NEW_PASSWORD_STEP: &str = "NEW_PASSWORD_REQUIRED";
+pub const TOTP_STEP: &str = "SOFTWARE_TOKEN_MFA";
+
+/// The form's name of a step.
+pub fn step_name(kind: ChallengeKind) -> &'static str {
+    match kind {
+        ChallengeKind::NewPasswordRequired => NEW_PASSWORD_STEP,
+        ChallengeKind::SoftwareTokenMfa | ChallengeKind::MfaSetup => TOTP_STEP,
+    }
+}
+
 /// The steps after the password: a new password, or a TOTP code.
 pub fn challenge(form: &LoginForm<'_>, kind: &str, session: &str, username: &str) -> String {
-    let fields = if kind == "NEW_PASSWORD_REQUIRED" {
+    let fields = if kind == NEW_PASSWORD_STEP {
         "<h1>Choose a new password</h1><p class=\"muted\">Your temporary password must be replaced.</p>__ERR__\
          <label for=\"new_password\">New password</label>\
          <input id=\"new_password\" name=\"new_password\" type=\"password\" autocomplete=\"new-password\" required autofocus>\

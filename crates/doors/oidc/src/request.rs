@@ -4,11 +4,11 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
+use crate::error::OAuthErrorKind;
 use axum::extract::ConnectInfo;
 use axum::http::{header, HeaderMap, Request};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use warden_core::error::OAuthErrorKind;
 use warden_core::service::oauth::PresentedClient;
 use warden_core::Secret;
 

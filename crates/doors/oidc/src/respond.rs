@@ -8,7 +8,15 @@ use warden_core::service::oauth::{AuthorizeRedirect, ResponseMode};
 use crate::pages;
 
 /// `after_post`: answer a form submission with 303 (the browser then GETs the target).
-pub fn authorization_response(r: AuthorizeRedirect, after_post: bool, cookies: Vec<HeaderValue>) -> Response {
+pub fn authorization_response(mut r: AuthorizeRedirect, after_post: bool, cookies: Vec<HeaderValue>) -> Response {
+    if let Some(e) = r.error.take() {
+        let kind = crate::error::kind_of(&e, crate::error::Endpoint::Management);
+        let description = if e.is_server_fault() { "Try again later".to_owned() } else { e.to_string() };
+        r.params.splice(
+            0..0,
+            [("error".to_owned(), kind.as_str().to_owned()), ("error_description".to_owned(), description)],
+        );
+    }
     match r.response_mode {
         ResponseMode::FormPost => {
             let mut page = pages::form_post(&r.redirect_uri, &r.params);

@@ -21,9 +21,9 @@ pub struct TokenArgs {
 }
 
 fn describe(e: CoreError) -> String {
-    match e {
-        CoreError::OAuth(kind, msg) => format!("{}: {msg}", kind.as_str()),
-        other => other.to_string(),
+    match warden_oidc::error::oauth_code(&e) {
+        Some(kind) => format!("{}: {e}", kind.as_str()),
+        None => e.to_string(),
     }
 }
 

@@ -8,7 +8,7 @@ use super::present;
 use super::scopes::Scopes;
 use super::sessions::SignedInBrowser;
 use crate::crypto::random;
-use crate::error::{CoreError, CoreResult, OAuthErrorKind};
+use crate::error::{CoreError, CoreResult, Invalid, Refusal};
 use crate::model::{AuthorizationCode, Client, OAuthFlow, Pool};
 use crate::service::tokens::IdClaims;
 use crate::service::Warden;
@@ -70,7 +70,7 @@ pub struct ValidAuthorize {
 #[derive(Debug, Clone)]
 pub enum AuthorizeFailure {
     /// No client or no registered redirect URI to answer at: show an error page, never redirect.
-    Page(OAuthErrorKind, String),
+    Page(CoreError),
     /// An error response at the client's redirect URI (RFC 6749 §4.1.2.1).
     Redirect(AuthorizeRedirect),
 }
@@ -80,16 +80,17 @@ pub enum AuthorizeFailure {
 pub struct AuthorizeRedirect {
     pub redirect_uri: String,
     pub response_mode: ResponseMode,
-    /// The response parameters, `state` and `iss` included.
+    /// The response parameters, `state` and `iss` included (the error's, if any, are the door's
+    /// to word).
     pub params: Vec<(String, String)>,
+    /// The refusal to report, for an error response.
+    pub error: Option<CoreError>,
 }
 
 impl ValidAuthorize {
-    /// The error `kind` sent back to the client.
-    pub fn error(&self, kind: OAuthErrorKind, description: &str, issuer: String) -> AuthorizeRedirect {
-        let mut params = vec![("error".to_owned(), kind.as_str().to_owned())];
-        params.push(("error_description".into(), description.to_owned()));
-        self.respond(params, issuer)
+    /// The refusal `error` sent back to the client.
+    pub fn error(&self, error: CoreError, issuer: String) -> AuthorizeRedirect {
+        AuthorizeRedirect { error: Some(error), ..self.respond(vec![], issuer) }
     }
 
     fn respond(&self, mut params: Vec<(String, String)>, issuer: String) -> AuthorizeRedirect {
@@ -97,7 +98,12 @@ impl ValidAuthorize {
             params.push(("state".into(), state.clone()));
         }
         params.push(("iss".into(), issuer));
-        AuthorizeRedirect { redirect_uri: self.redirect_uri.clone(), response_mode: self.response_mode, params }
+        AuthorizeRedirect {
+            redirect_uri: self.redirect_uri.clone(),
+            response_mode: self.response_mode,
+            params,
+            error: None,
+        }
     }
 
     /// Whether a signed-in browser may skip the login page for this request.
@@ -116,23 +122,31 @@ impl Warden {
     /// Checks an authorization request. The client and redirect URI are checked first: until
     /// both are known good, a failure is a page; after, an error at the redirect URI.
     pub async fn validate_authorize(&self, req: AuthorizeRequest) -> Result<ValidAuthorize, AuthorizeFailure> {
-        let page = |kind, msg: &str| AuthorizeFailure::Page(kind, msg.to_owned());
-        let client_id =
-            present(&req.client_id).ok_or_else(|| page(OAuthErrorKind::InvalidRequest, "client_id is missing"))?;
+        let page = AuthorizeFailure::Page;
+        let client_id = present(&req.client_id)
+            .ok_or_else(|| page(CoreError::invalid_as(Invalid::Request, "client_id is missing")))?;
         let client = match self.client(client_id).await {
             Ok(c) => c,
-            Err(CoreError::ResourceNotFound(_)) => {
-                return Err(page(OAuthErrorKind::InvalidClient, "The client does not exist"));
+            Err(CoreError::NotFound(..)) => {
+                return Err(page(CoreError::refused(Refusal::ClientCredentials, "The client does not exist")));
             }
-            Err(e) if e.is_server_fault() => return Err(page(OAuthErrorKind::InvalidRequest, "Try again later")),
-            Err(_) => return Err(page(OAuthErrorKind::InvalidClient, "The client does not exist")),
+            Err(e) if e.is_server_fault() => {
+                return Err(page(CoreError::invalid_as(Invalid::Request, "Try again later")))
+            }
+            Err(_) => return Err(page(CoreError::refused(Refusal::ClientCredentials, "The client does not exist"))),
         };
         let redirect_uri = present(&req.redirect_uri)
-            .ok_or_else(|| page(OAuthErrorKind::InvalidRequest, "redirect_uri is missing"))?;
+            .ok_or_else(|| page(CoreError::invalid_as(Invalid::Request, "redirect_uri is missing")))?;
         if !client.settings.callback_urls.iter().any(|u| u == redirect_uri) {
-            return Err(page(OAuthErrorKind::InvalidRequest, "redirect_uri is not registered for this client"));
+            return Err(page(CoreError::invalid_as(
+                Invalid::Request,
+                "redirect_uri is not registered for this client",
+            )));
         }
-        let pool = self.pool(&client.pool_id).await.map_err(|_| page(OAuthErrorKind::InvalidClient, "No such pool"))?;
+        let pool = self
+            .pool(&client.pool_id)
+            .await
+            .map_err(|_| page(CoreError::refused(Refusal::ClientCredentials, "No such pool")))?;
         let response_mode = match present(&req.response_mode) {
             None | Some("query") => ResponseMode::Query,
             Some("form_post") => ResponseMode::FormPost,
@@ -153,70 +167,80 @@ impl Warden {
             hinted_sub: None,
             request: req.clone(),
         };
-        let fail = |valid: &ValidAuthorize, kind: OAuthErrorKind, msg: &str| {
-            AuthorizeFailure::Redirect(valid.error(kind, msg, self.issuer(&valid.pool)))
+        let fail = |valid: &ValidAuthorize, error: CoreError| {
+            AuthorizeFailure::Redirect(valid.error(error, self.issuer(&valid.pool)))
         };
         if present(&req.response_mode).is_some_and(|m| m != "query" && m != "form_post") {
-            return Err(fail(&valid, OAuthErrorKind::InvalidRequest, "Unsupported response_mode"));
+            return Err(fail(&valid, CoreError::invalid_as(Invalid::Request, "Unsupported response_mode")));
         }
         if present(&req.request).is_some() {
-            return Err(fail(&valid, OAuthErrorKind::RequestNotSupported, "Request objects are not supported"));
+            return Err(fail(
+                &valid,
+                CoreError::invalid_as(Invalid::RequestObject, "Request objects are not supported"),
+            ));
         }
         if present(&req.request_uri).is_some() {
-            return Err(fail(&valid, OAuthErrorKind::RequestUriNotSupported, "request_uri is not supported"));
+            return Err(fail(&valid, CoreError::invalid_as(Invalid::RequestUri, "request_uri is not supported")));
         }
         match present(&req.response_type) {
-            None => return Err(fail(&valid, OAuthErrorKind::InvalidRequest, "response_type is missing")),
+            None => return Err(fail(&valid, CoreError::invalid_as(Invalid::Request, "response_type is missing"))),
             Some("code") => {}
             Some(_) => {
                 return Err(fail(
                     &valid,
-                    OAuthErrorKind::UnsupportedResponseType,
-                    "Only response_type=code is supported",
+                    CoreError::invalid_as(Invalid::ResponseType, "Only response_type=code is supported"),
                 ));
             }
         }
         if !valid.client.allows_oauth(OAuthFlow::Code) {
-            return Err(fail(&valid, OAuthErrorKind::UnauthorizedClient, "The client may not use the code grant"));
+            return Err(fail(
+                &valid,
+                CoreError::refused(Refusal::ClientNotAllowed, "The client may not use the code grant"),
+            ));
         }
         let requested = Scopes::parse(present(&req.scope).unwrap_or(""))
-            .map_err(|e| fail(&valid, OAuthErrorKind::InvalidScope, &e.to_string()))?;
+            .map_err(|e| fail(&valid, CoreError::invalid_as(Invalid::Scope, e.to_string())))?;
         valid.scope = Scopes::grant(&valid.client, &requested)
-            .map_err(|e| fail(&valid, OAuthErrorKind::InvalidScope, &e.to_string()))?;
+            .map_err(|e| fail(&valid, CoreError::invalid_as(Invalid::Scope, e.to_string())))?;
         if valid.scope.is_empty() {
-            return Err(fail(&valid, OAuthErrorKind::InvalidScope, "No scope was requested or allowed"));
+            return Err(fail(&valid, CoreError::invalid_as(Invalid::Scope, "No scope was requested or allowed")));
         }
         let undefined = match self.undefined_custom_scopes(&valid.pool.id, valid.scope.custom()).await {
             Ok(u) => u.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>(),
             Err(e) => {
                 tracing::error!(error = ?e, "resource server lookup failed");
-                return Err(AuthorizeFailure::Page(OAuthErrorKind::InvalidRequest, "Try again later".into()));
+                return Err(AuthorizeFailure::Page(CoreError::invalid_as(Invalid::Request, "Try again later")));
             }
         };
         if let Some(unknown) = undefined.first() {
             // The client may still list it, but its resource server is gone or no longer has it.
-            return Err(fail(&valid, OAuthErrorKind::InvalidScope, &format!("Unknown scope {unknown}")));
+            return Err(fail(&valid, CoreError::invalid_as(Invalid::Scope, format!("Unknown scope {unknown}"))));
         }
         match (present(&req.code_challenge), present(&req.code_challenge_method)) {
             (None, Some(_)) => {
                 return Err(fail(
                     &valid,
-                    OAuthErrorKind::InvalidRequest,
-                    "code_challenge_method without code_challenge",
+                    CoreError::invalid_as(Invalid::Request, "code_challenge_method without code_challenge"),
                 ));
             }
             (None, None) if !valid.client.is_confidential() => {
-                return Err(fail(&valid, OAuthErrorKind::InvalidRequest, "PKCE (code_challenge, S256) is required"));
+                return Err(fail(
+                    &valid,
+                    CoreError::invalid_as(Invalid::Request, "PKCE (code_challenge, S256) is required"),
+                ));
             }
             (None, None) => {}
             (Some(challenge), method) => {
                 if method != Some("S256") {
-                    return Err(fail(&valid, OAuthErrorKind::InvalidRequest, "code_challenge_method must be S256"));
+                    return Err(fail(
+                        &valid,
+                        CoreError::invalid_as(Invalid::Request, "code_challenge_method must be S256"),
+                    ));
                 }
                 let well_formed = (43..=128).contains(&challenge.len())
                     && challenge.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
                 if !well_formed {
-                    return Err(fail(&valid, OAuthErrorKind::InvalidRequest, "code_challenge is malformed"));
+                    return Err(fail(&valid, CoreError::invalid_as(Invalid::Request, "code_challenge is malformed")));
                 }
                 valid.code_challenge = Some(challenge.to_owned());
             }
@@ -227,28 +251,31 @@ impl Warden {
                 "login" => valid.prompt.login = true,
                 "consent" => valid.prompt.consent = true,
                 "select_account" => {}
-                _ => return Err(fail(&valid, OAuthErrorKind::InvalidRequest, "Unknown prompt value")),
+                _ => return Err(fail(&valid, CoreError::invalid_as(Invalid::Request, "Unknown prompt value"))),
             }
         }
         if valid.prompt.none && (valid.prompt.login || valid.prompt.consent) {
-            return Err(fail(&valid, OAuthErrorKind::InvalidRequest, "prompt=none cannot be combined"));
+            return Err(fail(&valid, CoreError::invalid_as(Invalid::Request, "prompt=none cannot be combined")));
         }
         if let Some(max_age) = present(&req.max_age) {
-            let max_age: i64 =
-                max_age.parse().ok().filter(|m| *m >= 0).ok_or_else(|| {
-                    fail(&valid, OAuthErrorKind::InvalidRequest, "max_age must be a number of seconds")
-                })?;
+            let max_age: i64 = max_age.parse().ok().filter(|m| *m >= 0).ok_or_else(|| {
+                fail(&valid, CoreError::invalid_as(Invalid::Request, "max_age must be a number of seconds"))
+            })?;
             valid.max_age = Some(max_age);
         }
         if let Some(hint) = present(&req.id_token_hint) {
             let verified = self.verify_own::<IdClaims>(hint).await.map_err(|e| {
                 tracing::error!(error = ?e, "signing key reload failed");
-                AuthorizeFailure::Page(OAuthErrorKind::InvalidRequest, "Try again later".into())
+                AuthorizeFailure::Page(CoreError::invalid_as(Invalid::Request, "Try again later"))
             })?;
-            let claims = verified
-                .ok_or_else(|| fail(&valid, OAuthErrorKind::InvalidRequest, "id_token_hint is not a valid ID token"))?;
+            let claims = verified.ok_or_else(|| {
+                fail(&valid, CoreError::invalid_as(Invalid::Request, "id_token_hint is not a valid ID token"))
+            })?;
             if claims.iss != self.issuer(&valid.pool) || claims.token_use != "id" {
-                return Err(fail(&valid, OAuthErrorKind::InvalidRequest, "id_token_hint was not issued by this pool"));
+                return Err(fail(
+                    &valid,
+                    CoreError::invalid_as(Invalid::Request, "id_token_hint was not issued by this pool"),
+                ));
             }
             valid.hinted_sub = Some(claims.sub);
         }

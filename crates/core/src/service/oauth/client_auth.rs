@@ -7,7 +7,8 @@ use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
 use crate::crypto::random;
-use crate::error::{CoreError, CoreResult, OAuthErrorKind};
+use crate::error::{CoreError, CoreResult};
+use crate::error::{Invalid, Refusal};
 use crate::model::Client;
 use crate::secret::Secret;
 use crate::service::issuers::jwk_key;
@@ -41,11 +42,11 @@ struct AssertionClaims {
 }
 
 fn invalid_client(msg: &str) -> CoreError {
-    CoreError::oauth(OAuthErrorKind::InvalidClient, msg)
+    CoreError::refused(Refusal::ClientCredentials, msg)
 }
 
 fn invalid_request(msg: &str) -> CoreError {
-    CoreError::oauth(OAuthErrorKind::InvalidRequest, msg)
+    CoreError::invalid_as(Invalid::Request, msg)
 }
 
 impl Warden {

@@ -9,7 +9,8 @@ use super::client_auth::PresentedClient;
 use super::scopes::Scopes;
 use crate::crypto::keys::JwtType;
 use crate::crypto::random;
-use crate::error::{CoreError, CoreResult, OAuthErrorKind, StoreError};
+use crate::error::{CoreError, CoreResult, StoreError};
+use crate::error::{Invalid, Refusal};
 use crate::model::{Client, Group, OAuthFlow, RefreshFamily, User};
 use crate::service::Warden;
 use crate::store::FamilyKey;
@@ -57,13 +58,13 @@ pub(crate) struct ServiceAccessClaims {
 }
 
 fn grant_error(msg: &str) -> CoreError {
-    CoreError::oauth(OAuthErrorKind::InvalidGrant, msg)
+    CoreError::refused(Refusal::GrantInvalid, msg)
 }
 
 fn param<'a>(v: &'a Option<String>, name: &str) -> CoreResult<&'a str> {
     v.as_deref()
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| CoreError::oauth(OAuthErrorKind::InvalidRequest, format!("{name} is missing")))
+        .ok_or_else(|| CoreError::invalid_as(Invalid::Request, format!("{name} is missing")))
 }
 
 /// RFC 7636 §4.6: BASE64URL(SHA256(verifier)) == challenge, verifier 43-128 unreserved chars.
@@ -84,13 +85,13 @@ impl Warden {
             "authorization_code" => self.code_grant(&client, &req).await,
             "refresh_token" => self.refresh_grant(&client, &req).await,
             "client_credentials" => self.client_credentials_grant(&client, &req).await,
-            _ => Err(CoreError::oauth(OAuthErrorKind::UnsupportedGrantType, "Unsupported grant_type")),
+            _ => Err(CoreError::invalid_as(Invalid::GrantType, "Unsupported grant_type")),
         }
     }
 
     async fn code_grant(&self, client: &Client, req: &TokenRequest) -> CoreResult<TokenResponse> {
         if !client.allows_oauth(OAuthFlow::Code) {
-            return Err(CoreError::oauth(OAuthErrorKind::UnauthorizedClient, "The client may not use this grant"));
+            return Err(CoreError::refused(Refusal::ClientNotAllowed, "The client may not use this grant"));
         }
         let code_value = param(&req.code, "code")?;
         let code_hash = random::sha256(code_value.as_bytes());
@@ -198,7 +199,7 @@ impl Warden {
                 Scopes::parse(family.scope.as_deref().unwrap_or(crate::service::tokens::COGNITO_ADMIN_SCOPE))?;
             let requested = Scopes::parse(requested)?;
             if requested.0.iter().any(|s| !granted.contains(s)) {
-                return Err(CoreError::oauth(OAuthErrorKind::InvalidScope, "The scope exceeds what was granted"));
+                return Err(CoreError::invalid_as(Invalid::Scope, "The scope exceeds what was granted"));
             }
             family.scope = Some(requested.to_string_sorted());
         }
@@ -266,23 +267,20 @@ impl Warden {
 
     async fn client_credentials_grant(&self, client: &Client, req: &TokenRequest) -> CoreResult<TokenResponse> {
         if !client.is_confidential() {
-            return Err(CoreError::oauth(
-                OAuthErrorKind::UnauthorizedClient,
-                "A public client cannot use client_credentials",
-            ));
+            return Err(CoreError::refused(Refusal::ClientNotAllowed, "A public client cannot use client_credentials"));
         }
         if !client.allows_oauth(OAuthFlow::ClientCredentials) {
-            return Err(CoreError::oauth(OAuthErrorKind::UnauthorizedClient, "The client may not use this grant"));
+            return Err(CoreError::refused(Refusal::ClientNotAllowed, "The client may not use this grant"));
         }
         let requested = Scopes::parse(req.scope.as_deref().unwrap_or(""))?;
         let mut granted = Scopes::grant(client, &requested)?;
         // Only resource-server scopes: there is no user to consent to openid, email...
         if !requested.is_empty() && requested.0.iter().any(|s| !s.contains('/')) {
-            return Err(CoreError::oauth(OAuthErrorKind::InvalidScope, "client_credentials takes only custom scopes"));
+            return Err(CoreError::invalid_as(Invalid::Scope, "client_credentials takes only custom scopes"));
         }
         granted.0.retain(|s| s.contains('/'));
         if granted.is_empty() {
-            return Err(CoreError::oauth(OAuthErrorKind::InvalidScope, "The client has no custom scopes to grant"));
+            return Err(CoreError::invalid_as(Invalid::Scope, "The client has no custom scopes to grant"));
         }
         let pool = self.pool(&client.pool_id).await?;
         // One read per resource server (several scopes often share one); the servers are the
@@ -295,7 +293,7 @@ impl Warden {
             }
         }
         if let Some(unknown) = self.undefined_custom_scopes(&pool.id, granted.custom()).await?.first() {
-            return Err(CoreError::oauth(OAuthErrorKind::InvalidScope, format!("Unknown scope {unknown}")));
+            return Err(CoreError::invalid_as(Invalid::Scope, format!("Unknown scope {unknown}")));
         }
         let now = self.clock.now();
         let validity = client.settings.token_validity.access_secs;

@@ -7,7 +7,8 @@ use serde_json::{json, Map, Value};
 
 use super::client_auth::PresentedClient;
 use crate::crypto::random;
-use crate::error::{CoreError, CoreResult, OAuthErrorKind};
+use crate::error::{CoreError, CoreResult};
+use crate::error::{Invalid, Refusal};
 use crate::model::{Client, Pool, User};
 use crate::service::tokens::COGNITO_ADMIN_SCOPE;
 use crate::service::Warden;
@@ -25,7 +26,7 @@ impl Warden {
         // RFC 7662 §2.1 and §4: only an authenticated caller may introspect; a public client's
         // id is not a credential (else anyone could scan tokens).
         if !client.is_confidential() {
-            return Err(CoreError::oauth(OAuthErrorKind::InvalidClient, "Introspection needs client authentication"));
+            return Err(CoreError::refused(Refusal::ClientCredentials, "Introspection needs client authentication"));
         }
         let pool = self.pool(&client.pool_id).await?;
         let now = self.clock.now();
@@ -107,7 +108,7 @@ impl Warden {
     /// GET/POST /oauth2/userInfo: the user's claims released by the token's scopes (all
     /// readable attributes with `aws.cognito.signin.user.admin`, as Cognito does).
     pub async fn userinfo(&self, access_token: &str) -> CoreResult<Value> {
-        let bad = |msg: &str| CoreError::oauth(OAuthErrorKind::InvalidToken, msg);
+        let bad = |msg: &str| CoreError::refused(Refusal::BearerInvalid, msg);
         let (claims, _pool, user) = self.verify_access_token(access_token).await.map_err(|e| match e {
             e if e.is_server_fault() => e,
             e => bad(&e.to_string()),
@@ -115,7 +116,7 @@ impl Warden {
         let scopes: Vec<&str> = claims.scope.split(' ').collect();
         let admin = scopes.contains(&COGNITO_ADMIN_SCOPE);
         if !admin && !scopes.contains(&"openid") {
-            return Err(CoreError::oauth(OAuthErrorKind::InsufficientScope, "The token has no openid scope"));
+            return Err(CoreError::refused(Refusal::InsufficientScope, "The token has no openid scope"));
         }
         // The token's client reads only its ReadAttributes (a deleted client's tokens are dead
         // already: their family went with it).
@@ -131,15 +132,15 @@ impl Warden {
     pub async fn revoke(&self, presented: &PresentedClient, token: &str) -> CoreResult<()> {
         let client = self.authenticate_client(presented).await?;
         if !client.settings.enable_token_revocation {
-            return Err(CoreError::oauth(OAuthErrorKind::UnsupportedTokenType, "Revocation is off for this client"));
+            return Err(CoreError::invalid_as(Invalid::TokenType, "Revocation is off for this client"));
         }
         let family_id = if token.matches('.').count() == 2 {
             match self.verify_own::<Value>(token).await? {
                 Some(claims) => match claims["origin_jti"].as_str() {
                     Some(id) => id.to_owned(),
                     None if claims["token_use"] == "access" => {
-                        return Err(CoreError::oauth(
-                            OAuthErrorKind::UnsupportedTokenType,
+                        return Err(CoreError::invalid_as(
+                            Invalid::TokenType,
                             "client_credentials tokens expire; they cannot be revoked",
                         ));
                     }
@@ -169,7 +170,7 @@ fn check_owner(client: &Client, owner: &str) -> CoreResult<()> {
     if client.id == owner {
         Ok(())
     } else {
-        Err(CoreError::oauth(OAuthErrorKind::UnauthorizedClient, "The token was issued to another client"))
+        Err(CoreError::refused(Refusal::ClientNotAllowed, "The token was issued to another client"))
     }
 }
 

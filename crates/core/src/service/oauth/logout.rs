@@ -5,7 +5,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::present;
-use crate::error::{CoreError, CoreResult, OAuthErrorKind};
+use crate::error::{CoreError, CoreResult};
+use crate::error::{Invalid, Refusal};
 use crate::service::tokens::IdClaims;
 use crate::service::Warden;
 
@@ -28,7 +29,7 @@ pub struct ValidLogout {
 }
 
 fn bad(msg: &str) -> CoreError {
-    CoreError::oauth(OAuthErrorKind::InvalidRequest, msg)
+    CoreError::invalid_as(Invalid::Request, msg)
 }
 
 impl Warden {
@@ -45,7 +46,7 @@ impl Warden {
         };
         let client = self.client(&client_id).await.map_err(|e| match e {
             e if e.is_server_fault() => e,
-            _ => CoreError::oauth(OAuthErrorKind::InvalidClient, "The client does not exist"),
+            _ => CoreError::refused(Refusal::ClientCredentials, "The client does not exist"),
         })?;
         let pool = self.pool(&client.pool_id).await?;
         if let Some(h) = &hint {

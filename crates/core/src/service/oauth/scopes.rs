@@ -2,7 +2,8 @@
 
 use std::collections::BTreeSet;
 
-use crate::error::{CoreError, CoreResult, OAuthErrorKind};
+use crate::error::Invalid;
+use crate::error::{CoreError, CoreResult};
 use crate::model::Client;
 use crate::service::tokens::COGNITO_ADMIN_SCOPE;
 
@@ -26,7 +27,7 @@ impl Scopes {
                 .chars()
                 .all(|c| c == '!' || ('\u{23}'..='\u{5B}').contains(&c) || ('\u{5D}'..='\u{7E}').contains(&c))
             {
-                return Err(CoreError::oauth(OAuthErrorKind::InvalidScope, "The scope contains invalid characters"));
+                return Err(CoreError::invalid_as(Invalid::Scope, "The scope contains invalid characters"));
             }
             set.insert(item.to_owned());
         }
@@ -59,8 +60,8 @@ impl Scopes {
             return Ok(Scopes(allowed.iter().map(|s| (*s).to_owned()).collect()));
         }
         if let Some(bad) = requested.0.iter().find(|s| !allowed.contains(s.as_str())) {
-            return Err(CoreError::oauth(
-                OAuthErrorKind::InvalidScope,
+            return Err(CoreError::invalid_as(
+                Invalid::Scope,
                 format!("The scope {bad} is not allowed for this client"),
             ));
         }
@@ -105,7 +106,7 @@ mod tests {
         let one = Scopes::grant(&client, &Scopes::parse("openid").unwrap()).unwrap();
         assert_eq!(one.to_string_sorted(), "openid");
         let err = Scopes::grant(&client, &Scopes::parse("openid phone").unwrap()).unwrap_err();
-        assert!(matches!(err, CoreError::OAuth(OAuthErrorKind::InvalidScope, _)));
+        assert!(matches!(err, CoreError::Invalid(Invalid::Scope, _)));
         assert_eq!(Scopes::still_allowed(&client, "email openid phone").as_deref(), Some("email openid"));
         assert_eq!(Scopes::still_allowed(&client, "api/read"), None);
     }

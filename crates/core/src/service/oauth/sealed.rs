@@ -7,7 +7,8 @@ use base64::Engine;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{CoreError, CoreResult, OAuthErrorKind};
+use crate::error::Invalid;
+use crate::error::{CoreError, CoreResult};
 use crate::service::Warden;
 
 #[derive(Serialize, Deserialize)]
@@ -27,7 +28,7 @@ impl Warden {
 
     /// Opens what `seal_for_browser` sealed for the same `purpose`, if it has not expired.
     pub fn open_from_browser<T: DeserializeOwned>(&self, purpose: &str, sealed: &str) -> CoreResult<T> {
-        let bad = || CoreError::oauth(OAuthErrorKind::InvalidRequest, "The sign-in request is invalid or has expired");
+        let bad = || CoreError::invalid_as(Invalid::Request, "The sign-in request is invalid or has expired");
         let bytes = URL_SAFE_NO_PAD.decode(sealed.trim()).map_err(|_| bad())?;
         let plain = self.master.open(&bytes).map_err(|_| bad())?;
         let envelope: Envelope<T> = serde_json::from_slice(&plain).map_err(|_| bad())?;

@@ -1,11 +1,25 @@
-//! InitiateAuth, AdminInitiateAuth, RespondToAuthChallenge, AdminRespondToAuthChallenge.
+//! InitiateAuth, AdminInitiateAuth, RespondToAuthChallenge, AdminRespondToAuthChallenge: Cognito's
+//! flow names, `AuthParameters` and `ChallengeResponses` parsed into the core's typed sign-in.
+
+use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
-use warden_core::service::{AuthOutcome, InitiateAuth, RespondToChallenge};
+use warden_core::model::ChallengeKind;
+use warden_core::service::{AuthOutcome, ChallengeAnswer, Credential, RespondToChallenge, SignIn};
+use warden_core::Secret;
 
 use crate::dispatch::Ctx;
 use crate::error::{DoorError, DoorResult};
 use crate::wire::Input;
+
+/// Cognito's name of a challenge.
+pub fn challenge_name(kind: ChallengeKind) -> &'static str {
+    match kind {
+        ChallengeKind::NewPasswordRequired => "NEW_PASSWORD_REQUIRED",
+        ChallengeKind::SoftwareTokenMfa => "SOFTWARE_TOKEN_MFA",
+        ChallengeKind::MfaSetup => "MFA_SETUP",
+    }
+}
 
 pub fn outcome(o: AuthOutcome) -> DoorResult<Value> {
     Ok(match o {
@@ -23,40 +37,102 @@ pub fn outcome(o: AuthOutcome) -> DoorResult<Value> {
             }
             json!({ "AuthenticationResult": result, "ChallengeParameters": {} })
         }
-        AuthOutcome::Challenge { kind, session, parameters } => json!({
-            "ChallengeName": kind.as_str(),
-            "Session": session,
-            "ChallengeParameters": parameters,
-        }),
+        AuthOutcome::Challenge { kind, session, username, attributes } => {
+            let mut parameters = json!({ "USER_ID_FOR_SRP": username });
+            if kind == ChallengeKind::NewPasswordRequired {
+                parameters["requiredAttributes"] = json!("[]");
+                parameters["userAttributes"] =
+                    json!(serde_json::to_string(&attributes).unwrap_or_else(|_| "{}".into()));
+            }
+            json!({ "ChallengeName": challenge_name(kind), "Session": session, "ChallengeParameters": parameters })
+        }
         // Only hosted challenges end this way, and this door never answers those.
         AuthOutcome::SignedIn { .. } => {
-            return Err(DoorError::Core(warden_core::CoreError::not_authorized("Invalid session for the user.")));
+            return Err(DoorError::Core(warden_core::CoreError::refused(
+                warden_core::error::Refusal::SessionExpired,
+                "Invalid session for the user.",
+            )));
         }
     })
 }
 
-fn initiate(ctx: &Ctx<'_>, input: &Input) -> DoorResult<InitiateAuth> {
-    let flow = input.str("AuthFlow")?.to_owned();
+fn missing(name: &str) -> DoorError {
+    DoorError::InvalidParameter(format!("Missing required parameter {name}"))
+}
+
+fn required(parameters: &BTreeMap<String, String>, name: &str) -> DoorResult<String> {
+    parameters.get(name).cloned().ok_or_else(|| missing(name))
+}
+
+/// The flows each operation takes; `admin` is AdminInitiateAuth.
+fn credential(flow: &str, parameters: &BTreeMap<String, String>, admin: bool) -> DoorResult<Credential> {
+    let password = || -> DoorResult<Credential> {
+        let username = parameters.get("USERNAME").filter(|u| !u.is_empty()).ok_or_else(|| missing("USERNAME"))?;
+        Ok(Credential::Password {
+            username: username.clone(),
+            password: Secret::new(required(parameters, "PASSWORD")?),
+        })
+    };
+    match flow {
+        "USER_PASSWORD_AUTH" if !admin => password(),
+        "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" if admin => password(),
+        "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => {
+            Ok(Credential::RefreshToken(Secret::new(required(parameters, "REFRESH_TOKEN")?)))
+        }
+        "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => Err(DoorError::InvalidParameter(format!(
+            "Initiate Auth method not supported: {flow} is only for AdminInitiateAuth"
+        ))),
+        "USER_PASSWORD_AUTH" | "USER_SRP_AUTH" | "CUSTOM_AUTH" | "USER_AUTH" => {
+            Err(DoorError::InvalidParameter(format!("Initiate Auth method not supported: {flow}")))
+        }
+        other if admin => Err(DoorError::InvalidParameter(format!("Initiate Auth method not supported: {other}"))),
+        other => Err(DoorError::InvalidParameter(format!(
+            "1 validation error detected: Value '{other}' at 'authFlow' failed to satisfy constraint: Member must satisfy enum value set"
+        ))),
+    }
+}
+
+fn initiate(ctx: &Ctx<'_>, input: &Input, admin: bool) -> DoorResult<SignIn> {
+    let client_id = input.str("ClientId")?.to_owned();
+    let flow = input.str("AuthFlow")?;
     let parameters = input.str_map("AuthParameters")?;
-    Ok(InitiateAuth {
-        client_id: input.str("ClientId")?.to_owned(),
-        flow,
-        parameters,
+    Ok(SignIn {
+        client_id,
+        credential: credential(flow, &parameters, admin)?,
+        secret_hash: parameters.get("SECRET_HASH").cloned(),
         source: ctx.source.clone(),
         attempt_id: ctx.attempt_id.clone(),
     })
 }
 
+fn answer(name: &str, responses: &BTreeMap<String, String>) -> DoorResult<ChallengeAnswer> {
+    match name {
+        "NEW_PASSWORD_REQUIRED" => Ok(ChallengeAnswer::NewPassword {
+            password: Secret::new(required(responses, "NEW_PASSWORD")?),
+            attributes: responses
+                .iter()
+                .filter_map(|(k, v)| k.strip_prefix("userAttributes.").map(|name| (name.to_owned(), v.clone())))
+                .collect(),
+        }),
+        "SOFTWARE_TOKEN_MFA" => Ok(ChallengeAnswer::Totp { code: required(responses, "SOFTWARE_TOKEN_MFA_CODE")? }),
+        other => Err(DoorError::InvalidParameter(format!("Unsupported challenge: {other}"))),
+    }
+}
+
 fn respond(ctx: &Ctx<'_>, input: &Input) -> DoorResult<RespondToChallenge> {
+    let client_id = input.str("ClientId")?.to_owned();
+    let name = input.str("ChallengeName")?;
     let session = input.opt_str("Session")?.unwrap_or_default().to_owned();
     if session.is_empty() {
-        return Err(DoorError::InvalidParameter("Missing required parameter Session".into()));
+        return Err(missing("Session"));
     }
+    let responses = input.str_map("ChallengeResponses")?;
     Ok(RespondToChallenge {
-        client_id: input.str("ClientId")?.to_owned(),
-        challenge_name: input.str("ChallengeName")?.to_owned(),
+        client_id,
         session,
-        responses: input.str_map("ChallengeResponses")?,
+        answer: answer(name, &responses)?,
+        username: required(&responses, "USERNAME")?,
+        secret_hash: responses.get("SECRET_HASH").cloned(),
         source: ctx.source.clone(),
         attempt_id: ctx.attempt_id.clone(),
         hosted: false,
@@ -64,14 +140,14 @@ fn respond(ctx: &Ctx<'_>, input: &Input) -> DoorResult<RespondToChallenge> {
 }
 
 pub async fn initiate_auth(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
-    let req = initiate(ctx, input)?;
-    outcome(ctx.warden.initiate_auth(req).await?)
+    let req = initiate(ctx, input, false)?;
+    outcome(ctx.warden.sign_in(req).await?)
 }
 
 pub async fn admin_initiate_auth(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
     let pool_id = input.str("UserPoolId")?;
-    let req = initiate(ctx, input)?;
-    outcome(ctx.warden.admin_initiate_auth(pool_id, req).await?)
+    let req = initiate(ctx, input, true)?;
+    outcome(ctx.warden.admin_sign_in(pool_id, req).await?)
 }
 
 pub async fn respond_to_auth_challenge(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
