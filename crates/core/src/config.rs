@@ -48,7 +48,7 @@ pub struct CoreConfig {
     pub throttle: ThrottleConfig,
     /// Lifetime of a forgot-password or sign-up confirmation code, in seconds.
     pub code_ttl_secs: i64,
-    /// Lifetime of a challenge session (NEW_PASSWORD_REQUIRED, SOFTWARE_TOKEN_MFA), in seconds.
+    /// Lifetime of a challenge session (a new password, a TOTP code), in seconds.
     pub challenge_ttl_secs: i64,
     /// Lifetime of identity-pool temporary credentials, in seconds.
     pub credentials_ttl_secs: i64,

@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize, Serializer};
 use warden_core::config::{Argon2Params, ThrottleConfig};
 use warden_core::{CoreConfig, Secret};
 
+pub mod env;
+
 fn redact<S: Serializer>(v: &Option<Secret<String>>, s: S) -> Result<S::Ok, S::Error> {
     match v {
         Some(_) => s.serialize_str("**redacted**"),
@@ -111,109 +113,33 @@ impl Config {
             .map_err(|e| format!("cannot create {}: {e}", self.data_dir.display()))
     }
 
-    /// Defaults, then `file` (if any), then the environment given by `env`.
+    /// Defaults, then `file` (if any), then the environment given by `env` (`env.rs`: every
+    /// key has a variable, derived from this structure).
     pub fn load(file: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
-        let mut config = match file {
+        let base = match file {
             Some(path) => {
                 let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-                toml::from_str(&text)
-                    .map_err(|e| format!("invalid config file {}: {}", path.display(), toml_error(&text, &e)))?
+                // Read as the configuration first: its errors carry the line and column.
+                let _: Self = toml::from_str(&text)
+                    .map_err(|e| format!("invalid config file {}: {}", path.display(), toml_error(&text, &e)))?;
+                let table: toml::Table = toml::from_str(&text).map_err(|e| e.message().to_owned())?;
+                serde_json::to_value(table).map_err(|e| e.to_string())?
             }
-            None => Self::default(),
+            None => serde_json::Value::Object(serde_json::Map::new()),
         };
-        config.apply_env(env)?;
+        let config: Self = env::apply(base, &Self::defaults_tree(), env)?;
+        config.validate()?;
         Ok(config)
     }
 
-    fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) -> Result<(), String> {
-        let num = |name: &str| -> Result<Option<u64>, String> {
-            env(name)
-                .map(|v| v.parse::<u64>().map_err(|_| format!("{name} must be a whole number, got {v:?}")))
-                .transpose()
-        };
-        // The value must fit the setting's type: `as` would truncate (4294967296 as u32 is 0).
-        let num_u32 = |name: &str| -> Result<Option<u32>, String> {
-            num(name)?
-                .map(|v| u32::try_from(v).map_err(|_| format!("{name} must be at most {}, got {v}", u32::MAX)))
-                .transpose()
-        };
-        let num_i64 = |name: &str| -> Result<Option<i64>, String> {
-            num(name)?
-                .map(|v| i64::try_from(v).map_err(|_| format!("{name} must be at most {}, got {v}", i64::MAX)))
-                .transpose()
-        };
-        let num_usize = |name: &str| -> Result<Option<usize>, String> {
-            num(name)?
-                .map(|v| usize::try_from(v).map_err(|_| format!("{name} must be at most {}, got {v}", usize::MAX)))
-                .transpose()
-        };
-        if let Some(v) = env("WARDEN_LISTEN") {
-            self.listen = v;
-        }
-        if let Some(v) = env("WARDEN_DATA_DIR") {
-            self.data_dir = v.into();
-        }
-        if let Some(v) = env("WARDEN_DATABASE_URL") {
-            self.database_url = Some(v);
-        }
-        if let Some(v) = env("WARDEN_PUBLIC_URL") {
-            self.public_url = Some(v);
-        }
-        if let Some(v) = env("WARDEN_REGION") {
-            self.region = v;
-        }
-        if let Some(v) = env("WARDEN_ADMIN_ACCESS_KEY_ID") {
-            self.admin_access_key_id = Some(v);
-        }
-        if let Some(v) = env("WARDEN_ADMIN_SECRET_ACCESS_KEY") {
-            self.admin_secret_access_key = Some(Secret::new(v));
-        }
-        if let Some(v) = env("WARDEN_SMTP_URL") {
-            self.smtp_url = Some(v);
-        }
-        if let Some(v) = env("WARDEN_SMTP_FROM") {
-            self.smtp_from = v;
-        }
-        if let Some(v) = env("WARDEN_SELF_SIGNED_AUDIENCE") {
-            self.self_signed_audience = v;
-        }
-        if let Some(v) = env("WARDEN_GATEWAY_LISTEN") {
-            self.gateway.listen = v;
-        }
-        if let Some(v) = env("WARDEN_GATEWAY_UPSTREAM") {
-            self.gateway.upstream = v;
-        }
-        if let Some(v) = num_usize("WARDEN_GATEWAY_WORKERS")? {
-            self.gateway.workers = v;
-        }
-        if let Some(v) = env("WARDEN_LOG_FORMAT") {
-            self.log_format = v;
-        }
-        if let Some(v) = num_u32("WARDEN_ARGON2_MEMORY_KIB")? {
-            self.argon2.memory_kib = v;
-        }
-        if let Some(v) = num_u32("WARDEN_ARGON2_ITERATIONS")? {
-            self.argon2.iterations = v;
-        }
-        if let Some(v) = num_usize("WARDEN_HASH_WORKERS")? {
-            self.hash_workers = Some(v);
-        }
-        if let Some(v) = num_u32("WARDEN_THROTTLE_PER_USER")? {
-            self.throttle.per_user = v;
-        }
-        if let Some(v) = num_u32("WARDEN_THROTTLE_PER_SOURCE")? {
-            self.throttle.per_source = v;
-        }
-        if let Some(v) = num_i64("WARDEN_AUTHORIZATION_CODE_TTL_SECS")? {
-            self.authorization_code_ttl_secs = v;
-        }
-        if let Some(v) = num_i64("WARDEN_BROWSER_SESSION_TTL_SECS")? {
-            self.browser_session_ttl_secs = v;
-        }
-        if let Some(v) = num_i64("WARDEN_CREDENTIALS_TTL_SECS")? {
-            self.credentials_ttl_secs = v;
-        }
-        self.validate()
+    /// The default configuration as a tree of keys, which the environment layer walks.
+    fn defaults_tree() -> serde_json::Value {
+        serde_json::to_value(Self::default()).expect("the configuration serialises")
+    }
+
+    /// Every key's environment variables, with the key's dotted path.
+    pub fn env_keys() -> Vec<env::EnvKey> {
+        env::keys(&Self::defaults_tree())
     }
 
     fn validate(&self) -> Result<(), String> {
@@ -473,6 +399,52 @@ mod tests {
         assert_eq!(c.argon2.memory_kib, u32::MAX);
         let c = Config::load(None, |k| (k == "WARDEN_THROTTLE_PER_USER").then(|| "7".into())).unwrap();
         assert_eq!(c.throttle.per_user, 7);
+    }
+
+    #[test]
+    fn every_key_has_a_variable_derived_from_the_structure() {
+        let names: Vec<String> = Config::env_keys().into_iter().map(|k| k.name).collect();
+        for name in ["WARDEN_THROTTLE__WINDOW_SECS", "WARDEN_ARGON2__PARALLELISM", "WARDEN_GATEWAY__MAX_SKEW_SECS"] {
+            assert!(names.contains(&name.to_owned()), "{name} missing from {names:?}");
+        }
+        let c = Config::load(None, |k| (k == "WARDEN_THROTTLE__WINDOW_SECS").then(|| "120".into())).unwrap();
+        assert_eq!(c.throttle.window_secs, 120);
+        // The single-underscore form keeps working; the `__` form wins over it.
+        let c = Config::load(None, |k| (k == "WARDEN_THROTTLE_WINDOW_SECS").then(|| "180".into())).unwrap();
+        assert_eq!(c.throttle.window_secs, 180);
+        let both: HashMap<&str, &str> =
+            [("WARDEN_THROTTLE_WINDOW_SECS", "180"), ("WARDEN_THROTTLE__WINDOW_SECS", "240")].into();
+        let c = Config::load(None, |k| both.get(k).map(|v| v.to_string())).unwrap();
+        assert_eq!(c.throttle.window_secs, 240);
+        // Validation still applies to a value from the environment.
+        let err = Config::load(None, |k| (k == "WARDEN_THROTTLE__WINDOW_SECS").then(|| "59".into())).unwrap_err();
+        assert!(err.contains("window_secs"), "{err}");
+    }
+
+    #[test]
+    fn env_values_are_read_as_their_keys_are_typed() {
+        // Unset by default, a number when given.
+        let c = Config::load(None, |k| (k == "WARDEN_HASH_WORKERS").then(|| "3".into())).unwrap();
+        assert_eq!(c.hash_workers, Some(3));
+        // Unset by default, a string even when it looks like a number.
+        let c = Config::load(None, |k| (k == "WARDEN_PUBLIC_URL").then(|| "8080".into())).unwrap();
+        assert_eq!(c.public_url.as_deref(), Some("8080"));
+        // Lists and tables as JSON.
+        let c = Config::load(None, |k| (k == "WARDEN_GATEWAY__REGIONS").then(|| r#"["us-east-1"]"#.into())).unwrap();
+        assert_eq!(c.gateway.regions, ["us-east-1"]);
+        let err = Config::load(None, |k| (k == "WARDEN_GATEWAY__REGIONS").then(|| "us-east-1".into())).unwrap_err();
+        assert!(err.contains("WARDEN_GATEWAY__REGIONS"), "{err}");
+        // A value of the wrong shape is refused and not echoed.
+        let err = Config::load(None, |k| (k == "WARDEN_HASH_WORKERS").then(|| "hunter2-s3cr3t".into())).unwrap_err();
+        assert!(err.contains("WARDEN_HASH_WORKERS") && !err.contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn the_environment_overrides_a_file_section_key_by_key() {
+        let (dir, file) = temp_file("[throttle]\nper_user = 3\nwindow_secs = 600\n");
+        let c = Config::load(Some(&file), |k| (k == "WARDEN_THROTTLE__PER_USER").then(|| "4".into())).unwrap();
+        std::fs::remove_dir_all(dir).unwrap();
+        assert_eq!((c.throttle.per_user, c.throttle.window_secs), (4, 600));
     }
 
     #[test]

@@ -29,7 +29,12 @@ enum Command {
     /// Apply database migrations and exit.
     Migrate,
     /// Print the effective configuration, secrets redacted.
-    Config,
+    Config {
+        /// List every key's environment variable instead (`WARDEN_SECTION__KEY`, or the
+        /// single-underscore form), with its effective value.
+        #[arg(long)]
+        env: bool,
+    },
     /// User pools.
     #[command(subcommand)]
     Pool(PoolCmd),
@@ -119,7 +124,7 @@ fn main() -> ExitCode {
                 commands::gateway(&config).await
             }
             Command::Migrate => commands::migrate(&config).await,
-            Command::Config => commands::show_config(&config),
+            Command::Config { env } => commands::show_config(&config, env),
             Command::Pool(c) => commands::pool(&config, c).await,
             Command::Client(c) => commands::client(&config, c).await,
             Command::ResourceServer(c) => commands::resource_server(&config, c).await,

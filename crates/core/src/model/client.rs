@@ -3,47 +3,23 @@ use serde::{Deserialize, Serialize};
 use crate::clock::Timestamp;
 use crate::model::{OAuthFlow, SigningAlg};
 
-/// The sign-in flows a client may use (Cognito's ExplicitAuthFlows, normalised to ALLOW_*).
+/// The sign-in flows a client may use. Stored by the snake_case codes serde gives them; each door
+/// has its own names for them (the Cognito door: ExplicitAuthFlows' `ALLOW_*`).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
 pub enum AuthFlow {
-    #[serde(rename = "ALLOW_USER_PASSWORD_AUTH")]
+    /// A username and a password, by anyone who knows the client id.
     UserPassword,
-    #[serde(rename = "ALLOW_ADMIN_USER_PASSWORD_AUTH")]
+    /// A username and a password, by an administrator's signed call.
     AdminUserPassword,
-    #[serde(rename = "ALLOW_REFRESH_TOKEN_AUTH")]
+    /// A refresh token for new access and id tokens.
     RefreshToken,
-    #[serde(rename = "ALLOW_USER_SRP_AUTH")]
+    /// SRP (not yet implemented).
     UserSrp,
-    #[serde(rename = "ALLOW_CUSTOM_AUTH")]
+    /// Custom challenges (not implemented).
     Custom,
-    #[serde(rename = "ALLOW_USER_AUTH")]
+    /// Choice-based sign-in (not implemented).
     UserAuth,
-}
-
-impl AuthFlow {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::UserPassword => "ALLOW_USER_PASSWORD_AUTH",
-            Self::AdminUserPassword => "ALLOW_ADMIN_USER_PASSWORD_AUTH",
-            Self::RefreshToken => "ALLOW_REFRESH_TOKEN_AUTH",
-            Self::UserSrp => "ALLOW_USER_SRP_AUTH",
-            Self::Custom => "ALLOW_CUSTOM_AUTH",
-            Self::UserAuth => "ALLOW_USER_AUTH",
-        }
-    }
-
-    /// Accepts both the `ALLOW_*` names and the legacy ones (`USER_PASSWORD_AUTH`, `ADMIN_NO_SRP_AUTH`).
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "ALLOW_USER_PASSWORD_AUTH" | "USER_PASSWORD_AUTH" => Self::UserPassword,
-            "ALLOW_ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => Self::AdminUserPassword,
-            "ALLOW_REFRESH_TOKEN_AUTH" => Self::RefreshToken,
-            "ALLOW_USER_SRP_AUTH" => Self::UserSrp,
-            "ALLOW_CUSTOM_AUTH" | "CUSTOM_AUTH_FLOW_ONLY" => Self::Custom,
-            "ALLOW_USER_AUTH" => Self::UserAuth,
-            _ => return None,
-        })
-    }
 }
 
 /// Token lifetimes in seconds.

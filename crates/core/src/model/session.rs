@@ -23,29 +23,33 @@ pub struct RefreshFamily {
     pub amr: String,
 }
 
+/// A step of a sign-in after the password. `as_str` is the stored code; doors name the steps
+/// in their own words.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
 pub enum ChallengeKind {
-    #[serde(rename = "NEW_PASSWORD_REQUIRED")]
+    /// A new password in place of a temporary one.
     NewPasswordRequired,
-    #[serde(rename = "SOFTWARE_TOKEN_MFA")]
+    /// A code from the user's authenticator app.
     SoftwareTokenMfa,
-    #[serde(rename = "MFA_SETUP")]
+    /// Setting up an authenticator (not yet offered).
     MfaSetup,
 }
 
 impl ChallengeKind {
+    /// The stored code.
     pub fn as_str(self) -> &'static str {
         match self {
-            Self::NewPasswordRequired => "NEW_PASSWORD_REQUIRED",
-            Self::SoftwareTokenMfa => "SOFTWARE_TOKEN_MFA",
-            Self::MfaSetup => "MFA_SETUP",
+            Self::NewPasswordRequired => "new_password_required",
+            Self::SoftwareTokenMfa => "software_token_mfa",
+            Self::MfaSetup => "mfa_setup",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
         Some(match s {
-            "NEW_PASSWORD_REQUIRED" => Self::NewPasswordRequired,
-            "SOFTWARE_TOKEN_MFA" => Self::SoftwareTokenMfa,
-            "MFA_SETUP" => Self::MfaSetup,
+            "new_password_required" => Self::NewPasswordRequired,
+            "software_token_mfa" => Self::SoftwareTokenMfa,
+            "mfa_setup" => Self::MfaSetup,
             _ => return None,
         })
     }

@@ -262,8 +262,8 @@ mod tests {
     fn kind(r: CoreResult<()>) -> &'static str {
         match r {
             Ok(()) => "ok",
-            Err(CoreError::Invalid(Invalid::Parameter, _)) => "InvalidParameter",
-            Err(CoreError::Invalid(Invalid::ClientFlows, _)) => "InvalidOAuthFlow",
+            Err(CoreError::Invalid(Invalid::Parameter, _)) => "Parameter",
+            Err(CoreError::Invalid(Invalid::ClientFlows, _)) => "ClientFlows",
             Err(e) => panic!("unexpected {e:?}"),
         }
     }
@@ -307,28 +307,25 @@ mod tests {
         assert_eq!(kind(validate_oauth_shape(&oauth(&[OAuthFlow::Code], &["openid"], &cb), false)), "ok");
         let cc = oauth(&[OAuthFlow::ClientCredentials], &["api/read"], &[]);
         assert_eq!(kind(validate_oauth_shape(&cc, true)), "ok");
-        assert_eq!(kind(validate_oauth_shape(&cc, false)), "InvalidOAuthFlow", "client_credentials needs a secret");
+        assert_eq!(kind(validate_oauth_shape(&cc, false)), "ClientFlows", "client_credentials needs a secret");
         let mixed = oauth(&[OAuthFlow::ClientCredentials, OAuthFlow::Code], &["api/read"], &cb);
-        assert_eq!(kind(validate_oauth_shape(&mixed, true)), "InvalidOAuthFlow");
+        assert_eq!(kind(validate_oauth_shape(&mixed, true)), "ClientFlows");
         let std = oauth(&[OAuthFlow::ClientCredentials], &["api/read", "openid"], &[]);
-        assert_eq!(kind(validate_oauth_shape(&std, true)), "InvalidOAuthFlow", "custom scopes only");
-        assert_eq!(
-            kind(validate_oauth_shape(&oauth(&[OAuthFlow::Implicit], &["openid"], &[]), false)),
-            "InvalidOAuthFlow"
-        );
-        assert_eq!(kind(validate_oauth_shape(&oauth(&[], &["openid"], &cb), false)), "InvalidParameter");
-        assert_eq!(kind(validate_oauth_shape(&oauth(&[OAuthFlow::Code], &[], &cb), false)), "InvalidParameter");
+        assert_eq!(kind(validate_oauth_shape(&std, true)), "ClientFlows", "custom scopes only");
+        assert_eq!(kind(validate_oauth_shape(&oauth(&[OAuthFlow::Implicit], &["openid"], &[]), false)), "ClientFlows");
+        assert_eq!(kind(validate_oauth_shape(&oauth(&[], &["openid"], &cb), false)), "Parameter");
+        assert_eq!(kind(validate_oauth_shape(&oauth(&[OAuthFlow::Code], &[], &cb), false)), "Parameter");
         let mut off = oauth(&[OAuthFlow::Code], &["openid"], &cb);
         off.allowed_oauth_flows_user_pool_client = false;
-        assert_eq!(kind(validate_oauth_shape(&off, false)), "InvalidParameter", "flows need the flag");
+        assert_eq!(kind(validate_oauth_shape(&off, false)), "Parameter", "flows need the flag");
         let mut default = oauth(&[OAuthFlow::Code], &["openid"], &cb);
         default.default_redirect_uri = Some("https://elsewhere.example/cb".into());
-        assert_eq!(kind(validate_oauth_shape(&default, false)), "InvalidParameter");
+        assert_eq!(kind(validate_oauth_shape(&default, false)), "Parameter");
         default.default_redirect_uri = Some(cb[0].into());
         assert_eq!(kind(validate_oauth_shape(&default, false)), "ok");
         let mut idp = oauth(&[OAuthFlow::Code], &["openid"], &cb);
         idp.supported_identity_providers = vec!["Google".into()];
-        assert_eq!(kind(validate_oauth_shape(&idp, false)), "InvalidParameter");
-        assert_eq!(kind(validate_oauth_shape(&oauth(&[OAuthFlow::Code], &["a b"], &cb), false)), "InvalidParameter");
+        assert_eq!(kind(validate_oauth_shape(&idp, false)), "Parameter");
+        assert_eq!(kind(validate_oauth_shape(&oauth(&[OAuthFlow::Code], &["a b"], &cb), false)), "Parameter");
     }
 }

@@ -1,9 +1,9 @@
-//! GetTokensFromRefreshToken: the Cognito API's refresh for any client, and the only one for a
-//! client whose refresh tokens rotate (REFRESH_TOKEN_AUTH refuses those, as Cognito does). It is
-//! the token endpoint's refresh grant answered in the Cognito dialect, so a rotation and its
-//! reuse detection (a rotated-out token that comes back ends its whole family) are one rule.
+//! A refresh by a client that presents its secret itself (no keyed hash), for any client and the
+//! only one for a client whose refresh tokens rotate. It is the one refresh rule
+//! (`refresh_grant`), so a rotation and its reuse detection (a rotated-out token that comes back
+//! ends its whole family) are the same for every door.
 
-use super::oauth::{PresentedClient, TokenRequest};
+use super::oauth::PresentedClient;
 use super::signin::{require_flow, AuthResult};
 use super::Warden;
 use crate::error::CoreResult;
@@ -12,8 +12,7 @@ use crate::secret::Secret;
 
 impl Warden {
     /// New tokens for `refresh_token`; a rotating client's token is replaced by the one returned.
-    /// A confidential client presents its secret itself (`ClientSecret`, not a SECRET_HASH).
-    pub async fn get_tokens_from_refresh_token(
+    pub async fn refresh_with_client_secret(
         &self,
         client_id: &str,
         client_secret: Option<Secret<String>>,
@@ -21,21 +20,13 @@ impl Warden {
     ) -> CoreResult<AuthResult> {
         let client = self.client(client_id).await?;
         require_flow(&client, AuthFlow::RefreshToken)?;
-        let request = TokenRequest {
-            grant_type: Some("refresh_token".into()),
-            code: None,
-            redirect_uri: None,
-            code_verifier: None,
-            refresh_token: Some(refresh_token.to_owned()),
-            scope: None,
-            client: PresentedClient {
-                post_id: Some(client.id),
-                post_secret: client_secret,
-                ..PresentedClient::default()
-            },
+        let presented = PresentedClient {
+            post_id: Some(client.id.clone()),
+            post_secret: client_secret,
+            ..PresentedClient::default()
         };
-        // Its refusals are OAuth errors; the Cognito door words them as Cognito does.
-        let answer = self.token(request).await?;
+        let client = self.authenticate_client(&presented).await?;
+        let answer = self.refresh_grant(&client, refresh_token, None, None).await?;
         Ok(AuthResult {
             access_token: answer.access_token,
             // None for a grant made at the hosted pages without `openid`: nothing to refuse after

@@ -126,7 +126,7 @@ impl Warden {
         Ok(())
     }
 
-    /// A user who must exist (admin calls): UserNotFoundException otherwise. As on Cognito, an
+    /// A user who must exist (admin calls): not found otherwise. As on Cognito, an
     /// admin call names a user by username, by an alias the pool signs in with, or by `sub`.
     pub async fn existing_user(&self, pool: &Pool, username: &str) -> CoreResult<User> {
         if let Some(user) = self.find_user(pool, username).await? {
@@ -145,7 +145,7 @@ impl Warden {
         client.secret_enc.as_deref().map(|sealed| self.master.open_string(sealed).map(Secret::new)).transpose()
     }
 
-    /// Checks SECRET_HASH = Base64(HMAC-SHA256(secret, username + client_id)) when the client has
+    /// Checks the secret hash = Base64(HMAC-SHA256(secret, username + client_id)) when the client has
     /// a secret. Any of `usernames` may be the one the hash was computed over.
     pub fn check_secret_hash(&self, client: &Client, given: Option<&str>, usernames: &[&str]) -> CoreResult<()> {
         let Some(secret) = self.client_secret(client)? else {
@@ -159,7 +159,7 @@ impl Warden {
         let given = given.ok_or_else(|| {
             CoreError::refused(
                 Refusal::ClientCredentials,
-                format!("Client {} is configured with secret but SECRET_HASH was not received", client.id),
+                format!("Client {} is configured with secret but no secret hash was received", client.id),
             )
         })?;
         let given = STANDARD.decode(given.trim()).unwrap_or_default();
@@ -192,8 +192,8 @@ impl Warden {
     }
 
     /// What an unsigned call that names an unknown user answers: `hidden` when the client
-    /// prevents user-existence errors (the same answer a real user would get), else
-    /// UserNotFoundException.
+    /// prevents user-existence errors (the same answer a real user would get), else the user
+    /// is not found.
     pub(crate) fn answer_unknown_user<T>(&self, client: &Client, hidden: CoreResult<T>) -> CoreResult<T> {
         if client.settings.prevent_user_existence_errors {
             hidden

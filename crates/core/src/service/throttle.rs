@@ -13,8 +13,9 @@ use crate::crypto::random::sha256;
 use crate::error::{CoreError, CoreResult};
 use crate::error::{Limit, Refusal};
 
-/// Cognito's answer once a user's failures reach the limit: NotAuthorized (which botocore does
-/// not retry), even with the right password, until the window has passed.
+/// The answer once a user's failures reach the limit, even with the right password, until the
+/// window has passed: a refusal, not a throttle (the Cognito door words it as Cognito does, an
+/// error botocore does not retry).
 fn attempts_exceeded() -> CoreError {
     CoreError::refused(Refusal::AttemptsExceeded, "Password attempts exceeded")
 }

@@ -12,7 +12,6 @@ use crate::crypto::random;
 use crate::error::{CoreError, CoreResult};
 use crate::error::{Invalid, Refusal};
 use crate::model::{Client, Group, Pool, RefreshFamily, SigningAlg, User};
-use crate::store::FamilyKey;
 
 pub const COGNITO_ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";
 
@@ -215,52 +214,28 @@ impl Warden {
         })
     }
 
-    /// REFRESH_TOKEN_AUTH: new access and id tokens in the same family. The refresh token is not
-    /// rotated (Cognito's behaviour, which scribeauth depends on).
+    /// A refresh through a sign-in call: new access and id tokens in the same family, by the one
+    /// refresh rule (`refresh_grant`). The refresh token is not rotated (Cognito's behaviour,
+    /// which scribeauth depends on): a client whose tokens rotate is refused here, since a refresh
+    /// that leaves the token current would let a stolen copy go unnoticed.
     pub(crate) async fn refresh(
         &self,
         client: &Client,
         refresh_token: &str,
         secret_hash: Option<&str>,
     ) -> CoreResult<AuthResult> {
-        let invalid = || CoreError::refused(Refusal::TokenInvalid, "Invalid Refresh Token.");
         if client.settings.refresh_token_rotation {
-            // Its tokens rotate, with reuse detection, at the token endpoint only: a refresh here
-            // would leave the token current and let a stolen copy go unnoticed.
             return Err(CoreError::refused(
                 Refusal::NotPermitted,
-                "Refresh token rotation is on for this client: use GetTokensFromRefreshToken or the token endpoint",
+                "Refresh token rotation is on for this client: refresh with the token endpoint or its rotating refresh",
             ));
         }
-        let hash = random::sha256(refresh_token.as_bytes());
-        // One read brings the user's groups along (one statement per refresh, as before groups).
-        let (family, user, mut groups) =
-            self.store.get_family_with_user_and_groups(FamilyKey::TokenHash(&hash)).await?.ok_or_else(invalid)?;
-        if family.client_id != client.id {
-            return Err(invalid());
-        }
-        if family.revoked_at.is_some() {
-            return Err(CoreError::refused(Refusal::TokenInvalid, "Refresh Token has been revoked"));
-        }
-        if family.expires_at <= self.clock.now() {
-            return Err(CoreError::refused(Refusal::TokenInvalid, "Refresh Token has expired"));
-        }
-        let pool = self.pool(&family.pool_id).await?;
-        self.check_secret_hash(client, secret_hash, &[&user.username, &user.id])?;
-        if !user.enabled {
-            return Err(CoreError::refused(Refusal::Disabled, "User is disabled."));
-        }
-        // A family granted through the OIDC door: only what its client may still be granted.
-        let family = self.still_granted(client, family).await?.ok_or_else(|| {
-            CoreError::refused(Refusal::NotPermitted, "The client may no longer use this token's scopes")
-        })?;
-        super::groups::token_order(&mut groups);
-        let (access_token, id_token) = self.sign_pair(&pool, client, &user, &family, None, &groups).await?;
+        let answer = self.refresh_grant(client, refresh_token, None, Some(secret_hash)).await?;
         Ok(AuthResult {
-            access_token,
-            id_token: Some(id_token),
+            access_token: answer.access_token,
+            id_token: answer.id_token,
             refresh_token: None,
-            expires_in: client.settings.token_validity.access_secs,
+            expires_in: answer.expires_in,
         })
     }
 

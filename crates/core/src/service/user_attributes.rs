@@ -67,7 +67,7 @@ fn deletable(pool: &Pool, names: &[String], admin: bool) -> CoreResult<Vec<Strin
 }
 
 impl Warden {
-    /// Writes a changed user; an address another user holds is AliasExistsException.
+    /// Writes a changed user; an address another user holds is taken (an alias).
     async fn write_attributes(&self, user: &mut User) -> CoreResult<()> {
         match self.check_aliases_free(user).await {
             Err(CoreError::Exists(Taken::Username, m)) => return Err(CoreError::exists(Taken::Alias, m)),

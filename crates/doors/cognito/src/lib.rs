@@ -5,6 +5,7 @@
 
 mod dispatch;
 mod error;
+pub mod names;
 mod ops;
 mod shapes;
 mod signature;

@@ -60,7 +60,7 @@ pub fn client(c: &Client, secret: Option<&Secret<String>>) -> Value {
         "ClientId": c.id,
         "CreationDate": c.created_at,
         "LastModifiedDate": c.updated_at,
-        "ExplicitAuthFlows": s.explicit_auth_flows.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
+        "ExplicitAuthFlows": s.explicit_auth_flows.iter().map(|f| crate::names::auth_flow_name(*f)).collect::<Vec<_>>(),
         "AccessTokenValidity": s.token_validity.access_secs / per(&au),
         "IdTokenValidity": s.token_validity.id_secs / per(&iu),
         "RefreshTokenValidity": s.token_validity.refresh_secs / per(&ru),

@@ -1,6 +1,7 @@
 use clap::Subcommand;
 use serde_json::json;
-use warden_core::model::{AuthFlow, Client, ClientSettings, OAuthFlow, SigningAlg};
+use warden_cognito::names::{auth_flow_name, parse_auth_flow};
+use warden_core::model::{Client, ClientSettings, OAuthFlow, SigningAlg};
 use warden_core::service::ClientSpec;
 use warden_core::Warden;
 
@@ -108,7 +109,7 @@ fn settings(o: CreateOptions) -> Result<(ClientSettings, bool), String> {
     let explicit_auth_flows = flows
         .iter()
         .filter(|f| !f.trim().is_empty())
-        .map(|f| AuthFlow::parse(f.trim()).ok_or_else(|| format!("unknown auth flow {f}")))
+        .map(|f| parse_auth_flow(f.trim()).ok_or_else(|| format!("unknown auth flow {f}")))
         .collect::<Result<Vec<_>, _>>()?;
     let mut oauth_flows = o
         .oauth_flows
@@ -172,7 +173,7 @@ fn shape(c: &Client) -> serde_json::Value {
         "ClientId": c.id,
         "UserPoolId": c.pool_id,
         "ClientName": c.name,
-        "ExplicitAuthFlows": s.explicit_auth_flows.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
+        "ExplicitAuthFlows": s.explicit_auth_flows.iter().map(|f| auth_flow_name(*f)).collect::<Vec<_>>(),
         "AllowedOAuthFlowsUserPoolClient": s.allowed_oauth_flows_user_pool_client,
         "AllowedOAuthFlows": s.allowed_oauth_flows.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
         "AllowedOAuthScopes": s.allowed_oauth_scopes,
@@ -270,7 +271,7 @@ async fn all_clients(w: &Warden, pool_id: &str) -> Result<Vec<Client>, String> {
 #[cfg(test)]
 mod tests {
     use warden_core::config::Argon2Params;
-    use warden_core::model::PoolSettings;
+    use warden_core::model::{AuthFlow, PoolSettings};
     use warden_core::service::PoolSpec;
 
     use super::*;

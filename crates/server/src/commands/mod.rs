@@ -97,8 +97,18 @@ pub async fn migrate(config: &Config) -> CmdResult {
     Ok(())
 }
 
-pub fn show_config(config: &Config) -> CmdResult {
-    print!("{}", toml::to_string(config).map_err(|e| e.to_string())?);
+pub fn show_config(config: &Config, env: bool) -> CmdResult {
+    if !env {
+        print!("{}", toml::to_string(config).map_err(|e| e.to_string())?);
+        return Ok(());
+    }
+    // Secrets are redacted by the configuration's own serialisation.
+    let shown = serde_json::to_value(config).map_err(|e| e.to_string())?;
+    for key in Config::env_keys() {
+        let value = key.path.iter().try_fold(&shown, |v, k| v.get(k)).cloned().unwrap_or_default();
+        let also = if key.legacy == key.name { String::new() } else { format!(" (or {})", key.legacy) };
+        println!("{}{also} = {value}", key.name);
+    }
     Ok(())
 }
 

@@ -1,6 +1,6 @@
 //! Client authentication at the token, introspection and revocation endpoints (RFC 6749 §2.3):
 //! client_secret_basic, client_secret_post, private_key_jwt (RFC 7523, each assertion's `jti`
-//! usable once), and none for public clients. Every failure is `invalid_client`.
+//! usable once), and none for public clients. Every failure is a refusal of the client's credentials.
 
 use jsonwebtoken::{Algorithm, Validation};
 use serde::Deserialize;
@@ -41,11 +41,11 @@ struct AssertionClaims {
     jti: String,
 }
 
-fn invalid_client(msg: &str) -> CoreError {
+fn client_refused(msg: &str) -> CoreError {
     CoreError::refused(Refusal::ClientCredentials, msg)
 }
 
-fn invalid_request(msg: &str) -> CoreError {
+fn bad_request(msg: &str) -> CoreError {
     CoreError::invalid_as(Invalid::Request, msg)
 }
 
@@ -57,13 +57,13 @@ impl Warden {
             return self.authenticate_with_assertion(presented).await;
         }
         let (id, secret) = match (&presented.basic, &presented.post_id, &presented.post_secret) {
-            (Some(_), _, Some(_)) => return Err(invalid_request("Use one client authentication method")),
+            (Some(_), _, Some(_)) => return Err(bad_request("Use one client authentication method")),
             (Some((id, _)), Some(post_id), None) if post_id != id => {
-                return Err(invalid_request("client_id does not match the credentials"));
+                return Err(bad_request("client_id does not match the credentials"));
             }
             (Some((id, secret)), _, None) => (id.as_str(), Some(secret)),
             (None, Some(id), secret) => (id.as_str(), secret.as_ref()),
-            (None, None, _) => return Err(invalid_client("Client authentication is required")),
+            (None, None, _) => return Err(client_refused("Client authentication is required")),
         };
         let client = self.known_client(id).await?;
         match (self.client_secret(&client)?, secret) {
@@ -74,7 +74,7 @@ impl Warden {
             }
             // A public client: no secret, no keys.
             (None, None) if !client.is_confidential() => Ok(client),
-            _ => Err(invalid_client("Client authentication failed")),
+            _ => Err(client_refused("Client authentication failed")),
         }
     }
 
@@ -82,7 +82,7 @@ impl Warden {
         match self.client(id).await {
             Ok(c) => Ok(c),
             Err(e) if e.is_server_fault() => Err(e),
-            Err(_) => Err(invalid_client("Client authentication failed")),
+            Err(_) => Err(client_refused("Client authentication failed")),
         }
     }
 
@@ -90,26 +90,26 @@ impl Warden {
     /// signed by one of the client's registered keys, jti never seen before.
     async fn authenticate_with_assertion(&self, presented: &PresentedClient) -> CoreResult<Client> {
         if presented.basic.is_some() || presented.post_secret.is_some() {
-            return Err(invalid_request("Use one client authentication method"));
+            return Err(bad_request("Use one client authentication method"));
         }
         if presented.assertion_type.as_deref() != Some(JWT_BEARER_ASSERTION) {
-            return Err(invalid_client("client_assertion_type must be jwt-bearer"));
+            return Err(client_refused("client_assertion_type must be jwt-bearer"));
         }
-        let assertion = presented.assertion.as_deref().ok_or_else(|| invalid_client("client_assertion is missing"))?;
+        let assertion = presented.assertion.as_deref().ok_or_else(|| client_refused("client_assertion is missing"))?;
         let header =
-            jsonwebtoken::decode_header(assertion).map_err(|_| invalid_client("Malformed client assertion"))?;
+            jsonwebtoken::decode_header(assertion).map_err(|_| client_refused("Malformed client assertion"))?;
         if !matches!(header.alg, Algorithm::RS256 | Algorithm::ES256) {
-            return Err(invalid_client("The assertion must be signed with RS256 or ES256"));
+            return Err(client_refused("The assertion must be signed with RS256 or ES256"));
         }
         let unverified = jsonwebtoken::dangerous::insecure_decode::<AssertionClaims>(assertion)
-            .map_err(|_| invalid_client("The assertion needs iss, sub, exp and jti"))?;
+            .map_err(|_| client_refused("The assertion needs iss, sub, exp and jti"))?;
         let client_id = unverified.claims.sub.clone();
         if presented.post_id.as_deref().is_some_and(|id| id != client_id) {
-            return Err(invalid_client("client_id does not match the assertion"));
+            return Err(client_refused("client_id does not match the assertion"));
         }
         let client = self.known_client(&client_id).await?;
         if client.settings.jwks.is_empty() {
-            return Err(invalid_client("The client has no keys registered for private_key_jwt"));
+            return Err(client_refused("The client has no keys registered for private_key_jwt"));
         }
         let pool = self.pool(&client.pool_id).await?;
         let base = self.config.public_url.trim_end_matches('/');
@@ -129,21 +129,21 @@ impl Warden {
             .iter()
             .filter_map(|jwk| jwk_key(header.alg, header.kid.as_deref(), jwk))
             .find_map(|key| jsonwebtoken::decode::<AssertionClaims>(assertion, &key, &validation).ok())
-            .ok_or_else(|| invalid_client("The assertion's signature or audience is not valid"))?
+            .ok_or_else(|| client_refused("The assertion's signature or audience is not valid"))?
             .claims;
         if claims.iss != client.id || claims.sub != client.id {
-            return Err(invalid_client("The assertion's iss and sub must be the client id"));
+            return Err(client_refused("The assertion's iss and sub must be the client id"));
         }
         let now = self.clock.now();
         if claims.exp <= now {
-            return Err(invalid_client("The assertion has expired"));
+            return Err(client_refused("The assertion has expired"));
         }
         if claims.exp - now > MAX_ASSERTION_TTL_SECS {
-            return Err(invalid_client("The assertion's exp is too far ahead"));
+            return Err(client_refused("The assertion's exp is too far ahead"));
         }
         let jti = random::sha256(claims.jti.as_bytes());
         if !self.store.record_client_assertion(&client.id, &jti, claims.exp, now).await? {
-            return Err(invalid_client("The assertion was already used"));
+            return Err(client_refused("The assertion was already used"));
         }
         Ok(client)
     }

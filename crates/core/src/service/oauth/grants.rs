@@ -57,6 +57,8 @@ pub(crate) struct ServiceAccessClaims {
     pub jti: String,
 }
 
+const INVALID_REFRESH: &str = "Invalid Refresh Token.";
+
 fn grant_error(msg: &str) -> CoreError {
     CoreError::refused(Refusal::GrantInvalid, msg)
 }
@@ -83,7 +85,10 @@ impl Warden {
         let client = self.authenticate_client(&req.client).await?;
         match grant_type.as_str() {
             "authorization_code" => self.code_grant(&client, &req).await,
-            "refresh_token" => self.refresh_grant(&client, &req).await,
+            "refresh_token" => {
+                let token = param(&req.refresh_token, "refresh_token")?;
+                self.refresh_grant(&client, token, req.scope.as_deref(), None).await
+            }
             "client_credentials" => self.client_credentials_grant(&client, &req).await,
             _ => Err(CoreError::invalid_as(Invalid::GrantType, "Unsupported grant_type")),
         }
@@ -161,12 +166,22 @@ impl Warden {
         })
     }
 
-    async fn refresh_grant(&self, client: &Client, req: &TokenRequest) -> CoreResult<TokenResponse> {
-        let token = param(&req.refresh_token, "refresh_token")?;
+    /// The one refresh rule, for every door: the token endpoint's refresh grant, the Cognito
+    /// API's refresh flows. A client whose tokens rotate gets a new refresh token and its old one
+    /// retired (a retired token that comes back ends the whole family); `scope` narrows this
+    /// answer's tokens (RFC 6749 §6). `secret_hash`: the client is not authenticated yet and
+    /// proves its secret by a keyed hash of the username (`Some(None)`: none was given).
+    pub(crate) async fn refresh_grant(
+        &self,
+        client: &Client,
+        token: &str,
+        scope: Option<&str>,
+        secret_hash: Option<Option<&str>>,
+    ) -> CoreResult<TokenResponse> {
         let hash = random::sha256(token.as_bytes());
         let now = self.clock.now();
-        let narrowed = req.scope.as_deref().is_some_and(|s| !s.is_empty());
-        if client.settings.refresh_token_rotation && !narrowed {
+        let narrowed = scope.is_some_and(|s| !s.is_empty());
+        if client.settings.refresh_token_rotation && !narrowed && secret_hash.is_none() {
             // The common case in one step; any refusal is explained by the reads below.
             let fresh = random::opaque_token();
             let new_hash = random::sha256(fresh.as_bytes());
@@ -184,17 +199,26 @@ impl Warden {
                 tracing::warn!(family = %family_id, "refresh token reuse; revoking its family");
                 self.store.revoke_family(&family_id, now).await?;
             }
-            return Err(grant_error("Invalid refresh token"));
+            return Err(grant_error(INVALID_REFRESH));
         };
         if family.client_id != client.id {
-            return Err(grant_error("The refresh token was issued to another client"));
+            return Err(grant_error(INVALID_REFRESH));
         }
-        if family.revoked_at.is_some() || family.expires_at <= now || !user.enabled {
-            return Err(grant_error("The refresh token is no longer valid"));
+        if family.revoked_at.is_some() {
+            return Err(grant_error("Refresh Token has been revoked"));
+        }
+        if family.expires_at <= now {
+            return Err(grant_error("Refresh Token has expired"));
+        }
+        if let Some(given) = secret_hash {
+            self.check_secret_hash(client, given, &[&user.username, &user.id])?;
+        }
+        if !user.enabled {
+            return Err(CoreError::refused(Refusal::Disabled, "User is disabled."));
         }
         // A narrower scope (RFC 6749 §6) shapes this answer's tokens only; the family keeps its grant.
         let mut family = family;
-        if let Some(requested) = req.scope.as_deref().filter(|s| !s.is_empty()) {
+        if let Some(requested) = scope.filter(|s| !s.is_empty()) {
             let granted =
                 Scopes::parse(family.scope.as_deref().unwrap_or(crate::service::tokens::COGNITO_ADMIN_SCOPE))?;
             let requested = Scopes::parse(requested)?;
@@ -206,7 +230,7 @@ impl Warden {
         let new_refresh = if client.settings.refresh_token_rotation {
             let fresh = random::opaque_token();
             if !self.store.rotate_refresh_token(&family.id, &hash, &random::sha256(fresh.as_bytes()), now).await? {
-                return Err(grant_error("Invalid refresh token"));
+                return Err(grant_error(INVALID_REFRESH));
             }
             Some(fresh)
         } else {

@@ -10,16 +10,8 @@ use warden_core::Secret;
 
 use crate::dispatch::Ctx;
 use crate::error::{DoorError, DoorResult};
+use crate::names::challenge_name;
 use crate::wire::Input;
-
-/// Cognito's name of a challenge.
-pub fn challenge_name(kind: ChallengeKind) -> &'static str {
-    match kind {
-        ChallengeKind::NewPasswordRequired => "NEW_PASSWORD_REQUIRED",
-        ChallengeKind::SoftwareTokenMfa => "SOFTWARE_TOKEN_MFA",
-        ChallengeKind::MfaSetup => "MFA_SETUP",
-    }
-}
 
 pub fn outcome(o: AuthOutcome) -> DoorResult<Value> {
     Ok(match o {

@@ -2,9 +2,10 @@
 //! Only their shape is checked here; the rules on their values and combinations are the core's.
 
 use serde_json::json;
-use warden_core::model::{AuthFlow, ClientSettings, OAuthFlow};
+use warden_core::model::{ClientSettings, OAuthFlow};
 
 use crate::error::{DoorError, DoorResult};
+use crate::names::parse_auth_flow;
 use crate::shapes::unit_secs;
 use crate::wire::Input;
 
@@ -13,7 +14,7 @@ pub(super) fn apply_settings(input: &Input, s: &mut ClientSettings) -> DoorResul
     if let Some(flows) = input.str_list("ExplicitAuthFlows")? {
         let mut parsed = Vec::new();
         for f in &flows {
-            let flow = AuthFlow::parse(f)
+            let flow = parse_auth_flow(f)
                 .ok_or_else(|| DoorError::InvalidParameter(format!("Invalid ExplicitAuthFlows value: {f}")))?;
             if !parsed.contains(&flow) {
                 parsed.push(flow);

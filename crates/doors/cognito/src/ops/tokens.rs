@@ -32,7 +32,7 @@ pub async fn get_user(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
 pub async fn get_tokens_from_refresh_token(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
     let secret = input.opt_str("ClientSecret")?.map(|s| Secret::new(s.to_owned()));
     let tokens =
-        ctx.warden.get_tokens_from_refresh_token(input.str("ClientId")?, secret, input.str("RefreshToken")?).await?;
+        ctx.warden.refresh_with_client_secret(input.str("ClientId")?, secret, input.str("RefreshToken")?).await?;
     let mut answer = super::auth::outcome(AuthOutcome::Tokens(tokens))?;
     Ok(json!({ "AuthenticationResult": answer["AuthenticationResult"].take() }))
 }
