@@ -66,6 +66,7 @@ enum Command {
 /// Large allocations (argon2's 19 MiB working memory) always get their own mapping, returned to
 /// the system when freed. glibc would otherwise raise its mmap threshold after the first free and
 /// keep every later one on the heap, so memory grown during a login burst would never shrink.
+#[allow(unsafe_code)]
 fn return_large_allocations_to_the_system() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only sets an allocator tunable; called once, before any thread starts.
@@ -76,6 +77,7 @@ fn return_large_allocations_to_the_system() {
 
 /// Files Warden creates are its user's alone, whatever umask it was started with: the SQLite
 /// database with its `-wal` and `-shm`, the dev outbox (the master key is created 0600 anyway).
+#[allow(unsafe_code)]
 fn owner_only_new_files() {
     #[cfg(unix)]
     // SAFETY: umask only replaces the process's file-creation mask; it cannot fail.

@@ -233,6 +233,7 @@ fn issuer_keys_are_fetched_from_a_jwks_url() {
 }
 
 #[test]
+#[allow(unsafe_code)]
 fn the_files_warden_creates_are_the_owners_alone() {
     use std::os::unix::fs::PermissionsExt;
     use std::os::unix::process::CommandExt;

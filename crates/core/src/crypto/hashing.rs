@@ -46,6 +46,7 @@ type Buffers = Arc<Mutex<Vec<Vec<Block>>>>;
 /// Jobs sent but not yet taken by a worker.
 type Pending = Arc<AtomicUsize>;
 
+#[allow(unsafe_code)]
 fn hashing_worker(jobs: Arc<Mutex<mpsc::Receiver<Job>>>, buffers: Buffers, pending: Pending) {
     #[cfg(target_os = "linux")]
     // SAFETY: setpriority only reads its integer arguments; on Linux, who = 0 is this thread.

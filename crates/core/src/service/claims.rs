@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::attributes::known;
 use crate::model::User;
-use crate::service::tokens::COGNITO_ADMIN_SCOPE;
+use crate::service::oauth::scopes::COGNITO_ADMIN_SCOPE;
 
 /// The OIDC standard claims each scope releases (OIDC Core §5.4).
 fn scope_claims(scope: &str) -> &'static [&'static str] {

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use jsonwebtoken::{Algorithm, DecodingKey};
 
-use super::issuers::{jwk_key, pem_key};
+use super::issuer_keys::{jwk_key, pem_key};
 use crate::clock::Timestamp;
 use crate::model::Issuer;
 

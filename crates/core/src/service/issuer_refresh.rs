@@ -10,7 +10,7 @@ use std::sync::Arc;
 use jsonwebtoken::Algorithm;
 
 use super::issuer_cache::ParsedIssuer;
-use super::issuers::jwk_key;
+use super::issuer_keys::jwk_key;
 use super::Warden;
 use crate::error::{CoreError, CoreResult};
 use crate::model::Issuer;

@@ -5,10 +5,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use jsonwebtoken::{Algorithm, Validation};
 use serde::Deserialize;
 
 use super::issuer_cache::ParsedIssuer;
+use super::issuer_keys::{jwk_key, pem_key};
 use super::issuer_refresh::valid_jwks_url;
 use super::Warden;
 use crate::error::Refusal;
@@ -60,28 +61,6 @@ struct IssOnly {
 
 fn refuse(reason: impl Into<String>) -> CoreError {
     CoreError::refused(Refusal::TokenInvalid, reason.into())
-}
-
-/// A JWK's key, if it suits `alg` and, when the token names a `kid`, is that key.
-pub(crate) fn jwk_key(alg: Algorithm, kid: Option<&str>, jwk: &serde_json::Value) -> Option<DecodingKey> {
-    let parsed: jsonwebtoken::jwk::Jwk = serde_json::from_value(jwk.clone()).ok()?;
-    if kid.is_some() && parsed.common.key_id.as_deref() != kid {
-        return None;
-    }
-    use jsonwebtoken::jwk::AlgorithmParameters::{EllipticCurve, RSA};
-    if !matches!((&parsed.algorithm, alg), (RSA(_), Algorithm::RS256) | (EllipticCurve(_), Algorithm::ES256)) {
-        return None;
-    }
-    DecodingKey::from_jwk(&parsed).ok()
-}
-
-/// A PEM public key's key, if it suits `alg`.
-pub(crate) fn pem_key(alg: Algorithm, pem: &str) -> Option<DecodingKey> {
-    match alg {
-        Algorithm::RS256 => DecodingKey::from_rsa_pem(pem.as_bytes()).ok(),
-        Algorithm::ES256 => DecodingKey::from_ec_pem(pem.as_bytes()).ok(),
-        _ => None,
-    }
 }
 
 impl Warden {

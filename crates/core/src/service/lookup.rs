@@ -179,15 +179,26 @@ impl Warden {
         }
     }
 
-    /// Checks a client secret presented directly (RevokeToken, client_credentials).
+    /// The one comparison of a client secret presented as such (constant time): the token
+    /// endpoint's client authentication and a revocation through the Cognito API both use it,
+    /// and each words the outcome its way.
+    pub(crate) fn compare_client_secret(&self, client: &Client, given: Option<&str>) -> CoreResult<SecretCheck> {
+        Ok(match self.client_secret(client)? {
+            Some(secret) => match given {
+                Some(given) if bool::from(secret.expose().as_bytes().ct_eq(given.as_bytes())) => SecretCheck::Matches,
+                _ => SecretCheck::Wrong,
+            },
+            None if client.is_confidential() => SecretCheck::KeysOnly,
+            None => SecretCheck::Public,
+        })
+    }
+
+    /// A revocation's client secret: a public client needs none.
     pub fn check_client_secret(&self, client: &Client, given: Option<&str>) -> CoreResult<()> {
-        match (self.client_secret(client)?, given) {
-            (None, _) if client.is_confidential() => {
-                Err(CoreError::refused(Refusal::ClientNotOwner, assertion_only(client)))
-            }
-            (None, _) => Ok(()),
-            (Some(secret), Some(given)) if bool::from(secret.expose().as_bytes().ct_eq(given.as_bytes())) => Ok(()),
-            (Some(_), _) => Err(CoreError::refused(Refusal::ClientNotOwner, "Invalid client secret")),
+        match self.compare_client_secret(client, given)? {
+            SecretCheck::Matches | SecretCheck::Public => Ok(()),
+            SecretCheck::KeysOnly => Err(CoreError::refused(Refusal::ClientNotOwner, assertion_only(client))),
+            SecretCheck::Wrong => Err(CoreError::refused(Refusal::ClientNotOwner, "Invalid client secret")),
         }
     }
 
@@ -201,6 +212,19 @@ impl Warden {
             Err(CoreError::user_not_found("Username/client id combination not found."))
         }
     }
+}
+
+/// What a presented client secret is worth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SecretCheck {
+    /// The client has a secret and this is it.
+    Matches,
+    /// The client has a secret and this is not it (or none was given).
+    Wrong,
+    /// The client has no secret and no keys.
+    Public,
+    /// The client proves itself with keys (private_key_jwt), never a secret.
+    KeysOnly,
 }
 
 /// Why a client that authenticates with private_key_jwt is refused by the Cognito API.

@@ -9,10 +9,12 @@ mod cache;
 mod challenge;
 mod claims;
 mod clients;
+mod codes;
 mod get_tokens;
 mod groups;
 mod identity;
 mod issuer_cache;
+mod issuer_keys;
 mod issuer_refresh;
 mod issuers;
 mod lookup;
@@ -41,13 +43,14 @@ use crate::store::Store;
 
 pub use bearer::{BearerError, BearerIdentity};
 pub use clients::{ClientSpec, CreatedClient};
+pub use codes::{CodeDelivery, DeliveryMedium};
 pub use groups::GroupSpec;
 pub use identity::{IdentityPoolSpec, IssuedCredentials, UNAUTHENTICATED_PER_SOURCE_HOUR};
 pub use issuer_refresh::{KID_FETCH_SECS, REFRESH_SECS};
 pub use issuers::{IssuerSpec, SelfSignedCaller};
 pub use pools::PoolSpec;
 pub use signin::{AuthOutcome, AuthResult, ChallengeAnswer, Credential, RespondToChallenge, SignIn};
-pub use signup::{CodeDelivery, SignUpOutcome};
+pub use signup::SignUpOutcome;
 pub use tokens::{AccessClaims, IdClaims};
 pub use users::{CreateUser, ListUsersPage};
 

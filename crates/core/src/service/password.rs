@@ -1,17 +1,15 @@
 //! ChangePassword, ForgotPassword and ConfirmForgotPassword.
 
-use super::signup::CodeDelivery;
+use super::codes::{code_mismatch, redeemed, CodeDelivery, MAX_CODE_ATTEMPTS};
 use super::Warden;
 use crate::crypto::random;
 use crate::delivery::Message;
 use crate::error::{CoreError, CoreResult};
 use crate::error::{Invalid, Refusal};
-use crate::model::{Code, CodeOutcome, CodePurpose, User, UserStatus};
+use crate::model::{Code, CodePurpose, User, UserStatus};
 use crate::secret::Secret;
 use crate::store::CodeRedemption;
 
-/// Wrong guesses allowed on one code before it is dropped.
-pub(crate) const MAX_CODE_ATTEMPTS: u32 = 5;
 /// Codes a user may be sent per hour.
 const CODES_PER_HOUR: u32 = 5;
 
@@ -182,21 +180,5 @@ impl Warden {
             })
             .await?;
         redeemed(outcome)
-    }
-}
-
-/// A wrong one-time code, as Cognito words it.
-pub(crate) fn code_mismatch() -> CoreError {
-    CoreError::refused(Refusal::CodeMismatch, "Invalid verification code provided, please try again.")
-}
-
-/// A code redemption's outcome as the Cognito API answers it.
-pub(crate) fn redeemed(outcome: CodeOutcome) -> CoreResult<()> {
-    match outcome {
-        CodeOutcome::Redeemed => Ok(()),
-        CodeOutcome::Mismatch => Err(code_mismatch()),
-        CodeOutcome::Expired => {
-            Err(CoreError::refused(Refusal::CodeExpired, "Invalid code provided, please request a code again."))
-        }
     }
 }

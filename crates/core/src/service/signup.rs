@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::attributes::{check_writable, sanitise_attributes, ADDRESS_FLAGS};
+use super::codes::{code_mismatch, redeemed, CodeDelivery, MAX_CODE_ATTEMPTS};
 use super::Warden;
 use crate::crypto::random;
 use crate::error::{CoreError, CoreResult, StoreError};
@@ -10,26 +11,6 @@ use crate::error::{Invalid, Refusal, Taken};
 use crate::model::{CodePurpose, User, UserStatus};
 use crate::secret::Secret;
 use crate::store::CodeRedemption;
-
-/// Where a code went, masked as Cognito masks it (`a***@e***`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CodeDelivery {
-    pub destination: String,
-    pub medium: &'static str,
-    pub attribute: &'static str,
-}
-
-impl CodeDelivery {
-    pub fn email(address: &str) -> Self {
-        let masked = match address.split_once('@') {
-            Some((local, domain)) => {
-                format!("{}***@{}***", local.chars().next().unwrap_or('*'), domain.chars().next().unwrap_or('*'))
-            }
-            None => "***".into(),
-        };
-        Self { destination: masked, medium: "EMAIL", attribute: "email" }
-    }
-}
 
 #[derive(Debug, Clone)]
 pub struct SignUpOutcome {
@@ -118,7 +99,7 @@ impl Warden {
         self.check_secret_hash(&client, secret_hash, &[username])?;
         let pool = self.pool(&client.pool_id).await?;
         let Some(mut user) = self.find_user(&pool, username).await? else {
-            return self.answer_unknown_user(&client, Err(super::password::code_mismatch()));
+            return self.answer_unknown_user(&client, Err(code_mismatch()));
         };
         if user.status != UserStatus::Unconfirmed {
             return Err(CoreError::refused(
@@ -138,12 +119,12 @@ impl Warden {
                 purpose: CodePurpose::SignUp,
                 code_hash: self.code_digest(&user, code),
                 now,
-                max_attempts: super::password::MAX_CODE_ATTEMPTS,
+                max_attempts: MAX_CODE_ATTEMPTS,
                 then: user,
                 ends_sessions: false,
             })
             .await?;
-        super::password::redeemed(outcome)
+        redeemed(outcome)
     }
 
     pub async fn resend_confirmation_code(

@@ -12,8 +12,7 @@ use crate::crypto::random;
 use crate::error::{CoreError, CoreResult};
 use crate::error::{Invalid, Refusal};
 use crate::model::{Client, Group, Pool, RefreshFamily, SigningAlg, User};
-
-pub const COGNITO_ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";
+use crate::service::oauth::scopes::COGNITO_ADMIN_SCOPE;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AccessClaims {

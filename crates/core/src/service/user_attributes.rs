@@ -10,8 +10,7 @@
 use std::collections::BTreeMap;
 
 use super::attributes::{check_writable, known, sanitise_attributes, ADDRESS_FLAGS};
-use super::password::{redeemed, MAX_CODE_ATTEMPTS};
-use super::signup::CodeDelivery;
+use super::codes::{redeemed, CodeDelivery, MAX_CODE_ATTEMPTS};
 use super::Warden;
 use crate::error::{CoreError, CoreResult};
 use crate::error::{Refusal, Taken};

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use warden_core::Warden;
 
+use crate::ctx::Ctx;
 use crate::error::{DoorError, DoorResult};
 use crate::ops;
 use crate::wire::Input;
@@ -26,16 +27,6 @@ enum Service {
 }
 /// Larger bodies are refused before parsing.
 const MAX_BODY: usize = 1 << 20;
-
-/// What an operation knows about the call besides its input.
-pub struct Ctx<'a> {
-    pub warden: &'a Warden,
-    /// The caller's address, for per-source throttling.
-    pub source: String,
-    /// This call's own id for failure counting: made here, never taken from the client (a fixed
-    /// `amz-sdk-invocation-id` would make every failure count once).
-    pub attempt_id: String,
-}
 
 pub async fn handle(State(warden): State<Arc<Warden>>, req: Request) -> Response {
     let request_id = req

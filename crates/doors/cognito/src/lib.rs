@@ -3,6 +3,7 @@
 //! per resource; errors become Cognito's dialect in `error.rs` only. Each pool's JWKS and
 //! discovery document are the OIDC door's.
 
+mod ctx;
 mod dispatch;
 mod error;
 pub mod names;

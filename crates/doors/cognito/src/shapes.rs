@@ -2,11 +2,14 @@
 
 use serde_json::{json, Value};
 use warden_core::model::{Client, Group, Pool, ResourceServer, User};
-use warden_core::service::CodeDelivery;
+use warden_core::service::{CodeDelivery, DeliveryMedium};
 use warden_core::{Secret, Warden};
 
 pub fn delivery(d: &CodeDelivery) -> Value {
-    json!({ "Destination": d.destination, "DeliveryMedium": d.medium, "AttributeName": d.attribute })
+    let medium = match d.medium {
+        DeliveryMedium::Email => "EMAIL",
+    };
+    json!({ "Destination": d.destination, "DeliveryMedium": medium, "AttributeName": d.attribute })
 }
 
 pub fn pool(w: &Warden, p: &Pool) -> Value {

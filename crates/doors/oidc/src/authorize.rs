@@ -4,22 +4,17 @@
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use warden_core::crypto::random;
 use warden_core::error::Refusal;
-use warden_core::service::oauth::{AuthorizeFailure, AuthorizeRequest, SignedInBrowser, ValidAuthorize};
+use warden_core::service::oauth::{AuthorizeRequest, ValidAuthorize};
 use warden_core::{CoreError, Warden};
 
-use crate::cookies;
-use crate::error::{kind_of, Endpoint, OAuthErrorKind};
+use crate::error::{Endpoint, OAuthErrorKind};
 use crate::pages::{self, LoginForm, Page};
 use crate::request::{body_bytes, Form};
 use crate::respond::authorization_response;
-
-/// How long a login page's pending request stays usable.
-pub const REQUEST_TTL_SECS: i64 = 15 * 60;
-pub const SEALED_PURPOSE: &str = "authorize";
+use crate::steps::{csrf, failure, signed_in, REQUEST_TTL_SECS, SEALED_PURPOSE};
 
 pub async fn get(State(warden): State<Arc<Warden>>, req: Request) -> Response {
     let form = Form::parse(req.uri().query().unwrap_or("").as_bytes());
@@ -63,18 +58,6 @@ fn parse(form: &Form) -> Result<AuthorizeRequest, String> {
     })
 }
 
-/// A failed check, as a page or as an error at the redirect URI.
-pub fn failure(f: AuthorizeFailure, after_post: bool) -> Response {
-    match f {
-        AuthorizeFailure::Page(e) if e.is_server_fault() => server_fault(e),
-        AuthorizeFailure::Page(e) => {
-            pages::error_page(StatusCode::BAD_REQUEST, kind_of(&e, Endpoint::Management), &e.to_string())
-                .into_response()
-        }
-        AuthorizeFailure::Redirect(r) => authorization_response(r, after_post, vec![]),
-    }
-}
-
 async fn handle(warden: &Warden, headers: &HeaderMap, form: &Form) -> Response {
     let request = match parse(form) {
         Ok(r) => r,
@@ -104,30 +87,6 @@ async fn handle(warden: &Warden, headers: &HeaderMap, form: &Form) -> Response {
     login_page(warden, headers, &valid, None, StatusCode::OK)
 }
 
-/// The browser's live session in `pool_id`, if its cookie names one.
-pub async fn signed_in(warden: &Warden, headers: &HeaderMap, pool_id: &str) -> Result<Option<SignedInBrowser>, Page> {
-    let Some(cookie) = cookies::get(headers, &cookies::session_name(warden, pool_id)) else {
-        return Ok(None);
-    };
-    warden.browser_session(pool_id, &cookie).await.map_err(|e| {
-        tracing::error!(error = ?e, "browser session lookup failed");
-        pages::error_page(StatusCode::SERVICE_UNAVAILABLE, OAuthErrorKind::InvalidRequest, "Try again later")
-    })
-}
-
-/// The CSRF token of the browser, and the cookie to set when it had none.
-pub fn csrf(warden: &Warden, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
-    let name = cookies::csrf_name(warden);
-    match cookies::get(headers, &name) {
-        Some(v) => (v, None),
-        None => {
-            let v = random::opaque_token();
-            let c = cookies::set(warden, &name, &v, "Strict", REQUEST_TTL_SECS * 4);
-            (v, Some(c))
-        }
-    }
-}
-
 /// The login page for a checked request.
 pub fn login_page(
     warden: &Warden,
@@ -144,24 +103,4 @@ pub fn login_page(
     page.form_target = pages::origin_of(&valid.redirect_uri);
     page.cookies.extend(cookie);
     page.into_response()
-}
-
-/// The error page for a step that failed on our side, or, for a request that lost a race (the
-/// user's sessions were ended while it was under way), a 409 page saying to start again.
-pub fn server_fault(e: warden_core::CoreError) -> Response {
-    if matches!(e, warden_core::CoreError::Conflict(_)) {
-        return pages::error_page(
-            StatusCode::CONFLICT,
-            OAuthErrorKind::InvalidRequest,
-            "The account's sessions changed while you were signing in; start again",
-        )
-        .into_response();
-    }
-    tracing::error!(error = ?e, "authorization failed");
-    pages::error_page(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        OAuthErrorKind::InvalidRequest,
-        "Something went wrong on our side; try again",
-    )
-    .into_response()
 }

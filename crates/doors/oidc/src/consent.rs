@@ -11,12 +11,12 @@ use warden_core::error::Refusal;
 use warden_core::service::oauth::{AuthorizeRequest, SignedInBrowser, ValidAuthorize};
 use warden_core::{CoreError, Warden};
 
-use crate::authorize::{self, csrf, REQUEST_TTL_SECS};
 use crate::cookies;
 use crate::error::Endpoint;
 use crate::pages::{self, Page};
 use crate::request::{body_bytes, Form};
 use crate::respond::authorization_response;
+use crate::steps::{self, csrf, REQUEST_TTL_SECS};
 
 const CONSENT_PURPOSE: &str = "consent";
 
@@ -30,7 +30,7 @@ pub async fn proceed(
     mut cookies: Vec<HeaderValue>,
 ) -> Response {
     match warden.needs_consent(valid, &browser.user.id).await {
-        Err(e) => return authorize::server_fault(e),
+        Err(e) => return steps::server_fault(e),
         Ok(true) if valid.prompt.none => {
             let issuer = warden.issuer(&valid.pool);
             let r = valid.error(
@@ -53,7 +53,7 @@ pub async fn proceed(
     }
     match warden.issue_authorization_code(valid, browser).await {
         Ok(r) => authorization_response(r, after_post, cookies),
-        Err(e) => authorize::server_fault(e),
+        Err(e) => steps::server_fault(e),
     }
 }
 
@@ -83,9 +83,9 @@ pub async fn decide(State(warden): State<Arc<Warden>>, req: Request) -> Response
         };
     let valid = match warden.validate_authorize(request).await {
         Ok(v) => v,
-        Err(f) => return authorize::failure(f, true),
+        Err(f) => return steps::failure(f, true),
     };
-    let browser = match authorize::signed_in(&warden, &parts.headers, &valid.pool.id).await {
+    let browser = match steps::signed_in(&warden, &parts.headers, &valid.pool.id).await {
         Ok(Some(b)) => b,
         Ok(None) => {
             return pages::error_page(
@@ -106,10 +106,10 @@ pub async fn decide(State(warden): State<Arc<Warden>>, req: Request) -> Response
         );
     }
     if let Err(e) = warden.grant_consent(&valid, &browser.user.id).await {
-        return authorize::server_fault(e);
+        return steps::server_fault(e);
     }
     match warden.issue_authorization_code(&valid, &browser).await {
         Ok(r) => authorization_response(r, true, vec![]),
-        Err(e) => authorize::server_fault(e),
+        Err(e) => steps::server_fault(e),
     }
 }

@@ -24,6 +24,7 @@ mod logout;
 mod pages;
 mod request;
 mod respond;
+mod steps;
 mod token;
 mod userinfo;
 

@@ -15,11 +15,12 @@ use warden_core::service::oauth::{AuthorizeRequest, SignedInBrowser, ValidAuthor
 use warden_core::service::{AuthOutcome, ChallengeAnswer, Credential, RespondToChallenge, SignIn};
 use warden_core::{CoreError, Secret, Warden};
 
-use crate::authorize::{self, SEALED_PURPOSE};
+use crate::authorize;
 use crate::cookies;
 use crate::error::{Endpoint, OAuthErrorKind};
 use crate::pages::{self, LoginForm, Page};
 use crate::request::{body_bytes, source, Form};
+use crate::steps::{self, SEALED_PURPOSE};
 
 /// A login form post, checked: CSRF, the sealed request, and the request itself again.
 struct Step {
@@ -53,7 +54,7 @@ async fn open(warden: &Warden, req: Request) -> Result<Step, Response> {
     let request: AuthorizeRequest = warden.open_from_browser(SEALED_PURPOSE, &sealed).map_err(|e| {
         pages::error_page(StatusCode::BAD_REQUEST, OAuthErrorKind::InvalidRequest, &e.to_string()).into_response()
     })?;
-    let valid = warden.validate_authorize(request).await.map_err(|f| authorize::failure(f, true))?;
+    let valid = warden.validate_authorize(request).await.map_err(|f| steps::failure(f, true))?;
     Ok(Step { headers: parts.headers, form, source: src, sealed, csrf: csrf.unwrap_or_default(), valid })
 }
 
@@ -142,7 +143,7 @@ async fn finish(warden: &Warden, step: &Step, outcome: Result<AuthOutcome, CoreE
             let pool_id = step.valid.pool.id.clone();
             let cookie = match warden.start_browser_session(&pool_id, &user, auth_time, &amr).await {
                 Ok(c) => c,
-                Err(e) => return authorize::server_fault(e),
+                Err(e) => return steps::server_fault(e),
             };
             let browser = SignedInBrowser { user_epoch: user.session_epoch, user: *user, auth_time, amr };
             let set = cookies::set(
@@ -170,8 +171,8 @@ async fn finish(warden: &Warden, step: &Step, outcome: Result<AuthOutcome, CoreE
         Ok(AuthOutcome::Challenge { kind, session, username, .. }) => {
             challenge_page(step, pages::step_name(kind), &session, &username, None)
         }
-        Ok(AuthOutcome::Tokens(_)) => authorize::server_fault(CoreError::internal("hosted sign-in issued tokens")),
-        Err(e) if e.is_server_fault() => authorize::server_fault(e),
+        Ok(AuthOutcome::Tokens(_)) => steps::server_fault(CoreError::internal("hosted sign-in issued tokens")),
+        Err(e) if e.is_server_fault() => steps::server_fault(e),
         Err(e) => {
             let message = match &e {
                 CoreError::Refused(Refusal::NotConfirmed, _) => "Your account is not confirmed yet.".to_owned(),

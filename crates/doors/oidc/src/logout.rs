@@ -11,18 +11,18 @@ use axum::response::{IntoResponse, Response};
 use warden_core::service::oauth::LogoutRequest;
 use warden_core::{CoreError, Warden};
 
-use crate::authorize::{csrf, REQUEST_TTL_SECS};
 use crate::cookies;
 use crate::error::{kind_of, Endpoint};
 use crate::pages::{self, Page};
 use crate::request::{body_bytes, Form};
 use crate::respond::redirect;
+use crate::steps::{csrf, REQUEST_TTL_SECS};
 
 const SEALED_PURPOSE: &str = "logout";
 
 fn error(e: CoreError) -> Response {
     match e {
-        e if e.is_server_fault() || matches!(e, CoreError::Conflict(_)) => crate::authorize::server_fault(e),
+        e if e.is_server_fault() || matches!(e, CoreError::Conflict(_)) => crate::steps::server_fault(e),
         e => pages::error_page(StatusCode::BAD_REQUEST, kind_of(&e, Endpoint::Management), &e.to_string())
             .into_response(),
     }
@@ -100,7 +100,7 @@ pub async fn logout(State(warden): State<Arc<Warden>>, req: Request) -> Response
     let name = cookies::session_name(&warden, &valid.pool_id);
     if let Some(session) = cookies::get(&parts.headers, &name) {
         if let Err(e) = warden.end_browser_session(&session).await {
-            return crate::authorize::server_fault(e);
+            return crate::steps::server_fault(e);
         }
     }
     let clear = cookies::set(&warden, &name, "", "Lax", 0);

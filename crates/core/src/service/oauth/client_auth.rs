@@ -4,14 +4,14 @@
 
 use jsonwebtoken::{Algorithm, Validation};
 use serde::Deserialize;
-use subtle::ConstantTimeEq;
 
 use crate::crypto::random;
 use crate::error::{CoreError, CoreResult};
 use crate::error::{Invalid, Refusal};
 use crate::model::Client;
 use crate::secret::Secret;
-use crate::service::issuers::jwk_key;
+use crate::service::issuer_keys::jwk_key;
+use crate::service::lookup::SecretCheck;
 use crate::service::Warden;
 
 pub const JWT_BEARER_ASSERTION: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -66,14 +66,10 @@ impl Warden {
             (None, None, _) => return Err(client_refused("Client authentication is required")),
         };
         let client = self.known_client(id).await?;
-        match (self.client_secret(&client)?, secret) {
-            (Some(expected), Some(given))
-                if bool::from(expected.expose().as_bytes().ct_eq(given.expose().as_bytes())) =>
-            {
-                Ok(client)
-            }
-            // A public client: no secret, no keys.
-            (None, None) if !client.is_confidential() => Ok(client),
+        match (self.compare_client_secret(&client, secret.map(|s| s.expose().as_str()))?, secret) {
+            (SecretCheck::Matches, _) => Ok(client),
+            // A public client: no secret, no keys, and none presented.
+            (SecretCheck::Public, None) => Ok(client),
             _ => Err(client_refused("Client authentication failed")),
         }
     }

@@ -220,7 +220,7 @@ impl Warden {
         let mut family = family;
         if let Some(requested) = scope.filter(|s| !s.is_empty()) {
             let granted =
-                Scopes::parse(family.scope.as_deref().unwrap_or(crate::service::tokens::COGNITO_ADMIN_SCOPE))?;
+                Scopes::parse(family.scope.as_deref().unwrap_or(crate::service::oauth::scopes::COGNITO_ADMIN_SCOPE))?;
             let requested = Scopes::parse(requested)?;
             if requested.0.iter().any(|s| !granted.contains(s)) {
                 return Err(CoreError::invalid_as(Invalid::Scope, "The scope exceeds what was granted"));

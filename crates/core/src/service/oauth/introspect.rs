@@ -10,7 +10,7 @@ use crate::crypto::random;
 use crate::error::{CoreError, CoreResult};
 use crate::error::{Invalid, Refusal};
 use crate::model::{Client, Pool, User};
-use crate::service::tokens::COGNITO_ADMIN_SCOPE;
+use crate::service::oauth::scopes::COGNITO_ADMIN_SCOPE;
 use crate::service::Warden;
 use crate::store::FamilyKey;
 

@@ -9,7 +9,7 @@ mod grants;
 mod introspect;
 mod logout;
 mod resource_servers;
-mod scopes;
+pub(crate) mod scopes;
 mod sealed;
 mod sessions;
 

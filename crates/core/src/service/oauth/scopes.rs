@@ -5,9 +5,9 @@ use std::collections::BTreeSet;
 use crate::error::Invalid;
 use crate::error::{CoreError, CoreResult};
 use crate::model::Client;
-use crate::service::tokens::COGNITO_ADMIN_SCOPE;
 
 /// The scopes every pool knows, besides its resource servers' `<server>/<scope>`.
+pub const COGNITO_ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";
 pub const STANDARD_SCOPES: [&str; 5] = ["openid", "email", "phone", "profile", COGNITO_ADMIN_SCOPE];
 
 /// A set of scopes, kept in a stable order for the tokens that carry it.

@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 use warden_core::service::CreateUser;
 
-use crate::dispatch::Ctx;
+use crate::ctx::Ctx;
 use crate::error::{DoorError, DoorResult};
 use crate::shapes;
 use crate::wire::{page, Input};

@@ -8,7 +8,7 @@ use warden_core::model::ChallengeKind;
 use warden_core::service::{AuthOutcome, ChallengeAnswer, Credential, RespondToChallenge, SignIn};
 use warden_core::Secret;
 
-use crate::dispatch::Ctx;
+use crate::ctx::Ctx;
 use crate::error::{DoorError, DoorResult};
 use crate::names::challenge_name;
 use crate::wire::Input;

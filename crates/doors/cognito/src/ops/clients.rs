@@ -6,7 +6,7 @@ use warden_core::model::ClientSettings;
 use warden_core::service::ClientSpec;
 
 use super::client_settings::{apply_settings, cognito_members_reset};
-use crate::dispatch::Ctx;
+use crate::ctx::Ctx;
 use crate::error::DoorResult;
 use crate::shapes;
 use crate::wire::{page, Input};

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use warden_core::model::User;
 use warden_core::service::GroupSpec;
 
-use crate::dispatch::Ctx;
+use crate::ctx::Ctx;
 use crate::error::DoorResult;
 use crate::shapes;
 use crate::wire::{page, Input};

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use warden_core::model::{IdentityPool, IdentityProvider};
 use warden_core::service::IdentityPoolSpec;
 
-use crate::dispatch::Ctx;
+use crate::ctx::Ctx;
 use crate::error::{DoorError, DoorResult};
 use crate::wire::{page, Input};
 

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::dispatch::Ctx;
+use crate::ctx::Ctx;
 use crate::error::{DoorError, DoorResult};
 use crate::wire::Input;
 

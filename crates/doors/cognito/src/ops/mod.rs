@@ -16,7 +16,7 @@ mod user_attributes;
 
 use serde_json::Value;
 
-use crate::dispatch::Ctx;
+use crate::ctx::Ctx;
 use crate::error::DoorResult;
 use crate::wire::Input;
 

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use warden_core::model::{MfaConfiguration, PoolSettings};
 use warden_core::service::PoolSpec;
 
-use crate::dispatch::Ctx;
+use crate::ctx::Ctx;
 use crate::error::{DoorError, DoorResult};
 use crate::shapes;
 use crate::wire::{page, Input};

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use warden_core::model::ResourceServerScope;
 use warden_core::service::oauth::ResourceServerSpec;
 
-use crate::dispatch::Ctx;
+use crate::ctx::Ctx;
 use crate::error::DoorResult;
 use crate::shapes;
 use crate::wire::{page, Input};

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::dispatch::Ctx;
+use crate::ctx::Ctx;
 use crate::error::DoorResult;
 use crate::shapes;
 use crate::wire::Input;

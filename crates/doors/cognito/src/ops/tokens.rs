@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 use warden_core::service::AuthOutcome;
 use warden_core::Secret;
 
-use crate::dispatch::Ctx;
+use crate::ctx::Ctx;
 use crate::error::DoorResult;
 use crate::shapes;
 use crate::wire::Input;

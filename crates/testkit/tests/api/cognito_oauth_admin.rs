@@ -1,9 +1,7 @@
 //! The OAuth side of Cognito administration: resource servers, the OAuth members of
 //! Create/Describe/UpdateUserPoolClient, and Cognito's refusals, each of which changes nothing.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 use warden_core::service::oauth::{PresentedClient, TokenRequest};
 

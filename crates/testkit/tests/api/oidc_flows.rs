@@ -2,11 +2,8 @@
 //! flow with PKCE and replay revocation, single sign-on and prompts, refresh with and without
 //! rotation, client_credentials, userinfo, introspection, revocation and logout.
 
-mod common;
-mod oidc;
-
-use common::{verified_claims, Backend, TestApp};
-use oidc::*;
+use crate::common::{self, verified_claims, Backend, TestApp};
+use crate::oidc::*;
 
 both_backends!(discovery_is_complete_and_truthful, |app| {
     let s = setup(&app).await;

@@ -1,15 +1,13 @@
 //! Self-managed issuers: tokens signed by the customer's own key (the Rust SelfManagedSigner for
 //! RS256, an ES256 key too) pass the gateway with the mapped permissions; the bad ones do not.
 
-mod common;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use crate::common::*;
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
 use base64::Engine;
-use common::*;
 use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
 use scribeauth::SelfManagedSigner;
 use serde_json::{json, Value};

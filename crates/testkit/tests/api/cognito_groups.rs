@@ -2,9 +2,7 @@
 //! changes nothing), and `cognito:groups` (with `cognito:roles`/`cognito:preferred_role`) in the
 //! tokens of sign-in and refresh.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 const PASSWORD: &str = "Corr3ct-Horse!";

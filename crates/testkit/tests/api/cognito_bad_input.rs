@@ -1,8 +1,6 @@
 //! Bad input gets Cognito's error for it, HTTP 400, and changes nothing.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 const PW: &str = "Correct-Horse-1";

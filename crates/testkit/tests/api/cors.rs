@@ -2,11 +2,8 @@
 //! single-page app uses (preflight and actual requests), never with credentials; the hosted
 //! pages, which carry the session cookie, answer no CORS request.
 
-mod common;
-mod oidc;
-
-use common::{Backend, TestApp};
-use oidc::setup;
+use crate::common::{Backend, TestApp};
+use crate::oidc::setup;
 
 const ORIGIN: &str = "https://spa.example";
 

@@ -4,15 +4,13 @@
 //! instance sharing the store sees changes within the cache's bounds. A small JWKS server on
 //! 127.0.0.1 counts its fetches; time moves on a manual clock.
 
-mod common;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::common::*;
 use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
 use base64::Engine;
-use common::*;
 use serde_json::{json, Value};
 use warden_core::clock::ManualClock;
 use warden_core::service::{IssuerSpec, KID_FETCH_SECS, REFRESH_SECS};

@@ -5,15 +5,12 @@
 //! userinfo, client_credentials, and the crate's introspection and revocation helpers with the
 //! endpoints taken from discovery. Only the login itself is the test's (`oidc::Browser`).
 
-mod common;
-mod oidc;
-
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
-use common::{verified_claims, Backend, TestApp};
-use oidc::*;
+use crate::common::{verified_claims, Backend, TestApp};
+use crate::oidc::*;
 use openidconnect::core::{
     CoreAuthDisplay, CoreAuthenticationFlow, CoreClaimName, CoreClaimType, CoreClient, CoreClientAuthMethod,
     CoreGrantType, CoreIdToken, CoreJsonWebKey, CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm,

@@ -1,16 +1,14 @@
 //! The gateway: SigV4 requests signed with identity-pool credentials and Warden bearer tokens
 //! reach the upstream with identity headers; everything else is refused and never reaches it.
 
-mod common;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use crate::common::*;
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
 use aws_sigv4::sign::v4;
-use common::*;
 use serde_json::{json, Value};
 use warden_core::Clock;
 use warden_gateway::{GatewayConfig, Route, Verifier};

@@ -1,11 +1,8 @@
 //! Groups through the OIDC door: the code flow's id and access tokens carry `cognito:groups`
 //! (and the id token the groups' roles), and the refresh_token grant sees membership changes.
 
-mod common;
-mod oidc;
-
-use common::{verified_claims, Backend, TestApp};
-use oidc::*;
+use crate::common::{verified_claims, Backend, TestApp};
+use crate::oidc::*;
 use serde_json::json;
 use warden_core::service::{CreateUser, GroupSpec};
 use warden_core::Secret;

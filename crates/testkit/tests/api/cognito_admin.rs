@@ -1,10 +1,8 @@
 //! SigV4-signed administration through the Cognito door, and what a bad signature gets.
 
-mod common;
-
 use std::time::{Duration, SystemTime};
 
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 const PW: &str = "Correct-Horse-1";

@@ -1,9 +1,7 @@
 //! Identity pools: GetId, GetCredentialsForIdentity, GetOpenIdToken, and the credentials'
 //! verification and revocation.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 const PW: &str = "Correct-Horse-1";

@@ -2,8 +2,6 @@
 //! sees at once; what another instance sharing the store changes, it sees within a second on
 //! the clock. Both stores, on a manual clock.
 
-mod oidc;
-
 use std::sync::Arc;
 
 use warden_core::clock::ManualClock;
@@ -11,6 +9,8 @@ use warden_core::model::{AuthFlow, ClientSettings, PoolSettings};
 use warden_core::service::{AuthOutcome, ClientSpec, Credential, PoolSpec, SignIn};
 use warden_core::{Secret, Warden};
 use warden_testkit::{Backend, TestApp};
+
+use crate::oidc;
 
 async fn spawn(backend: Backend) -> Option<(TestApp, Arc<ManualClock>)> {
     let clock = Arc::new(ManualClock::new(1_800_000_000));

@@ -1,8 +1,6 @@
 //! Sign-in, refresh, revocation, challenges and codes through the Cognito door, on both stores.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 const PW: &str = "Correct-Horse-1";
