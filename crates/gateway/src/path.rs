@@ -40,6 +40,10 @@ pub fn non_canonical(path: &str) -> Option<&'static str> {
             if unreserved(decoded) || matches!(decoded, b'/' | b'\\' | b'%' | b';') {
                 return Some("the path percent-encodes a character that must appear as itself");
             }
+            // A server may trim, split at or stop at these (`/v1/admin%00.json`, `/v1/admin%20`).
+            if decoded <= b' ' || decoded == 0x7f {
+                return Some("the path percent-encodes a control character or a space");
+            }
             i += 3;
         } else {
             i += 1;
@@ -54,7 +58,7 @@ mod tests {
 
     #[test]
     fn only_canonical_paths_pass() {
-        for ok in ["/", "/v1", "/v1/docs/", "/v1/docs/a%20b", "/v1/%E2%82%AC", "/v1/a.b/c~d"] {
+        for ok in ["/", "/v1", "/v1/docs/", "/v1/docs/a%2Bb", "/v1/%E2%82%AC", "/v1/a.b/c~d"] {
             assert_eq!(non_canonical(ok), None, "{ok}");
         }
         for bad in [
@@ -71,6 +75,12 @@ mod tests {
             "/v1/a%zz",
             "/v1/a%2",
             "v1",
+            "/v1/ad%00min",
+            "/v1/admin%09",
+            "/v1/docs/a%20b",
+            "/v1/admin%7F",
+            "/v1/admin%7f",
+            "/v1/admin%0a",
         ] {
             assert!(non_canonical(bad).is_some(), "{bad}");
         }

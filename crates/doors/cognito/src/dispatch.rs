@@ -46,6 +46,8 @@ pub async fn handle(State(warden): State<Arc<Warden>>, req: Request) -> Response
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         resp.headers_mut().insert("x-amzn-requestid", v);
     }
+    // Answers carry tokens, secrets and credentials: no cache or proxy may keep one.
+    resp.headers_mut().insert("cache-control", HeaderValue::from_static("no-store"));
     resp
 }
 

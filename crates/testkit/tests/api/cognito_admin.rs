@@ -34,6 +34,13 @@ both_backends!(signatures_are_verified, |app| {
         .await
         .err("InvalidSignatureException");
     assert!(stale["message"].as_str().unwrap().contains("Signature expired"), "{stale}");
+    // Signed right, but for another region than this deployment's.
+    let elsewhere = Cognito { region: "us-east-1".into(), ..Cognito::new(&app) };
+    let r = elsewhere
+        .signed_with("CreateUserPool", create.clone(), (&key.0, &key.1), SystemTime::now())
+        .await
+        .err("InvalidSignatureException");
+    assert!(r["message"].as_str().unwrap().contains("region"), "{r}");
     assert_eq!(pools().await, before, "nothing was created");
     c.admin("CreateUserPool", create).await.ok();
     assert_eq!(pools().await, before + 1);

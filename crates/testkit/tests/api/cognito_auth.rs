@@ -12,6 +12,7 @@ both_backends!(password_then_refresh_then_get_user, |app| {
 
     let r = c.sign_in(&client, "Alice", PW).await;
     assert!(r.request_id.is_some(), "x-amzn-RequestId on every response");
+    assert_eq!(r.cache_control.as_deref(), Some("no-store"), "tokens are never cached");
     let auth = r.ok()["AuthenticationResult"].clone();
     assert_eq!(auth["ExpiresIn"], 1800);
     assert_eq!(auth["TokenType"], "Bearer");

@@ -40,6 +40,7 @@ pub struct Reply {
     pub status: u16,
     pub body: Value,
     pub request_id: Option<String>,
+    pub cache_control: Option<String>,
 }
 
 impl Reply {
@@ -62,11 +63,18 @@ pub struct Cognito {
     pub url: String,
     pub http: reqwest::Client,
     pub key: (String, String),
+    /// The region of signed calls' credential scope.
+    pub region: String,
 }
 
 impl Cognito {
     pub fn new(app: &TestApp) -> Self {
-        Self { url: app.url.clone(), http: reqwest::Client::new(), key: app.admin_key.clone() }
+        Self {
+            url: app.url.clone(),
+            http: reqwest::Client::new(),
+            key: app.admin_key.clone(),
+            region: "eu-west-2".into(),
+        }
     }
 
     pub async fn raw(&self, headers: Vec<(&str, String)>, body: Vec<u8>) -> Reply {
@@ -77,9 +85,10 @@ impl Cognito {
         let resp = req.send().await.expect("request sent");
         let status = resp.status().as_u16();
         let request_id = resp.headers().get("x-amzn-requestid").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let cache_control = resp.headers().get("cache-control").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let text = resp.text().await.expect("body");
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        Reply { status, body, request_id }
+        Reply { status, body, request_id, cache_control }
     }
 
     fn target(op: &str) -> (&'static str, String) {
@@ -136,7 +145,7 @@ impl Cognito {
         let identity = Credentials::new(key.0, key.1, None, None, "test").into();
         let params = v4::SigningParams::builder()
             .identity(&identity)
-            .region("eu-west-2")
+            .region(&self.region)
             .name(service.0)
             .time(time)
             .settings(SigningSettings::default())

@@ -221,8 +221,15 @@ both_backends!(gateway_admits_only_verified_permitted_requests, |app| {
     assert!(seen["headers"].get("x_warden_role").is_none(), "{seen}");
     assert_eq!(hits.load(Ordering::SeqCst), 3);
     // A path another server would read differently from the route it matched here: refused.
-    for path in ["/v1/%61dmin/x", "/v1//admin/x", "/v1/admin;x"] {
+    for path in
+        ["/v1/%61dmin/x", "/v1//admin/x", "/v1/admin;x", "/v1/ad%00min", "/v1/admin%09", "/v1/a%20b", "/v1/admin%7F"]
+    {
         refused(400, signed(&gw, "GET", path, "", &pia, now).send().await.unwrap()).await;
+    }
+    // A path an upstream would route to /v1/admin (without case, as Express and ASP.NET Core
+    // do, or without its format suffix, as Rails does) needs /v1/admin's permission.
+    for path in ["/v1/Admin/x", "/v1/ADMIN/X", "/v1/admin.json", "/v1/Admin.json/x"] {
+        refused(403, signed(&gw, "POST", path, "", &pia, now).send().await.unwrap()).await;
     }
     assert_eq!(hits.load(Ordering::SeqCst), 3);
 

@@ -18,5 +18,6 @@ mod issuer_jwks_url;
 mod oidc_flows;
 mod oidc_groups;
 mod oidc_openidconnect;
+mod revocation;
 mod self_signed;
 mod token_state;

@@ -127,8 +127,10 @@ impl Warden {
         Ok(user_claims(&user, &claims.scope, &client.settings.read_attributes))
     }
 
-    /// POST /oauth2/revoke: a refresh token (or an access token of a family) ends its family;
-    /// an unknown token is not an error (RFC 7009 §2.2).
+    /// POST /oauth2/revoke: a refresh token, or an access token of a family that has not
+    /// expired, ends its family. Anything else (an unknown token, an ID token, an expired access
+    /// token) is answered as done and changes nothing (RFC 7009 §2.2): an ID token travels to
+    /// backends and into logout URLs, and must not be a way to sign its user out.
     pub async fn revoke(&self, presented: &PresentedClient, token: &str) -> CoreResult<()> {
         let client = self.authenticate_client(presented).await?;
         if !client.settings.enable_token_revocation {
@@ -136,6 +138,12 @@ impl Warden {
         }
         let family_id = if token.matches('.').count() == 2 {
             match self.verify_own::<Value>(token).await? {
+                Some(claims)
+                    if claims["token_use"] != "access"
+                        || claims["exp"].as_i64().is_none_or(|exp| exp <= self.clock.now()) =>
+                {
+                    return Ok(());
+                }
                 Some(claims) => match claims["origin_jti"].as_str() {
                     Some(id) => id.to_owned(),
                     None if claims["token_use"] == "access" => {
