@@ -183,11 +183,19 @@ def test_sign_up_and_confirmation_codes(server, pool, admin, unsigned):
     assert got["UserStatus"] == "CONFIRMED"
     assert {"Name": "email_verified", "Value": "true"} in got["UserAttributes"]
     assert pool.sign_in(unsigned, name)["AuthenticationResult"]["AccessToken"]
-    # Confirming again: the user is confirmed already.
-    with pytest.raises(unsigned.exceptions.NotAuthorizedException):
+    # Confirming again: the user is confirmed already. PreventUserExistenceErrors (the default)
+    # answers as for a name no user has: a wrong code, a code "sent" that is not.
+    with pytest.raises(unsigned.exceptions.CodeMismatchException):
         unsigned.confirm_sign_up(ClientId=pool.client_id, Username=name, ConfirmationCode=second)
+    sent = unsigned.resend_confirmation_code(ClientId=pool.client_id, Username=name)["CodeDeliveryDetails"]
+    assert sent["Destination"] == f"{name[0]}***@e***"
+    assert len(server.messages(name, "sign_up", pool.id)) == 2, "no code for a confirmed user"
+    # A LEGACY client says what happened.
+    legacy = admin.create_user_pool_client(UserPoolId=pool.id, ClientName="legacy", PreventUserExistenceErrors="LEGACY")["UserPoolClient"]["ClientId"]
+    with pytest.raises(unsigned.exceptions.NotAuthorizedException):
+        unsigned.confirm_sign_up(ClientId=legacy, Username=name, ConfirmationCode=second)
     with pytest.raises(unsigned.exceptions.InvalidParameterException):
-        unsigned.resend_confirmation_code(ClientId=pool.client_id, Username=name)
+        unsigned.resend_confirmation_code(ClientId=legacy, Username=name)
 
 
 def test_repeated_wrong_passwords_are_throttled(start_server):

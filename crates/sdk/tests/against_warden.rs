@@ -82,7 +82,7 @@ async fn sdk_flows(f: Fixture) {
     tokens(&auth, "bea", "Chosen-Passw0rd!").await;
 
     // Forgot password, with the code from the dev outbox.
-    f.app.warden.forgot_password(&f.client, None, "bea", "attempt-1").await.unwrap();
+    f.app.warden.forgot_password(&f.client, None, "bea", "127.0.0.1", "attempt-1").await.unwrap();
     let code =
         f.app.outbox().iter().rev().find(|m| m["username"] == "bea").unwrap()["code"].as_str().unwrap().to_owned();
     assert!(auth.forgot_password("bea", "Reset-Passw0rd!", &code).await.unwrap());

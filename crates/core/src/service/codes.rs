@@ -1,8 +1,9 @@
 //! One-time codes, whatever they confirm (a sign-up, a password reset, an address): where one
 //! went, how many guesses it allows, and what a redemption's outcome answers.
 
+use super::Warden;
 use crate::error::{CoreError, CoreResult, Refusal};
-use crate::model::CodeOutcome;
+use crate::model::{CodeOutcome, User};
 
 /// Wrong guesses allowed on one code before it is dropped.
 pub(crate) const MAX_CODE_ATTEMPTS: u32 = 5;
@@ -47,5 +48,20 @@ pub(crate) fn redeemed(outcome: CodeOutcome) -> CoreResult<()> {
         CodeOutcome::Expired => {
             Err(CoreError::refused(Refusal::CodeExpired, "Invalid code provided, please request a code again."))
         }
+    }
+}
+
+impl Warden {
+    /// Where a code for `username` would seem to go when none is sent: an address-like
+    /// name masked as an address is, else letters a MAC of the pool and name decides (never
+    /// the same tell for every name, and the same answer on every call).
+    pub(crate) fn simulated_delivery(&self, pool_id: &str, username: &str) -> CodeDelivery {
+        if username.contains('@') {
+            return CodeDelivery::email(username);
+        }
+        let name = User::normalise_username(username);
+        let mac = self.master.mac("simulated destination", format!("{pool_id}\n{name}").as_bytes());
+        let letter = |b: u8| char::from(b'a' + b % 26);
+        CodeDelivery::email(&format!("{}@{}", letter(mac[0]), letter(mac[1])))
     }
 }

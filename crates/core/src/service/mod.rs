@@ -48,9 +48,10 @@ pub use groups::GroupSpec;
 pub use identity::{IdentityPoolSpec, IssuedCredentials, UNAUTHENTICATED_PER_SOURCE_HOUR};
 pub use issuer_refresh::{KID_FETCH_SECS, REFRESH_SECS};
 pub use issuers::{IssuerSpec, SelfSignedCaller};
+pub use password::{CODES_PER_ADDRESS_HOUR, FORGOT_PASSWORD_PER_SOURCE_HOUR};
 pub use pools::PoolSpec;
 pub use signin::{AuthOutcome, AuthResult, ChallengeAnswer, Credential, RespondToChallenge, SignIn};
-pub use signup::SignUpOutcome;
+pub use signup::{SignUpOutcome, SignUpRequest, SIGN_UPS_PER_SOURCE_HOUR};
 pub use tokens::{AccessClaims, IdClaims};
 pub use users::{CreateUser, ListUsersPage};
 

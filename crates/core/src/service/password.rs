@@ -1,17 +1,28 @@
 //! ChangePassword, ForgotPassword and ConfirmForgotPassword.
 
 use super::codes::{code_mismatch, redeemed, CodeDelivery, MAX_CODE_ATTEMPTS};
+use super::throttle::source_bucket;
 use super::Warden;
 use crate::crypto::random;
 use crate::delivery::Message;
 use crate::error::{CoreError, CoreResult};
-use crate::error::{Invalid, Refusal};
+use crate::error::{Invalid, Limit, Refusal};
 use crate::model::{Code, CodePurpose, User, UserStatus};
 use crate::secret::Secret;
 use crate::store::CodeRedemption;
 
-/// Codes a user may be sent per hour.
+/// Codes a user may be sent per hour (per purpose; reset codes also per source, below).
 const CODES_PER_HOUR: u32 = 5;
+/// Sign-up and verification codes one address may be sent per hour, whatever accounts name it.
+pub const CODES_PER_ADDRESS_HOUR: u32 = 10;
+/// Reset codes one user may be sent per hour to calls from one source address, and to calls from
+/// all of them: strangers elsewhere cannot spend the budget the user's own address has, and many
+/// addresses together still cannot flood the mailbox.
+const RESETS_PER_USER_AND_SOURCE: u32 = 5;
+const RESETS_PER_USER: u32 = 20;
+/// ForgotPassword calls one source address (an IPv6 /64) may make per hour, whatever they name: a
+/// name no user has costs as much as a real one, and is refused alike.
+pub const FORGOT_PASSWORD_PER_SOURCE_HOUR: u32 = 30;
 
 impl Warden {
     /// What is stored for a one-time code: keyed under the master key, since a six-digit code's
@@ -76,10 +87,29 @@ impl Warden {
         purpose: CodePurpose,
         attempt_id: &str,
     ) -> CoreResult<Option<CodeDelivery>> {
+        let mut quotas = vec![(format!("code:{}:{}", purpose.as_str(), user.id), CODES_PER_HOUR)];
+        // These codes (sign-up, address verification) go to addresses not yet proven: whoever
+        // names an address could otherwise fill its mailbox through many accounts.
+        if let Some(email) = user.email() {
+            let address = self.master.mac("code destination", email.trim().to_lowercase().as_bytes());
+            quotas.push((format!("code-to:{}", hex::encode(&address[..16])), CODES_PER_ADDRESS_HOUR));
+        }
+        self.send_code_within(user, purpose, attempt_id, &quotas).await
+    }
+
+    /// `send_code`, counted against each of `quotas` (key, sends per hour) at once.
+    async fn send_code_within(
+        &self,
+        user: &User,
+        purpose: CodePurpose,
+        attempt_id: &str,
+        quotas: &[(String, u32)],
+    ) -> CoreResult<Option<CodeDelivery>> {
         let Some(email) = user.email().map(str::to_owned) else {
             return Ok(None);
         };
-        self.spend_quota(&format!("code:{}:{}", purpose.as_str(), user.id), attempt_id, CODES_PER_HOUR).await?;
+        let quotas: Vec<(&str, u32)> = quotas.iter().map(|(k, n)| (k.as_str(), *n)).collect();
+        self.spend_quotas(&quotas, attempt_id).await?;
         let code = random::numeric_code();
         let now = self.clock.now();
         self.store
@@ -97,36 +127,66 @@ impl Warden {
         Ok(Some(CodeDelivery::email(&email)))
     }
 
-    /// ForgotPassword: sends a reset code. An unknown user gets the same answer when the client
-    /// prevents user-existence errors.
+    /// ForgotPassword: sends a reset code. Every call counts against its source address, whatever
+    /// it names. When the client prevents user-existence errors, a name no user has, and a user
+    /// who cannot get a code now (disabled, on a temporary password, no proven address, over
+    /// quota), are answered as a user sent one: with the destination such a code would go to,
+    /// the same on every call, and nothing sent.
     pub async fn forgot_password(
         &self,
         client_id: &str,
         secret_hash: Option<&str>,
         username: &str,
+        source: &str,
         attempt_id: &str,
     ) -> CoreResult<CodeDelivery> {
         let client = self.client(client_id).await?;
         self.check_secret_hash(&client, secret_hash, &[username])?;
         let pool = self.pool(&client.pool_id).await?;
+        let bucket = source_bucket(source);
+        self.spend_quota(&format!("forgot:{bucket}"), attempt_id, FORGOT_PASSWORD_PER_SOURCE_HOUR).await.map_err(
+            |e| match e {
+                CoreError::Throttled(..) => {
+                    CoreError::throttled(Limit::Busy, "Too many password resets from this address; try again later.")
+                }
+                e => e,
+            },
+        )?;
         let Some(user) = self.find_user(&pool, username).await? else {
-            return self.answer_unknown_user(&client, Ok(CodeDelivery::email(&format!("{username}@example.com"))));
+            return self.answer_unknown_user(&client, Ok(self.simulated_delivery(&pool.id, username)));
         };
-        if !user.enabled {
-            return Err(CoreError::refused(Refusal::Disabled, "User is disabled."));
-        }
-        if user.status == UserStatus::ForceChangePassword {
+        let hidden = client.settings.prevent_user_existence_errors;
+        let as_sent =
+            || Ok(user.email().map(CodeDelivery::email).unwrap_or_else(|| self.simulated_delivery(&pool.id, username)));
+        let refused = if !user.enabled {
+            Some(CoreError::refused(Refusal::Disabled, "User is disabled."))
+        } else if user.status == UserStatus::ForceChangePassword {
             // Still on the temporary password an administrator set: only they can reset it.
-            return Err(CoreError::refused(
-                Refusal::NotPermitted,
-                "User password cannot be reset in the current state.",
-            ));
+            Some(CoreError::refused(Refusal::NotPermitted, "User password cannot be reset in the current state."))
+        } else {
+            None
+        };
+        if let Some(e) = refused {
+            return if hidden { as_sent() } else { Err(e) };
         }
-        self.send_reset_code(&user, attempt_id).await
+        match self.send_reset_code_from(&user, Some(&bucket), attempt_id).await {
+            Err(e) if hidden && !e.is_server_fault() => as_sent(),
+            answer => answer,
+        }
     }
 
     /// A password-reset code, to the user's recovery email only (`User::recovery_email`).
     pub(crate) async fn send_reset_code(&self, user: &User, attempt_id: &str) -> CoreResult<CodeDelivery> {
+        self.send_reset_code_from(user, None, attempt_id).await
+    }
+
+    /// A reset code asked for from source address `bucket` (None: by an administrator).
+    async fn send_reset_code_from(
+        &self,
+        user: &User,
+        bucket: Option<&str>,
+        attempt_id: &str,
+    ) -> CoreResult<CodeDelivery> {
         let unreachable = || {
             CoreError::invalid(
                 "Cannot reset password for the user as there is no registered/verified email or phone_number",
@@ -135,7 +195,19 @@ impl Warden {
         if user.recovery_email().is_none() {
             return Err(unreachable());
         }
-        self.send_code(user, CodePurpose::ForgotPassword, attempt_id).await?.ok_or_else(unreachable)
+        let purpose = CodePurpose::ForgotPassword;
+        let per_user = format!("code:{}:{}", purpose.as_str(), user.id);
+        let quotas = match bucket {
+            Some(bucket) => {
+                // Apart from an administrator's resets, which strangers must not be able to block.
+                vec![
+                    (format!("{per_user}:{bucket}"), RESETS_PER_USER_AND_SOURCE),
+                    (format!("{per_user}:all"), RESETS_PER_USER),
+                ]
+            }
+            None => vec![(per_user, CODES_PER_HOUR)],
+        };
+        self.send_code_within(user, purpose, attempt_id, &quotas).await?.ok_or_else(unreachable)
     }
 
     /// ConfirmForgotPassword: redeems the code and sets the new password in one transaction,

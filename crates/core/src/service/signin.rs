@@ -170,10 +170,9 @@ impl Warden {
             (Some(user), true) => user,
             (user, _) => {
                 self.password_attempt_failed(&req.source, &req.attempt_id).await?;
+                // An unconfirmed user is told so only after the right password (below): a wrong
+                // one is wrong, or anyone could learn which names are users.
                 return Err(match user {
-                    Some(u) if u.status == UserStatus::Unconfirmed => {
-                        CoreError::refused(Refusal::NotConfirmed, "User is not confirmed.")
-                    }
                     None if !client.settings.prevent_user_existence_errors => {
                         CoreError::user_not_found("User does not exist.")
                     }

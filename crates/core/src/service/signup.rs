@@ -4,10 +4,11 @@ use std::collections::BTreeMap;
 
 use super::attributes::{check_writable, sanitise_attributes, ADDRESS_FLAGS};
 use super::codes::{code_mismatch, redeemed, CodeDelivery, MAX_CODE_ATTEMPTS};
+use super::throttle::source_bucket;
 use super::Warden;
 use crate::crypto::random;
 use crate::error::{CoreError, CoreResult, StoreError};
-use crate::error::{Invalid, Refusal, Taken};
+use crate::error::{Invalid, Limit, Refusal, Taken};
 use crate::model::{CodePurpose, User, UserStatus};
 use crate::secret::Secret;
 use crate::store::CodeRedemption;
@@ -19,22 +20,41 @@ pub struct SignUpOutcome {
     pub delivery: Option<CodeDelivery>,
 }
 
+/// Sign-ups one source address (an IPv6 /64) may make per hour: each costs a password hash and a
+/// stored user, and sends a code to an address the caller names.
+pub const SIGN_UPS_PER_SOURCE_HOUR: u32 = 20;
+
+/// A self-service sign-up, as a door parsed it.
+#[derive(Debug, Clone)]
+pub struct SignUpRequest {
+    pub client_id: String,
+    pub secret_hash: Option<String>,
+    pub username: String,
+    pub password: Secret<String>,
+    pub attributes: BTreeMap<String, String>,
+    /// The caller's address, for the per-source quota.
+    pub source: String,
+    pub attempt_id: String,
+}
+
 impl Warden {
-    pub async fn sign_up(
-        &self,
-        client_id: &str,
-        secret_hash: Option<&str>,
-        username: &str,
-        password: &Secret<String>,
-        attributes: BTreeMap<String, String>,
-        attempt_id: &str,
-    ) -> CoreResult<SignUpOutcome> {
-        let client = self.client(client_id).await?;
-        self.check_secret_hash(&client, secret_hash, &[username])?;
+    pub async fn sign_up(&self, req: SignUpRequest) -> CoreResult<SignUpOutcome> {
+        let SignUpRequest { client_id, secret_hash, username, password, attributes, source, attempt_id } = req;
+        let (username, password, attempt_id) = (username.as_str(), &password, attempt_id.as_str());
+        let client = self.client(&client_id).await?;
+        self.check_secret_hash(&client, secret_hash.as_deref(), &[username])?;
         let pool = self.pool(&client.pool_id).await?;
         if pool.settings.allow_admin_create_user_only {
             return Err(CoreError::refused(Refusal::NotPermitted, "SignUp is not permitted for this user pool"));
         }
+        self.spend_quota(&format!("signup:{}", source_bucket(&source)), attempt_id, SIGN_UPS_PER_SOURCE_HOUR)
+            .await
+            .map_err(|e| match e {
+                CoreError::Throttled(..) => {
+                    CoreError::throttled(Limit::Busy, "Too many sign-ups from this address; try again later.")
+                }
+                e => e,
+            })?;
         validate_username(username)?;
         pool.settings
             .password_policy
@@ -102,6 +122,11 @@ impl Warden {
             return self.answer_unknown_user(&client, Err(code_mismatch()));
         };
         if user.status != UserStatus::Unconfirmed {
+            // Preventing user-existence errors: a confirmed user's code is as wrong as an
+            // unknown name's, or the status would tell which names are users.
+            if client.settings.prevent_user_existence_errors {
+                return Err(code_mismatch());
+            }
             return Err(CoreError::refused(
                 Refusal::NotPermitted,
                 format!("User cannot be confirmed. Current status is {}", user.status.as_str()),
@@ -138,14 +163,23 @@ impl Warden {
         self.check_secret_hash(&client, secret_hash, &[username])?;
         let pool = self.pool(&client.pool_id).await?;
         let Some(user) = self.find_user(&pool, username).await? else {
-            return self.answer_unknown_user(&client, Ok(CodeDelivery::email(&format!("{username}@example.com"))));
+            return self.answer_unknown_user(&client, Ok(self.simulated_delivery(&pool.id, username)));
         };
+        // Preventing user-existence errors: a user who gets no code (confirmed already, no
+        // address, over quota) is answered as one who did, and nothing is sent.
+        let hidden = client.settings.prevent_user_existence_errors;
+        let as_sent =
+            || Ok(user.email().map(CodeDelivery::email).unwrap_or_else(|| self.simulated_delivery(&pool.id, username)));
         if user.status != UserStatus::Unconfirmed {
-            return Err(CoreError::invalid("User is already confirmed."));
+            return if hidden { as_sent() } else { Err(CoreError::invalid("User is already confirmed.")) };
         }
-        self.send_code(&user, CodePurpose::SignUp, attempt_id)
-            .await?
-            .ok_or_else(|| CoreError::invalid("Auto verification not turned on."))
+        match self.send_code(&user, CodePurpose::SignUp, attempt_id).await {
+            Ok(Some(sent)) => Ok(sent),
+            Ok(None) if hidden => as_sent(),
+            Ok(None) => Err(CoreError::invalid("Auto verification not turned on.")),
+            Err(e) if hidden && !e.is_server_fault() => as_sent(),
+            Err(e) => Err(e),
+        }
     }
 }
 

@@ -120,8 +120,13 @@ impl Warden {
     /// and refuses past `limit` an hour. A refusal is a read that records nothing, so a caller
     /// that keeps retrying is let in again an hour after its first uses, not after it stops.
     pub(crate) async fn spend_quota(&self, key: &str, attempt_id: &str, limit: u32) -> CoreResult<()> {
+        self.spend_quotas(&[(key, limit)], attempt_id).await
+    }
+
+    /// One use of each of several hourly quotas, all or none.
+    pub(crate) async fn spend_quotas(&self, quotas: &[(&str, u32)], attempt_id: &str) -> CoreResult<()> {
         let now = self.clock.now();
-        if self.store.reserve_attempt(&[(key, limit)], attempt_id, now, now - 3600).await?.is_some() {
+        if self.store.reserve_attempt(quotas, attempt_id, now, now - 3600).await?.is_some() {
             return Err(CoreError::throttled(Limit::Exceeded, "Attempt limit exceeded, please try after some time."));
         }
         Ok(())

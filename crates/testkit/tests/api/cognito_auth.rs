@@ -263,7 +263,7 @@ both_backends!(one_totp_code_signs_in_once_even_when_answers_race, |app| {
 
 both_backends!(sign_up_and_confirm, |app| {
     let c = Cognito::new(&app);
-    let (_pool, client) = c.setup("OFF").await;
+    let (pool, client) = c.setup("OFF").await;
     let up = c
         .call("SignUp", json!({ "ClientId": client, "Username": "gina", "Password": PW, "UserAttributes": [{ "Name": "email", "Value": "gina@example.com" }] }))
         .await
@@ -272,13 +272,38 @@ both_backends!(sign_up_and_confirm, |app| {
     c.call("SignUp", json!({ "ClientId": client, "Username": "GINA", "Password": PW }))
         .await
         .err("UsernameExistsException");
+    // "Not confirmed" only to whoever knows the password: a wrong one is wrong, as for anyone.
+    c.sign_in(&client, "gina", "Wrong-Pass-1").await.err("NotAuthorizedException");
     c.sign_in(&client, "gina", PW).await.err("UserNotConfirmedException");
     let code =
         app.outbox().iter().rev().find(|m| m["template"] == "sign_up").unwrap()["code"].as_str().unwrap().to_owned();
     c.call("ConfirmSignUp", json!({ "ClientId": client, "Username": "gina", "ConfirmationCode": code })).await.ok();
+    // Preventing user-existence errors (the default): a confirmed user is answered as an unknown
+    // name is, so neither call tells that gina is a user; nothing more is sent.
     c.call("ConfirmSignUp", json!({ "ClientId": client, "Username": "gina", "ConfirmationCode": code }))
         .await
+        .err("CodeMismatchException");
+    let codes = app.outbox().len();
+    let again = c.call("ResendConfirmationCode", json!({ "ClientId": client, "Username": "gina" })).await.ok();
+    assert_eq!(again["CodeDeliveryDetails"]["Destination"], "g***@e***");
+    assert_eq!(app.outbox().len(), codes, "no code for a confirmed user");
+    // A LEGACY client says what happened.
+    let legacy = c
+        .admin(
+            "CreateUserPoolClient",
+            json!({ "UserPoolId": pool, "ClientName": "legacy", "PreventUserExistenceErrors": "LEGACY" }),
+        )
+        .await
+        .ok()["UserPoolClient"]["ClientId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    c.call("ConfirmSignUp", json!({ "ClientId": legacy, "Username": "gina", "ConfirmationCode": code }))
+        .await
         .err("NotAuthorizedException");
+    c.call("ResendConfirmationCode", json!({ "ClientId": legacy, "Username": "gina" }))
+        .await
+        .err("InvalidParameterException");
     let id = c.sign_in(&client, "gina", PW).await.ok()["AuthenticationResult"]["IdToken"].clone();
     assert!(id.is_string());
     app.stop().await;

@@ -306,7 +306,21 @@ both_backends!(attributes_are_checked_and_addresses_stay_unique, |app| {
     )
     .await
     .ok();
-    c.call("ForgotPassword", json!({ "ClientId": client, "Username": "tmp" })).await.err("NotAuthorizedException");
+    // (PreventUserExistenceErrors, the default: answered as a user sent a code, and none is sent.)
+    let sent = c.call("ForgotPassword", json!({ "ClientId": client, "Username": "tmp" })).await.ok();
+    assert_eq!(sent["CodeDeliveryDetails"]["Destination"], "t***@e***");
+    assert!(!app.outbox().iter().any(|m| m["template"] == "forgot_password" && m["to"] == "tmp@example.com"));
+    let legacy = c
+        .admin(
+            "CreateUserPoolClient",
+            json!({ "UserPoolId": pool, "ClientName": "legacy", "PreventUserExistenceErrors": "LEGACY" }),
+        )
+        .await
+        .ok()["UserPoolClient"]["ClientId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    c.call("ForgotPassword", json!({ "ClientId": legacy, "Username": "tmp" })).await.err("NotAuthorizedException");
     // A forced-new-password step opened with the temporary password dies when an administrator
     // sets the password meanwhile: the old step cannot replace it.
     let step = c.sign_in(&client, "tmp", "Temp-Passw0rd-1").await.ok();

@@ -18,7 +18,13 @@ pub async fn change_password(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> 
 pub async fn forgot_password(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
     let delivery = ctx
         .warden
-        .forgot_password(input.str("ClientId")?, input.opt_str("SecretHash")?, input.str("Username")?, &ctx.attempt_id)
+        .forgot_password(
+            input.str("ClientId")?,
+            input.opt_str("SecretHash")?,
+            input.str("Username")?,
+            &ctx.source,
+            &ctx.attempt_id,
+        )
         .await?;
     Ok(json!({ "CodeDeliveryDetails": shapes::delivery(&delivery) }))
 }

@@ -1,6 +1,7 @@
 //! SignUp, ConfirmSignUp, ResendConfirmationCode.
 
 use serde_json::{json, Value};
+use warden_core::service::SignUpRequest;
 
 use crate::ctx::Ctx;
 use crate::error::DoorResult;
@@ -11,14 +12,15 @@ pub async fn sign_up(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
     let password = input.secret("Password")?;
     let out = ctx
         .warden
-        .sign_up(
-            input.str("ClientId")?,
-            input.opt_str("SecretHash")?,
-            input.str("Username")?,
-            &password,
-            input.attributes("UserAttributes")?,
-            &ctx.attempt_id,
-        )
+        .sign_up(SignUpRequest {
+            client_id: input.str("ClientId")?.to_owned(),
+            secret_hash: input.opt_str("SecretHash")?.map(str::to_owned),
+            username: input.str("Username")?.to_owned(),
+            password,
+            attributes: input.attributes("UserAttributes")?,
+            source: ctx.source.clone(),
+            attempt_id: ctx.attempt_id.clone(),
+        })
         .await?;
     let mut body = json!({ "UserConfirmed": out.confirmed, "UserSub": out.user_sub });
     if let Some(d) = out.delivery {
