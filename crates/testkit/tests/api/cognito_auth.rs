@@ -288,16 +288,7 @@ both_backends!(sign_up_and_confirm, |app| {
     assert_eq!(again["CodeDeliveryDetails"]["Destination"], "g***@e***");
     assert_eq!(app.outbox().len(), codes, "no code for a confirmed user");
     // A LEGACY client says what happened.
-    let legacy = c
-        .admin(
-            "CreateUserPoolClient",
-            json!({ "UserPoolId": pool, "ClientName": "legacy", "PreventUserExistenceErrors": "LEGACY" }),
-        )
-        .await
-        .ok()["UserPoolClient"]["ClientId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let legacy = c.legacy_client(&pool).await;
     c.call("ConfirmSignUp", json!({ "ClientId": legacy, "Username": "gina", "ConfirmationCode": code }))
         .await
         .err("NotAuthorizedException");

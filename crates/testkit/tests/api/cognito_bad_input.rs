@@ -310,16 +310,7 @@ both_backends!(attributes_are_checked_and_addresses_stay_unique, |app| {
     let sent = c.call("ForgotPassword", json!({ "ClientId": client, "Username": "tmp" })).await.ok();
     assert_eq!(sent["CodeDeliveryDetails"]["Destination"], "t***@e***");
     assert!(!app.outbox().iter().any(|m| m["template"] == "forgot_password" && m["to"] == "tmp@example.com"));
-    let legacy = c
-        .admin(
-            "CreateUserPoolClient",
-            json!({ "UserPoolId": pool, "ClientName": "legacy", "PreventUserExistenceErrors": "LEGACY" }),
-        )
-        .await
-        .ok()["UserPoolClient"]["ClientId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let legacy = c.legacy_client(&pool).await;
     c.call("ForgotPassword", json!({ "ClientId": legacy, "Username": "tmp" })).await.err("NotAuthorizedException");
     // A forced-new-password step opened with the temporary password dies when an administrator
     // sets the password meanwhile: the old step cannot replace it.

@@ -68,6 +68,25 @@ pub struct Cognito {
 }
 
 impl Cognito {
+    /// A client whose calls come from `ip`, a loopback address other than 127.0.0.1 (a source of
+    /// its own for per-source limits).
+    pub fn from_address(app: &TestApp, ip: [u8; 4]) -> Self {
+        let http = reqwest::Client::builder().local_address(std::net::IpAddr::from(ip)).build().unwrap();
+        Self { http, ..Self::new(app) }
+    }
+
+    /// A client of `pool` with PreventUserExistenceErrors LEGACY: errors say what happened.
+    pub async fn legacy_client(&self, pool: &str) -> String {
+        let r = self
+            .admin(
+                "CreateUserPoolClient",
+                json!({ "UserPoolId": pool, "ClientName": "legacy", "PreventUserExistenceErrors": "LEGACY" }),
+            )
+            .await
+            .ok();
+        r["UserPoolClient"]["ClientId"].as_str().unwrap().to_owned()
+    }
+
     pub fn new(app: &TestApp) -> Self {
         Self {
             url: app.url.clone(),

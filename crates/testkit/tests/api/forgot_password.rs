@@ -3,19 +3,12 @@
 //! up the user's own; every call counts against its source address, whatever it names.
 
 use std::collections::BTreeSet;
-use std::net::IpAddr;
 
 use serde_json::json;
 
 use crate::common::*;
 
 const PW: &str = "Correct-Horse-1";
-
-/// A client whose calls come from `ip` (a loopback address).
-fn from(app: &TestApp, ip: [u8; 4]) -> Cognito {
-    let http = reqwest::Client::builder().local_address(IpAddr::from(ip)).build().unwrap();
-    Cognito { http, ..Cognito::new(app) }
-}
 
 fn codes_to(app: &TestApp, to: &str) -> usize {
     app.outbox().iter().filter(|m| m["template"] == "forgot_password" && m["to"] == to).count()
@@ -72,7 +65,7 @@ both_backends!(strangers_elsewhere_cannot_spend_a_users_resets, |app| {
     let c = Cognito::new(&app);
     let (pool, client) = c.setup("OFF").await;
     c.user(&pool, "erin", PW, "erin@example.com").await;
-    let stranger = from(&app, [127, 0, 0, 2]);
+    let stranger = Cognito::from_address(&app, [127, 0, 0, 2]);
     for _ in 0..6 {
         destination(&stranger, &client, "erin").await;
     }
@@ -87,7 +80,7 @@ both_backends!(every_call_counts_against_its_source, |app| {
     let c = Cognito::new(&app);
     let (pool, client) = c.setup("OFF").await;
     c.user(&pool, "erin", PW, "erin@example.com").await;
-    let flood = from(&app, [127, 0, 0, 3]);
+    let flood = Cognito::from_address(&app, [127, 0, 0, 3]);
     let limit = warden_core::service::FORGOT_PASSWORD_PER_SOURCE_HOUR;
     for i in 0..limit {
         destination(&flood, &client, &format!("name-{i}")).await;

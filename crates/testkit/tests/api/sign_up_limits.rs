@@ -2,19 +2,12 @@
 //! to an address the caller names, so sign-ups are counted per source address and sign-up codes
 //! per destination address.
 
-use std::net::IpAddr;
-
 use serde_json::json;
 use warden_core::service::{CODES_PER_ADDRESS_HOUR, SIGN_UPS_PER_SOURCE_HOUR};
 
 use crate::common::*;
 
 const PW: &str = "Correct-Horse-1";
-
-fn from(app: &TestApp, ip: [u8; 4]) -> Cognito {
-    let http = reqwest::Client::builder().local_address(IpAddr::from(ip)).build().unwrap();
-    Cognito { http, ..Cognito::new(app) }
-}
 
 fn sign_up(name: &str, email: &str, client: &str) -> serde_json::Value {
     json!({ "ClientId": client, "Username": name, "Password": PW, "UserAttributes": [{ "Name": "email", "Value": email }] })
@@ -23,7 +16,7 @@ fn sign_up(name: &str, email: &str, client: &str) -> serde_json::Value {
 both_backends!(sign_ups_are_counted_per_source_address, |app| {
     let c = Cognito::new(&app);
     let (pool, client) = c.setup("OFF").await;
-    let flood = from(&app, [127, 0, 0, 5]);
+    let flood = Cognito::from_address(&app, [127, 0, 0, 5]);
     for i in 0..SIGN_UPS_PER_SOURCE_HOUR {
         flood.call("SignUp", sign_up(&format!("u{i}"), &format!("u{i}@example.com"), &client)).await.ok();
     }
