@@ -5,10 +5,10 @@ use std::sync::Arc;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use warden_core::service::oauth::TokenRequest;
+use warden_core::service::oauth::{Grant, TokenRequest};
 use warden_core::Warden;
 
-use crate::error::{Endpoint, OidcError};
+use crate::error::{Endpoint, OAuthErrorKind, OidcError};
 use crate::request::{body_bytes, presented_client, require_form, used_basic, Form};
 
 pub async fn token(State(warden): State<Arc<Warden>>, req: Request) -> Response {
@@ -24,15 +24,19 @@ async fn run(warden: &Warden, req: Request) -> Result<Response, OidcError> {
     let (parts, body) = req.into_parts();
     require_form(&parts.headers, E)?;
     let form = Form::parse(&body_bytes(body, E).await?);
-    let request = TokenRequest {
-        grant_type: form.get(E, "grant_type")?,
-        code: form.get(E, "code")?,
-        redirect_uri: form.get(E, "redirect_uri")?,
-        code_verifier: form.get(E, "code_verifier")?,
-        refresh_token: form.get(E, "refresh_token")?,
-        scope: form.get(E, "scope")?,
-        client: presented_client(&parts.headers, &form, E)?,
+    // Every parameter is read (a repeated one is refused, RFC 6749 §3.2), then the grant's taken.
+    let grant_type = form.get(E, "grant_type")?.filter(|g| !g.is_empty());
+    let (code, redirect_uri, code_verifier) =
+        (form.get(E, "code")?, form.get(E, "redirect_uri")?, form.get(E, "code_verifier")?);
+    let (refresh_token, scope) = (form.get(E, "refresh_token")?, form.get(E, "scope")?);
+    let grant = match grant_type.as_deref() {
+        None => return Err(OidcError::new(E, OAuthErrorKind::InvalidRequest, "grant_type is missing")),
+        Some("authorization_code") => Grant::AuthorizationCode { code, redirect_uri, code_verifier },
+        Some("refresh_token") => Grant::RefreshToken { refresh_token, scope },
+        Some("client_credentials") => Grant::ClientCredentials { scope },
+        Some(_) => Grant::Unsupported,
     };
+    let request = TokenRequest { grant, client: presented_client(&parts.headers, &form, E)? };
     let tokens = warden.token(request).await.map_err(|e| OidcError::from_core(E, e))?;
     Ok(no_store(axum::Json(tokens).into_response()))
 }

@@ -1,4 +1,4 @@
-use warden_core::service::oauth::{PresentedClient, TokenRequest};
+use warden_core::service::oauth::{Grant, PresentedClient, TokenRequest};
 use warden_core::{CoreError, Secret};
 
 use super::{emit, open, CmdResult};
@@ -30,13 +30,11 @@ fn describe(e: CoreError) -> String {
 pub async fn token(config: &Config, args: TokenArgs) -> CmdResult {
     let app = open(config).await?;
     let request = TokenRequest {
-        grant_type: Some("client_credentials".into()),
-        scope: args.scope,
+        grant: Grant::ClientCredentials { scope: args.scope },
         client: PresentedClient {
             basic: Some((args.client_id, Secret::new(args.client_secret))),
             ..Default::default()
         },
-        ..Default::default()
     };
     let response = app.warden.token(request).await.map_err(describe)?;
     emit(args.json, &serde_json::to_value(&response).map_err(|e| e.to_string())?);

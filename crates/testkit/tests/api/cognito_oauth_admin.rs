@@ -3,7 +3,7 @@
 
 use crate::common::*;
 use serde_json::{json, Value};
-use warden_core::service::oauth::{PresentedClient, TokenRequest};
+use warden_core::service::oauth::{Grant, PresentedClient, TokenRequest};
 
 async fn pool(c: &Cognito) -> String {
     let p = c.admin("CreateUserPool", json!({ "PoolName": "oauth" })).await.ok();
@@ -248,10 +248,8 @@ both_backends!(oauth_clients_create_describe_update, |app| {
     let token = app
         .warden
         .token(TokenRequest {
-            grant_type: Some("client_credentials".into()),
-            scope: Some("api/write".into()),
+            grant: Grant::ClientCredentials { scope: Some("api/write".into()) },
             client: PresentedClient { basic: Some((svc_id.clone(), svc_secret.clone().into())), ..Default::default() },
-            ..Default::default()
         })
         .await
         .expect("client_credentials token");
@@ -304,9 +302,8 @@ both_backends!(oauth_clients_create_describe_update, |app| {
     let err = app
         .warden
         .token(TokenRequest {
-            grant_type: Some("client_credentials".into()),
+            grant: Grant::ClientCredentials { scope: None },
             client: PresentedClient { basic: Some((svc_id.clone(), svc_secret.into())), ..Default::default() },
-            ..Default::default()
         })
         .await
         .expect_err("no OAuth flows any more");

@@ -15,15 +15,24 @@ use crate::model::{Client, Group, OAuthFlow, RefreshFamily, User};
 use crate::service::Warden;
 use crate::store::FamilyKey;
 
-/// A token request's parameters.
-#[derive(Debug, Clone, Default)]
+/// The grant a token request asks for, as a door parsed it. Its members are checked here, after
+/// the client is authenticated.
+#[derive(Debug, Clone)]
+pub enum Grant {
+    /// An authorization code, with the redirect URI and PKCE verifier of its request.
+    AuthorizationCode { code: Option<String>, redirect_uri: Option<String>, code_verifier: Option<String> },
+    /// A refresh token; `scope` may narrow what this answer's tokens carry.
+    RefreshToken { refresh_token: Option<String>, scope: Option<String> },
+    /// A service client's own tokens for `scope` (all its custom scopes when absent).
+    ClientCredentials { scope: Option<String> },
+    /// A grant this server does not offer (refused once the client is authenticated).
+    Unsupported,
+}
+
+/// A token request: the grant and the client's credentials.
+#[derive(Debug, Clone)]
 pub struct TokenRequest {
-    pub grant_type: Option<String>,
-    pub code: Option<String>,
-    pub redirect_uri: Option<String>,
-    pub code_verifier: Option<String>,
-    pub refresh_token: Option<String>,
-    pub scope: Option<String>,
+    pub grant: Grant,
     pub client: PresentedClient,
 }
 
@@ -81,24 +90,30 @@ fn pkce_matches(verifier: &str, challenge: &str) -> bool {
 impl Warden {
     /// POST /oauth2/token.
     pub async fn token(&self, req: TokenRequest) -> CoreResult<TokenResponse> {
-        let grant_type = param(&req.grant_type, "grant_type")?.to_owned();
         let client = self.authenticate_client(&req.client).await?;
-        match grant_type.as_str() {
-            "authorization_code" => self.code_grant(&client, &req).await,
-            "refresh_token" => {
-                let token = param(&req.refresh_token, "refresh_token")?;
-                self.refresh_grant(&client, token, req.scope.as_deref(), None).await
+        match &req.grant {
+            Grant::AuthorizationCode { code, redirect_uri, code_verifier } => {
+                self.code_grant(&client, param(code, "code")?, redirect_uri.as_deref(), code_verifier.as_deref()).await
             }
-            "client_credentials" => self.client_credentials_grant(&client, &req).await,
-            _ => Err(CoreError::invalid_as(Invalid::GrantType, "Unsupported grant_type")),
+            Grant::RefreshToken { refresh_token, scope } => {
+                let token = param(refresh_token, "refresh_token")?;
+                self.refresh_grant(&client, token, scope.as_deref(), None).await
+            }
+            Grant::ClientCredentials { scope } => self.client_credentials_grant(&client, scope.as_deref()).await,
+            Grant::Unsupported => Err(CoreError::invalid_as(Invalid::GrantType, "Unsupported grant_type")),
         }
     }
 
-    async fn code_grant(&self, client: &Client, req: &TokenRequest) -> CoreResult<TokenResponse> {
+    async fn code_grant(
+        &self,
+        client: &Client,
+        code_value: &str,
+        redirect_uri: Option<&str>,
+        code_verifier: Option<&str>,
+    ) -> CoreResult<TokenResponse> {
         if !client.allows_oauth(OAuthFlow::Code) {
             return Err(CoreError::refused(Refusal::ClientNotAllowed, "The client may not use this grant"));
         }
-        let code_value = param(&req.code, "code")?;
         let code_hash = random::sha256(code_value.as_bytes());
         let code = self.store.get_authorization_code(&code_hash).await?.ok_or_else(|| grant_error("Invalid code"))?;
         if code.redeemed_at.is_some() {
@@ -113,10 +128,10 @@ impl Warden {
         if code.expires_at <= now {
             return Err(grant_error("The code has expired"));
         }
-        if req.redirect_uri.as_deref() != Some(code.redirect_uri.as_str()) {
+        if redirect_uri != Some(code.redirect_uri.as_str()) {
             return Err(grant_error("redirect_uri does not match the authorization request"));
         }
-        match (&code.code_challenge, req.code_verifier.as_deref()) {
+        match (&code.code_challenge, code_verifier) {
             (Some(challenge), Some(verifier)) if pkce_matches(verifier, challenge) => {}
             (Some(_), _) => return Err(grant_error("PKCE verification failed")),
             (None, Some(_)) => return Err(grant_error("code_verifier given but the request had no code_challenge")),
@@ -289,14 +304,14 @@ impl Warden {
         Ok(Some(family))
     }
 
-    async fn client_credentials_grant(&self, client: &Client, req: &TokenRequest) -> CoreResult<TokenResponse> {
+    async fn client_credentials_grant(&self, client: &Client, scope: Option<&str>) -> CoreResult<TokenResponse> {
         if !client.is_confidential() {
             return Err(CoreError::refused(Refusal::ClientNotAllowed, "A public client cannot use client_credentials"));
         }
         if !client.allows_oauth(OAuthFlow::ClientCredentials) {
             return Err(CoreError::refused(Refusal::ClientNotAllowed, "The client may not use this grant"));
         }
-        let requested = Scopes::parse(req.scope.as_deref().unwrap_or(""))?;
+        let requested = Scopes::parse(scope.unwrap_or(""))?;
         let mut granted = Scopes::grant(client, &requested)?;
         // Only resource-server scopes: there is no user to consent to openid, email...
         if !requested.is_empty() && requested.0.iter().any(|s| !s.contains('/')) {

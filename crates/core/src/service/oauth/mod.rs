@@ -15,7 +15,7 @@ mod sessions;
 
 pub use authorize::{AuthorizeFailure, AuthorizeRedirect, AuthorizeRequest, Prompt, ResponseMode, ValidAuthorize};
 pub use client_auth::PresentedClient;
-pub use grants::{TokenRequest, TokenResponse};
+pub use grants::{Grant, TokenRequest, TokenResponse};
 pub use logout::{LogoutRequest, ValidLogout};
 pub use resource_servers::ResourceServerSpec;
 pub use scopes::{Scopes, STANDARD_SCOPES};
