@@ -52,10 +52,14 @@ pub(crate) fn redeemed(outcome: CodeOutcome) -> CoreResult<()> {
 }
 
 impl Warden {
-    /// Where a code for `username` would seem to go when none is sent: an address-like
-    /// name masked as an address is, else letters a MAC of the pool and name decides (never
-    /// the same tell for every name, and the same answer on every call).
-    pub(crate) fn simulated_delivery(&self, pool_id: &str, username: &str) -> CodeDelivery {
+    /// Where a code for `username` seems to go when none is sent (user-existence errors
+    /// prevented): `user`'s own address masked, as a sent code shows it; for a name no user has
+    /// (or a user without an address), an address-like name masked as one, else letters a MAC of
+    /// the pool and name decides (no one tell for every name, and the same answer every call).
+    pub(crate) fn apparent_delivery(&self, pool_id: &str, username: &str, user: Option<&User>) -> CodeDelivery {
+        if let Some(email) = user.and_then(User::email) {
+            return CodeDelivery::email(email);
+        }
         if username.contains('@') {
             return CodeDelivery::email(username);
         }

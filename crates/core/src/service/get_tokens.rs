@@ -3,7 +3,7 @@
 //! (`refresh_grant`), so a rotation and its reuse detection (a rotated-out token that comes back
 //! ends its whole family) are the same for every door.
 
-use super::oauth::PresentedClient;
+use super::oauth::{ClientProof, PresentedClient};
 use super::signin::{require_flow, AuthResult};
 use super::Warden;
 use crate::error::CoreResult;
@@ -26,7 +26,7 @@ impl Warden {
             ..PresentedClient::default()
         };
         let client = self.authenticate_client(&presented).await?;
-        let answer = self.refresh_grant(&client, refresh_token, None, None).await?;
+        let answer = self.refresh_grant(&client, refresh_token, None, ClientProof::Authenticated).await?;
         Ok(AuthResult {
             access_token: answer.access_token,
             // None for a grant made at the hosted pages without `openid`: nothing to refuse after

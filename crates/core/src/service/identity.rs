@@ -6,12 +6,11 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
-use super::throttle::source_bucket;
 use super::tokens::IdClaims;
 use super::Warden;
 use crate::crypto::random;
 use crate::error::{CoreError, CoreResult};
-use crate::error::{Invalid, Limit, Refusal};
+use crate::error::{Invalid, Refusal};
 use crate::model::{Identity, IdentityPool, IdentityProvider, TemporaryCredentials};
 use crate::secret::Secret;
 use crate::store::FamilyKey;
@@ -218,16 +217,14 @@ impl Warden {
             None if pool.allow_unauthenticated => {
                 // Each call makes a new identity that is kept: one address makes a bounded number
                 // an hour, so nobody fills the store through an open pool.
-                let key = format!("getid:{}", source_bucket(source));
-                match self.spend_quota(&key, attempt_id, UNAUTHENTICATED_PER_SOURCE_HOUR).await {
-                    Err(CoreError::Throttled(Limit::Exceeded, _)) => {
-                        return Err(CoreError::throttled(
-                            Limit::Busy,
-                            "Too many unauthenticated identities from this address",
-                        ))
-                    }
-                    other => other?,
-                }
+                self.spend_source_quota(
+                    "getid",
+                    source,
+                    attempt_id,
+                    UNAUTHENTICATED_PER_SOURCE_HOUR,
+                    "Too many unauthenticated identities from this address",
+                )
+                .await?;
                 format!("{UNAUTHENTICATED}{}", random::uuid())
             }
             None => {

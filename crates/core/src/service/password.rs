@@ -1,12 +1,11 @@
 //! ChangePassword, ForgotPassword and ConfirmForgotPassword.
 
 use super::codes::{code_mismatch, redeemed, CodeDelivery, MAX_CODE_ATTEMPTS};
-use super::throttle::source_bucket;
 use super::Warden;
 use crate::crypto::random;
 use crate::delivery::Message;
 use crate::error::{CoreError, CoreResult};
-use crate::error::{Invalid, Limit, Refusal};
+use crate::error::{Invalid, Refusal};
 use crate::model::{Code, CodePurpose, User, UserStatus};
 use crate::secret::Secret;
 use crate::store::CodeRedemption;
@@ -143,21 +142,20 @@ impl Warden {
         let client = self.client(client_id).await?;
         self.check_secret_hash(&client, secret_hash, &[username])?;
         let pool = self.pool(&client.pool_id).await?;
-        let bucket = source_bucket(source);
-        self.spend_quota(&format!("forgot:{bucket}"), attempt_id, FORGOT_PASSWORD_PER_SOURCE_HOUR).await.map_err(
-            |e| match e {
-                CoreError::Throttled(..) => {
-                    CoreError::throttled(Limit::Busy, "Too many password resets from this address; try again later.")
-                }
-                e => e,
-            },
-        )?;
+        let bucket = self
+            .spend_source_quota(
+                "forgot",
+                source,
+                attempt_id,
+                FORGOT_PASSWORD_PER_SOURCE_HOUR,
+                "Too many password resets from this address; try again later.",
+            )
+            .await?;
         let Some(user) = self.find_user(&pool, username).await? else {
-            return self.answer_unknown_user(&client, Ok(self.simulated_delivery(&pool.id, username)));
+            return self.answer_unknown_user(&client, Ok(self.apparent_delivery(&pool.id, username, None)));
         };
         let hidden = client.settings.prevent_user_existence_errors;
-        let as_sent =
-            || Ok(user.email().map(CodeDelivery::email).unwrap_or_else(|| self.simulated_delivery(&pool.id, username)));
+        let as_sent = || Ok(self.apparent_delivery(&pool.id, username, Some(&user)));
         let refused = if !user.enabled {
             Some(CoreError::refused(Refusal::Disabled, "User is disabled."))
         } else if user.status == UserStatus::ForceChangePassword {

@@ -4,11 +4,10 @@ use std::collections::BTreeMap;
 
 use super::attributes::{check_writable, sanitise_attributes, ADDRESS_FLAGS};
 use super::codes::{code_mismatch, redeemed, CodeDelivery, MAX_CODE_ATTEMPTS};
-use super::throttle::source_bucket;
 use super::Warden;
 use crate::crypto::random;
 use crate::error::{CoreError, CoreResult, StoreError};
-use crate::error::{Invalid, Limit, Refusal, Taken};
+use crate::error::{Invalid, Refusal, Taken};
 use crate::model::{CodePurpose, User, UserStatus};
 use crate::secret::Secret;
 use crate::store::CodeRedemption;
@@ -47,14 +46,8 @@ impl Warden {
         if pool.settings.allow_admin_create_user_only {
             return Err(CoreError::refused(Refusal::NotPermitted, "SignUp is not permitted for this user pool"));
         }
-        self.spend_quota(&format!("signup:{}", source_bucket(&source)), attempt_id, SIGN_UPS_PER_SOURCE_HOUR)
-            .await
-            .map_err(|e| match e {
-                CoreError::Throttled(..) => {
-                    CoreError::throttled(Limit::Busy, "Too many sign-ups from this address; try again later.")
-                }
-                e => e,
-            })?;
+        let too_many = "Too many sign-ups from this address; try again later.";
+        self.spend_source_quota("signup", &source, attempt_id, SIGN_UPS_PER_SOURCE_HOUR, too_many).await?;
         validate_username(username)?;
         pool.settings
             .password_policy
@@ -163,13 +156,12 @@ impl Warden {
         self.check_secret_hash(&client, secret_hash, &[username])?;
         let pool = self.pool(&client.pool_id).await?;
         let Some(user) = self.find_user(&pool, username).await? else {
-            return self.answer_unknown_user(&client, Ok(self.simulated_delivery(&pool.id, username)));
+            return self.answer_unknown_user(&client, Ok(self.apparent_delivery(&pool.id, username, None)));
         };
         // Preventing user-existence errors: a user who gets no code (confirmed already, no
         // address, over quota) is answered as one who did, and nothing is sent.
         let hidden = client.settings.prevent_user_existence_errors;
-        let as_sent =
-            || Ok(user.email().map(CodeDelivery::email).unwrap_or_else(|| self.simulated_delivery(&pool.id, username)));
+        let as_sent = || Ok(self.apparent_delivery(&pool.id, username, Some(&user)));
         if user.status != UserStatus::Unconfirmed {
             return if hidden { as_sent() } else { Err(CoreError::invalid("User is already confirmed.")) };
         }

@@ -123,6 +123,24 @@ impl Warden {
         self.spend_quotas(&[(key, limit)], attempt_id).await
     }
 
+    /// One use of the hourly quota `what` of the caller's source address (an IPv6 /64), whatever
+    /// the call names; past `limit` the caller is told to slow down (`refusal`). Returns the
+    /// source's bucket.
+    pub(crate) async fn spend_source_quota(
+        &self,
+        what: &str,
+        source: &str,
+        attempt_id: &str,
+        limit: u32,
+        refusal: &str,
+    ) -> CoreResult<String> {
+        let bucket = source_bucket(source);
+        match self.spend_quota(&format!("{what}:{bucket}"), attempt_id, limit).await {
+            Err(CoreError::Throttled(..)) => Err(CoreError::throttled(Limit::Busy, refusal)),
+            other => other.map(|()| bucket),
+        }
+    }
+
     /// One use of each of several hourly quotas, all or none.
     pub(crate) async fn spend_quotas(&self, quotas: &[(&str, u32)], attempt_id: &str) -> CoreResult<()> {
         let now = self.clock.now();

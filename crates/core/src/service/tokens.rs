@@ -13,6 +13,7 @@ use crate::error::{CoreError, CoreResult};
 use crate::error::{Invalid, Refusal};
 use crate::model::{Client, Group, Pool, RefreshFamily, SigningAlg, User};
 use crate::service::oauth::scopes::COGNITO_ADMIN_SCOPE;
+use crate::service::oauth::ClientProof;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AccessClaims {
@@ -229,7 +230,7 @@ impl Warden {
                 "Refresh token rotation is on for this client: refresh with the token endpoint or its rotating refresh",
             ));
         }
-        let answer = self.refresh_grant(client, refresh_token, None, Some(secret_hash)).await?;
+        let answer = self.refresh_grant(client, refresh_token, None, ClientProof::SecretHash(secret_hash)).await?;
         Ok(AuthResult {
             access_token: answer.access_token,
             id_token: answer.id_token,

@@ -29,6 +29,16 @@ pub enum Grant {
     Unsupported,
 }
 
+/// How the client of a refresh proves itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ClientProof<'a> {
+    /// Authenticated already (the token endpoint's client authentication, a client secret).
+    Authenticated,
+    /// Not yet: a keyed hash of the token's user, checked once the token names the user (a
+    /// client without a secret needs none; `None`: none was given).
+    SecretHash(Option<&'a str>),
+}
+
 /// A token request: the grant and the client's credentials.
 #[derive(Debug, Clone)]
 pub struct TokenRequest {
@@ -97,7 +107,7 @@ impl Warden {
             }
             Grant::RefreshToken { refresh_token, scope } => {
                 let token = param(refresh_token, "refresh_token")?;
-                self.refresh_grant(&client, token, scope.as_deref(), None).await
+                self.refresh_grant(&client, token, scope.as_deref(), ClientProof::Authenticated).await
             }
             Grant::ClientCredentials { scope } => self.client_credentials_grant(&client, scope.as_deref()).await,
             Grant::Unsupported => Err(CoreError::invalid_as(Invalid::GrantType, "Unsupported grant_type")),
@@ -184,19 +194,18 @@ impl Warden {
     /// The one refresh rule, for every door: the token endpoint's refresh grant, the Cognito
     /// API's refresh flows. A client whose tokens rotate gets a new refresh token and its old one
     /// retired (a retired token that comes back ends the whole family); `scope` narrows this
-    /// answer's tokens (RFC 6749 §6). `secret_hash`: the client is not authenticated yet and
-    /// proves its secret by a keyed hash of the username (`Some(None)`: none was given).
+    /// answer's tokens (RFC 6749 §6).
     pub(crate) async fn refresh_grant(
         &self,
         client: &Client,
         token: &str,
         scope: Option<&str>,
-        secret_hash: Option<Option<&str>>,
+        proof: ClientProof<'_>,
     ) -> CoreResult<TokenResponse> {
         let hash = random::sha256(token.as_bytes());
         let now = self.clock.now();
         let narrowed = scope.is_some_and(|s| !s.is_empty());
-        if client.settings.refresh_token_rotation && !narrowed && secret_hash.is_none() {
+        if client.settings.refresh_token_rotation && !narrowed && proof == ClientProof::Authenticated {
             // The common case in one step; any refusal is explained by the reads below.
             let fresh = random::opaque_token();
             let new_hash = random::sha256(fresh.as_bytes());
@@ -225,7 +234,7 @@ impl Warden {
         if family.expires_at <= now {
             return Err(grant_error("Refresh Token has expired"));
         }
-        if let Some(given) = secret_hash {
+        if let ClientProof::SecretHash(given) = proof {
             self.check_secret_hash(client, given, &[&user.username, &user.id])?;
         }
         if !user.enabled {

@@ -15,6 +15,7 @@ mod sessions;
 
 pub use authorize::{AuthorizeFailure, AuthorizeRedirect, AuthorizeRequest, Prompt, ResponseMode, ValidAuthorize};
 pub use client_auth::PresentedClient;
+pub(crate) use grants::ClientProof;
 pub use grants::{Grant, TokenRequest, TokenResponse};
 pub use logout::{LogoutRequest, ValidLogout};
 pub use resource_servers::ResourceServerSpec;
