@@ -37,8 +37,10 @@ pub async fn build_with_clock(config: &Config, listen: &str, clock: Arc<dyn Cloc
     let store = SqlStore::connect(&config.database_url()).await.map_err(|e| format!("database: {e}"))?;
     store.migrate().await.map_err(|e| format!("database: {e}"))?;
     // Signing keys are the first secrets sealed: a database holding some needs its own key.
-    let sealed =
-        !warden_core::store::Store::list_signing_keys(&store).await.map_err(|e| format!("database: {e}"))?.is_empty();
+    let sealed = !warden_core::store::SigningKeyStore::list_signing_keys(&store)
+        .await
+        .map_err(|e| format!("database: {e}"))?
+        .is_empty();
     let master = crate::master_key::load_or_create(&config.data_dir, std::env::var("WARDEN_MASTER_KEY").ok(), sealed)?;
     let delivery: Arc<dyn Delivery> = match &config.smtp_url {
         Some(url) => Arc::new(Smtp::new(url, &config.smtp_from)?),

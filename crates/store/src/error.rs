@@ -1,8 +1,67 @@
-//! sqlx errors to the core's `StoreError`, in one place.
+//! The store's own error, and how it is worded for the core: in one place.
+//!
+//! Queries fail with `sqlx::Error`, and a few checks of the store's own (a version that moved, a
+//! row that no longer decodes) fail in the core's words already. Both become `Error`, so every
+//! query in this crate propagates with `?`; the trait methods hand the core a `StoreError`.
+
+use std::future::Future;
 
 use warden_core::error::StoreError;
+use warden_core::store::StoreResult;
 
-pub fn map_err(e: sqlx::Error) -> StoreError {
+/// What a query of this crate can fail with.
+#[derive(Debug)]
+pub enum Error {
+    Sql(sqlx::Error),
+    /// Already a reason in the core's terms (`Stale`, a column that does not decode...).
+    Store(StoreError),
+}
+
+pub(crate) type R<T> = Result<T, Error>;
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sql(e) => e.fmt(f),
+            Self::Store(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Sql(e)
+    }
+}
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        Self::Store(e)
+    }
+}
+
+impl From<Error> for StoreError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Sql(e) => from_sqlx(e),
+            Error::Store(e) => e,
+        }
+    }
+}
+
+/// A failure of the store's own, worded for the core as it is.
+pub(crate) fn other(message: String) -> Error {
+    Error::Store(StoreError::Other(message))
+}
+
+/// Runs a query's body and words its failure for the core.
+pub(crate) async fn sql<T>(body: impl Future<Output = R<T>>) -> StoreResult<T> {
+    Ok(body.await?)
+}
+
+fn from_sqlx(e: sqlx::Error) -> StoreError {
     match &e {
         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(db.message().to_owned()),
         // A row it refers to went meanwhile (a pool or user deleted during the write): the
@@ -22,9 +81,9 @@ pub fn map_err(e: sqlx::Error) -> StoreError {
 
 /// An UPDATE of one record by its key: `Stale` when it matched no row (the record was deleted
 /// after the caller read it, and the write would silently have done nothing).
-pub(crate) fn one_updated(done: sqlx::any::AnyQueryResult, what: &str) -> Result<(), StoreError> {
+pub(crate) fn one_updated(done: sqlx::any::AnyQueryResult, what: &str) -> R<()> {
     if done.rows_affected() == 0 {
-        return Err(StoreError::Stale(what.to_owned()));
+        return Err(StoreError::Stale(what.to_owned()).into());
     }
     Ok(())
 }

@@ -1,24 +1,30 @@
-//! Warden's `Store` on SQLite (the embedded default) and PostgreSQL.
+//! Warden's store on SQLite (the embedded default) and PostgreSQL: each aggregate trait of
+//! `warden_core::store` implemented in the file named for it, with no layer between.
 //!
 //! One crate, two backends: the SQL is written once with `$N` placeholders, which both engines
 //! accept, and runs through sqlx's `Any` driver; each backend has its own migrations. SQLite runs
 //! in WAL mode with a single writer connection (writes queue instead of failing with BUSY) and a
 //! pool of readers; PostgreSQL uses one pool for both.
 
-mod access;
+mod access_keys;
+mod browser_sessions;
+mod challenges;
+mod clients;
+mod codes;
 mod error;
 mod families;
+mod grants;
 mod groups;
 mod identity;
 mod issuers;
-mod oauth;
 mod pools;
 mod read_batch;
+mod resource_servers;
 mod rotation;
 mod rows;
 mod sessions;
+mod signing_keys;
 mod sqlite_reads;
-mod store_impl;
 mod sweep;
 mod throttle;
 mod users;
@@ -29,7 +35,7 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
-pub use error::map_err;
+use error::Error;
 use warden_core::error::StoreError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,12 +80,12 @@ impl SqlStore {
             }
             _ => url.to_owned(),
         };
-        let options = AnyConnectOptions::from_str(&url).map_err(map_err)?;
+        let options = AnyConnectOptions::from_str(&url).map_err(Error::from)?;
         match backend {
             Backend::Sqlite => {
-                let write = sqlite_pool(1).connect_with(options.clone()).await.map_err(map_err)?;
-                write.execute("PRAGMA journal_mode=WAL").await.map_err(map_err)?;
-                let read = sqlite_pool(8).connect_with(options).await.map_err(map_err)?;
+                let write = sqlite_pool(1).connect_with(options.clone()).await.map_err(Error::from)?;
+                write.execute("PRAGMA journal_mode=WAL").await.map_err(Error::from)?;
+                let read = sqlite_pool(8).connect_with(options).await.map_err(Error::from)?;
                 let inline = sqlite_file(&url).map(|path| std::sync::Arc::new(sqlite_reads::InlineReads::new(path)));
                 Ok(Self {
                     backend,
@@ -97,7 +103,7 @@ impl SqlStore {
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(options)
                     .await
-                    .map_err(map_err)?;
+                    .map_err(Error::from)?;
                 Ok(Self {
                     backend,
                     write: pool.clone(),
@@ -124,12 +130,12 @@ impl SqlStore {
     /// rollback, whoever is still waiting for the answer. Every transaction goes through here.
     pub(crate) async fn detached<T, Fut>(&self, work: impl FnOnce(SqlStore) -> Fut) -> Result<T, StoreError>
     where
-        Fut: std::future::Future<Output = Result<T, StoreError>> + Send + 'static,
+        Fut: std::future::Future<Output = error::R<T>> + Send + 'static,
         T: Send + 'static,
     {
-        tokio::spawn(work(self.clone()))
+        Ok(tokio::spawn(work(self.clone()))
             .await
-            .map_err(|e| StoreError::Other(format!("store task ended abnormally: {e}")))?
+            .map_err(|e| StoreError::Other(format!("store task ended abnormally: {e}")))??)
     }
 
     /// Applies pending migrations for this backend.

@@ -16,18 +16,18 @@
 //! - if a batch statement fails, each read in it runs on its own, so it fails only for its own
 //!   reason.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
-
+use crate::error::Error;
+use crate::error::R;
 use sqlx::any::AnyRow;
-use sqlx::{AnyPool, Row};
+use sqlx::AnyPool;
+use sqlx::Row;
+use std::collections::HashMap;
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::Mutex;
 use tokio::sync::oneshot;
 use warden_core::error::StoreError;
 use warden_core::store::FamilyKey;
-
-use crate::map_err;
-
-type R<T> = Result<T, StoreError>;
 
 /// Distinct keys read by one statement at most.
 const MAX_BATCH: usize = 64;
@@ -58,8 +58,8 @@ impl Key {
     /// The key a result row carries (the family columns are prefixed `f_` in every read shape).
     fn in_row(&self, row: &AnyRow) -> R<Key> {
         Ok(match self {
-            Key::Id(_) => Key::Id(row.try_get("f_id").map_err(map_err)?),
-            Key::Hash(_) => Key::Hash(row.try_get("f_token_hash").map_err(map_err)?),
+            Key::Id(_) => Key::Id(row.try_get("f_id")?),
+            Key::Hash(_) => Key::Hash(row.try_get("f_token_hash")?),
         })
     }
 }
@@ -154,7 +154,7 @@ impl ReadBatcher {
 }
 
 async fn read_one(pool: &AnyPool, sql: &str, key: &Key) -> R<Option<AnyRow>> {
-    key.bind(sqlx::query(sql)).fetch_optional(pool).await.map_err(map_err)
+    key.bind(sqlx::query(sql)).fetch_optional(pool).await.map_err(Error::from)
 }
 
 /// The oldest read and every waiting read of the same shape, up to `MAX_BATCH` distinct keys
@@ -212,7 +212,7 @@ async fn read_many(pool: &AnyPool, sql: &str, keys: &[&Key]) -> R<HashMap<Key, A
         query = keys.get(i).unwrap_or(&keys[0]).bind(query);
     }
     let mut rows = HashMap::with_capacity(keys.len());
-    for row in query.fetch_all(pool).await.map_err(map_err)? {
+    for row in query.fetch_all(pool).await? {
         rows.insert(keys[0].in_row(&row)?, row);
     }
     Ok(rows)

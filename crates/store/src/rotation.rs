@@ -20,17 +20,21 @@
 //! a write. Entries are matched to rows by their new token hash; a batch never holds the same old
 //! token twice, so a token presented twice at once rotates once.
 
+use crate::error::Error;
+use crate::error::R;
+use crate::Backend;
+use crate::SqlStore;
+use sqlx::AnyPool;
+use sqlx::Row;
 use std::collections::VecDeque;
 use std::sync::Mutex;
-
-use sqlx::{AnyPool, Row};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
+use tokio::sync::oneshot;
 use warden_core::error::StoreError;
-use warden_core::model::{Group, RefreshFamily, User};
+use warden_core::model::Group;
+use warden_core::model::RefreshFamily;
+use warden_core::model::User;
 
-use crate::{map_err, Backend, SqlStore};
-
-type R<T> = Result<T, StoreError>;
 /// A refresh's family, its user and the user's groups.
 type Refreshed = (RefreshFamily, User, Vec<Group>);
 
@@ -198,8 +202,7 @@ async fn has_token(pool: &AnyPool, family_id: &str, hash: &[u8]) -> R<bool> {
         .bind(family_id)
         .bind(hash.to_vec())
         .fetch_optional(pool)
-        .await
-        .map_err(map_err)?;
+        .await?;
     Ok(row.is_some())
 }
 
@@ -224,12 +227,8 @@ async fn write_checked(pool: &AnyPool, batch: Vec<Checked>) {
 }
 
 async fn by_new_hash(pool: &AnyPool, hash: &[u8]) -> R<Option<Refreshed>> {
-    let row = sqlx::query(crate::groups::POSTGRES_BY_TOKEN_HASH)
-        .bind(hash.to_vec())
-        .fetch_optional(pool)
-        .await
-        .map_err(map_err)?;
-    row.as_ref().map(crate::groups::family_user_groups).transpose()
+    let row = sqlx::query(crate::families::POSTGRES_BY_TOKEN_HASH).bind(hash.to_vec()).fetch_optional(pool).await?;
+    row.as_ref().map(crate::families::family_user_groups).transpose()
 }
 
 async fn rotate_checked(pool: &AnyPool, batch: &[Checked]) -> R<Vec<Refreshed>> {
@@ -245,9 +244,8 @@ async fn rotate_checked(pool: &AnyPool, batch: &[Checked]) -> R<Vec<Refreshed>> 
         }
     }
     let [old, new, clients, at] = lists;
-    let rows =
-        sqlx::query(&CHECKED_SQL).bind(old).bind(new).bind(clients).bind(at).fetch_all(pool).await.map_err(map_err)?;
-    rows.iter().map(crate::groups::family_user_groups).collect()
+    let rows = sqlx::query(&CHECKED_SQL).bind(old).bind(new).bind(clients).bind(at).fetch_all(pool).await?;
+    rows.iter().map(crate::families::family_user_groups).collect()
 }
 
 /// PostgreSQL: the rotation of families named by their current token, each only if issued to the
@@ -266,7 +264,7 @@ static CHECKED_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
          AND EXISTS (SELECT 1 FROM users e WHERE e.id = families.user_id AND e.enabled <> 0) \
          RETURNING families.*) ",
     );
-    sql.push_str(crate::groups::POSTGRES_ROTATED);
+    sql.push_str(crate::families::POSTGRES_ROTATED);
     sql
 });
 
@@ -281,8 +279,7 @@ async fn rotate_one(pool: &AnyPool, family_id: &str, old: &[u8], new: &[u8], at:
     .bind(new.to_vec())
     .bind(at)
     .execute(pool)
-    .await
-    .map_err(map_err)?;
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -297,8 +294,8 @@ async fn rotate_many(backend: Backend, pool: &AnyPool, batch: &[ByFamily]) -> R<
     for job in batch {
         query = query.bind(job.family_id.clone()).bind(job.old.clone()).bind(job.new.clone()).bind(job.at);
     }
-    let rows = query.fetch_all(pool).await.map_err(map_err)?;
-    rows.iter().map(|r| r.try_get::<String, _>("id").map_err(map_err)).collect()
+    let rows = query.fetch_all(pool).await?;
+    rows.iter().map(|r| r.try_get::<String, _>("id").map_err(Error::from)).collect()
 }
 
 /// `UPDATE families ... FROM (VALUES ...)` for `n` rotations. The VALUES columns are `column1`

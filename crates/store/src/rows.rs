@@ -1,16 +1,12 @@
 //! Rows to domain records. Booleans are stored as 0/1 and JSON settings as text, so one schema
 //! reads the same on both engines.
 
+use crate::error::{other, Error, R};
 use sqlx::any::AnyRow;
 use sqlx::Row;
-use warden_core::error::StoreError;
 use warden_core::model::{
     AccessKey, Challenge, ChallengeKind, Client, Pool, RefreshFamily, SigningKeyRecord, User, UserStatus,
 };
-
-use crate::error::map_err;
-
-type R<T> = Result<T, StoreError>;
 
 /// A row of either driver: sqlx's (`AnyRow`, both engines) or rusqlite's (`sqlite_reads`), so a
 /// record is decoded by one function whichever driver read it.
@@ -24,19 +20,19 @@ impl<T: for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any> + rusqlite::
 
 impl Cols for AnyRow {
     fn col<T: Value>(&self, name: &str) -> R<T> {
-        self.try_get(name).map_err(map_err)
+        self.try_get(name).map_err(Error::from)
     }
 }
 
 impl Cols for rusqlite::Row<'_> {
     fn col<T: Value>(&self, name: &str) -> R<T> {
-        self.get(name).map_err(|e| StoreError::Other(format!("column {name}: {e}")))
+        self.get(name).map_err(|e| other(format!("column {name}: {e}")))
     }
 }
 
 pub fn json<T: serde::de::DeserializeOwned>(row: &impl Cols, col: &str) -> R<T> {
     let text: String = row.col(col)?;
-    serde_json::from_str(&text).map_err(|e| StoreError::Other(format!("column {col}: {e}")))
+    serde_json::from_str(&text).map_err(|e| other(format!("column {col}: {e}")))
 }
 
 pub fn to_json<T: serde::Serialize>(value: &T) -> String {
@@ -45,23 +41,23 @@ pub fn to_json<T: serde::Serialize>(value: &T) -> String {
 
 pub fn pool(row: &AnyRow) -> R<Pool> {
     Ok(Pool {
-        id: row.try_get("id").map_err(map_err)?,
-        name: row.try_get("name").map_err(map_err)?,
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
         settings: json(row, "settings")?,
-        created_at: row.try_get("created_at").map_err(map_err)?,
-        updated_at: row.try_get("updated_at").map_err(map_err)?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
     })
 }
 
 pub fn client(row: &AnyRow) -> R<Client> {
     Ok(Client {
-        id: row.try_get("id").map_err(map_err)?,
-        pool_id: row.try_get("pool_id").map_err(map_err)?,
-        name: row.try_get("name").map_err(map_err)?,
-        secret_enc: row.try_get("secret_enc").map_err(map_err)?,
+        id: row.try_get("id")?,
+        pool_id: row.try_get("pool_id")?,
+        name: row.try_get("name")?,
+        secret_enc: row.try_get("secret_enc")?,
         settings: json(row, "settings")?,
-        created_at: row.try_get("created_at").map_err(map_err)?,
-        updated_at: row.try_get("updated_at").map_err(map_err)?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
     })
 }
 
@@ -71,7 +67,7 @@ pub fn user(row: &impl Cols) -> R<User> {
         id: row.col("id")?,
         pool_id: row.col("pool_id")?,
         username: row.col("username")?,
-        status: UserStatus::parse(&status).ok_or_else(|| StoreError::Other(format!("bad user status {status}")))?,
+        status: UserStatus::parse(&status).ok_or_else(|| other(format!("bad user status {status}")))?,
         enabled: row.col::<i64>("enabled")? != 0,
         password_hash: row.col("password_hash")?,
         temporary_password_expires_at: row.col("temp_expires_at")?,
@@ -110,35 +106,35 @@ pub fn family_prefixed(row: &impl Cols, prefix: &str) -> R<RefreshFamily> {
 }
 
 pub fn challenge(row: &AnyRow) -> R<Challenge> {
-    let kind: String = row.try_get("kind").map_err(map_err)?;
+    let kind: String = row.try_get("kind")?;
     Ok(Challenge {
-        id_hash: row.try_get("id_hash").map_err(map_err)?,
-        pool_id: row.try_get("pool_id").map_err(map_err)?,
-        client_id: row.try_get("client_id").map_err(map_err)?,
-        user_id: row.try_get("user_id").map_err(map_err)?,
-        kind: ChallengeKind::parse(&kind).ok_or_else(|| StoreError::Other(format!("bad challenge kind {kind}")))?,
-        failures: row.try_get::<i64, _>("failures").map_err(map_err)? as u32,
-        auth_time: row.try_get("auth_time").map_err(map_err)?,
-        expires_at: row.try_get("expires_at").map_err(map_err)?,
-        hosted: row.try_get::<i64, _>("hosted").map_err(map_err)? != 0,
+        id_hash: row.try_get("id_hash")?,
+        pool_id: row.try_get("pool_id")?,
+        client_id: row.try_get("client_id")?,
+        user_id: row.try_get("user_id")?,
+        kind: ChallengeKind::parse(&kind).ok_or_else(|| other(format!("bad challenge kind {kind}")))?,
+        failures: row.try_get::<i64, _>("failures")? as u32,
+        auth_time: row.try_get("auth_time")?,
+        expires_at: row.try_get("expires_at")?,
+        hosted: row.try_get::<i64, _>("hosted")? != 0,
     })
 }
 
 pub fn access_key(row: &AnyRow) -> R<AccessKey> {
     Ok(AccessKey {
-        id: row.try_get("id").map_err(map_err)?,
-        secret_enc: row.try_get("secret_enc").map_err(map_err)?,
-        description: row.try_get("description").map_err(map_err)?,
-        created_at: row.try_get("created_at").map_err(map_err)?,
+        id: row.try_get("id")?,
+        secret_enc: row.try_get("secret_enc")?,
+        description: row.try_get("description")?,
+        created_at: row.try_get("created_at")?,
     })
 }
 
 pub fn signing_key(row: &AnyRow) -> R<SigningKeyRecord> {
     Ok(SigningKeyRecord {
-        kid: row.try_get("kid").map_err(map_err)?,
-        alg: row.try_get("alg").map_err(map_err)?,
-        private_enc: row.try_get("private_enc").map_err(map_err)?,
-        created_at: row.try_get("created_at").map_err(map_err)?,
-        retired_at: row.try_get("retired_at").map_err(map_err)?,
+        kid: row.try_get("kid")?,
+        alg: row.try_get("alg")?,
+        private_enc: row.try_get("private_enc")?,
+        created_at: row.try_get("created_at")?,
+        retired_at: row.try_get("retired_at")?,
     })
 }

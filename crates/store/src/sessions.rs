@@ -8,13 +8,12 @@
 //! waits for the row, then sees it and ends it, or the revocation commits first and the write
 //! sees the new epoch and is refused: nothing begun before a revocation mints tokens after it.
 
+use crate::error::R;
+use crate::Backend;
+use crate::SqlStore;
 use sqlx::Row;
 use warden_core::error::StoreError;
 
-use crate::error::map_err;
-use crate::{Backend, SqlStore};
-
-type R<T> = Result<T, StoreError>;
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
 impl SqlStore {
@@ -25,10 +24,10 @@ impl SqlStore {
             Backend::Postgres => "SELECT session_epoch FROM users WHERE id = $1 FOR SHARE",
             Backend::Sqlite => "SELECT session_epoch FROM users WHERE id = $1",
         };
-        let row = sqlx::query(sql).bind(user_id).fetch_optional(&mut **tx).await.map_err(map_err)?;
-        match row.map(|r| r.try_get::<i64, _>("session_epoch")).transpose().map_err(map_err)? {
+        let row = sqlx::query(sql).bind(user_id).fetch_optional(&mut **tx).await?;
+        match row.map(|r| r.try_get::<i64, _>("session_epoch")).transpose()? {
             Some(now) if now == epoch => Ok(()),
-            _ => Err(StoreError::Stale("The user's session".into())),
+            _ => Err(StoreError::Stale("The user's session".into()).into()),
         }
     }
 
@@ -40,13 +39,13 @@ impl SqlStore {
         epoch: i64,
         write: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
     ) -> R<()> {
-        let mut tx = self.write.begin().await.map_err(map_err)?;
-        write.execute(&mut *tx).await.map_err(map_err)?;
+        let mut tx = self.write.begin().await?;
+        write.execute(&mut *tx).await?;
         if let Err(e) = self.hold_session_epoch(&mut tx, user_id, epoch).await {
-            tx.rollback().await.map_err(map_err)?;
+            tx.rollback().await?;
             return Err(e);
         }
-        tx.commit().await.map_err(map_err)
+        Ok(tx.commit().await?)
     }
 }
 
@@ -57,14 +56,12 @@ pub(crate) async fn end_sessions_in(tx: &mut Tx<'_>, user_id: &str, at: i64) -> 
     sqlx::query("UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1")
         .bind(user_id)
         .execute(&mut **tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
     let revoked = sqlx::query("UPDATE families SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
         .bind(user_id)
         .bind(at)
         .execute(&mut **tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
     // Only what is still live: an expired row can mint nothing, and is the hourly sweep's, so
     // the two never delete the same rows (in different orders, which could deadlock).
     for sql in [
@@ -72,7 +69,7 @@ pub(crate) async fn end_sessions_in(tx: &mut Tx<'_>, user_id: &str, at: i64) -> 
         "DELETE FROM challenges WHERE user_id = $1 AND expires_at > $2",
         "DELETE FROM authorization_codes WHERE user_id = $1 AND redeemed_at IS NULL AND expires_at > $2",
     ] {
-        sqlx::query(sql).bind(user_id).bind(at).execute(&mut **tx).await.map_err(map_err)?;
+        sqlx::query(sql).bind(user_id).bind(at).execute(&mut **tx).await?;
     }
     Ok(revoked.rows_affected())
 }

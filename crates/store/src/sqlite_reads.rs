@@ -11,16 +11,14 @@
 //! A read never waits here: if SQLite is busy (a checkpoint in progress) or a connection fails,
 //! the caller gets `None` and reads through sqlx's pool instead.
 
+use crate::error::R;
+use crate::SqlStore;
+use rusqlite::Connection;
+use rusqlite::OpenFlags;
+use sqlx::any::AnyRow;
 use std::path::PathBuf;
 use std::sync::Mutex;
-
-use rusqlite::{Connection, OpenFlags};
-use warden_core::error::StoreError;
 use warden_core::store::FamilyKey;
-
-use sqlx::any::AnyRow;
-
-use crate::{map_err, SqlStore};
 
 /// Idle connections kept for reuse; more are opened while more readers run at once.
 const MAX_IDLE: usize = 16;
@@ -81,9 +79,9 @@ impl SqlStore {
         &self,
         sql: &'static str,
         key: FamilyKey<'_>,
-        decode_inline: impl FnOnce(&rusqlite::Row<'_>) -> Result<T, StoreError>,
-        decode_pooled: impl FnOnce(&AnyRow) -> Result<T, StoreError>,
-    ) -> Result<Option<T>, StoreError> {
+        decode_inline: impl FnOnce(&rusqlite::Row<'_>) -> R<T>,
+        decode_pooled: impl FnOnce(&AnyRow) -> R<T>,
+    ) -> R<Option<T>> {
         let inline = self.inline.as_ref().and_then(|reads| {
             reads.run(|conn| {
                 let mut statement = conn.prepare_cached(sql)?;
@@ -105,7 +103,7 @@ impl SqlStore {
                     FamilyKey::Id(id) => sqlx::query(sql).bind(id.to_owned()),
                     FamilyKey::TokenHash(hash) => sqlx::query(sql).bind(hash.to_vec()),
                 };
-                query.fetch_optional(&self.read).await.map_err(map_err)?
+                query.fetch_optional(&self.read).await?
             }
         };
         row.as_ref().map(decode_pooled).transpose()

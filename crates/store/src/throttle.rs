@@ -5,13 +5,14 @@
 //! a burst on one key cannot tie up the pool waiting for the database's lock; and an attempt
 //! whose key is already at its limit is refused by a plain read, taking no lock at all.
 
+use crate::error::sql;
+use crate::error::R;
+use crate::Backend;
+use crate::SqlStore;
+use async_trait::async_trait;
 use sqlx::Row;
-use warden_core::error::StoreError;
-
-use crate::error::map_err;
-use crate::{Backend, SqlStore};
-
-type R<T> = Result<T, StoreError>;
+use warden_core::store::StoreResult;
+use warden_core::store::ThrottleStore;
 
 const STRIPES: usize = 64;
 
@@ -42,85 +43,19 @@ impl AttemptLocks {
 }
 
 impl SqlStore {
-    pub(crate) async fn do_record_failure(&self, key: &str, attempt_id: &str, at: i64, since: i64) -> R<u32> {
-        let _held = self.attempt_locks.lock(std::iter::once(key)).await;
-        let mut tx = self.write.begin().await.map_err(map_err)?;
-        self.lock_and_prune(&mut tx, key, since).await?;
-        insert(&mut tx, key, attempt_id, at).await?;
-        let n = count(&mut tx, key, since).await?;
-        tx.commit().await.map_err(map_err)?;
-        Ok(n)
-    }
-
-    pub(crate) async fn do_reserve_attempt(
-        &self,
-        keys: &[(String, u32)],
-        attempt_id: &str,
-        at: i64,
-        since: i64,
-    ) -> R<Option<usize>> {
-        // Already at a limit: refused by a read, with no lock and no write.
-        for (i, (key, limit)) in keys.iter().enumerate() {
-            if self.do_count_failures(key, since).await? >= *limit {
-                return Ok(Some(i));
-            }
-        }
-        let _held = self.attempt_locks.lock(keys.iter().map(|(k, _)| k.as_str())).await;
-        // Locks taken in one order, so two reservations over the same keys cannot deadlock.
-        let mut order: Vec<usize> = (0..keys.len()).collect();
-        order.sort_by(|a, b| keys[*a].0.cmp(&keys[*b].0));
-        let mut tx = self.write.begin().await.map_err(map_err)?;
-        for &i in &order {
-            self.lock_and_prune(&mut tx, &keys[i].0, since).await?;
-        }
-        for (i, (key, limit)) in keys.iter().enumerate() {
-            if count(&mut tx, key, since).await? >= *limit {
-                tx.rollback().await.map_err(map_err)?;
-                return Ok(Some(i));
-            }
-        }
-        for (key, _) in keys {
-            insert(&mut tx, key, attempt_id, at).await?;
-        }
-        tx.commit().await.map_err(map_err)?;
-        Ok(None)
-    }
-
-    pub(crate) async fn do_release_attempt(&self, key: &str, attempt_id: &str) -> R<()> {
-        sqlx::query("DELETE FROM failures WHERE key = $1 AND attempt_id = $2")
-            .bind(key)
-            .bind(attempt_id)
-            .execute(&self.write)
-            .await
-            .map_err(map_err)?;
-        Ok(())
-    }
-
     /// Takes `key`'s lock for the rest of `tx` and drops its attempts older than `since`.
     async fn lock_and_prune(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>, key: &str, since: i64) -> R<()> {
         if self.backend == Backend::Postgres {
             sqlx::query("SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtextextended($1, 7))) AS locked")
                 .bind(key)
                 .execute(&mut **tx)
-                .await
-                .map_err(map_err)?;
+                .await?;
         }
         sqlx::query("DELETE FROM failures WHERE key = $1 AND at <= $2")
             .bind(key)
             .bind(since)
             .execute(&mut **tx)
-            .await
-            .map_err(map_err)?;
-        Ok(())
-    }
-
-    pub(crate) async fn do_count_failures(&self, key: &str, since: i64) -> R<u32> {
-        let mut conn = self.read.acquire().await.map_err(map_err)?;
-        count(&mut conn, key, since).await
-    }
-
-    pub(crate) async fn do_clear_failures(&self, key: &str) -> R<()> {
-        sqlx::query("DELETE FROM failures WHERE key = $1").bind(key).execute(&self.write).await.map_err(map_err)?;
+            .await?;
         Ok(())
     }
 }
@@ -133,8 +68,7 @@ async fn insert(conn: &mut sqlx::AnyConnection, key: &str, attempt_id: &str, at:
     .bind(attempt_id)
     .bind(at)
     .execute(conn)
-    .await
-    .map_err(map_err)?;
+    .await?;
     Ok(())
 }
 
@@ -143,7 +77,100 @@ async fn count(conn: &mut sqlx::AnyConnection, key: &str, since: i64) -> R<u32> 
         .bind(key)
         .bind(since)
         .fetch_one(conn)
+        .await?;
+    Ok(row.try_get::<i64, _>("n")? as u32)
+}
+
+#[async_trait]
+impl ThrottleStore for SqlStore {
+    async fn record_failure(&self, key: &str, attempt_id: &str, at: i64, since: i64) -> StoreResult<u32> {
+        let (key, attempt_id) = (key.to_owned(), attempt_id.to_owned());
+        self.detached(move |s| async move { s.record_failure_tx(&key, &attempt_id, at, since).await }).await
+    }
+
+    async fn count_failures(&self, key: &str, since: i64) -> StoreResult<u32> {
+        sql(async {
+            let mut conn = self.read.acquire().await?;
+            count(&mut conn, key, since).await
+        })
         .await
-        .map_err(map_err)?;
-    Ok(row.try_get::<i64, _>("n").map_err(map_err)? as u32)
+    }
+
+    async fn clear_failures(&self, key: &str) -> StoreResult<()> {
+        sql(async {
+            sqlx::query("DELETE FROM failures WHERE key = $1").bind(key).execute(&self.write).await?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn reserve_attempt(
+        &self,
+        keys: &[(&str, u32)],
+        attempt_id: &str,
+        at: i64,
+        since: i64,
+    ) -> StoreResult<Option<usize>> {
+        let keys: Vec<(String, u32)> = keys.iter().map(|(k, n)| ((*k).to_owned(), *n)).collect();
+        let attempt_id = attempt_id.to_owned();
+        self.detached(move |s| async move { s.reserve_attempt_tx(&keys, &attempt_id, at, since).await }).await
+    }
+
+    async fn release_attempt(&self, key: &str, attempt_id: &str) -> StoreResult<()> {
+        sql(async {
+            sqlx::query("DELETE FROM failures WHERE key = $1 AND attempt_id = $2")
+                .bind(key)
+                .bind(attempt_id)
+                .execute(&self.write)
+                .await?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+impl SqlStore {
+    async fn reserve_attempt_tx(
+        &self,
+        keys: &[(String, u32)],
+        attempt_id: &str,
+        at: i64,
+        since: i64,
+    ) -> R<Option<usize>> {
+        // Already at a limit: refused by a read, with no lock and no write.
+        for (i, (key, limit)) in keys.iter().enumerate() {
+            if self.count_failures(key, since).await? >= *limit {
+                return Ok(Some(i));
+            }
+        }
+        let _held = self.attempt_locks.lock(keys.iter().map(|(k, _)| k.as_str())).await;
+        // Locks taken in one order, so two reservations over the same keys cannot deadlock.
+        let mut order: Vec<usize> = (0..keys.len()).collect();
+        order.sort_by(|a, b| keys[*a].0.cmp(&keys[*b].0));
+        let mut tx = self.write.begin().await?;
+        for &i in &order {
+            self.lock_and_prune(&mut tx, &keys[i].0, since).await?;
+        }
+        for (i, (key, limit)) in keys.iter().enumerate() {
+            if count(&mut tx, key, since).await? >= *limit {
+                tx.rollback().await?;
+                return Ok(Some(i));
+            }
+        }
+        for (key, _) in keys {
+            insert(&mut tx, key, attempt_id, at).await?;
+        }
+        tx.commit().await?;
+        Ok(None)
+    }
+
+    async fn record_failure_tx(&self, key: &str, attempt_id: &str, at: i64, since: i64) -> R<u32> {
+        let _held = self.attempt_locks.lock(std::iter::once(key)).await;
+        let mut tx = self.write.begin().await?;
+        self.lock_and_prune(&mut tx, key, since).await?;
+        insert(&mut tx, key, attempt_id, at).await?;
+        let n = count(&mut tx, key, since).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
 }

@@ -2,7 +2,7 @@
 //! and on PostgreSQL (`<name>::postgres`, when `WARDEN_TEST_POSTGRES_URL` is set;
 //! `WARDEN_REQUIRE_POSTGRES=1` makes its absence a failure), each on a fresh database.
 //!
-//! The assertions follow the contract in `warden_core::store::Store`, not the SQL behind it.
+//! The assertions follow the contract in `warden_core::store` (one trait per aggregate), not the SQL behind it.
 
 #[macro_use]
 mod support;
@@ -11,7 +11,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use warden_core::error::StoreError;
 use warden_core::model::*;
-use warden_core::store::{CodeRedemption, FamilyKey, Store, SweepBefore};
+use warden_core::store::{
+    AccessKeyStore, BrowserSessionStore, ChallengeStore, ClientStore, CodeRedemption, CodeStore, FamilyKey,
+    FamilyStore, GrantStore, GroupStore, IdentityStore, IssuerStore, Maintenance, PoolStore, ResourceServerStore,
+    SigningKeyStore, SweepBefore, ThrottleStore, UserStore,
+};
 use warden_store::SqlStore;
 
 // ---------------------------------------------------------------------------------------------
