@@ -139,7 +139,7 @@ impl Verifier {
     /// Bearer tokens are checked against a one-second cache first, so their expiry can be up to
     /// a second late; they are short-lived JWTs with whole-second `exp` anyway.
     async fn verify_bearer(&self, token: &str) -> Result<Caller, Refusal> {
-        if let Some(s) = self.warden.verify_self_signed(token).await.map_err(from_core)? {
+        if let Some(s) = self.warden.federation.verify_self_signed(token).await.map_err(from_core)? {
             return Ok(Caller {
                 method: "self-signed",
                 sub: s.sub,
@@ -149,7 +149,7 @@ impl Verifier {
                 permissions: s.permissions,
             });
         }
-        let id = self.warden.verify_bearer_token(token).await.map_err(|e| match e {
+        let id = self.warden.tokens.verify_bearer_token(token).await.map_err(|e| match e {
             BearerError::NotOurs => Refusal::unauthorized("unknown issuer, or not a valid access token"),
             BearerError::Refused(reason) => Refusal::unauthorized(reason),
             BearerError::Internal(e) => from_core(e),
@@ -179,17 +179,21 @@ impl Verifier {
             .ok_or_else(|| Refusal::unauthorized("a session token (X-Amz-Security-Token) is required"))?;
         let cache_key = sha256(format!("{}\n{token}", auth.access_key_id).as_bytes());
         let verified = match self.credentials.get(&cache_key) {
-            Some(v) if v.0.expires_at > self.warden.now() => v,
+            Some(v) if v.0.expires_at > self.warden.kernel.now() => v,
             _ => {
                 let v = Arc::new(
-                    self.warden.verify_temporary_credentials(&auth.access_key_id, token).await.map_err(from_core)?,
+                    self.warden
+                        .federation
+                        .verify_temporary_credentials(&auth.access_key_id, token)
+                        .await
+                        .map_err(from_core)?,
                 );
                 self.credentials.put(cache_key, v.clone());
                 v
             }
         };
         let (creds, secret) = (&verified.0, &verified.1);
-        warden_sigv4::check_skew(signed_at, self.warden.now(), self.config.max_skew_secs).map_err(refuse)?;
+        warden_sigv4::check_skew(signed_at, self.warden.kernel.now(), self.config.max_skew_secs).map_err(refuse)?;
         let uri = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
         warden_sigv4::check(
             parts.method.as_str(),

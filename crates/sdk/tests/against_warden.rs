@@ -20,10 +20,10 @@ async fn fixture(backend: Backend) -> Option<Fixture> {
     let app = TestApp::spawn(backend).await?;
     let w = &app.warden;
     let settings = PoolSettings { mfa_configuration: MfaConfiguration::Optional, ..PoolSettings::default() };
-    let pool = w.create_pool(PoolSpec { name: "sdk".into(), settings }).await.unwrap().id;
+    let pool = w.directory.create_pool(PoolSpec { name: "sdk".into(), settings }).await.unwrap().id;
     let mut spec = ClientSpec { pool_id: pool.clone(), name: "app".into(), ..ClientSpec::default() };
     spec.settings.explicit_auth_flows = vec![AuthFlow::UserPassword, AuthFlow::RefreshToken];
-    let client = w.create_client(spec).await.unwrap().client.id;
+    let client = w.directory.create_client(spec).await.unwrap().client.id;
     Some(Fixture { app, pool, client })
 }
 
@@ -36,17 +36,18 @@ impl Fixture {
         let w = &self.app.warden;
         let mut attributes = std::collections::BTreeMap::new();
         attributes.insert("email".to_owned(), format!("{name}@example.com"));
-        w.admin_create_user(CreateUser {
-            pool_id: self.pool.clone(),
-            username: name.into(),
-            temporary_password: Some("Temp-Passw0rd!".into()),
-            attributes,
-            message_action: Some("SUPPRESS".into()),
-        })
-        .await
-        .unwrap();
+        w.directory
+            .admin_create_user(CreateUser {
+                pool_id: self.pool.clone(),
+                username: name.into(),
+                temporary_password: Some("Temp-Passw0rd!".into()),
+                attributes,
+                message_action: Some("SUPPRESS".into()),
+            })
+            .await
+            .unwrap();
         if !temporary {
-            w.admin_set_user_password(&self.pool, name, &PW.into(), true).await.unwrap();
+            w.directory.admin_set_user_password(&self.pool, name, &PW.into(), true).await.unwrap();
         }
     }
 }
@@ -82,7 +83,7 @@ async fn sdk_flows(f: Fixture) {
     tokens(&auth, "bea", "Chosen-Passw0rd!").await;
 
     // Forgot password, with the code from the dev outbox.
-    f.app.warden.forgot_password(&f.client, None, "bea", "127.0.0.1", "attempt-1").await.unwrap();
+    f.app.warden.accounts.forgot_password(&f.client, None, "bea", "127.0.0.1", "attempt-1").await.unwrap();
     let code =
         f.app.outbox().iter().rev().find(|m| m["username"] == "bea").unwrap()["code"].as_str().unwrap().to_owned();
     assert!(auth.forgot_password("bea", "Reset-Passw0rd!", &code).await.unwrap());
@@ -94,11 +95,11 @@ async fn sdk_flows(f: Fixture) {
 
     // TOTP: the challenge and its answer.
     let t = tokens(&auth, "bea", "Reset-Passw0rd!").await;
-    let secret = f.app.warden.associate_software_token(&t.access_token).await.unwrap();
-    let now = f.app.warden.now();
+    let secret = f.app.warden.accounts.associate_software_token(&t.access_token).await.unwrap();
+    let now = f.app.warden.kernel.now();
     let code = warden_core::crypto::totp::code_for_base32(secret.expose(), now).unwrap();
-    f.app.warden.verify_software_token(&t.access_token, &code).await.unwrap();
-    f.app.warden.set_software_token_mfa(&t.access_token, true).await.unwrap();
+    f.app.warden.accounts.verify_software_token(&t.access_token, &code).await.unwrap();
+    f.app.warden.accounts.set_software_token_mfa(&t.access_token, true).await.unwrap();
     let TokensOrChallenge::Challenge(c) = auth.get_tokens_with_password("bea", "Reset-Passw0rd!").await.unwrap() else {
         panic!("expected an MFA challenge");
     };
@@ -115,7 +116,7 @@ async fn sdk_flows(f: Fixture) {
     assert!(auth.revoke_refresh_token("refresh_token").await.unwrap());
     assert!(auth.revoke_refresh_token(&mfa.refresh_token).await.unwrap());
     assert!(auth.get_tokens_with_refresh(&mfa.refresh_token).await.is_err());
-    assert!(f.app.warden.get_user(&mfa.access_token).await.is_err());
+    assert!(f.app.warden.directory.get_user(&mfa.access_token).await.is_err());
     f.app.stop().await;
 }
 
@@ -179,14 +180,15 @@ async fn the_three_cli_modes() {
     assert!(!ok && err.contains("Username and/or Password are incorrect"), "{err}");
 
     let access = t["access_token"].as_str().unwrap().to_owned();
-    let secret = f.app.warden.associate_software_token(&access).await.unwrap();
-    let now = f.app.warden.now();
+    let secret = f.app.warden.accounts.associate_software_token(&access).await.unwrap();
+    let now = f.app.warden.kernel.now();
     f.app
         .warden
+        .accounts
         .verify_software_token(&access, &warden_core::crypto::totp::code_for_base32(secret.expose(), now).unwrap())
         .await
         .unwrap();
-    f.app.warden.set_software_token_mfa(&access, true).await.unwrap();
+    f.app.warden.accounts.set_software_token_mfa(&access, true).await.unwrap();
     let next = warden_core::crypto::totp::code_for_base32(secret.expose(), now + 30).unwrap();
     let (ok, out, err) =
         tokio::task::block_in_place(|| cli(&f, &["--username", "cal", "--password", PW], &[], &format!("{next}\n")));
@@ -204,6 +206,7 @@ async fn federated_flows(f: Fixture) {
     f.user("dee", false).await;
     let w = &f.app.warden;
     let ip = w
+        .federation
         .create_identity_pool(IdentityPoolSpec {
             name: "fed".into(),
             allow_unauthenticated: false,
@@ -215,7 +218,8 @@ async fn federated_flows(f: Fixture) {
         })
         .await
         .unwrap();
-    w.set_identity_pool_roles(&ip.id, [("authenticated".to_owned(), "arn:aws:iam::0:role/api".to_owned())].into())
+    w.federation
+        .set_identity_pool_roles(&ip.id, [("authenticated".to_owned(), "arn:aws:iam::0:role/api".to_owned())].into())
         .await
         .unwrap();
     let mut config = PoolConfiguration::new(&f.client, &f.pool);
@@ -231,7 +235,7 @@ async fn federated_flows(f: Fixture) {
         Error::Unauthorized("Could not retrieve federated id".into())
     );
     let creds = auth.get_federated_credentials(&id, &t.id_token).await.unwrap();
-    assert!(creds.expiration > w.now() + 3000);
+    assert!(creds.expiration > w.kernel.now() + 3000);
     assert_eq!(
         auth.get_federated_credentials("eu-west-2:00000000-1111-2abc-3def-4444aaaa5555", &t.id_token)
             .await
@@ -249,6 +253,7 @@ async fn federated_flows(f: Fixture) {
     }
     let (auth_header, at) = warden_sigv4::read(&headers, "execute-api").unwrap();
     let (_, secret) = w
+        .federation
         .verify_temporary_credentials(&auth_header.access_key_id, headers["x-amz-security-token"].to_str().unwrap())
         .await
         .unwrap();

@@ -51,7 +51,7 @@ pub async fn build_with_clock(config: &Config, listen: &str, clock: Arc<dyn Cloc
         .await
         .map_err(|e| format!("startup: {e}"))?;
     if let (Some(id), Some(secret)) = (&config.admin_access_key_id, &config.admin_secret_access_key) {
-        warden.ensure_access_key(id, secret).await.map_err(|e| format!("bootstrap access key: {e}"))?;
+        warden.directory.ensure_access_key(id, secret).await.map_err(|e| format!("bootstrap access key: {e}"))?;
     }
     Ok(App { warden: Arc::new(warden), store })
 }
@@ -80,7 +80,7 @@ pub fn router(warden: Arc<Warden>) -> Router {
 }
 
 async fn ready(State(warden): State<Arc<Warden>>) -> (StatusCode, Json<serde_json::Value>) {
-    match warden.ready().await {
+    match warden.kernel.ready().await {
         Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
         Err(e) => {
             tracing::warn!(error = %e, "store not reachable");
@@ -107,7 +107,7 @@ pub async fn serve(
     sweeper.abort();
     refresh.abort();
     // Codes already promised to users (SMTP sends after the API answered).
-    if tokio::time::timeout(std::time::Duration::from_secs(30), app.warden.flush_delivery()).await.is_err() {
+    if tokio::time::timeout(std::time::Duration::from_secs(30), app.warden.kernel.flush_delivery()).await.is_err() {
         tracing::warn!("codes still being delivered after 30 s were dropped at shutdown");
     }
     served
@@ -121,7 +121,7 @@ pub fn spawn_key_reload(warden: Arc<Warden>) -> tokio::task::JoinHandle<()> {
         tick.tick().await;
         loop {
             tick.tick().await;
-            if let Err(e) = warden.reload_signing_keys().await {
+            if let Err(e) = warden.tokens.reload_signing_keys().await {
                 tracing::warn!(error = %e, "could not reload signing keys");
             }
         }
@@ -135,7 +135,7 @@ fn spawn_sweeper(warden: Arc<Warden>) -> tokio::task::JoinHandle<()> {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             tick.tick().await;
-            match warden.sweep_expired().await {
+            match warden.kernel.sweep_expired().await {
                 Ok(swept) => tracing::debug!(swept, "expired rows deleted"),
                 Err(e) => tracing::warn!(error = %e, "could not delete expired rows"),
             }

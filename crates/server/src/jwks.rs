@@ -92,7 +92,7 @@ pub fn spawn_refresh(warden: Arc<Warden>) -> tokio::task::JoinHandle<()> {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            if let Err(e) = warden.refresh_due_issuer_keys().await {
+            if let Err(e) = warden.federation.refresh_due_issuer_keys().await {
                 tracing::warn!(error = %e, "could not look for issuer keys to refresh");
             }
         }

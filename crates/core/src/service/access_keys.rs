@@ -1,23 +1,23 @@
 //! Operator access keys for SigV4-signed admin calls.
 
-use super::Warden;
 use crate::crypto::random;
 use crate::error::{CoreError, CoreResult};
 use crate::model::AccessKey;
 use crate::secret::Secret;
+use crate::service::services::Directory;
 
-impl Warden {
+impl Directory {
     /// A new key; the secret is returned once here (and stays retrievable only to verify
     /// signatures).
     pub async fn create_access_key(&self, description: &str) -> CoreResult<(AccessKey, Secret<String>)> {
         let secret = random::access_key_secret();
         let key = AccessKey {
             id: random::access_key_id(),
-            secret_enc: self.master.seal(secret.as_bytes()),
+            secret_enc: self.kernel.master.seal(secret.as_bytes()),
             description: description.to_owned(),
-            created_at: self.clock.now(),
+            created_at: self.kernel.clock.now(),
         };
-        self.store.insert_access_key(&key).await?;
+        self.kernel.store.insert_access_key(&key).await?;
         Ok((key, Secret::new(secret)))
     }
 
@@ -29,36 +29,36 @@ impl Warden {
         if secret.expose().len() < 16 {
             return Err(CoreError::invalid("access key secret must be at least 16 characters"));
         }
-        if let Some(existing) = self.store.get_access_key(id).await? {
-            if self.master.open(&existing.secret_enc)? == secret.expose().as_bytes() {
+        if let Some(existing) = self.kernel.store.get_access_key(id).await? {
+            if self.kernel.master.open(&existing.secret_enc)? == secret.expose().as_bytes() {
                 return Ok(());
             }
-            self.store.delete_access_key(id).await?;
+            self.kernel.store.delete_access_key(id).await?;
         }
         let key = AccessKey {
             id: id.to_owned(),
-            secret_enc: self.master.seal(secret.expose().as_bytes()),
+            secret_enc: self.kernel.master.seal(secret.expose().as_bytes()),
             description: "bootstrap".into(),
-            created_at: self.clock.now(),
+            created_at: self.kernel.clock.now(),
         };
-        self.store.insert_access_key(&key).await?;
+        self.kernel.store.insert_access_key(&key).await?;
         Ok(())
     }
 
     /// The secret of key `id`, to verify a signature made with it.
     pub async fn access_key_secret(&self, id: &str) -> CoreResult<Option<Secret<String>>> {
-        match self.store.get_access_key(id).await? {
-            Some(key) => Ok(Some(Secret::new(self.master.open_string(&key.secret_enc)?))),
+        match self.kernel.store.get_access_key(id).await? {
+            Some(key) => Ok(Some(Secret::new(self.kernel.master.open_string(&key.secret_enc)?))),
             None => Ok(None),
         }
     }
 
     pub async fn list_access_keys(&self) -> CoreResult<Vec<AccessKey>> {
-        Ok(self.store.list_access_keys().await?)
+        Ok(self.kernel.store.list_access_keys().await?)
     }
 
     pub async fn delete_access_key(&self, id: &str) -> CoreResult<()> {
-        if self.store.delete_access_key(id).await? {
+        if self.kernel.store.delete_access_key(id).await? {
             Ok(())
         } else {
             Err(CoreError::not_found(format!("Access key {id} does not exist.")))

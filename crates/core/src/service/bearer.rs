@@ -4,8 +4,8 @@
 
 use serde_json::Value;
 
-use super::Warden;
 use crate::error::CoreError;
+use crate::service::services::Tokens;
 
 /// Who a verified bearer token speaks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,7 +32,7 @@ pub enum BearerError {
     Internal(CoreError),
 }
 
-impl Warden {
+impl Tokens {
     pub async fn verify_bearer_token(&self, token: &str) -> Result<BearerIdentity, BearerError> {
         let claims = self.verified_claims(token).await.map_err(BearerError::Internal)?.ok_or(BearerError::NotOurs)?;
         if claims["token_use"] != "access" {
@@ -44,7 +44,7 @@ impl Warden {
                     sub: claims.sub,
                     client_id: claims.client_id,
                     scopes: claims.scope.split_whitespace().map(str::to_owned).collect(),
-                    issuer: self.issuer(&pool),
+                    issuer: self.kernel.issuer(&pool),
                     pool_id: pool.id.clone(),
                     service: false,
                 }),
@@ -65,16 +65,16 @@ impl Warden {
         if sub != client_id {
             return Err(refused("Invalid Access Token"));
         }
-        if exp <= self.clock.now() {
+        if exp <= self.kernel.clock.now() {
             return Err(refused("Access Token has expired"));
         }
-        let client = match self.client(client_id).await {
+        let client = match self.kernel.client(client_id).await {
             Ok(c) => c,
             Err(e) if e.is_server_fault() => return Err(BearerError::Internal(e)),
             Err(_) => return Err(refused("The client no longer exists")),
         };
-        let pool = self.pool(&client.pool_id).await.map_err(|_| refused("The client no longer exists"))?;
-        if self.issuer(&pool) != iss {
+        let pool = self.kernel.pool(&client.pool_id).await.map_err(|_| refused("The client no longer exists"))?;
+        if self.kernel.issuer(&pool) != iss {
             return Err(refused("Invalid Access Token"));
         }
         Ok(BearerIdentity {

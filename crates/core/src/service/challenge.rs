@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 
 use super::attributes::{check_writable, sanitise_attributes};
 use super::signin::{AuthOutcome, ChallengeAnswer, RespondToChallenge};
-use super::Warden;
 use crate::crypto::{random, totp};
 use crate::error::{CoreError, CoreResult};
 use crate::error::{Invalid, Refusal};
 use crate::model::{Challenge, ChallengeKind, Client, Pool, User, UserStatus};
 use crate::secret::Secret;
+use crate::service::services::Accounts;
 
 /// Wrong MFA codes allowed on one session before it is dropped.
 const MAX_CHALLENGE_FAILURES: u32 = 3;
@@ -19,7 +19,7 @@ fn expired_session() -> CoreError {
     CoreError::refused(Refusal::SessionExpired, "Invalid session for the user, session is expired.")
 }
 
-impl Warden {
+impl Accounts {
     pub(crate) async fn open_challenge(
         &self,
         client: &Client,
@@ -37,10 +37,10 @@ impl Warden {
             kind,
             failures: 0,
             auth_time,
-            expires_at: self.clock.now() + self.config.challenge_ttl_secs,
+            expires_at: self.kernel.clock.now() + self.kernel.config.challenge_ttl_secs,
             hosted,
         };
-        self.store.insert_challenge(&challenge, user.session_epoch).await?;
+        self.kernel.store.insert_challenge(&challenge, user.session_epoch).await?;
         Ok(AuthOutcome::Challenge {
             kind,
             session,
@@ -54,7 +54,7 @@ impl Warden {
 
     /// RespondToAuthChallenge (unsigned).
     pub async fn respond_to_auth_challenge(&self, req: RespondToChallenge) -> CoreResult<AuthOutcome> {
-        let client = self.client(&req.client_id).await?;
+        let client = self.kernel.client(&req.client_id).await?;
         self.answer_challenge(&client, req).await
     }
 
@@ -64,15 +64,15 @@ impl Warden {
         pool_id: &str,
         req: RespondToChallenge,
     ) -> CoreResult<AuthOutcome> {
-        let client = self.pool_client(pool_id, &req.client_id).await?;
+        let client = self.kernel.pool_client(pool_id, &req.client_id).await?;
         self.answer_challenge(&client, req).await
     }
 
     async fn answer_challenge(&self, client: &Client, req: RespondToChallenge) -> CoreResult<AuthOutcome> {
         let kind = req.answer.kind();
         let id_hash = random::sha256(req.session.as_bytes());
-        let challenge = self.store.get_challenge(&id_hash).await?.ok_or_else(expired_session)?;
-        if challenge.expires_at <= self.clock.now()
+        let challenge = self.kernel.store.get_challenge(&id_hash).await?.ok_or_else(expired_session)?;
+        if challenge.expires_at <= self.kernel.clock.now()
             || challenge.client_id != client.id
             || challenge.hosted != req.hosted
         {
@@ -81,8 +81,8 @@ impl Warden {
         if challenge.kind != kind {
             return Err(CoreError::invalid("The answer is for another kind of challenge than this session's"));
         }
-        let pool = self.pool(&challenge.pool_id).await?;
-        let user = self.store.get_user(&pool.id, &challenge.user_id).await?.ok_or_else(expired_session)?;
+        let pool = self.kernel.pool(&challenge.pool_id).await?;
+        let user = self.kernel.store.get_user(&pool.id, &challenge.user_id).await?.ok_or_else(expired_session)?;
         let username = &req.username;
         let named = User::normalise_username(username) == User::normalise_username(&user.username)
             || *username == user.id
@@ -91,7 +91,7 @@ impl Warden {
             return Err(CoreError::refused(Refusal::WrongCredentials, "Incorrect username or password."));
         }
         if !req.hosted {
-            self.check_secret_hash(client, req.secret_hash.as_deref(), &[username])?;
+            self.kernel.check_secret_hash(client, req.secret_hash.as_deref(), &[username])?;
         }
         if !user.enabled {
             return Err(CoreError::refused(Refusal::Disabled, "User is disabled."));
@@ -129,19 +129,19 @@ impl Warden {
         if !attributes.is_empty() {
             let mut changed = user.clone();
             changed.attributes.extend(attributes.clone());
-            self.check_aliases_free(&changed).await?;
+            self.kernel.check_aliases_free(&changed).await?;
         }
         let hash = self.hasher.hash(new_password).await?;
-        if !self.store.consume_challenge(&challenge.id_hash).await? {
+        if !self.kernel.store.consume_challenge(&challenge.id_hash).await? {
             return Err(expired_session());
         }
-        let now = self.clock.now();
+        let now = self.kernel.clock.now();
         user.password_hash = Some(hash);
         user.status = UserStatus::Confirmed;
         user.temporary_password_expires_at = None;
         user.attributes.extend(attributes);
         user.updated_at = now;
-        self.store.update_user(&mut user).await?;
+        self.kernel.store.update_user(&mut user).await?;
         self.mfa_or_tokens(pool, client, &user, challenge.auth_time, challenge.hosted).await
     }
 
@@ -158,38 +158,38 @@ impl Warden {
             .totp_secret_enc
             .as_deref()
             .ok_or_else(|| CoreError::refused(Refusal::MfaNotSetUp, "Software token MFA not enabled for the user"))?;
-        self.reserve_mfa_attempt(&user.id, attempt_id).await?;
-        let now = self.clock.now();
-        let checked = self.master.open(sealed).and_then(|secret| totp::verify(&Secret::new(secret), code, now));
+        self.kernel.reserve_mfa_attempt(&user.id, attempt_id).await?;
+        let now = self.kernel.clock.now();
+        let checked = self.kernel.master.open(sealed).and_then(|secret| totp::verify(&Secret::new(secret), code, now));
         let found = match checked {
             Ok(found) => found,
             Err(e) => {
-                self.release_mfa_attempt(&user.id, attempt_id).await?;
+                self.kernel.release_mfa_attempt(&user.id, attempt_id).await?;
                 return Err(e);
             }
         };
         match found {
             Some(step) if step > user.totp_last_step => {
-                if !self.store.consume_challenge(&challenge.id_hash).await? {
+                if !self.kernel.store.consume_challenge(&challenge.id_hash).await? {
                     // Another answer used this session first: not a wrong code.
-                    self.release_mfa_attempt(&user.id, attempt_id).await?;
+                    self.kernel.release_mfa_attempt(&user.id, attempt_id).await?;
                     return Err(expired_session());
                 }
-                self.clear_mfa_failures(&user.id).await?;
+                self.kernel.clear_mfa_failures(&user.id).await?;
                 user.totp_last_step = step;
                 user.updated_at = now;
-                self.store.update_user(&mut user).await?;
+                self.kernel.store.update_user(&mut user).await?;
                 self.finish_sign_in(pool, client, &user, challenge.auth_time, "pwd otp", challenge.hosted).await
             }
             found => {
                 // A wrong code counts against the user across sessions; a replayed right one
                 // (someone who holds a current code) does not.
                 if found.is_some() {
-                    self.release_mfa_attempt(&user.id, attempt_id).await?;
+                    self.kernel.release_mfa_attempt(&user.id, attempt_id).await?;
                 }
-                let failures = self.store.record_challenge_failure(&challenge.id_hash).await?;
+                let failures = self.kernel.store.record_challenge_failure(&challenge.id_hash).await?;
                 if failures >= MAX_CHALLENGE_FAILURES {
-                    self.store.consume_challenge(&challenge.id_hash).await?;
+                    self.kernel.store.consume_challenge(&challenge.id_hash).await?;
                 }
                 Err(match found {
                     Some(_) => {

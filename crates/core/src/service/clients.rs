@@ -2,12 +2,12 @@
 //! settings the OIDC door honours (validated here, as Cognito validates them).
 
 use super::oauth::STANDARD_SCOPES;
-use super::Warden;
 use crate::crypto::random;
 use crate::error::Invalid;
 use crate::error::{CoreError, CoreResult};
 use crate::model::{Client, ClientSettings, OAuthFlow};
 use crate::secret::Secret;
+use crate::service::services::Directory;
 
 #[derive(Debug, Clone, Default)]
 pub struct ClientSpec {
@@ -22,78 +22,6 @@ pub struct ClientSpec {
 pub struct CreatedClient {
     pub client: Client,
     pub secret: Option<Secret<String>>,
-}
-
-impl Warden {
-    pub async fn create_client(&self, spec: ClientSpec) -> CoreResult<CreatedClient> {
-        let pool = self.pool(&spec.pool_id).await?;
-        let name = validate_name(&spec.name)?;
-        let can_authenticate = spec.generate_secret || !spec.settings.jwks.is_empty();
-        self.validate_settings(&pool.id, &spec.settings, can_authenticate).await?;
-        let secret = spec.generate_secret.then(random::client_secret);
-        let now = self.clock.now();
-        let client = Client {
-            id: random::client_id(),
-            pool_id: pool.id,
-            name: name.to_owned(),
-            secret_enc: secret.as_ref().map(|s| self.master.seal(s.as_bytes())),
-            settings: spec.settings,
-            created_at: now,
-            updated_at: now,
-        };
-        self.store.insert_client(&client).await?;
-        Ok(CreatedClient { client, secret: secret.map(Secret::new) })
-    }
-
-    pub async fn list_clients(&self, pool_id: &str, after: Option<&str>, limit: u32) -> CoreResult<Vec<Client>> {
-        self.pool(pool_id).await?;
-        if !(1..=60).contains(&limit) {
-            return Err(CoreError::invalid("MaxResults must be between 1 and 60"));
-        }
-        Ok(self.store.list_clients(pool_id, after, limit).await?)
-    }
-
-    /// Writes the client's name and settings after the same checks as `create_client`; nothing
-    /// is written when they fail.
-    pub async fn update_client(&self, mut client: Client) -> CoreResult<Client> {
-        client.name = validate_name(&client.name)?.to_owned();
-        self.validate_settings(&client.pool_id, &client.settings, client.is_confidential()).await?;
-        client.updated_at = self.clock.now();
-        self.store.update_client(&client).await?;
-        self.forget_client(&client.id);
-        Ok(client)
-    }
-
-    pub async fn delete_client(&self, pool_id: &str, client_id: &str) -> CoreResult<()> {
-        let client = self.pool_client(pool_id, client_id).await?;
-        self.store.delete_client(&client.id).await?;
-        self.forget_client(&client.id);
-        Ok(())
-    }
-
-    /// Cognito's rules for a client's settings; `confidential` says whether it has a secret.
-    async fn validate_settings(&self, pool_id: &str, s: &ClientSettings, confidential: bool) -> CoreResult<()> {
-        validate_token_validity(s)?;
-        validate_oauth_shape(s, confidential)?;
-        for scope in &s.allowed_oauth_scopes {
-            if STANDARD_SCOPES.contains(&scope.as_str()) {
-                continue;
-            }
-            // Scope names cannot contain `/`; identifiers can (`https://api.example.com`).
-            let known = match scope.rsplit_once('/') {
-                Some((server, name)) if !server.is_empty() && !name.is_empty() => self
-                    .store
-                    .get_resource_server(pool_id, server)
-                    .await?
-                    .is_some_and(|rs| rs.scopes.iter().any(|sc| sc.name == name)),
-                _ => false,
-            };
-            if !known {
-                return Err(CoreError::invalid_as(Invalid::UnknownScope, format!("Invalid scope requested: {scope}")));
-            }
-        }
-        Ok(())
-    }
 }
 
 fn validate_name(name: &str) -> CoreResult<&str> {
@@ -243,6 +171,79 @@ fn check_redirect_url(member: &str, url: &str) -> CoreResult<()> {
 
 fn valid_port(p: &str) -> bool {
     !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit())
+}
+
+impl Directory {
+    pub async fn create_client(&self, spec: ClientSpec) -> CoreResult<CreatedClient> {
+        let pool = self.kernel.pool(&spec.pool_id).await?;
+        let name = validate_name(&spec.name)?;
+        let can_authenticate = spec.generate_secret || !spec.settings.jwks.is_empty();
+        self.validate_settings(&pool.id, &spec.settings, can_authenticate).await?;
+        let secret = spec.generate_secret.then(random::client_secret);
+        let now = self.kernel.clock.now();
+        let client = Client {
+            id: random::client_id(),
+            pool_id: pool.id,
+            name: name.to_owned(),
+            secret_enc: secret.as_ref().map(|s| self.kernel.master.seal(s.as_bytes())),
+            settings: spec.settings,
+            created_at: now,
+            updated_at: now,
+        };
+        self.kernel.store.insert_client(&client).await?;
+        Ok(CreatedClient { client, secret: secret.map(Secret::new) })
+    }
+
+    pub async fn list_clients(&self, pool_id: &str, after: Option<&str>, limit: u32) -> CoreResult<Vec<Client>> {
+        self.kernel.pool(pool_id).await?;
+        if !(1..=60).contains(&limit) {
+            return Err(CoreError::invalid("MaxResults must be between 1 and 60"));
+        }
+        Ok(self.kernel.store.list_clients(pool_id, after, limit).await?)
+    }
+
+    /// Writes the client's name and settings after the same checks as `create_client`; nothing
+    /// is written when they fail.
+    pub async fn update_client(&self, mut client: Client) -> CoreResult<Client> {
+        client.name = validate_name(&client.name)?.to_owned();
+        self.validate_settings(&client.pool_id, &client.settings, client.is_confidential()).await?;
+        client.updated_at = self.kernel.clock.now();
+        self.kernel.store.update_client(&client).await?;
+        self.kernel.forget_client(&client.id);
+        Ok(client)
+    }
+
+    pub async fn delete_client(&self, pool_id: &str, client_id: &str) -> CoreResult<()> {
+        let client = self.kernel.pool_client(pool_id, client_id).await?;
+        self.kernel.store.delete_client(&client.id).await?;
+        self.kernel.forget_client(&client.id);
+        Ok(())
+    }
+
+    /// Cognito's rules for a client's settings; `confidential` says whether it has a secret.
+    async fn validate_settings(&self, pool_id: &str, s: &ClientSettings, confidential: bool) -> CoreResult<()> {
+        validate_token_validity(s)?;
+        validate_oauth_shape(s, confidential)?;
+        for scope in &s.allowed_oauth_scopes {
+            if STANDARD_SCOPES.contains(&scope.as_str()) {
+                continue;
+            }
+            // Scope names cannot contain `/`; identifiers can (`https://api.example.com`).
+            let known = match scope.rsplit_once('/') {
+                Some((server, name)) if !server.is_empty() && !name.is_empty() => self
+                    .kernel
+                    .store
+                    .get_resource_server(pool_id, server)
+                    .await?
+                    .is_some_and(|rs| rs.scopes.iter().any(|sc| sc.name == name)),
+                _ => false,
+            };
+            if !known {
+                return Err(CoreError::invalid_as(Invalid::UnknownScope, format!("Invalid scope requested: {scope}")));
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

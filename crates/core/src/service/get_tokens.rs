@@ -3,14 +3,15 @@
 //! (`refresh_grant`), so a rotation and its reuse detection (a rotated-out token that comes back
 //! ends its whole family) are the same for every door.
 
-use super::oauth::{ClientProof, PresentedClient};
+use super::oauth::PresentedClient;
+use super::refresh::ClientProof;
 use super::signin::{require_flow, AuthResult};
-use super::Warden;
 use crate::error::CoreResult;
 use crate::model::AuthFlow;
 use crate::secret::Secret;
+use crate::service::services::OAuth;
 
-impl Warden {
+impl OAuth {
     /// New tokens for `refresh_token`; a rotating client's token is replaced by the one returned.
     pub async fn refresh_with_client_secret(
         &self,
@@ -18,7 +19,7 @@ impl Warden {
         client_secret: Option<Secret<String>>,
         refresh_token: &str,
     ) -> CoreResult<AuthResult> {
-        let client = self.client(client_id).await?;
+        let client = self.kernel.client(client_id).await?;
         require_flow(&client, AuthFlow::RefreshToken)?;
         let presented = PresentedClient {
             post_id: Some(client.id.clone()),
@@ -26,7 +27,7 @@ impl Warden {
             ..PresentedClient::default()
         };
         let client = self.authenticate_client(&presented).await?;
-        let answer = self.refresh_grant(&client, refresh_token, None, ClientProof::Authenticated).await?;
+        let answer = self.tokens.refresh_grant(&client, refresh_token, None, ClientProof::Authenticated).await?;
         Ok(AuthResult {
             access_token: answer.access_token,
             // None for a grant made at the hosted pages without `openid`: nothing to refuse after

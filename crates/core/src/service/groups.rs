@@ -3,13 +3,12 @@
 
 use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
 
-use super::Warden;
 use crate::error::Taken;
 use crate::error::{CoreError, CoreResult, StoreError};
 use crate::model::{Group, User};
+use crate::service::services::Directory;
 
 /// The most groups a token can name; a pool holds at most this many (Cognito's quota).
-const MAX_TOKEN_GROUPS: u32 = 10_000;
 /// PrecedenceType: a non-negative 32-bit integer.
 const MAX_PRECEDENCE: i64 = i32::MAX as i64;
 
@@ -108,41 +107,11 @@ fn check_limit(limit: u32) -> CoreResult<()> {
     }
 }
 
-/// A user's groups in token order: precedence ascending (a group without one after every group
-/// with one), then name.
-pub(crate) fn token_order(groups: &mut [Group]) {
-    groups.sort_by(|a, b| {
-        (a.precedence.is_none(), a.precedence, &a.name).cmp(&(b.precedence.is_none(), b.precedence, &b.name))
-    });
-}
-
-/// `cognito:roles`: the role ARNs of the user's groups, in token order, each once.
-pub(crate) fn roles(groups: &[Group]) -> Vec<String> {
-    let mut roles: Vec<String> = Vec::new();
-    for arn in groups.iter().filter_map(|g| g.role_arn.as_ref()) {
-        if !roles.contains(arn) {
-            roles.push(arn.clone());
-        }
-    }
-    roles
-}
-
-/// `cognito:preferred_role`: the role of the group with the lowest precedence among those with
-/// a role; when several groups tie there, their role only if they all share it.
-pub(crate) fn preferred_role(groups: &[Group]) -> Option<String> {
-    let with_role: Vec<&Group> = groups.iter().filter(|g| g.role_arn.is_some()).collect();
-    let rank = |g: &Group| g.precedence.unwrap_or(i64::MAX);
-    let best = with_role.iter().map(|g| rank(g)).min()?;
-    let mut tied = with_role.iter().filter(|g| rank(g) == best).filter_map(|g| g.role_arn.as_deref());
-    let first = tied.next()?;
-    tied.all(|arn| arn == first).then(|| first.to_owned())
-}
-
-impl Warden {
+impl Directory {
     pub async fn create_group(&self, spec: GroupSpec) -> CoreResult<Group> {
         validate_spec(&spec)?;
-        let pool = self.pool(&spec.pool_id).await?;
-        let now = self.clock.now();
+        let pool = self.kernel.pool(&spec.pool_id).await?;
+        let now = self.kernel.clock.now();
         let group = Group {
             pool_id: pool.id,
             name: spec.name,
@@ -152,7 +121,7 @@ impl Warden {
             created_at: now,
             updated_at: now,
         };
-        match self.store.insert_group(&group).await {
+        match self.kernel.store.insert_group(&group).await {
             Ok(()) => Ok(group),
             Err(StoreError::Conflict(_)) => {
                 Err(CoreError::exists(Taken::Group, format!("A group with the name {} already exists.", group.name)))
@@ -163,15 +132,15 @@ impl Warden {
 
     pub async fn group(&self, pool_id: &str, name: &str) -> CoreResult<Group> {
         validate_group_name(name)?;
-        let pool = self.pool(pool_id).await?;
-        self.store.get_group(&pool.id, name).await?.ok_or_else(group_not_found)
+        let pool = self.kernel.pool(pool_id).await?;
+        self.kernel.store.get_group(&pool.id, name).await?.ok_or_else(group_not_found)
     }
 
     /// A page of the pool's groups by name, after `after`.
     pub async fn list_groups(&self, pool_id: &str, after: Option<&str>, limit: u32) -> CoreResult<Vec<Group>> {
         check_limit(limit)?;
-        let pool = self.pool(pool_id).await?;
-        Ok(self.store.list_groups(&pool.id, after, limit).await?)
+        let pool = self.kernel.pool(pool_id).await?;
+        Ok(self.kernel.store.list_groups(&pool.id, after, limit).await?)
     }
 
     /// Changes the members given; the others keep their values.
@@ -187,8 +156,8 @@ impl Warden {
         if let Some(arn) = spec.role_arn {
             group.role_arn = Some(arn);
         }
-        group.updated_at = self.clock.now();
-        if !self.store.update_group(&group).await? {
+        group.updated_at = self.kernel.clock.now();
+        if !self.kernel.store.update_group(&group).await? {
             return Err(group_not_found());
         }
         Ok(group)
@@ -197,8 +166,8 @@ impl Warden {
     /// Deletes the group; its members leave it (their next tokens no longer name it).
     pub async fn delete_group(&self, pool_id: &str, name: &str) -> CoreResult<()> {
         validate_group_name(name)?;
-        let pool = self.pool(pool_id).await?;
-        if !self.store.delete_group(&pool.id, name).await? {
+        let pool = self.kernel.pool(pool_id).await?;
+        if !self.kernel.store.delete_group(&pool.id, name).await? {
             return Err(group_not_found());
         }
         Ok(())
@@ -208,7 +177,7 @@ impl Warden {
     pub async fn admin_add_user_to_group(&self, pool_id: &str, username: &str, group_name: &str) -> CoreResult<()> {
         let group = self.group(pool_id, group_name).await?;
         let user = self.member(pool_id, username).await?;
-        self.store.add_user_to_group(&group.pool_id, &group.name, &user.id).await?;
+        self.kernel.store.add_user_to_group(&group.pool_id, &group.name, &user.id).await?;
         Ok(())
     }
 
@@ -221,7 +190,7 @@ impl Warden {
     ) -> CoreResult<()> {
         let group = self.group(pool_id, group_name).await?;
         let user = self.member(pool_id, username).await?;
-        self.store.remove_user_from_group(&group.pool_id, &group.name, &user.id).await?;
+        self.kernel.store.remove_user_from_group(&group.pool_id, &group.name, &user.id).await?;
         Ok(())
     }
 
@@ -235,7 +204,7 @@ impl Warden {
     ) -> CoreResult<Vec<Group>> {
         check_limit(limit)?;
         let user = self.member(pool_id, username).await?;
-        Ok(self.store.list_groups_for_user(&user.id, after, limit).await?)
+        Ok(self.kernel.store.list_groups_for_user(&user.id, after, limit).await?)
     }
 
     /// ListUsersInGroup: a page of the members by normalised username, after `after`.
@@ -248,38 +217,18 @@ impl Warden {
     ) -> CoreResult<Vec<User>> {
         check_limit(limit)?;
         let group = self.group(pool_id, group_name).await?;
-        Ok(self.store.list_users_in_group(&group.pool_id, &group.name, after, limit).await?)
-    }
-
-    /// The user's groups in token order: one indexed read, on every sign-in and code grant
-    /// (refreshes get them with their family, `Store::get_family_with_user_and_groups`).
-    pub(crate) async fn token_groups(&self, user_id: &str) -> CoreResult<Vec<Group>> {
-        let mut groups = self.store.list_groups_for_user(user_id, None, MAX_TOKEN_GROUPS).await?;
-        token_order(&mut groups);
-        Ok(groups)
+        Ok(self.kernel.store.list_users_in_group(&group.pool_id, &group.name, after, limit).await?)
     }
 
     async fn member(&self, pool_id: &str, username: &str) -> CoreResult<User> {
-        let pool = self.pool(pool_id).await?;
-        self.existing_user(&pool, username).await
+        let pool = self.kernel.pool(pool_id).await?;
+        self.kernel.existing_user(&pool, username).await
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn g(name: &str, precedence: Option<i64>, role: Option<&str>) -> Group {
-        Group {
-            pool_id: "p".into(),
-            name: name.into(),
-            description: None,
-            precedence,
-            role_arn: role.map(str::to_owned),
-            created_at: 0,
-            updated_at: 0,
-        }
-    }
 
     #[test]
     fn group_names_follow_cognitos_pattern() {
@@ -312,33 +261,5 @@ mod tests {
         ] {
             assert!(!valid_arn(bad), "{bad}");
         }
-    }
-
-    #[test]
-    fn token_order_is_precedence_then_name_with_none_last() {
-        let mut groups = vec![
-            g("zeta", None, None),
-            g("beta", Some(5), None),
-            g("alpha", None, None),
-            g("gamma", Some(0), None),
-            g("delta", Some(5), None),
-        ];
-        token_order(&mut groups);
-        let names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
-        assert_eq!(names, ["gamma", "beta", "delta", "alpha", "zeta"]);
-    }
-
-    #[test]
-    fn preferred_role_is_the_lowest_precedence_role_unless_tied_on_different_roles() {
-        let (a, b) = ("arn:aws:iam::123456789012:role/A", "arn:aws:iam::123456789012:role/B");
-        assert_eq!(preferred_role(&[]), None);
-        assert_eq!(preferred_role(&[g("x", Some(0), None)]), None);
-        assert_eq!(preferred_role(&[g("x", Some(0), None), g("y", Some(3), Some(b))]).as_deref(), Some(b));
-        assert_eq!(preferred_role(&[g("x", Some(1), Some(a)), g("y", Some(3), Some(b))]).as_deref(), Some(a));
-        assert_eq!(preferred_role(&[g("x", Some(1), Some(a)), g("y", Some(1), Some(b))]), None);
-        assert_eq!(preferred_role(&[g("x", Some(1), Some(a)), g("y", Some(1), Some(a))]).as_deref(), Some(a));
-        assert_eq!(preferred_role(&[g("x", None, Some(a)), g("y", Some(9), Some(b))]).as_deref(), Some(b));
-        assert_eq!(preferred_role(&[g("x", None, Some(a)), g("y", None, Some(b))]), None);
-        assert_eq!(roles(&[g("x", Some(1), Some(a)), g("y", Some(2), Some(b)), g("z", Some(3), Some(a))]), [a, b]);
     }
 }

@@ -7,12 +7,12 @@ use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
 use super::tokens::IdClaims;
-use super::Warden;
 use crate::crypto::random;
 use crate::error::{CoreError, CoreResult};
 use crate::error::{Invalid, Refusal};
 use crate::model::{Identity, IdentityPool, IdentityProvider, TemporaryCredentials};
 use crate::secret::Secret;
+use crate::service::services::Federation;
 use crate::store::FamilyKey;
 
 const UNAUTHENTICATED: &str = "unauth:";
@@ -78,16 +78,16 @@ struct Login {
     provider_name: String,
 }
 
-impl Warden {
+impl Federation {
     pub async fn create_identity_pool(&self, spec: IdentityPoolSpec) -> CoreResult<IdentityPool> {
         let name = spec.name.trim();
         if name.is_empty() || name.chars().count() > 128 {
             return Err(CoreError::invalid("IdentityPoolName must be 1 to 128 characters"));
         }
         self.check_providers(&spec.providers).await?;
-        let now = self.clock.now();
+        let now = self.kernel.clock.now();
         let pool = IdentityPool {
-            id: format!("{}:{}", self.config.region, random::uuid()),
+            id: format!("{}:{}", self.kernel.config.region, random::uuid()),
             name: name.to_owned(),
             allow_unauthenticated: spec.allow_unauthenticated,
             providers: spec.providers,
@@ -95,18 +95,22 @@ impl Warden {
             created_at: now,
             updated_at: now,
         };
-        self.store.insert_identity_pool(&pool).await?;
+        self.kernel.store.insert_identity_pool(&pool).await?;
         Ok(pool)
     }
 
     async fn check_providers(&self, providers: &[IdentityProvider]) -> CoreResult<()> {
         for p in providers {
-            let pool_id = provider_pool_id(&p.provider_name, &self.config.public_url).ok_or_else(|| {
+            let pool_id = provider_pool_id(&p.provider_name, &self.kernel.config.public_url).ok_or_else(|| {
                 CoreError::invalid(format!("ProviderName {} is not a user pool of this server", p.provider_name))
             })?;
-            self.pool(pool_id).await.map_err(|_| CoreError::invalid(format!("User pool {pool_id} does not exist.")))?;
+            self.kernel
+                .pool(pool_id)
+                .await
+                .map_err(|_| CoreError::invalid(format!("User pool {pool_id} does not exist.")))?;
             if !p.client_id.is_empty() {
-                self.pool_client(pool_id, &p.client_id)
+                self.kernel
+                    .pool_client(pool_id, &p.client_id)
                     .await
                     .map_err(|_| CoreError::invalid(format!("Client {} is not a client of {pool_id}", p.client_id)))?;
             }
@@ -115,18 +119,19 @@ impl Warden {
     }
 
     pub async fn identity_pool(&self, id: &str) -> CoreResult<IdentityPool> {
-        self.store
+        self.kernel
+            .store
             .get_identity_pool(id)
             .await?
             .ok_or_else(|| CoreError::not_found(format!("IdentityPool '{id}' not found.")))
     }
 
     pub async fn list_identity_pools(&self, after: Option<&str>, limit: u32) -> CoreResult<Vec<IdentityPool>> {
-        Ok(self.store.list_identity_pools(after, limit).await?)
+        Ok(self.kernel.store.list_identity_pools(after, limit).await?)
     }
 
     pub async fn delete_identity_pool(&self, id: &str) -> CoreResult<()> {
-        if self.store.delete_identity_pool(id).await? {
+        if self.kernel.store.delete_identity_pool(id).await? {
             Ok(())
         } else {
             Err(CoreError::not_found(format!("IdentityPool '{id}' not found.")))
@@ -147,8 +152,8 @@ impl Warden {
             }
         }
         pool.roles = roles;
-        pool.updated_at = self.clock.now();
-        self.store.update_identity_pool(&pool).await?;
+        pool.updated_at = self.kernel.clock.now();
+        self.kernel.store.update_identity_pool(&pool).await?;
         Ok(())
     }
 
@@ -157,7 +162,7 @@ impl Warden {
     async fn verify_logins(&self, pool: &IdentityPool, logins: &BTreeMap<String, String>) -> CoreResult<Option<Login>> {
         let mut found = None;
         for (provider_name, token) in logins {
-            let pool_id = provider_pool_id(provider_name, &self.config.public_url).ok_or_else(|| {
+            let pool_id = provider_pool_id(provider_name, &self.kernel.config.public_url).ok_or_else(|| {
                 CoreError::refused(
                     Refusal::TokenInvalid,
                     format!("Invalid login token. Issuer {provider_name} is not configured for this identity pool."),
@@ -166,16 +171,16 @@ impl Warden {
             let provider = pool
                 .providers
                 .iter()
-                .find(|p| provider_pool_id(&p.provider_name, &self.config.public_url) == Some(pool_id))
+                .find(|p| provider_pool_id(&p.provider_name, &self.kernel.config.public_url) == Some(pool_id))
                 .ok_or_else(|| {
                     CoreError::refused(Refusal::TokenInvalid, "Invalid login token. Issuer doesn't match providerName")
                 })?;
-            let claims: IdClaims = self.verify_own(token).await?.ok_or_else(bad_login)?;
-            let user_pool = self.pool(pool_id).await.map_err(|_| bad_login())?;
-            if claims.token_use != "id" || claims.iss != self.issuer(&user_pool) {
+            let claims: IdClaims = self.tokens.verify_own(token).await?.ok_or_else(bad_login)?;
+            let user_pool = self.kernel.pool(pool_id).await.map_err(|_| bad_login())?;
+            if claims.token_use != "id" || claims.iss != self.kernel.issuer(&user_pool) {
                 return Err(bad_login());
             }
-            if claims.exp <= self.clock.now() {
+            if claims.exp <= self.kernel.clock.now() {
                 return Err(CoreError::refused(Refusal::TokenInvalid, "Invalid login token. Token expired."));
             }
             if !provider.client_id.is_empty() && claims.aud != provider.client_id {
@@ -184,8 +189,12 @@ impl Warden {
                     "Invalid login token. Incorrect token audience.",
                 ));
             }
-            let (family, user) =
-                self.store.get_family_with_user(FamilyKey::Id(&claims.origin_jti)).await?.ok_or_else(bad_login)?;
+            let (family, user) = self
+                .kernel
+                .store
+                .get_family_with_user(FamilyKey::Id(&claims.origin_jti))
+                .await?
+                .ok_or_else(bad_login)?;
             // The family must be the named pool's: two pools could share an issuer override.
             if family.pool_id != user_pool.id {
                 return Err(bad_login());
@@ -217,14 +226,15 @@ impl Warden {
             None if pool.allow_unauthenticated => {
                 // Each call makes a new identity that is kept: one address makes a bounded number
                 // an hour, so nobody fills the store through an open pool.
-                self.spend_source_quota(
-                    "getid",
-                    source,
-                    attempt_id,
-                    UNAUTHENTICATED_PER_SOURCE_HOUR,
-                    "Too many unauthenticated identities from this address",
-                )
-                .await?;
+                self.kernel
+                    .spend_source_quota(
+                        "getid",
+                        source,
+                        attempt_id,
+                        UNAUTHENTICATED_PER_SOURCE_HOUR,
+                        "Too many unauthenticated identities from this address",
+                    )
+                    .await?;
                 format!("{UNAUTHENTICATED}{}", random::uuid())
             }
             None => {
@@ -235,12 +245,12 @@ impl Warden {
             }
         };
         let candidate = Identity {
-            id: format!("{}:{}", self.config.region, random::uuid()),
+            id: format!("{}:{}", self.kernel.config.region, random::uuid()),
             pool_id: pool.id.clone(),
             login,
-            created_at: self.clock.now(),
+            created_at: self.kernel.clock.now(),
         };
-        Ok(self.store.get_or_create_identity(&candidate).await?.id)
+        Ok(self.kernel.store.get_or_create_identity(&candidate).await?.id)
     }
 
     async fn identity_for(
@@ -249,6 +259,7 @@ impl Warden {
         logins: &BTreeMap<String, String>,
     ) -> CoreResult<(IdentityPool, Identity, Option<Login>)> {
         let identity = self
+            .kernel
             .store
             .get_identity(identity_id)
             .await?
@@ -278,22 +289,22 @@ impl Warden {
                 format!("Invalid identity pool configuration. No {kind} role is set for this pool."),
             )
         })?;
-        let now = self.clock.now();
+        let now = self.kernel.clock.now();
         let secret = random::access_key_secret();
         let session_token = format!("{}{}", random::opaque_token(), random::opaque_token());
         let (user_id, family_id) = login.map(|l| (l.user_id, l.family_id)).unwrap_or_default();
         let creds = TemporaryCredentials {
             access_key_id: random::temporary_access_key_id(),
-            secret_enc: self.master.seal(secret.as_bytes()),
+            secret_enc: self.kernel.master.seal(secret.as_bytes()),
             session_token_hash: random::sha256(session_token.as_bytes()),
             identity_id: identity.id.clone(),
             user_id,
             family_id,
             role: Some(role),
             created_at: now,
-            expires_at: now + self.config.credentials_ttl_secs,
+            expires_at: now + self.kernel.config.credentials_ttl_secs,
         };
-        self.store.insert_credentials(&creds).await?;
+        self.kernel.store.insert_credentials(&creds).await?;
         Ok(IssuedCredentials {
             identity_id: identity.id,
             access_key_id: creds.access_key_id,
@@ -306,15 +317,16 @@ impl Warden {
     /// GetOpenIdToken: an id token for the identity, signed by this server.
     pub async fn get_open_id_token(&self, identity_id: &str, logins: &BTreeMap<String, String>) -> CoreResult<String> {
         let (pool, identity, login) = self.identity_for(identity_id, logins).await?;
-        let now = self.clock.now();
+        let now = self.kernel.clock.now();
         let mut amr = vec![if login.is_some() { "authenticated" } else { "unauthenticated" }.to_owned()];
         if let Some(l) = login {
             amr.push(l.provider_name);
         }
-        self.keys
+        self.tokens
+            .keys
             .sign(
                 &OpenIdClaims {
-                    iss: self.identity_issuer(),
+                    iss: self.kernel.identity_issuer(),
                     sub: identity.id,
                     aud: pool.id,
                     amr,
@@ -337,11 +349,11 @@ impl Warden {
     ) -> CoreResult<(TemporaryCredentials, Secret<String>)> {
         let invalid =
             || CoreError::refused(Refusal::TokenInvalid, "The security token included in the request is invalid.");
-        let creds = self.store.get_credentials(access_key_id).await?.ok_or_else(invalid)?;
+        let creds = self.kernel.store.get_credentials(access_key_id).await?.ok_or_else(invalid)?;
         if !bool::from(creds.session_token_hash.ct_eq(&random::sha256(session_token.as_bytes()))) {
             return Err(invalid());
         }
-        if creds.expires_at <= self.clock.now() {
+        if creds.expires_at <= self.kernel.clock.now() {
             return Err(CoreError::refused(
                 Refusal::TokenInvalid,
                 "The security token included in the request is expired",
@@ -349,6 +361,7 @@ impl Warden {
         }
         if !creds.family_id.is_empty() {
             let live = self
+                .tokens
                 .family_with_user(&creds.family_id)
                 .await?
                 .is_some_and(|found| found.0.revoked_at.is_none() && found.1.enabled);
@@ -359,7 +372,7 @@ impl Warden {
                 ));
             }
         }
-        let secret = Secret::new(self.master.open_string(&creds.secret_enc)?);
+        let secret = Secret::new(self.kernel.master.open_string(&creds.secret_enc)?);
         Ok((creds, secret))
     }
 }

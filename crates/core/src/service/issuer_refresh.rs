@@ -11,9 +11,9 @@ use jsonwebtoken::Algorithm;
 
 use super::issuer_cache::ParsedIssuer;
 use super::issuer_keys::jwk_key;
-use super::Warden;
 use crate::error::{CoreError, CoreResult};
 use crate::model::Issuer;
+use crate::service::services::Federation;
 
 /// Keys fetched longer ago than this are fetched again by `refresh_due_issuer_keys`.
 pub const REFRESH_SECS: i64 = 600;
@@ -58,7 +58,7 @@ fn usable(keys: Vec<serde_json::Value>) -> Vec<serde_json::Value> {
         .collect()
 }
 
-impl Warden {
+impl Federation {
     /// The usable keys at `url`, or why there are none.
     pub(crate) async fn fetch_jwks(&self, url: &str) -> Result<Vec<serde_json::Value>, String> {
         let keys = self.jwks.fetch(url).await?;
@@ -74,7 +74,7 @@ impl Warden {
 
     /// Fetches the JWKS of `iss` now and stores its keys in place of the old ones.
     pub async fn refresh_issuer_keys(&self, iss: &str) -> CoreResult<Issuer> {
-        let current = self.store.get_issuer(iss).await?;
+        let current = self.kernel.store.get_issuer(iss).await?;
         let url = current
             .ok_or_else(|| CoreError::not_found(format!("Issuer {iss} does not exist.")))?
             .jwks_url
@@ -87,15 +87,15 @@ impl Warden {
             // Read again: the issuer may have been replaced or removed during the fetch, here or
             // on another instance, and the write must not undo that.
             let _writing = self.issuers.lock_writes().await;
-            let Some(current) = self.store.get_issuer(iss).await? else {
+            let Some(current) = self.kernel.store.get_issuer(iss).await? else {
                 self.issuers.forget(iss);
                 return Err(CoreError::not_found(format!("Issuer {iss} does not exist.")));
             };
             if current.jwks_url.as_deref() != Some(url.as_str()) {
                 return Err(CoreError::Conflict(format!("Issuer {iss} changed its JWKS URL during the fetch.")));
             }
-            let next = Issuer { jwks: keys.clone(), jwks_fetched_at: Some(self.clock.now()), ..current.clone() };
-            if self.store.replace_issuer(&current, &next).await? {
+            let next = Issuer { jwks: keys.clone(), jwks_fetched_at: Some(self.kernel.clock.now()), ..current.clone() };
+            if self.kernel.store.replace_issuer(&current, &next).await? {
                 self.issuers.put(next.clone());
                 return Ok(next);
             }
@@ -107,8 +107,9 @@ impl Warden {
     /// `REFRESH_SECS` ago (or never). A failed fetch is logged and leaves the old keys in place.
     /// Returns how many issuers got fresh keys.
     pub async fn refresh_due_issuer_keys(&self) -> CoreResult<usize> {
-        let now = self.clock.now();
+        let now = self.kernel.clock.now();
         let due: Vec<Issuer> = self
+            .kernel
             .store
             .list_issuers()
             .await?
@@ -139,7 +140,7 @@ impl Warden {
         if let Some(fresh) = self.issuers.peek(iss).filter(|p| p.knows_kid(kid)) {
             return Some(fresh);
         }
-        let now = self.clock.now();
+        let now = self.kernel.clock.now();
         if last.is_some_and(|at| (0..KID_FETCH_SECS).contains(&(now - at))) {
             tracing::debug!(iss, "unknown kid: the JWKS was fetched less than a minute ago");
             return None;

@@ -11,10 +11,10 @@ use serde::Deserialize;
 use super::issuer_cache::ParsedIssuer;
 use super::issuer_keys::{jwk_key, pem_key};
 use super::issuer_refresh::valid_jwks_url;
-use super::Warden;
 use crate::error::Refusal;
 use crate::error::{CoreError, CoreResult};
 use crate::model::Issuer;
+use crate::service::services::Federation;
 
 #[derive(Debug, Clone, Default)]
 pub struct IssuerSpec {
@@ -63,7 +63,7 @@ fn refuse(reason: impl Into<String>) -> CoreError {
     CoreError::refused(Refusal::TokenInvalid, reason.into())
 }
 
-impl Warden {
+impl Federation {
     /// Registers (or replaces) an issuer. With a JWKS URL and no JWKs given, the keys are
     /// fetched now: an issuer whose keys cannot be had is not registered.
     pub async fn add_issuer(&self, mut spec: IssuerSpec) -> CoreResult<Issuer> {
@@ -82,7 +82,7 @@ impl Warden {
                     .fetch_jwks(url)
                     .await
                     .map_err(|e| CoreError::invalid(format!("could not fetch the JWKS from {url}: {e}")))?;
-                jwks_fetched_at = Some(self.clock.now());
+                jwks_fetched_at = Some(self.kernel.clock.now());
             }
         }
         if spec.public_keys_pem.is_empty() && spec.jwks.is_empty() {
@@ -117,22 +117,22 @@ impl Warden {
             sub: spec.sub,
             scopes: spec.scopes,
             max_ttl_secs: spec.max_ttl_secs,
-            created_at: self.clock.now(),
+            created_at: self.kernel.clock.now(),
         };
         let _writing = self.issuers.lock_writes().await;
-        self.store.put_issuer(&issuer).await?;
+        self.kernel.store.put_issuer(&issuer).await?;
         self.issuers.put(issuer.clone());
         Ok(issuer)
     }
 
     pub async fn list_issuers(&self) -> CoreResult<Vec<Issuer>> {
-        Ok(self.store.list_issuers().await?)
+        Ok(self.kernel.store.list_issuers().await?)
     }
 
     /// Removes an issuer; this instance refuses its tokens at once, others within `FRESH_SECS`.
     pub async fn remove_issuer(&self, iss: &str) -> CoreResult<()> {
         let _writing = self.issuers.lock_writes().await;
-        let removed = self.store.delete_issuer(iss).await?;
+        let removed = self.kernel.store.delete_issuer(iss).await?;
         self.issuers.forget(iss);
         if removed {
             Ok(())
@@ -168,7 +168,7 @@ impl Warden {
         let issuer = &parsed.record;
         let mut validation = Validation::new(header.alg);
         validation.validate_exp = false;
-        validation.set_audience(&[&self.config.self_signed_audience]);
+        validation.set_audience(&[&self.kernel.config.self_signed_audience]);
         validation.set_issuer(&[&issuer.iss]);
         validation.set_required_spec_claims(&["exp", "aud", "iss", "sub"]);
         let mut last = refuse(match header.kid {
@@ -197,7 +197,7 @@ impl Warden {
         if claims.sub != issuer.sub {
             return Err(refuse("wrong sub for this issuer"));
         }
-        let now = self.clock.now();
+        let now = self.kernel.clock.now();
         if claims.exp <= now {
             return Err(refuse("token expired"));
         }
@@ -222,16 +222,16 @@ impl Warden {
     /// The registered issuer `iss` with its keys parsed, from the cache; the store is read only
     /// when the cache is stale or does not know `iss` (see `issuer_cache.rs`).
     async fn cached_issuer(&self, iss: &str) -> CoreResult<Option<Arc<ParsedIssuer>>> {
-        if let Some(known) = self.issuers.lookup(iss, self.clock.now()) {
+        if let Some(known) = self.issuers.lookup(iss, self.kernel.clock.now()) {
             return Ok(known);
         }
         let _writing = self.issuers.lock_writes().await;
         // Another request may have re-read the table while this one waited.
-        if let Some(known) = self.issuers.lookup(iss, self.clock.now()) {
+        if let Some(known) = self.issuers.lookup(iss, self.kernel.clock.now()) {
             return Ok(known);
         }
-        let all = self.store.list_issuers().await?;
-        let now = self.clock.now();
+        let all = self.kernel.store.list_issuers().await?;
+        let now = self.kernel.clock.now();
         self.issuers.replace_all(all, now);
         Ok(self.issuers.lookup(iss, now).flatten())
     }

@@ -1,20 +1,45 @@
 //! Finding pools, clients and users, with the errors Cognito gives when they are missing.
 
-use std::sync::Arc;
-
+use crate::error::CoreError;
+use crate::error::CoreResult;
+use crate::error::Refusal;
+use crate::error::Taken;
+use crate::model::Client;
+use crate::model::Pool;
+use crate::model::User;
+use crate::secret::Secret;
+use crate::service::services::Kernel;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use hmac::{Hmac, Mac};
+use hmac::Hmac;
+use hmac::Mac;
 use sha2::Sha256;
+use std::sync::Arc;
 use subtle::ConstantTimeEq;
 
-use super::Warden;
-use crate::error::{CoreError, CoreResult};
-use crate::error::{Refusal, Taken};
-use crate::model::{Client, Pool, User};
-use crate::secret::Secret;
+/// What a presented client secret is worth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SecretCheck {
+    /// The client has a secret and this is it.
+    Matches,
+    /// The client has a secret and this is not it (or none was given).
+    Wrong,
+    /// The client has no secret and no keys.
+    Public,
+    /// The client proves itself with keys (private_key_jwt), never a secret.
+    KeysOnly,
+}
 
-impl Warden {
+/// Why a client that authenticates with private_key_jwt is refused by the Cognito API.
+fn assertion_only(client: &Client) -> String {
+    format!("Client {} authenticates with private_key_jwt: use the token endpoint", client.id)
+}
+
+fn resource_server_key(pool_id: &str, identifier: &str) -> String {
+    format!("{pool_id}\n{identifier}")
+}
+
+impl Kernel {
     pub async fn pool(&self, pool_id: &str) -> CoreResult<Pool> {
         if let Some(p) = self.pools.get(pool_id) {
             return Ok((*p).clone());
@@ -212,26 +237,35 @@ impl Warden {
             Err(CoreError::user_not_found("Username/client id combination not found."))
         }
     }
-}
 
-/// What a presented client secret is worth.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum SecretCheck {
-    /// The client has a secret and this is it.
-    Matches,
-    /// The client has a secret and this is not it (or none was given).
-    Wrong,
-    /// The client has no secret and no keys.
-    Public,
-    /// The client proves itself with keys (private_key_jwt), never a secret.
-    KeysOnly,
-}
-
-/// Why a client that authenticates with private_key_jwt is refused by the Cognito API.
-fn assertion_only(client: &Client) -> String {
-    format!("Client {} authenticates with private_key_jwt: use the token endpoint", client.id)
-}
-
-fn resource_server_key(pool_id: &str, identifier: &str) -> String {
-    format!("{pool_id}\n{identifier}")
+    /// The custom scopes (`<identifier>/<name>`) among `scopes` that no resource server of the
+    /// pool defines (any more): one cached read per resource server named.
+    pub(crate) async fn undefined_custom_scopes<'a>(
+        &self,
+        pool_id: &str,
+        scopes: impl Iterator<Item = &'a str>,
+    ) -> CoreResult<Vec<&'a str>> {
+        let mut servers: Vec<(&str, Vec<String>)> = Vec::new();
+        let mut undefined = Vec::new();
+        for scope in scopes {
+            let Some((server, _)) = scope.rsplit_once('/') else {
+                continue;
+            };
+            let defined = match servers.iter().position(|(s, _)| *s == server) {
+                Some(i) => &servers[i].1,
+                None => {
+                    let names = match self.cached_resource_server(pool_id, server).await? {
+                        Some(rs) => rs.scope_names().collect(),
+                        None => Vec::new(),
+                    };
+                    servers.push((server, names));
+                    &servers[servers.len() - 1].1
+                }
+            };
+            if !defined.iter().any(|d| d == scope) {
+                undefined.push(scope);
+            }
+        }
+        Ok(undefined)
+    }
 }

@@ -1,19 +1,13 @@
 //! ChangePassword, ForgotPassword and ConfirmForgotPassword.
 
-use super::codes::{code_mismatch, redeemed, CodeDelivery, MAX_CODE_ATTEMPTS};
-use super::Warden;
-use crate::crypto::random;
-use crate::delivery::Message;
+use super::codes::{code_mismatch, redeemed, CodeDelivery, CODES_PER_HOUR, MAX_CODE_ATTEMPTS};
 use crate::error::{CoreError, CoreResult};
 use crate::error::{Invalid, Refusal};
-use crate::model::{Code, CodePurpose, User, UserStatus};
+use crate::model::{CodePurpose, User, UserStatus};
 use crate::secret::Secret;
+use crate::service::services::Accounts;
 use crate::store::CodeRedemption;
 
-/// Codes a user may be sent per hour (per purpose; reset codes also per source, below).
-const CODES_PER_HOUR: u32 = 5;
-/// Sign-up and verification codes one address may be sent per hour, whatever accounts name it.
-pub const CODES_PER_ADDRESS_HOUR: u32 = 10;
 /// Reset codes one user may be sent per hour to calls from one source address, and to calls from
 /// all of them: strangers elsewhere cannot spend the budget the user's own address has, and many
 /// addresses together still cannot flood the mailbox.
@@ -23,29 +17,7 @@ const RESETS_PER_USER: u32 = 20;
 /// name no user has costs as much as a real one, and is refused alike.
 pub const FORGOT_PASSWORD_PER_SOURCE_HOUR: u32 = 30;
 
-impl Warden {
-    /// What is stored for a one-time code: keyed under the master key, since a six-digit code's
-    /// plain hash is undone by trying all million, and bound to the address the code went to,
-    /// so it proves that address only (a code sent before the email changed matches nothing).
-    pub(crate) fn code_digest(&self, user: &User, code: &str) -> Vec<u8> {
-        let address = user.email().unwrap_or_default();
-        self.master.mac("one-time code", format!("{}\n{address}", code.trim()).as_bytes())
-    }
-
-    /// Hands `code` (a one-time code, a temporary password, or nothing for a notice) to the
-    /// delivery for `to`, with the user's pool and username.
-    pub(crate) async fn deliver(&self, user: &User, to: &str, template: &str, code: String) -> Result<(), String> {
-        let message = Message {
-            to: to.to_owned(),
-            template: template.to_owned(),
-            code,
-            pool_id: user.pool_id.clone(),
-            username: user.username.clone(),
-            sent_at: self.clock.now(),
-        };
-        self.delivery.send(&message).await
-    }
-
+impl Accounts {
     /// ChangePassword: the signed-in user (access token) proves the old password.
     pub async fn change_password(
         &self,
@@ -55,75 +27,28 @@ impl Warden {
         source: &str,
         attempt_id: &str,
     ) -> CoreResult<()> {
-        let (_, pool, mut user) = self.verify_self_service_token(access_token).await?;
+        let (_, pool, mut user) = self.tokens.verify_self_service_token(access_token).await?;
         let throttle_user = format!("{}/{}", pool.id, User::normalise_username(&user.username));
         pool.settings
             .password_policy
             .check(proposed.expose())
             .map_err(|m| CoreError::invalid_as(Invalid::Password, m))?;
-        self.reserve_password_attempt(&throttle_user, source, attempt_id).await?;
+        self.kernel.reserve_password_attempt(&throttle_user, source, attempt_id).await?;
         match self.hasher.verify(previous, user.password_hash.as_deref()).await {
-            Ok(true) => self.password_attempt_succeeded(&throttle_user).await?,
+            Ok(true) => self.kernel.password_attempt_succeeded(&throttle_user).await?,
             Ok(false) => {
-                self.password_attempt_failed(source, attempt_id).await?;
+                self.kernel.password_attempt_failed(source, attempt_id).await?;
                 return Err(CoreError::refused(Refusal::WrongCredentials, "Incorrect username or password."));
             }
             Err(e) => {
-                self.password_attempt_unchecked(&throttle_user, attempt_id).await;
+                self.kernel.password_attempt_unchecked(&throttle_user, attempt_id).await;
                 return Err(e);
             }
         }
         user.password_hash = Some(self.hasher.hash(proposed).await?);
-        user.updated_at = self.clock.now();
-        self.store.update_user(&mut user).await?;
+        user.updated_at = self.kernel.clock.now();
+        self.kernel.store.update_user(&mut user).await?;
         Ok(())
-    }
-
-    /// Sends a code to the user's email and records its hash.
-    pub(crate) async fn send_code(
-        &self,
-        user: &User,
-        purpose: CodePurpose,
-        attempt_id: &str,
-    ) -> CoreResult<Option<CodeDelivery>> {
-        let mut quotas = vec![(format!("code:{}:{}", purpose.as_str(), user.id), CODES_PER_HOUR)];
-        // These codes (sign-up, address verification) go to addresses not yet proven: whoever
-        // names an address could otherwise fill its mailbox through many accounts.
-        if let Some(email) = user.email() {
-            let address = self.master.mac("code destination", email.trim().to_lowercase().as_bytes());
-            quotas.push((format!("code-to:{}", hex::encode(&address[..16])), CODES_PER_ADDRESS_HOUR));
-        }
-        self.send_code_within(user, purpose, attempt_id, &quotas).await
-    }
-
-    /// `send_code`, counted against each of `quotas` (key, sends per hour) at once.
-    async fn send_code_within(
-        &self,
-        user: &User,
-        purpose: CodePurpose,
-        attempt_id: &str,
-        quotas: &[(String, u32)],
-    ) -> CoreResult<Option<CodeDelivery>> {
-        let Some(email) = user.email().map(str::to_owned) else {
-            return Ok(None);
-        };
-        let quotas: Vec<(&str, u32)> = quotas.iter().map(|(k, n)| (k.as_str(), *n)).collect();
-        self.spend_quotas(&quotas, attempt_id).await?;
-        let code = random::numeric_code();
-        let now = self.clock.now();
-        self.store
-            .put_code(&Code {
-                user_id: user.id.clone(),
-                purpose,
-                code_hash: self.code_digest(user, &code),
-                attempts: 0,
-                expires_at: now + self.config.code_ttl_secs,
-            })
-            .await?;
-        self.deliver(user, &email, purpose.as_str(), code)
-            .await
-            .map_err(|e| CoreError::internal(format!("code delivery failed: {e}")))?;
-        Ok(Some(CodeDelivery::email(&email)))
     }
 
     /// ForgotPassword: sends a reset code. Every call counts against its source address, whatever
@@ -139,10 +64,11 @@ impl Warden {
         source: &str,
         attempt_id: &str,
     ) -> CoreResult<CodeDelivery> {
-        let client = self.client(client_id).await?;
-        self.check_secret_hash(&client, secret_hash, &[username])?;
-        let pool = self.pool(&client.pool_id).await?;
+        let client = self.kernel.client(client_id).await?;
+        self.kernel.check_secret_hash(&client, secret_hash, &[username])?;
+        let pool = self.kernel.pool(&client.pool_id).await?;
         let bucket = self
+            .kernel
             .spend_source_quota(
                 "forgot",
                 source,
@@ -151,11 +77,13 @@ impl Warden {
                 "Too many password resets from this address; try again later.",
             )
             .await?;
-        let Some(user) = self.find_user(&pool, username).await? else {
-            return self.answer_unknown_user(&client, Ok(self.apparent_delivery(&pool.id, username, None)));
+        let Some(user) = self.kernel.find_user(&pool, username).await? else {
+            return self
+                .kernel
+                .answer_unknown_user(&client, Ok(self.kernel.apparent_delivery(&pool.id, username, None)));
         };
         let hidden = client.settings.prevent_user_existence_errors;
-        let as_sent = || Ok(self.apparent_delivery(&pool.id, username, Some(&user)));
+        let as_sent = || Ok(self.kernel.apparent_delivery(&pool.id, username, Some(&user)));
         let refused = if !user.enabled {
             Some(CoreError::refused(Refusal::Disabled, "User is disabled."))
         } else if user.status == UserStatus::ForceChangePassword {
@@ -205,7 +133,7 @@ impl Warden {
             }
             None => vec![(per_user, CODES_PER_HOUR)],
         };
-        self.send_code_within(user, purpose, attempt_id, &quotas).await?.ok_or_else(unreachable)
+        self.kernel.send_code_within(user, purpose, attempt_id, &quotas).await?.ok_or_else(unreachable)
     }
 
     /// ConfirmForgotPassword: redeems the code and sets the new password in one transaction,
@@ -218,31 +146,32 @@ impl Warden {
         code: &str,
         password: &Secret<String>,
     ) -> CoreResult<()> {
-        let client = self.client(client_id).await?;
-        self.check_secret_hash(&client, secret_hash, &[username])?;
-        let pool = self.pool(&client.pool_id).await?;
+        let client = self.kernel.client(client_id).await?;
+        self.kernel.check_secret_hash(&client, secret_hash, &[username])?;
+        let pool = self.kernel.pool(&client.pool_id).await?;
         pool.settings
             .password_policy
             .check(password.expose())
             .map_err(|m| CoreError::invalid_as(Invalid::Password, m))?;
-        let Some(mut user) = self.find_user(&pool, username).await? else {
+        let Some(mut user) = self.kernel.find_user(&pool, username).await? else {
             // The same hashing work as for a real user, so the answer's timing tells nothing.
             self.hasher.hash(password).await?;
-            return self.answer_unknown_user(&client, Err(code_mismatch()));
+            return self.kernel.answer_unknown_user(&client, Err(code_mismatch()));
         };
         if !user.enabled {
             return Err(CoreError::refused(Refusal::Disabled, "User is disabled."));
         }
-        let now = self.clock.now();
+        let now = self.kernel.clock.now();
         user.password_hash = Some(self.hasher.hash(password).await?);
         user.status = UserStatus::Confirmed;
         user.temporary_password_expires_at = None;
         user.updated_at = now;
         let outcome = self
+            .kernel
             .store
             .redeem_code(&CodeRedemption {
                 purpose: CodePurpose::ForgotPassword,
-                code_hash: self.code_digest(&user, code),
+                code_hash: self.kernel.code_digest(&user, code),
                 now,
                 max_attempts: MAX_CODE_ATTEMPTS,
                 then: user,

@@ -3,11 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use super::Warden;
 use crate::error::Refusal;
 use crate::error::{CoreError, CoreResult};
 use crate::model::{AuthFlow, ChallengeKind, Client, Pool, User, UserStatus};
 use crate::secret::Secret;
+use crate::service::services::Accounts;
 
 /// The tokens of a completed sign-in. `refresh_token` is absent after a refresh.
 #[derive(Debug, Clone)]
@@ -97,17 +97,32 @@ pub struct RespondToChallenge {
     pub hosted: bool,
 }
 
-impl Warden {
+pub(crate) fn require_flow(client: &Client, flow: AuthFlow) -> CoreResult<()> {
+    if client.allows(flow) {
+        return Ok(());
+    }
+    let what = match flow {
+        AuthFlow::UserPassword => "Password sign-in",
+        AuthFlow::AdminUserPassword => "Password sign-in by an administrator",
+        AuthFlow::RefreshToken => "Refresh-token sign-in",
+        AuthFlow::UserSrp => "SRP sign-in",
+        AuthFlow::Custom => "Custom sign-in",
+        AuthFlow::UserAuth => "Choice-based sign-in",
+    };
+    Err(CoreError::invalid(format!("{what} is not enabled for this client")))
+}
+
+impl Accounts {
     /// A sign-in through the public API: anyone who knows the client id (and, for a client
     /// with a secret, proves it).
     pub async fn sign_in(&self, req: SignIn) -> CoreResult<AuthOutcome> {
-        let client = self.client(&req.client_id).await?;
+        let client = self.kernel.client(&req.client_id).await?;
         self.sign_in_with(&client, &req, AuthFlow::UserPassword).await
     }
 
     /// The same, made by an administrator of `pool_id` for one of its clients.
     pub async fn admin_sign_in(&self, pool_id: &str, req: SignIn) -> CoreResult<AuthOutcome> {
-        let client = self.pool_client(pool_id, &req.client_id).await?;
+        let client = self.kernel.pool_client(pool_id, &req.client_id).await?;
         self.sign_in_with(&client, &req, AuthFlow::AdminUserPassword).await
     }
 
@@ -119,7 +134,7 @@ impl Warden {
             }
             Credential::RefreshToken(token) => {
                 require_flow(client, AuthFlow::RefreshToken)?;
-                let tokens = self.refresh(client, token.expose(), req.secret_hash.as_deref()).await?;
+                let tokens = self.tokens.refresh(client, token.expose(), req.secret_hash.as_deref()).await?;
                 Ok(AuthOutcome::Tokens(tokens))
             }
         }
@@ -148,28 +163,28 @@ impl Warden {
             return Err(CoreError::invalid("A username is required"));
         }
         if !hosted {
-            self.check_secret_hash(client, req.secret_hash.as_deref(), &[username])?;
+            self.kernel.check_secret_hash(client, req.secret_hash.as_deref(), &[username])?;
         }
-        let pool = self.pool(&client.pool_id).await?;
+        let pool = self.kernel.pool(&client.pool_id).await?;
         let throttle_user = format!("{}/{}", pool.id, User::normalise_username(username));
-        self.reserve_password_attempt(&throttle_user, &req.source, &req.attempt_id).await?;
+        self.kernel.reserve_password_attempt(&throttle_user, &req.source, &req.attempt_id).await?;
 
         let checked = async {
-            let user = self.find_user(&pool, username).await?;
+            let user = self.kernel.find_user(&pool, username).await?;
             let verified = self.hasher.verify(password, user.as_ref().and_then(|u| u.password_hash.as_deref())).await?;
             Ok::<_, CoreError>((user, verified))
         };
         let (user, verified) = match checked.await {
             Ok(checked) => checked,
             Err(e) => {
-                self.password_attempt_unchecked(&throttle_user, &req.attempt_id).await;
+                self.kernel.password_attempt_unchecked(&throttle_user, &req.attempt_id).await;
                 return Err(e);
             }
         };
         let user = match (user, verified) {
             (Some(user), true) => user,
             (user, _) => {
-                self.password_attempt_failed(&req.source, &req.attempt_id).await?;
+                self.kernel.password_attempt_failed(&req.source, &req.attempt_id).await?;
                 // An unconfirmed user is told so only after the right password (below): a wrong
                 // one is wrong, or anyone could learn which names are users.
                 return Err(match user {
@@ -180,7 +195,7 @@ impl Warden {
                 });
             }
         };
-        self.password_attempt_succeeded(&throttle_user).await?;
+        self.kernel.password_attempt_succeeded(&throttle_user).await?;
         if !user.enabled {
             return Err(CoreError::refused(Refusal::Disabled, "User is disabled."));
         }
@@ -195,7 +210,7 @@ impl Warden {
         user: User,
         hosted: bool,
     ) -> CoreResult<AuthOutcome> {
-        let now = self.clock.now();
+        let now = self.kernel.clock.now();
         match user.status {
             UserStatus::Unconfirmed => return Err(CoreError::refused(Refusal::NotConfirmed, "User is not confirmed.")),
             UserStatus::ResetRequired => {
@@ -242,21 +257,6 @@ impl Warden {
         if hosted {
             return Ok(AuthOutcome::SignedIn { user: Box::new(user.clone()), auth_time, amr: amr.to_owned() });
         }
-        Ok(AuthOutcome::Tokens(self.issue_tokens(pool, client, user, auth_time, None, amr).await?))
+        Ok(AuthOutcome::Tokens(self.tokens.issue_tokens(pool, client, user, auth_time, None, amr).await?))
     }
-}
-
-pub(crate) fn require_flow(client: &Client, flow: AuthFlow) -> CoreResult<()> {
-    if client.allows(flow) {
-        return Ok(());
-    }
-    let what = match flow {
-        AuthFlow::UserPassword => "Password sign-in",
-        AuthFlow::AdminUserPassword => "Password sign-in by an administrator",
-        AuthFlow::RefreshToken => "Refresh-token sign-in",
-        AuthFlow::UserSrp => "SRP sign-in",
-        AuthFlow::Custom => "Custom sign-in",
-        AuthFlow::UserAuth => "Choice-based sign-in",
-    };
-    Err(CoreError::invalid(format!("{what} is not enabled for this client")))
 }

@@ -4,12 +4,12 @@ use std::collections::BTreeMap;
 
 use super::attributes::{check_writable, sanitise_attributes, ADDRESS_FLAGS};
 use super::codes::{code_mismatch, redeemed, CodeDelivery, MAX_CODE_ATTEMPTS};
-use super::Warden;
 use crate::crypto::random;
 use crate::error::{CoreError, CoreResult, StoreError};
 use crate::error::{Invalid, Refusal, Taken};
 use crate::model::{CodePurpose, User, UserStatus};
 use crate::secret::Secret;
+use crate::service::services::Accounts;
 use crate::store::CodeRedemption;
 
 #[derive(Debug, Clone)]
@@ -36,18 +36,30 @@ pub struct SignUpRequest {
     pub attempt_id: String,
 }
 
-impl Warden {
+pub(crate) fn validate_username(username: &str) -> CoreResult<()> {
+    if username.is_empty()
+        || username.chars().count() > 128
+        || username.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(CoreError::invalid(
+            "1 validation error detected: Value at 'username' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
+        ));
+    }
+    Ok(())
+}
+
+impl Accounts {
     pub async fn sign_up(&self, req: SignUpRequest) -> CoreResult<SignUpOutcome> {
         let SignUpRequest { client_id, secret_hash, username, password, attributes, source, attempt_id } = req;
         let (username, password, attempt_id) = (username.as_str(), &password, attempt_id.as_str());
-        let client = self.client(&client_id).await?;
-        self.check_secret_hash(&client, secret_hash.as_deref(), &[username])?;
-        let pool = self.pool(&client.pool_id).await?;
+        let client = self.kernel.client(&client_id).await?;
+        self.kernel.check_secret_hash(&client, secret_hash.as_deref(), &[username])?;
+        let pool = self.kernel.pool(&client.pool_id).await?;
         if pool.settings.allow_admin_create_user_only {
             return Err(CoreError::refused(Refusal::NotPermitted, "SignUp is not permitted for this user pool"));
         }
         let too_many = "Too many sign-ups from this address; try again later.";
-        self.spend_source_quota("signup", &source, attempt_id, SIGN_UPS_PER_SOURCE_HOUR, too_many).await?;
+        self.kernel.spend_source_quota("signup", &source, attempt_id, SIGN_UPS_PER_SOURCE_HOUR, too_many).await?;
         validate_username(username)?;
         pool.settings
             .password_policy
@@ -62,7 +74,7 @@ impl Warden {
                 attributes.insert(flag.to_owned(), "false".to_owned());
             }
         }
-        let now = self.clock.now();
+        let now = self.kernel.clock.now();
         let user = User {
             id: random::uuid(),
             pool_id: pool.id.clone(),
@@ -82,11 +94,11 @@ impl Warden {
             session_epoch: 0,
         };
         self.insert_new_user(&user).await?;
-        let delivery = match self.send_code(&user, CodePurpose::SignUp, attempt_id).await {
+        let delivery = match self.kernel.send_code(&user, CodePurpose::SignUp, attempt_id).await {
             Ok(d) => d,
             Err(e) => {
                 // Undone, so the caller (or botocore's retry) can sign up again.
-                self.store.delete_user(&pool.id, &user.id).await?;
+                self.kernel.store.delete_user(&pool.id, &user.id).await?;
                 return Err(e);
             }
         };
@@ -94,8 +106,8 @@ impl Warden {
     }
 
     pub(crate) async fn insert_new_user(&self, user: &User) -> CoreResult<()> {
-        self.check_aliases_free(user).await?;
-        match self.store.insert_user(user).await {
+        self.kernel.check_aliases_free(user).await?;
+        match self.kernel.store.insert_user(user).await {
             Err(StoreError::Conflict(_)) => Err(CoreError::exists(Taken::Username, "User already exists")),
             other => Ok(other?),
         }
@@ -108,11 +120,11 @@ impl Warden {
         username: &str,
         code: &str,
     ) -> CoreResult<()> {
-        let client = self.client(client_id).await?;
-        self.check_secret_hash(&client, secret_hash, &[username])?;
-        let pool = self.pool(&client.pool_id).await?;
-        let Some(mut user) = self.find_user(&pool, username).await? else {
-            return self.answer_unknown_user(&client, Err(code_mismatch()));
+        let client = self.kernel.client(client_id).await?;
+        self.kernel.check_secret_hash(&client, secret_hash, &[username])?;
+        let pool = self.kernel.pool(&client.pool_id).await?;
+        let Some(mut user) = self.kernel.find_user(&pool, username).await? else {
+            return self.kernel.answer_unknown_user(&client, Err(code_mismatch()));
         };
         if user.status != UserStatus::Unconfirmed {
             // Preventing user-existence errors: a confirmed user's code is as wrong as an
@@ -125,17 +137,18 @@ impl Warden {
                 format!("User cannot be confirmed. Current status is {}", user.status.as_str()),
             ));
         }
-        let now = self.clock.now();
+        let now = self.kernel.clock.now();
         user.status = UserStatus::Confirmed;
         if user.email().is_some() {
             user.attributes.insert("email_verified".into(), "true".into());
         }
         user.updated_at = now;
         let outcome = self
+            .kernel
             .store
             .redeem_code(&CodeRedemption {
                 purpose: CodePurpose::SignUp,
-                code_hash: self.code_digest(&user, code),
+                code_hash: self.kernel.code_digest(&user, code),
                 now,
                 max_attempts: MAX_CODE_ATTEMPTS,
                 then: user,
@@ -152,20 +165,22 @@ impl Warden {
         username: &str,
         attempt_id: &str,
     ) -> CoreResult<CodeDelivery> {
-        let client = self.client(client_id).await?;
-        self.check_secret_hash(&client, secret_hash, &[username])?;
-        let pool = self.pool(&client.pool_id).await?;
-        let Some(user) = self.find_user(&pool, username).await? else {
-            return self.answer_unknown_user(&client, Ok(self.apparent_delivery(&pool.id, username, None)));
+        let client = self.kernel.client(client_id).await?;
+        self.kernel.check_secret_hash(&client, secret_hash, &[username])?;
+        let pool = self.kernel.pool(&client.pool_id).await?;
+        let Some(user) = self.kernel.find_user(&pool, username).await? else {
+            return self
+                .kernel
+                .answer_unknown_user(&client, Ok(self.kernel.apparent_delivery(&pool.id, username, None)));
         };
         // Preventing user-existence errors: a user who gets no code (confirmed already, no
         // address, over quota) is answered as one who did, and nothing is sent.
         let hidden = client.settings.prevent_user_existence_errors;
-        let as_sent = || Ok(self.apparent_delivery(&pool.id, username, Some(&user)));
+        let as_sent = || Ok(self.kernel.apparent_delivery(&pool.id, username, Some(&user)));
         if user.status != UserStatus::Unconfirmed {
             return if hidden { as_sent() } else { Err(CoreError::invalid("User is already confirmed.")) };
         }
-        match self.send_code(&user, CodePurpose::SignUp, attempt_id).await {
+        match self.kernel.send_code(&user, CodePurpose::SignUp, attempt_id).await {
             Ok(Some(sent)) => Ok(sent),
             Ok(None) if hidden => as_sent(),
             Ok(None) => Err(CoreError::invalid("Auto verification not turned on.")),
@@ -173,16 +188,4 @@ impl Warden {
             Err(e) => Err(e),
         }
     }
-}
-
-pub(crate) fn validate_username(username: &str) -> CoreResult<()> {
-    if username.is_empty()
-        || username.chars().count() > 128
-        || username.chars().any(|c| c.is_whitespace() || c.is_control())
-    {
-        return Err(CoreError::invalid(
-            "1 validation error detected: Value at 'username' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
-        ));
-    }
-    Ok(())
 }

@@ -1,7 +1,7 @@
 //! The hourly sweep: what has expired is deleted, once nothing can need it.
 
-use super::Warden;
 use crate::error::CoreResult;
+use crate::service::services::Kernel;
 use crate::store::SweepBefore;
 
 /// How long an access or id token can outlive its family's refresh token (the longest token
@@ -16,7 +16,7 @@ const CODE_REPLAY_WINDOW_SECS: i64 = 86_400;
 /// Slack for clock differences between instances.
 const SKEW_SECS: i64 = 600;
 
-impl Warden {
+impl Kernel {
     /// Deletes expired families, challenges, codes, browser sessions, temporary credentials,
     /// client assertions and failed attempts older than the throttle window. Returns how many
     /// rows went. Safe to run on every instance at once.

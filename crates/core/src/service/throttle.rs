@@ -8,10 +8,10 @@
 //! address's failures are counted after (its limit is checked before), so sign-ins in flight
 //! from one address, all right, are never refused for each other.
 
-use super::Warden;
 use crate::crypto::random::sha256;
 use crate::error::{CoreError, CoreResult};
 use crate::error::{Limit, Refusal};
+use crate::service::services::Kernel;
 
 /// The answer once a user's failures reach the limit, even with the right password, until the
 /// window has passed: a refusal, not a throttle (the Cognito door words it as Cognito does, an
@@ -49,7 +49,7 @@ pub(crate) fn source_bucket(source: &str) -> String {
     }
 }
 
-impl Warden {
+impl Kernel {
     fn window_start(&self) -> i64 {
         self.clock.now() - self.config.throttle.window_secs
     }

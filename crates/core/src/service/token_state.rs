@@ -206,38 +206,6 @@ impl Deref for Stored {
     }
 }
 
-impl super::Warden {
-    /// Checks one of this deployment's JWTs and parses its claims (`Warden::verify_own`), from
-    /// memory when this exact token was verified in the last `CLAIMS_TTL`.
-    pub(crate) async fn verified_claims(&self, token: &str) -> crate::error::CoreResult<Option<Arc<Value>>> {
-        let hash = crate::crypto::random::sha256(token.as_bytes());
-        let now = self.clock.now();
-        let (found, generation) = self.store.tokens.claims(&hash, now);
-        if found.is_some() {
-            return Ok(found);
-        }
-        let Some(claims) = self.verify_own::<Value>(token).await? else {
-            return Ok(None);
-        };
-        let claims = Arc::new(claims);
-        self.store.tokens.put_claims(hash, claims.clone(), generation, now);
-        Ok(Some(claims))
-    }
-
-    /// A family by id with its user, from memory when read in the last `FAMILY_TTL` and nothing
-    /// this process wrote since could have changed it.
-    pub(crate) async fn family_with_user(&self, id: &str) -> crate::error::CoreResult<Option<FamilyAndUser>> {
-        let now = self.clock.now();
-        let (found, generation) = self.store.tokens.family(id, now);
-        if let Some(found) = found {
-            return Ok(found);
-        }
-        let found = self.store.get_family_with_user(crate::store::FamilyKey::Id(id)).await?.map(Arc::new);
-        self.store.tokens.put_family(id, found.clone(), generation, now);
-        Ok(found)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

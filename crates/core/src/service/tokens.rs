@@ -1,19 +1,25 @@
 //! Issuing, refreshing, verifying and revoking tokens. A refresh token and the access and id
 //! tokens issued from it form one family (`origin_jti`); revoking it kills all of them.
 
-use std::collections::BTreeMap;
-
-use serde::{Deserialize, Serialize};
-
 use super::signin::AuthResult;
-use super::Warden;
-use crate::crypto::keys::{JwtType, KeyRing, VerifyError};
+use crate::crypto::keys::JwtType;
+use crate::crypto::keys::KeyRing;
 use crate::crypto::random;
-use crate::error::{CoreError, CoreResult};
-use crate::error::{Invalid, Refusal};
-use crate::model::{Client, Group, Pool, RefreshFamily, SigningAlg, User};
+use crate::error::CoreError;
+use crate::error::CoreResult;
+use crate::error::Invalid;
+use crate::error::Refusal;
+use crate::model::Client;
+use crate::model::Group;
+use crate::model::Pool;
+use crate::model::RefreshFamily;
+use crate::model::SigningAlg;
+use crate::model::User;
 use crate::service::oauth::scopes::COGNITO_ADMIN_SCOPE;
-use crate::service::oauth::ClientProof;
+use crate::service::services::Tokens;
+use serde::Deserialize;
+use serde::Serialize;
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AccessClaims {
@@ -77,37 +83,27 @@ pub(crate) fn at_hash(access_token: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..16])
 }
 
-impl Warden {
-    /// Checks one of this deployment's JWTs against the key ring (re-read when the `kid` is
-    /// unknown, at most once a second: another instance may have rotated) and parses its claims.
-    /// `None` when it is not a token this deployment signed; expiry and issuer are the caller's
-    /// to check.
-    pub(crate) async fn verify_own<T: serde::de::DeserializeOwned>(&self, token: &str) -> CoreResult<Option<T>> {
-        let now = self.clock.now();
-        match self.keys.verify(token, now) {
-            Ok(claims) => Ok(Some(claims)),
-            Err(VerifyError::UnknownKey) => {
-                // One re-read at a time; whoever waited checks again first.
-                let mut reloaded_at = self.keys_reloaded_at.lock().await;
-                if let Ok(claims) = self.keys.verify(token, now) {
-                    return Ok(Some(claims));
-                }
-                if *reloaded_at >= now {
-                    // Re-read this second already: a key it did not bring is not ours.
-                    return Ok(None);
-                }
-                self.reload_keys_at(now).await?;
-                *reloaded_at = now;
-                Ok(self.keys.verify(token, now).ok())
-            }
-            Err(VerifyError::Invalid) => Ok(None),
-        }
+pub(crate) fn invalid_access_token() -> CoreError {
+    CoreError::refused(Refusal::TokenInvalid, "Invalid Access Token")
+}
+
+impl Tokens {
+    /// The user's groups in token order: one indexed read, on every sign-in and code grant
+    /// (refreshes get them with their family, `Store::get_family_with_user_and_groups`).
+    pub(crate) async fn token_groups(&self, user_id: &str) -> CoreResult<Vec<Group>> {
+        let mut groups = self
+            .kernel
+            .store
+            .list_groups_for_user(user_id, None, crate::service::group_claims::MAX_TOKEN_GROUPS)
+            .await?;
+        crate::service::group_claims::token_order(&mut groups);
+        Ok(groups)
     }
 
     /// Signs a fresh access and id token in `family`. A family granted through the OIDC door
     /// (`scope` set) gets RFC 9068 access tokens (`typ: at+jwt`, `aud`) with its scopes, and id
     /// tokens with `at_hash`, `amr` and the request's `nonce`; one from the Cognito API gets
-    /// Cognito's shapes. `groups` are the user's, in token order (`Warden::token_groups`): both
+    /// Cognito's shapes. `groups` are the user's, in token order (`Tokens::token_groups`): both
     /// tokens name them in `cognito:groups` (left out when there are none), and the id token
     /// carries their roles as Cognito does.
     pub(crate) async fn sign_pair(
@@ -119,11 +115,11 @@ impl Warden {
         nonce: Option<&str>,
         groups: &[Group],
     ) -> CoreResult<(String, String)> {
-        let now = self.clock.now();
+        let now = self.kernel.clock.now();
         let group_names = (!groups.is_empty()).then(|| groups.iter().map(|g| g.name.clone()).collect::<Vec<_>>());
-        let roles = super::groups::roles(groups);
+        let roles = super::group_claims::roles(groups);
         let validity = client.settings.token_validity;
-        let iss = self.issuer(pool);
+        let iss = self.kernel.issuer(pool);
         let event_id = random::uuid();
         let oidc = family.scope.is_some();
         let access = AccessClaims {
@@ -149,7 +145,7 @@ impl Warden {
             groups: group_names,
             iss,
             username: user.username.clone(),
-            preferred_role: super::groups::preferred_role(groups),
+            preferred_role: super::group_claims::preferred_role(groups),
             roles: (!roles.is_empty()).then_some(roles),
             origin_jti: family.id.clone(),
             aud: client.id.clone(),
@@ -185,7 +181,7 @@ impl Warden {
         scope: Option<String>,
         amr: &str,
     ) -> CoreResult<AuthResult> {
-        let now = self.clock.now();
+        let now = self.kernel.clock.now();
         let refresh = random::opaque_token();
         let family = RefreshFamily {
             id: random::uuid(),
@@ -202,7 +198,7 @@ impl Warden {
         };
         // The family's write and the groups' read are independent: run them side by side.
         let ((), groups) = tokio::try_join!(
-            async { self.store.insert_family(&family, user.session_epoch).await.map_err(CoreError::from) },
+            async { self.kernel.store.insert_family(&family, user.session_epoch).await.map_err(CoreError::from) },
             self.token_groups(&user.id)
         )?;
         let (access_token, id_token) = self.sign_pair(pool, client, user, &family, None, &groups).await?;
@@ -214,108 +210,34 @@ impl Warden {
         })
     }
 
-    /// A refresh through a sign-in call: new access and id tokens in the same family, by the one
-    /// refresh rule (`refresh_grant`). The refresh token is not rotated (Cognito's behaviour,
-    /// which scribeauth depends on): a client whose tokens rotate is refused here, since a refresh
-    /// that leaves the token current would let a stolen copy go unnoticed.
-    pub(crate) async fn refresh(
-        &self,
-        client: &Client,
-        refresh_token: &str,
-        secret_hash: Option<&str>,
-    ) -> CoreResult<AuthResult> {
-        if client.settings.refresh_token_rotation {
-            return Err(CoreError::refused(
-                Refusal::NotPermitted,
-                "Refresh token rotation is on for this client: refresh with the token endpoint or its rotating refresh",
-            ));
-        }
-        let answer = self.refresh_grant(client, refresh_token, None, ClientProof::SecretHash(secret_hash)).await?;
-        Ok(AuthResult {
-            access_token: answer.access_token,
-            id_token: answer.id_token,
-            refresh_token: None,
-            expires_in: answer.expires_in,
-        })
-    }
-
-    /// Verifies an access token: signature, expiry, issuer, and that neither its family nor its
-    /// user has been revoked or disabled. Returns the claims and the user.
-    pub async fn verify_access_token(&self, token: &str) -> CoreResult<(AccessClaims, Pool, User)> {
-        let claims = self.verified_claims(token).await?.ok_or_else(invalid_access_token)?;
-        let (claims, pool, found) = self.check_access_claims(&claims).await?;
-        Ok((claims, pool, found.1.clone()))
-    }
-
-    /// The checks of `verify_access_token` on claims whose signature is already verified: the
-    /// one place that decides whether a user's access token is still good (the Cognito door,
-    /// userinfo, introspection and bearer tokens at the gateway all come here).
-    pub(crate) async fn check_access_claims(
-        &self,
-        claims: &serde_json::Value,
-    ) -> CoreResult<(AccessClaims, Pool, super::token_state::FamilyAndUser)> {
-        let invalid = invalid_access_token;
-        let claims = AccessClaims::deserialize(claims).map_err(|_| invalid())?;
-        if claims.token_use != "access" {
-            return Err(invalid());
-        }
-        if claims.exp <= self.clock.now() {
-            return Err(CoreError::refused(Refusal::TokenInvalid, "Access Token has expired"));
-        }
-        let found = self.family_with_user(&claims.origin_jti).await?.ok_or_else(invalid)?;
-        let (family, user) = (&found.0, &found.1);
-        let pool = self.pool(&family.pool_id).await.map_err(|_| invalid())?;
-        if claims.iss != self.issuer(&pool) || family.user_id != claims.sub || family.client_id != claims.client_id {
-            return Err(invalid());
-        }
-        if family.revoked_at.is_some() {
-            return Err(CoreError::refused(Refusal::Disabled, "Access Token has been revoked"));
-        }
-        if !user.enabled {
-            return Err(CoreError::refused(Refusal::Disabled, "User is disabled."));
-        }
-        Ok((claims, pool, found))
-    }
-
-    /// An access token for the Cognito API's self-service operations (GetUser, ChangePassword,
-    /// GlobalSignOut, MFA set-up): it must carry `aws.cognito.signin.user.admin`, as Cognito
-    /// requires, so a token granted only `openid` or custom scopes cannot change the account.
-    pub async fn verify_self_service_token(&self, token: &str) -> CoreResult<(AccessClaims, Pool, User)> {
-        let verified = self.verify_access_token(token).await?;
-        if !verified.0.scope.split(' ').any(|s| s == COGNITO_ADMIN_SCOPE) {
-            return Err(CoreError::refused(Refusal::NotPermitted, "Access Token does not have required scopes"));
-        }
-        Ok(verified)
-    }
-
     /// RevokeToken: 200 for an unknown token; a known one kills its whole family. A token of
     /// another client is refused.
     pub async fn revoke_token(&self, client_id: &str, client_secret: Option<&str>, token: &str) -> CoreResult<()> {
-        let client = self.client(client_id).await?;
-        self.check_client_secret(&client, client_secret)?;
+        let client = self.kernel.client(client_id).await?;
+        self.kernel.check_client_secret(&client, client_secret)?;
         if !client.settings.enable_token_revocation {
             return Err(CoreError::invalid_as(Invalid::Unsupported, "Token revocation is not enabled for this client"));
         }
-        let Some(family) = self.store.get_family_by_token_hash(&random::sha256(token.as_bytes())).await? else {
+        let Some(family) = self.kernel.store.get_family_by_token_hash(&random::sha256(token.as_bytes())).await? else {
             return Ok(());
         };
         if family.client_id != client.id {
             return Err(CoreError::refused(Refusal::ClientNotOwner, "The token was not issued to this client"));
         }
-        self.store.revoke_family(&family.id, self.clock.now()).await?;
+        self.kernel.store.revoke_family(&family.id, self.kernel.clock.now()).await?;
         Ok(())
     }
 
     /// GlobalSignOut: every refresh token of the user, and the tokens issued from them.
     pub async fn global_sign_out(&self, access_token: &str) -> CoreResult<()> {
         let (_, _, user) = self.verify_self_service_token(access_token).await?;
-        self.store.revoke_user_families(&user.id, self.clock.now()).await?;
+        self.kernel.store.revoke_user_families(&user.id, self.kernel.clock.now()).await?;
         Ok(())
     }
 
     /// The pool's public keys (retired ones until their tokens have expired).
     pub fn jwks(&self) -> serde_json::Value {
-        self.keys.jwks(self.clock.now())
+        self.keys.jwks(self.kernel.clock.now())
     }
 
     /// `warden keys rotate`: a new key of `alg`, published at once and signing from the
@@ -325,7 +247,7 @@ impl Warden {
         alg: crate::model::SigningAlg,
         handover: crate::crypto::keys::Handover,
     ) -> CoreResult<String> {
-        self.keys.rotate(alg, handover, &*self.store, &self.master, self.clock.now()).await
+        self.keys.rotate(alg, handover, &*self.kernel.store, &self.kernel.master, self.kernel.clock.now()).await
     }
 
     /// `warden keys withdraw`: a retired key leaves the JWKS and verifies nothing more, at
@@ -333,13 +255,13 @@ impl Warden {
     /// most). A key still signing (a scheduled handover not yet due) is refused: `rotate --now`
     /// first.
     pub async fn withdraw_signing_key(&self, kid: &str) -> CoreResult<()> {
-        let now = self.clock.now();
+        let now = self.kernel.clock.now();
         if self.keys.still_signing(kid, now) {
             return Err(CoreError::invalid(format!(
                 "signing key {kid} still signs until its handover: run `warden keys rotate --now` first"
             )));
         }
-        if KeyRing::withdraw(kid, &*self.store, now).await? {
+        if KeyRing::withdraw(kid, &*self.kernel.store, now).await? {
             self.reload_keys_at(now).await
         } else {
             Err(CoreError::not_found(format!(
@@ -351,17 +273,13 @@ impl Warden {
     /// Re-reads the signing keys (another instance may have rotated or withdrawn them); when a
     /// key left the ring, the claims it verified are forgotten.
     pub async fn reload_signing_keys(&self) -> CoreResult<()> {
-        self.reload_keys_at(self.clock.now()).await
+        self.reload_keys_at(self.kernel.clock.now()).await
     }
 
-    async fn reload_keys_at(&self, now: crate::clock::Timestamp) -> CoreResult<()> {
-        if self.keys.reload(&*self.store, &self.master, now).await? {
-            self.store.tokens.keys_withdrawn();
+    pub(crate) async fn reload_keys_at(&self, now: crate::clock::Timestamp) -> CoreResult<()> {
+        if self.keys.reload(&*self.kernel.store, &self.kernel.master, now).await? {
+            self.kernel.store.tokens.keys_withdrawn();
         }
         Ok(())
     }
-}
-
-fn invalid_access_token() -> CoreError {
-    CoreError::refused(Refusal::TokenInvalid, "Invalid Access Token")
 }

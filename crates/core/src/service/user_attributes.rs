@@ -11,10 +11,10 @@ use std::collections::BTreeMap;
 
 use super::attributes::{check_writable, known, sanitise_attributes, ADDRESS_FLAGS};
 use super::codes::{redeemed, CodeDelivery, MAX_CODE_ATTEMPTS};
-use super::Warden;
 use crate::error::{CoreError, CoreResult};
 use crate::error::{Refusal, Taken};
 use crate::model::{CodePurpose, Pool, User, UserStatus};
+use crate::service::services::Directory;
 use crate::store::CodeRedemption;
 
 /// Sets `changes` on `user`; an address that changes loses its verified flag unless `changes`
@@ -65,15 +65,15 @@ fn deletable(pool: &Pool, names: &[String], admin: bool) -> CoreResult<Vec<Strin
     Ok(out)
 }
 
-impl Warden {
+impl Directory {
     /// Writes a changed user; an address another user holds is taken (an alias).
     async fn write_attributes(&self, user: &mut User) -> CoreResult<()> {
-        match self.check_aliases_free(user).await {
+        match self.kernel.check_aliases_free(user).await {
             Err(CoreError::Exists(Taken::Username, m)) => return Err(CoreError::exists(Taken::Alias, m)),
             other => other?,
         }
-        user.updated_at = self.clock.now();
-        Ok(self.store.update_user(user).await?)
+        user.updated_at = self.kernel.clock.now();
+        Ok(self.kernel.store.update_user(user).await?)
     }
 
     /// Sends a code for the user's (new) email when the pool verifies email automatically. The
@@ -90,7 +90,7 @@ impl Warden {
         if !unverified.contains(&"email") || !pool.settings.auto_verified_attributes.iter().any(|a| a == "email") {
             return Vec::new();
         }
-        match self.send_code(user, CodePurpose::VerifyEmail, attempt_id).await {
+        match self.kernel.send_code(user, CodePurpose::VerifyEmail, attempt_id).await {
             Ok(sent) => sent.into_iter().collect(),
             Err(e) => {
                 tracing::warn!(pool = %pool.id, error = %e, "no verification code sent for a changed email");
@@ -104,7 +104,7 @@ impl Warden {
     /// cannot be sent is logged.
     async fn notify_if_recovery_changed(&self, user: &User, before: Option<String>) {
         let Some(old) = before.filter(|old| user.email() != Some(old.as_str())) else { return };
-        if let Err(e) = self.deliver(user, &old, "email_changed", String::new()).await {
+        if let Err(e) = self.kernel.deliver(user, &old, "email_changed", String::new()).await {
             tracing::warn!(pool = %user.pool_id, error = %e, "the former email was not told of its change");
         }
     }
@@ -117,8 +117,8 @@ impl Warden {
         attributes: BTreeMap<String, String>,
         attempt_id: &str,
     ) -> CoreResult<()> {
-        let pool = self.pool(pool_id).await?;
-        let mut user = self.existing_user(&pool, username).await?;
+        let pool = self.kernel.pool(pool_id).await?;
+        let mut user = self.kernel.existing_user(&pool, username).await?;
         let changes = sanitise_attributes(required(attributes)?, true)?;
         let unverified = apply_changes(&mut user, changes);
         self.write_attributes(&mut user).await?;
@@ -133,8 +133,8 @@ impl Warden {
         username: &str,
         names: &[String],
     ) -> CoreResult<()> {
-        let pool = self.pool(pool_id).await?;
-        let mut user = self.existing_user(&pool, username).await?;
+        let pool = self.kernel.pool(pool_id).await?;
+        let mut user = self.kernel.existing_user(&pool, username).await?;
         for name in deletable(&pool, names, true)? {
             user.attributes.remove(&name);
         }
@@ -143,8 +143,8 @@ impl Warden {
 
     /// AdminConfirmSignUp: an UNCONFIRMED user becomes CONFIRMED without a code.
     pub async fn admin_confirm_sign_up(&self, pool_id: &str, username: &str) -> CoreResult<()> {
-        let pool = self.pool(pool_id).await?;
-        let mut user = self.existing_user(&pool, username).await?;
+        let pool = self.kernel.pool(pool_id).await?;
+        let mut user = self.kernel.existing_user(&pool, username).await?;
         if user.status != UserStatus::Unconfirmed {
             return Err(CoreError::refused(
                 Refusal::NotPermitted,
@@ -152,8 +152,8 @@ impl Warden {
             ));
         }
         user.status = UserStatus::Confirmed;
-        user.updated_at = self.clock.now();
-        Ok(self.store.update_user(&mut user).await?)
+        user.updated_at = self.kernel.clock.now();
+        Ok(self.kernel.store.update_user(&mut user).await?)
     }
 
     /// UpdateUserAttributes: the signed-in user changes their own attributes (not the verified
@@ -164,9 +164,9 @@ impl Warden {
         attributes: BTreeMap<String, String>,
         attempt_id: &str,
     ) -> CoreResult<Vec<CodeDelivery>> {
-        let (claims, pool, mut user) = self.verify_self_service_token(access_token).await?;
+        let (claims, pool, mut user) = self.tokens.verify_self_service_token(access_token).await?;
         let changes = sanitise_attributes(required(attributes)?, false)?;
-        check_writable(&self.client(&claims.client_id).await?, &changes)?;
+        check_writable(&self.kernel.client(&claims.client_id).await?, &changes)?;
         let recovery = user.recovery_email().map(str::to_owned);
         let unverified = apply_changes(&mut user, changes);
         self.write_attributes(&mut user).await?;
@@ -176,11 +176,11 @@ impl Warden {
 
     /// DeleteUserAttributes: the signed-in user deletes some of their attributes.
     pub async fn delete_user_attributes(&self, access_token: &str, names: &[String]) -> CoreResult<()> {
-        let (claims, pool, mut user) = self.verify_self_service_token(access_token).await?;
+        let (claims, pool, mut user) = self.tokens.verify_self_service_token(access_token).await?;
         let deleted = deletable(&pool, names, false)?;
         // The names asked for: a verified flag deleted with its address is not the caller's.
         let named: BTreeMap<String, String> = names.iter().map(|n| (n.clone(), String::new())).collect();
-        check_writable(&self.client(&claims.client_id).await?, &named)?;
+        check_writable(&self.kernel.client(&claims.client_id).await?, &named)?;
         let recovery = user.recovery_email().map(str::to_owned);
         for name in deleted {
             user.attributes.remove(&name);
@@ -197,9 +197,10 @@ impl Warden {
         attribute: &str,
         attempt_id: &str,
     ) -> CoreResult<CodeDelivery> {
-        let (_, _, user) = self.verify_self_service_token(access_token).await?;
+        let (_, _, user) = self.tokens.verify_self_service_token(access_token).await?;
         match attribute {
             "email" => self
+                .kernel
                 .send_code(&user, CodePurpose::VerifyEmail, attempt_id)
                 .await?
                 .ok_or_else(|| CoreError::invalid("The user has no email to verify.")),
@@ -210,18 +211,19 @@ impl Warden {
 
     /// VerifyUserAttribute: the code sent to the user's current email proves it.
     pub async fn verify_user_attribute(&self, access_token: &str, attribute: &str, code: &str) -> CoreResult<()> {
-        let (_, _, mut user) = self.verify_self_service_token(access_token).await?;
+        let (_, _, mut user) = self.tokens.verify_self_service_token(access_token).await?;
         if attribute != "email" {
             return Err(CoreError::invalid(format!("Attribute {attribute} cannot be verified by code.")));
         }
         if user.email().is_none() {
             return Err(CoreError::invalid("The user has no email to verify."));
         }
-        let code_hash = self.code_digest(&user, code);
-        let now = self.clock.now();
+        let code_hash = self.kernel.code_digest(&user, code);
+        let now = self.kernel.clock.now();
         user.attributes.insert("email_verified".into(), "true".into());
         user.updated_at = now;
         let outcome = self
+            .kernel
             .store
             .redeem_code(&CodeRedemption {
                 purpose: CodePurpose::VerifyEmail,
@@ -237,8 +239,8 @@ impl Warden {
 
     /// DeleteUser: the signed-in user deletes themselves, with their sessions.
     pub async fn delete_self(&self, access_token: &str) -> CoreResult<()> {
-        let (_, pool, user) = self.verify_self_service_token(access_token).await?;
-        self.store.delete_user(&pool.id, &user.id).await?;
+        let (_, pool, user) = self.tokens.verify_self_service_token(access_token).await?;
+        self.kernel.store.delete_user(&pool.id, &user.id).await?;
         Ok(())
     }
 }

@@ -17,7 +17,7 @@ pub fn pool(w: &Warden, p: &Pool) -> Value {
     json!({
         "Id": p.id,
         "Name": p.name,
-        "Arn": format!("arn:aws:cognito-idp:{}:000000000000:userpool/{}", w.config().region, p.id),
+        "Arn": format!("arn:aws:cognito-idp:{}:000000000000:userpool/{}", w.kernel.config().region, p.id),
         "Policies": { "PasswordPolicy": {
             "MinimumLength": pp.minimum_length,
             "RequireUppercase": pp.require_uppercase,

@@ -38,14 +38,14 @@ pub async fn verify(
         ));
     }
     // A signature for another region is another deployment's, as on AWS.
-    if auth.region != warden.config().region {
+    if auth.region != warden.kernel.config().region {
         return Err(DoorError::InvalidSignature(format!(
             "Credential should be scoped to a valid region, not '{}'.",
             auth.region
         )));
     }
-    let secret = warden.access_key_secret(&auth.access_key_id).await?.ok_or(DoorError::UnrecognizedClient)?;
-    warden_sigv4::check_skew(signed_at, warden.now(), MAX_SKEW_SECS).map_err(door_error)?;
+    let secret = warden.directory.access_key_secret(&auth.access_key_id).await?.ok_or(DoorError::UnrecognizedClient)?;
+    warden_sigv4::check_skew(signed_at, warden.kernel.now(), MAX_SKEW_SECS).map_err(door_error)?;
     // The body is always hashed, as AWS's JSON services do: an UNSIGNED-PAYLOAD claim would
     // leave the operation's input uncovered.
     let payload = warden_sigv4::Payload::Bytes(body);

@@ -65,7 +65,7 @@ async fn handle(warden: &Warden, headers: &HeaderMap, form: &Form) -> Response {
             return pages::error_page(StatusCode::BAD_REQUEST, OAuthErrorKind::InvalidRequest, &msg).into_response()
         }
     };
-    let valid = match warden.validate_authorize(request).await {
+    let valid = match warden.oauth.validate_authorize(request).await {
         Ok(v) => v,
         Err(f) => return failure(f, false),
     };
@@ -73,11 +73,11 @@ async fn handle(warden: &Warden, headers: &HeaderMap, form: &Form) -> Response {
         Ok(b) => b,
         Err(page) => return page.into_response(),
     };
-    if let Some(browser) = browser.filter(|b| valid.session_suffices(b, warden.now())) {
+    if let Some(browser) = browser.filter(|b| valid.session_suffices(b, warden.kernel.now())) {
         return crate::consent::proceed(warden, headers, &valid, &browser, false, vec![]).await;
     }
     if valid.prompt.none {
-        let issuer = warden.issuer(&valid.pool);
+        let issuer = warden.kernel.issuer(&valid.pool);
         return authorization_response(
             valid.error(CoreError::refused(Refusal::LoginRequired, "The user is not signed in"), issuer),
             false,
@@ -96,7 +96,7 @@ pub fn login_page(
     status: StatusCode,
 ) -> Response {
     let (csrf, cookie) = csrf(warden, headers);
-    let sealed = warden.seal_for_browser(SEALED_PURPOSE, &valid.request, REQUEST_TTL_SECS);
+    let sealed = warden.oauth.seal_for_browser(SEALED_PURPOSE, &valid.request, REQUEST_TTL_SECS);
     let form = LoginForm { request: &sealed, csrf: &csrf, client_name: &valid.client.name, error };
     let mut page = Page::new("Sign in", pages::login(&form, valid.login_hint.as_deref()));
     page.status = status;

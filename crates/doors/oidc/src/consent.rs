@@ -29,10 +29,10 @@ pub async fn proceed(
     after_post: bool,
     mut cookies: Vec<HeaderValue>,
 ) -> Response {
-    match warden.needs_consent(valid, &browser.user.id).await {
+    match warden.oauth.needs_consent(valid, &browser.user.id).await {
         Err(e) => return steps::server_fault(e),
         Ok(true) if valid.prompt.none => {
-            let issuer = warden.issuer(&valid.pool);
+            let issuer = warden.kernel.issuer(&valid.pool);
             let r = valid.error(
                 CoreError::refused(Refusal::ConsentRequired, "The user has not consented to this client"),
                 issuer,
@@ -42,7 +42,7 @@ pub async fn proceed(
         Ok(true) => {
             let (token, cookie) = csrf(warden, headers);
             cookies.extend(cookie);
-            let sealed = warden.seal_for_browser(CONSENT_PURPOSE, &valid.request, REQUEST_TTL_SECS);
+            let sealed = warden.oauth.seal_for_browser(CONSENT_PURPOSE, &valid.request, REQUEST_TTL_SECS);
             let scopes: Vec<String> = valid.scope.0.iter().cloned().collect();
             let mut page = Page::new("Allow access", pages::consent(&sealed, &token, &valid.client.name, &scopes));
             page.form_target = pages::origin_of(&valid.redirect_uri);
@@ -51,7 +51,7 @@ pub async fn proceed(
         }
         Ok(false) => {}
     }
-    match warden.issue_authorization_code(valid, browser).await {
+    match warden.oauth.issue_authorization_code(valid, browser).await {
         Ok(r) => authorization_response(r, after_post, cookies),
         Err(e) => steps::server_fault(e),
     }
@@ -74,14 +74,14 @@ pub async fn decide(State(warden): State<Arc<Warden>>, req: Request) -> Response
         .into_response();
     }
     let request: AuthorizeRequest =
-        match warden.open_from_browser(CONSENT_PURPOSE, &field("request").unwrap_or_default()) {
+        match warden.oauth.open_from_browser(CONSENT_PURPOSE, &field("request").unwrap_or_default()) {
             Ok(r) => r,
             Err(e) => {
                 return pages::error_page(StatusCode::BAD_REQUEST, OAuthErrorKind::InvalidRequest, &e.to_string())
                     .into_response()
             }
         };
-    let valid = match warden.validate_authorize(request).await {
+    let valid = match warden.oauth.validate_authorize(request).await {
         Ok(v) => v,
         Err(f) => return steps::failure(f, true),
     };
@@ -98,17 +98,17 @@ pub async fn decide(State(warden): State<Arc<Warden>>, req: Request) -> Response
         Err(page) => return page.into_response(),
     };
     if field("decision").as_deref() != Some("allow") {
-        let issuer = warden.issuer(&valid.pool);
+        let issuer = warden.kernel.issuer(&valid.pool);
         return authorization_response(
             valid.error(CoreError::refused(Refusal::AccessDenied, "The user declined"), issuer),
             true,
             vec![],
         );
     }
-    if let Err(e) = warden.grant_consent(&valid, &browser.user.id).await {
+    if let Err(e) = warden.oauth.grant_consent(&valid, &browser.user.id).await {
         return steps::server_fault(e);
     }
-    match warden.issue_authorization_code(&valid, &browser).await {
+    match warden.oauth.issue_authorization_code(&valid, &browser).await {
         Ok(r) => authorization_response(r, true, vec![]),
         Err(e) => steps::server_fault(e),
     }

@@ -19,7 +19,7 @@ fn named(https: bool, base: &str) -> String {
 }
 
 fn https(warden: &Warden) -> bool {
-    warden.config().public_url.starts_with("https://")
+    warden.kernel.config().public_url.starts_with("https://")
 }
 
 /// The CSRF cookie's name.

@@ -16,7 +16,7 @@ use warden_core::Warden;
 use crate::error::metadata_error;
 
 async fn pool_or_404(warden: &Warden, pool_id: &str) -> Result<Pool, Response> {
-    warden.pool(pool_id).await.map_err(metadata_error)
+    warden.kernel.pool(pool_id).await.map_err(metadata_error)
 }
 
 /// The claims an id token or userinfo may carry (`custom:*` attributes aside): the token's own
@@ -45,13 +45,13 @@ const TOKEN_CLAIMS: &[&str] = &[
 ];
 
 fn metadata(warden: &Warden, pool: &Pool) -> Value {
-    let base = warden.config().public_url.trim_end_matches('/').to_owned();
+    let base = warden.kernel.config().public_url.trim_end_matches('/').to_owned();
     let auth_methods = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"];
     // What a private_key_jwt client assertion may be signed with (`oauth::client_auth`), the
     // same on every endpoint that authenticates clients (RFC 8414 §2 requires the list there).
     let assertion_algs = ["RS256", "ES256"];
     json!({
-        "issuer": warden.issuer(pool),
+        "issuer": warden.kernel.issuer(pool),
         "authorization_endpoint": format!("{base}/oauth2/authorize"),
         "token_endpoint": format!("{base}/oauth2/token"),
         "userinfo_endpoint": format!("{base}/oauth2/userInfo"),
@@ -88,7 +88,7 @@ fn cached(body: Value) -> Response {
 /// The identity pools' token issuer (GetOpenIdToken): an ID-token-only provider, so a web
 /// identity consumer can find its keys as for any issuer.
 fn identity_metadata(warden: &Warden) -> Value {
-    let issuer = warden.identity_issuer();
+    let issuer = warden.kernel.identity_issuer();
     json!({
         "issuer": issuer,
         "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
@@ -115,10 +115,10 @@ pub async fn authorization_server(State(warden): State<Arc<Warden>>, Path(pool_i
 
 pub async fn jwks(State(warden): State<Arc<Warden>>, Path(pool_id): Path<String>) -> Response {
     if pool_id == IDENTITY_ISSUER_PATH {
-        return cached(warden.jwks());
+        return cached(warden.tokens.jwks());
     }
     match pool_or_404(&warden, &pool_id).await {
-        Ok(_) => cached(warden.jwks()),
+        Ok(_) => cached(warden.tokens.jwks()),
         Err(r) => r,
     }
 }

@@ -31,7 +31,7 @@ async fn read(req: Request) -> Result<(warden_core::service::oauth::PresentedCli
 pub async fn introspect(State(warden): State<Arc<Warden>>, req: Request) -> Response {
     let basic = used_basic(req.headers());
     let result = match read(req).await {
-        Ok((client, token)) => warden.introspect(&client, &token).await.map_err(|e| OidcError::from_core(E, e)),
+        Ok((client, token)) => warden.oauth.introspect(&client, &token).await.map_err(|e| OidcError::from_core(E, e)),
         Err(e) => Err(e),
     };
     match result {
@@ -43,7 +43,7 @@ pub async fn introspect(State(warden): State<Arc<Warden>>, req: Request) -> Resp
 pub async fn revoke(State(warden): State<Arc<Warden>>, req: Request) -> Response {
     let basic = used_basic(req.headers());
     let result = match read(req).await {
-        Ok((client, token)) => warden.revoke(&client, &token).await.map_err(|e| OidcError::from_core(E, e)),
+        Ok((client, token)) => warden.oauth.revoke(&client, &token).await.map_err(|e| OidcError::from_core(E, e)),
         Err(e) => Err(e),
     };
     match result {

@@ -1,6 +1,6 @@
 //! The hosted login form's steps: `POST /login` (username and password) and
 //! `POST /login/challenge` (a new password, or a TOTP code). The rules are the Cognito door's
-//! sign-in and challenges (`Warden::hosted_sign_in`, `respond_to_auth_challenge` with
+//! sign-in and challenges (`Accounts::hosted_sign_in`, `respond_to_auth_challenge` with
 //! `hosted`); success starts a browser session and sends the code to the client.
 
 use std::collections::BTreeMap;
@@ -51,10 +51,10 @@ async fn open(warden: &Warden, req: Request) -> Result<Step, Response> {
         .into_response());
     }
     let sealed = field("request").unwrap_or_default();
-    let request: AuthorizeRequest = warden.open_from_browser(SEALED_PURPOSE, &sealed).map_err(|e| {
+    let request: AuthorizeRequest = warden.oauth.open_from_browser(SEALED_PURPOSE, &sealed).map_err(|e| {
         pages::error_page(StatusCode::BAD_REQUEST, OAuthErrorKind::InvalidRequest, &e.to_string()).into_response()
     })?;
-    let valid = warden.validate_authorize(request).await.map_err(|f| steps::failure(f, true))?;
+    let valid = warden.oauth.validate_authorize(request).await.map_err(|f| steps::failure(f, true))?;
     Ok(Step { headers: parts.headers, form, source: src, sealed, csrf: csrf.unwrap_or_default(), valid })
 }
 
@@ -75,6 +75,7 @@ pub async fn password(State(warden): State<Arc<Warden>>, req: Request) -> Respon
         );
     }
     let outcome = warden
+        .accounts
         .hosted_sign_in(
             &step.valid.client,
             &SignIn {
@@ -114,6 +115,7 @@ pub async fn challenge(State(warden): State<Arc<Warden>>, req: Request) -> Respo
         }
     };
     let outcome = warden
+        .accounts
         .respond_to_auth_challenge(RespondToChallenge {
             client_id: step.valid.client.id.clone(),
             session: session.clone(),
@@ -141,7 +143,7 @@ async fn finish(warden: &Warden, step: &Step, outcome: Result<AuthOutcome, CoreE
     match outcome {
         Ok(AuthOutcome::SignedIn { user, auth_time, amr }) => {
             let pool_id = step.valid.pool.id.clone();
-            let cookie = match warden.start_browser_session(&pool_id, &user, auth_time, &amr).await {
+            let cookie = match warden.oauth.start_browser_session(&pool_id, &user, auth_time, &amr).await {
                 Ok(c) => c,
                 Err(e) => return steps::server_fault(e),
             };
@@ -151,12 +153,12 @@ async fn finish(warden: &Warden, step: &Step, outcome: Result<AuthOutcome, CoreE
                 &cookies::session_name(warden, &pool_id),
                 &cookie,
                 "Lax",
-                warden.config().browser_session_ttl_secs,
+                warden.kernel.config().browser_session_ttl_secs,
             );
             if step.valid.hinted_sub.as_ref().is_some_and(|sub| *sub != browser.user.id) {
                 // The request's id_token_hint named someone else (OIDC Core §3.1.2.1): the
                 // browser stays signed in, but no code goes out for the wrong user.
-                let issuer = warden.issuer(&step.valid.pool);
+                let issuer = warden.kernel.issuer(&step.valid.pool);
                 let refused = step.valid.error(
                     CoreError::refused(
                         Refusal::LoginRequired,

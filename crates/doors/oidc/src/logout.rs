@@ -50,12 +50,12 @@ async fn confirmation(warden: &Warden, headers: &HeaderMap, form: &Form) -> Resp
         Ok(r) => r,
         Err(m) => return error(CoreError::invalid_as(warden_core::error::Invalid::Request, m)),
     };
-    let valid = match warden.validate_logout(&request).await {
+    let valid = match warden.oauth.validate_logout(&request).await {
         Ok(v) => v,
         Err(e) => return error(e),
     };
     let (token, cookie) = csrf(warden, headers);
-    let sealed = warden.seal_for_browser(SEALED_PURPOSE, &request, REQUEST_TTL_SECS);
+    let sealed = warden.oauth.seal_for_browser(SEALED_PURPOSE, &request, REQUEST_TTL_SECS);
     let mut page = Page::new("Sign out", pages::logout_confirm(&sealed, &token));
     // The form's answer redirects to the client's logout URI: CSP form-action covers redirects.
     page.form_target = valid.redirect.as_deref().and_then(pages::origin_of);
@@ -89,17 +89,18 @@ pub async fn logout(State(warden): State<Arc<Warden>>, req: Request) -> Response
         )
         .into_response();
     }
-    let request: LogoutRequest = match warden.open_from_browser(SEALED_PURPOSE, &field("request").unwrap_or_default()) {
-        Ok(r) => r,
-        Err(e) => return error(e),
-    };
-    let valid = match warden.validate_logout(&request).await {
+    let request: LogoutRequest =
+        match warden.oauth.open_from_browser(SEALED_PURPOSE, &field("request").unwrap_or_default()) {
+            Ok(r) => r,
+            Err(e) => return error(e),
+        };
+    let valid = match warden.oauth.validate_logout(&request).await {
         Ok(v) => v,
         Err(e) => return error(e),
     };
     let name = cookies::session_name(&warden, &valid.pool_id);
     if let Some(session) = cookies::get(&parts.headers, &name) {
-        if let Err(e) = warden.end_browser_session(&session).await {
+        if let Err(e) = warden.oauth.end_browser_session(&session).await {
             return crate::steps::server_fault(e);
         }
     }

@@ -34,7 +34,7 @@ pub async fn signed_in(warden: &Warden, headers: &HeaderMap, pool_id: &str) -> R
     let Some(cookie) = cookies::get(headers, &cookies::session_name(warden, pool_id)) else {
         return Ok(None);
     };
-    warden.browser_session(pool_id, &cookie).await.map_err(|e| {
+    warden.oauth.browser_session(pool_id, &cookie).await.map_err(|e| {
         tracing::error!(error = ?e, "browser session lookup failed");
         pages::error_page(StatusCode::SERVICE_UNAVAILABLE, OAuthErrorKind::InvalidRequest, "Try again later")
     })

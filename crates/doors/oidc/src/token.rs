@@ -1,4 +1,4 @@
-//! `POST /oauth2/token`: every grant, through `Warden::token`.
+//! `POST /oauth2/token`: every grant, through `OAuth::token`.
 
 use std::sync::Arc;
 
@@ -37,7 +37,7 @@ async fn run(warden: &Warden, req: Request) -> Result<Response, OidcError> {
         Some(_) => Grant::Unsupported,
     };
     let request = TokenRequest { grant, client: presented_client(&parts.headers, &form, E)? };
-    let tokens = warden.token(request).await.map_err(|e| OidcError::from_core(E, e))?;
+    let tokens = warden.oauth.token(request).await.map_err(|e| OidcError::from_core(E, e))?;
     Ok(no_store(axum::Json(tokens).into_response()))
 }
 

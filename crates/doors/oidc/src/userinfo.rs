@@ -52,7 +52,7 @@ async fn answer(warden: &Warden, token: Option<String>) -> Response {
         resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"warden\""));
         return no_store(resp);
     };
-    match warden.userinfo(&token).await {
+    match warden.oauth.userinfo(&token).await {
         Ok(claims) => no_store(axum::Json(claims).into_response()),
         Err(e) => OidcError::from_core(E, e).into_response(),
     }

@@ -32,14 +32,14 @@ pub async fn access_key(config: &Config, cmd: AccessKeyCmd) -> CmdResult {
     let w = &app.warden;
     match cmd {
         AccessKeyCmd::Create { description, json } => {
-            let (key, secret) = w.create_access_key(&description).await.map_err(|e| e.to_string())?;
+            let (key, secret) = w.directory.create_access_key(&description).await.map_err(|e| e.to_string())?;
             emit(
                 json,
                 &json!({ "AccessKeyId": key.id, "SecretAccessKey": secret.expose(), "Description": key.description }),
             );
         }
         AccessKeyCmd::List { json } => {
-            let keys = w.list_access_keys().await.map_err(|e| e.to_string())?;
+            let keys = w.directory.list_access_keys().await.map_err(|e| e.to_string())?;
             let out: Vec<_> = keys
                 .iter()
                 .map(|k| json!({ "AccessKeyId": k.id, "Description": k.description, "CreationDate": k.created_at }))
@@ -47,7 +47,7 @@ pub async fn access_key(config: &Config, cmd: AccessKeyCmd) -> CmdResult {
             emit(json, &serde_json::Value::Array(out));
         }
         AccessKeyCmd::Delete { access_key_id, json } => {
-            w.delete_access_key(&access_key_id).await.map_err(|e| e.to_string())?;
+            w.directory.delete_access_key(&access_key_id).await.map_err(|e| e.to_string())?;
             emit(json, &json!({ "Deleted": access_key_id }));
         }
     }

@@ -237,6 +237,7 @@ pub async fn client(config: &Config, cmd: ClientCmd) -> CmdResult {
                 jwks,
             })?;
             let created = w
+                .directory
                 .create_client(ClientSpec { pool_id, name, generate_secret, settings })
                 .await
                 .map_err(|e| e.to_string())?;
@@ -255,7 +256,7 @@ pub async fn client(config: &Config, cmd: ClientCmd) -> CmdResult {
             emit(json, &serde_json::Value::Array(out));
         }
         ClientCmd::Delete { pool_id, client_id, json } => {
-            w.delete_client(&pool_id, &client_id).await.map_err(|e| e.to_string())?;
+            w.directory.delete_client(&pool_id, &client_id).await.map_err(|e| e.to_string())?;
             emit(json, &json!({ "Deleted": client_id }));
         }
     }
@@ -264,7 +265,7 @@ pub async fn client(config: &Config, cmd: ClientCmd) -> CmdResult {
 
 /// Every client of the pool, a page (at most 60) at a time, in id order.
 async fn all_clients(w: &Warden, pool_id: &str) -> Result<Vec<Client>, String> {
-    let page = |after: Option<String>| async move { w.list_clients(pool_id, after.as_deref(), 60).await };
+    let page = |after: Option<String>| async move { w.directory.list_clients(pool_id, after.as_deref(), 60).await };
     super::every(60, |c: &Client| c.id.clone(), page).await
 }
 
@@ -356,7 +357,8 @@ mod tests {
         };
         let app = crate::app::build(&config, &config.listen).await.unwrap();
         let w = &app.warden;
-        let pool = w.create_pool(PoolSpec { name: "many".into(), settings: PoolSettings::default() }).await.unwrap();
+        let pool =
+            w.directory.create_pool(PoolSpec { name: "many".into(), settings: PoolSettings::default() }).await.unwrap();
         // Two full pages exactly: the third page asked for is empty.
         let mut ids = Vec::new();
         for i in 0..120 {
@@ -366,16 +368,20 @@ mod tests {
                 generate_secret: false,
                 settings: ClientSettings::default(),
             };
-            ids.push(w.create_client(spec).await.unwrap().client.id);
+            ids.push(w.directory.create_client(spec).await.unwrap().client.id);
         }
-        let other = w.create_pool(PoolSpec { name: "other".into(), settings: PoolSettings::default() }).await.unwrap();
+        let other = w
+            .directory
+            .create_pool(PoolSpec { name: "other".into(), settings: PoolSettings::default() })
+            .await
+            .unwrap();
         let spec = ClientSpec {
             pool_id: other.id.clone(),
             name: "elsewhere".into(),
             generate_secret: false,
             settings: ClientSettings::default(),
         };
-        w.create_client(spec).await.unwrap();
+        w.directory.create_client(spec).await.unwrap();
         let listed: Vec<String> = all_clients(w, &pool.id).await.unwrap().into_iter().map(|c| c.id).collect();
         ids.sort();
         assert_eq!(listed.len(), 120, "not just the first page");
@@ -386,7 +392,7 @@ mod tests {
             generate_secret: false,
             settings: ClientSettings::default(),
         };
-        w.create_client(spec).await.unwrap();
+        w.directory.create_client(spec).await.unwrap();
         assert_eq!(all_clients(w, &pool.id).await.unwrap().len(), 121);
         app.store.close().await;
         std::fs::remove_dir_all(dir).unwrap();

@@ -86,26 +86,30 @@ pub async fn group(config: &Config, cmd: GroupCmd) -> CmdResult {
     let err = |e: warden_core::CoreError| e.to_string();
     match cmd {
         GroupCmd::Create { pool_id, name, precedence, description, role_arn, json } => {
-            let g =
-                w.create_group(GroupSpec { pool_id, name, description, precedence, role_arn }).await.map_err(err)?;
+            let g = w
+                .directory
+                .create_group(GroupSpec { pool_id, name, description, precedence, role_arn })
+                .await
+                .map_err(err)?;
             emit(json, &shape(&g));
         }
         GroupCmd::List { pool_id, json } => {
             let pool_id = pool_id.as_str();
-            let page = |after: Option<String>| async move { w.list_groups(pool_id, after.as_deref(), 60).await };
+            let page =
+                |after: Option<String>| async move { w.directory.list_groups(pool_id, after.as_deref(), 60).await };
             let all = super::every(60, |g: &Group| g.name.clone(), page).await?;
             emit(json, &serde_json::Value::Array(all.iter().map(shape).collect()));
         }
         GroupCmd::Delete(GroupTarget { pool_id, name, json }) => {
-            w.delete_group(&pool_id, &name).await.map_err(err)?;
+            w.directory.delete_group(&pool_id, &name).await.map_err(err)?;
             emit(json, &json!({ "Deleted": name }));
         }
         GroupCmd::AddUser(Membership { pool_id, name, username, json }) => {
-            w.admin_add_user_to_group(&pool_id, &username, &name).await.map_err(err)?;
+            w.directory.admin_add_user_to_group(&pool_id, &username, &name).await.map_err(err)?;
             emit(json, &json!({ "GroupName": name, "Added": username }));
         }
         GroupCmd::RemoveUser(Membership { pool_id, name, username, json }) => {
-            w.admin_remove_user_from_group(&pool_id, &username, &name).await.map_err(err)?;
+            w.directory.admin_remove_user_from_group(&pool_id, &username, &name).await.map_err(err)?;
             emit(json, &json!({ "GroupName": name, "Removed": username }));
         }
     }

@@ -80,6 +80,7 @@ pub async fn issuer(config: &Config, cmd: IssuerCmd) -> CmdResult {
                 );
             }
             let i = w
+                .federation
                 .add_issuer(IssuerSpec {
                     iss,
                     public_keys_pem,
@@ -94,15 +95,16 @@ pub async fn issuer(config: &Config, cmd: IssuerCmd) -> CmdResult {
             emit(json, &summary(&i));
         }
         IssuerCmd::List { json } => {
-            let all: Vec<_> = w.list_issuers().await.map_err(|e| e.to_string())?.iter().map(summary).collect();
+            let all: Vec<_> =
+                w.federation.list_issuers().await.map_err(|e| e.to_string())?.iter().map(summary).collect();
             emit(json, &serde_json::Value::Array(all));
         }
         IssuerCmd::Remove { iss, json } => {
-            w.remove_issuer(&iss).await.map_err(|e| e.to_string())?;
+            w.federation.remove_issuer(&iss).await.map_err(|e| e.to_string())?;
             emit(json, &json!({ "Removed": iss }));
         }
         IssuerCmd::Refresh { iss, json } => {
-            let i = w.refresh_issuer_keys(&iss).await.map_err(|e| e.to_string())?;
+            let i = w.federation.refresh_issuer_keys(&iss).await.map_err(|e| e.to_string())?;
             emit(json, &summary(&i));
         }
     }

@@ -42,15 +42,15 @@ pub async fn keys(config: &Config, cmd: KeysCmd) -> CmdResult {
         KeysCmd::Rotate { alg, now, json } => {
             let alg = SigningAlg::parse(&alg).ok_or_else(|| format!("unknown algorithm {alg} (RS256 or ES256)"))?;
             let handover = if now { Handover::Immediate } else { Handover::Scheduled };
-            let kid = app.warden.rotate_signing_key(alg, handover).await.map_err(|e| e.to_string())?;
+            let kid = app.warden.tokens.rotate_signing_key(alg, handover).await.map_err(|e| e.to_string())?;
             let signs_in = if now { 0 } else { NEW_KEY_LEAD_SECS };
             emit(json, &json!({ "Rotated": alg.as_str(), "NewKeyId": kid, "SignsInSeconds": signs_in }));
         }
         KeysCmd::Withdraw { kid, json } => {
-            app.warden.withdraw_signing_key(&kid).await.map_err(|e| e.to_string())?;
+            app.warden.tokens.withdraw_signing_key(&kid).await.map_err(|e| e.to_string())?;
             emit(json, &json!({ "Withdrawn": kid }));
         }
-        KeysCmd::List { json } => emit(json, &app.warden.jwks()),
+        KeysCmd::List { json } => emit(json, &app.warden.tokens.jwks()),
     }
     Ok(())
 }

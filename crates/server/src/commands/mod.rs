@@ -44,7 +44,7 @@ pub async fn serve(config: &Config) -> CmdResult {
     }
     tracing::info!(
         listen = %addr,
-        public_url = %app.warden.config().public_url,
+        public_url = %app.warden.kernel.config().public_url,
         database = %warden_store::redact_url(&config.database_url()),
         data_dir = %config.data_dir.display(),
         "warden listening"

@@ -44,7 +44,8 @@ fn shape(p: &Pool) -> serde_json::Value {
 
 /// Every pool, page by page.
 async fn all_pools(w: &warden_core::Warden) -> Result<Vec<warden_core::model::Pool>, String> {
-    super::every(60, |p: &Pool| p.id.clone(), |after| async move { w.list_pools(after.as_deref(), 60).await }).await
+    super::every(60, |p: &Pool| p.id.clone(), |after| async move { w.directory.list_pools(after.as_deref(), 60).await })
+        .await
 }
 
 pub async fn pool(config: &Config, cmd: PoolCmd) -> CmdResult {
@@ -63,7 +64,7 @@ pub async fn pool(config: &Config, cmd: PoolCmd) -> CmdResult {
             // An issuer names one pool: a token's `iss` must tell which pool signed it.
             if let Some(wanted) = issuer.as_deref().map(|i| i.trim_end_matches('/')) {
                 if let Some(taken) =
-                    all_pools(w).await?.into_iter().find(|p| w.issuer(p).trim_end_matches('/') == wanted)
+                    all_pools(w).await?.into_iter().find(|p| w.kernel.issuer(p).trim_end_matches('/') == wanted)
                 {
                     return Err(format!("--issuer {wanted} is already pool {}'s issuer", taken.id));
                 }
@@ -72,7 +73,7 @@ pub async fn pool(config: &Config, cmd: PoolCmd) -> CmdResult {
             if email_as_username {
                 settings.username_attributes = vec!["email".into()];
             }
-            let p = w.create_pool(PoolSpec { name, settings }).await.map_err(|e| e.to_string())?;
+            let p = w.directory.create_pool(PoolSpec { name, settings }).await.map_err(|e| e.to_string())?;
             emit(json, &shape(&p));
         }
         PoolCmd::List { json } => {
@@ -80,7 +81,7 @@ pub async fn pool(config: &Config, cmd: PoolCmd) -> CmdResult {
             emit(json, &serde_json::Value::Array(all.iter().map(shape).collect()));
         }
         PoolCmd::Delete { pool_id, json } => {
-            w.delete_pool(&pool_id).await.map_err(|e| e.to_string())?;
+            w.directory.delete_pool(&pool_id).await.map_err(|e| e.to_string())?;
             emit(json, &json!({ "Deleted": pool_id }));
         }
     }

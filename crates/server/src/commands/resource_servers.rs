@@ -1,7 +1,7 @@
 use clap::Subcommand;
 use serde_json::json;
 use warden_core::model::{ResourceServer, ResourceServerScope};
-use warden_core::service::oauth::ResourceServerSpec;
+use warden_core::service::ResourceServerSpec;
 
 use super::{emit, open, CmdResult};
 use crate::config::Config;
@@ -90,6 +90,7 @@ pub async fn resource_server(config: &Config, cmd: ResourceServerCmd) -> CmdResu
         ResourceServerCmd::Create { pool_id, identifier, name, scopes: names, descriptions, json } => {
             let scopes = scopes(names, descriptions)?;
             let rs = w
+                .directory
                 .create_resource_server(ResourceServerSpec { pool_id, identifier, name, scopes })
                 .await
                 .map_err(err)?;
@@ -97,13 +98,14 @@ pub async fn resource_server(config: &Config, cmd: ResourceServerCmd) -> CmdResu
         }
         ResourceServerCmd::List { pool_id, json } => {
             let pool_id = pool_id.as_str();
-            let page =
-                |after: Option<String>| async move { w.list_resource_servers(pool_id, after.as_deref(), 50).await };
+            let page = |after: Option<String>| async move {
+                w.directory.list_resource_servers(pool_id, after.as_deref(), 50).await
+            };
             let all = super::every(50, |rs: &ResourceServer| rs.identifier.clone(), page).await?;
             emit(json, &serde_json::Value::Array(all.iter().map(shape).collect()));
         }
         ResourceServerCmd::Delete { pool_id, identifier, json } => {
-            w.delete_resource_server(&pool_id, &identifier).await.map_err(err)?;
+            w.directory.delete_resource_server(&pool_id, &identifier).await.map_err(err)?;
             emit(json, &json!({ "Deleted": identifier }));
         }
     }

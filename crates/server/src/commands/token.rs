@@ -36,7 +36,7 @@ pub async fn token(config: &Config, args: TokenArgs) -> CmdResult {
             ..Default::default()
         },
     };
-    let response = app.warden.token(request).await.map_err(describe)?;
+    let response = app.warden.oauth.token(request).await.map_err(describe)?;
     emit(args.json, &serde_json::to_value(&response).map_err(|e| e.to_string())?);
     Ok(())
 }

@@ -103,6 +103,7 @@ pub async fn user(config: &Config, cmd: UserCmd) -> CmdResult {
             }
             let password: Secret<String> = password.as_str().into();
             let mut user = w
+                .directory
                 .admin_create_user(CreateUser {
                     pool_id: pool_id.clone(),
                     username,
@@ -117,11 +118,11 @@ pub async fn user(config: &Config, cmd: UserCmd) -> CmdResult {
                 // rules live in those two services only. The first already checked this
                 // password against the policy; should the second fail anyway, the half-made
                 // user is removed.
-                if let Err(e) = w.admin_set_user_password(&pool_id, &user.username, &password, true).await {
-                    let _ = w.admin_delete_user(&pool_id, &user.username).await;
+                if let Err(e) = w.directory.admin_set_user_password(&pool_id, &user.username, &password, true).await {
+                    let _ = w.directory.admin_delete_user(&pool_id, &user.username).await;
                     return Err(err(e));
                 }
-                user = w.admin_get_user(&pool_id, &user.username).await.map_err(err)?;
+                user = w.directory.admin_get_user(&pool_id, &user.username).await.map_err(err)?;
             }
             let mut out = shape(&user);
             if generated {
@@ -133,7 +134,8 @@ pub async fn user(config: &Config, cmd: UserCmd) -> CmdResult {
             let mut all = Vec::new();
             let mut after: Option<String> = None;
             loop {
-                let page = w.list_users(&pool_id, filter.as_deref(), 60, after.as_deref()).await.map_err(err)?;
+                let page =
+                    w.directory.list_users(&pool_id, filter.as_deref(), 60, after.as_deref()).await.map_err(err)?;
                 all.extend(page.users.iter().map(shape));
                 match page.next {
                     Some(n) => after = Some(n),
@@ -143,19 +145,19 @@ pub async fn user(config: &Config, cmd: UserCmd) -> CmdResult {
             emit(json, &serde_json::Value::Array(all));
         }
         UserCmd::Get(t) => {
-            let u = w.admin_get_user(&t.pool_id, &t.username).await.map_err(err)?;
+            let u = w.directory.admin_get_user(&t.pool_id, &t.username).await.map_err(err)?;
             emit(t.json, &shape(&u));
         }
         UserCmd::Disable(t) => {
-            w.admin_set_enabled(&t.pool_id, &t.username, false).await.map_err(err)?;
+            w.directory.admin_set_enabled(&t.pool_id, &t.username, false).await.map_err(err)?;
             emit(t.json, &json!({ "Disabled": t.username }));
         }
         UserCmd::Enable(t) => {
-            w.admin_set_enabled(&t.pool_id, &t.username, true).await.map_err(err)?;
+            w.directory.admin_set_enabled(&t.pool_id, &t.username, true).await.map_err(err)?;
             emit(t.json, &json!({ "Enabled": t.username }));
         }
         UserCmd::Delete(t) => {
-            w.admin_delete_user(&t.pool_id, &t.username).await.map_err(err)?;
+            w.directory.admin_delete_user(&t.pool_id, &t.username).await.map_err(err)?;
             emit(t.json, &json!({ "Deleted": t.username }));
         }
     }

@@ -185,7 +185,7 @@ both_backends!(totp_mfa_enrolment_and_sign_in, |app| {
     c.call("VerifySoftwareToken", json!({ "AccessToken": access, "UserCode": "000000x" }))
         .await
         .err("EnableSoftwareTokenMFAException");
-    let now = app.warden.now();
+    let now = app.warden.kernel.now();
     let code = warden_core::crypto::totp::code_for_base32(&secret, now).unwrap();
     assert_eq!(
         c.call("VerifySoftwareToken", json!({ "AccessToken": access, "UserCode": code })).await.ok()["Status"],
@@ -222,7 +222,7 @@ both_backends!(one_totp_code_signs_in_once_even_when_answers_race, |app| {
     let c = Cognito::new(&app);
     let (pool, client) = c.setup("OPTIONAL").await;
     c.user(&pool, "hana", PW, "hana@example.com").await;
-    let now = app.warden.now();
+    let now = app.warden.kernel.now();
     let secret = enrol_totp(&c, &client, "hana", now).await;
 
     // Several sign-ins wait at the TOTP step; one code answers all of them at once. Each answer
@@ -308,10 +308,10 @@ both_backends!(pool_issuer_override, |app| {
         issuer: Some("https://cognito-idp.eu-west-2.amazonaws.com/custom".into()),
         ..PoolSettings::default()
     };
-    let pool = app.warden.create_pool(PoolSpec { name: "iss".into(), settings }).await.unwrap();
+    let pool = app.warden.directory.create_pool(PoolSpec { name: "iss".into(), settings }).await.unwrap();
     let mut spec = ClientSpec { pool_id: pool.id.clone(), name: "c".into(), ..ClientSpec::default() };
     spec.settings.explicit_auth_flows = vec![warden_core::model::AuthFlow::UserPassword];
-    let client = app.warden.create_client(spec).await.unwrap().client.id;
+    let client = app.warden.directory.create_client(spec).await.unwrap().client.id;
     c.user(&pool.id, "max", PW, "max@example.com").await;
     let auth = c.sign_in(&client, "max", PW).await.ok()["AuthenticationResult"].clone();
     let token = auth["AccessToken"].as_str().unwrap();
@@ -363,7 +363,7 @@ async fn totp_guesses_are_limited_across_sessions(backend: Backend) {
     let c = Cognito::new(&app);
     let (pool, client) = c.setup("OPTIONAL").await;
     c.user(&pool, "ines", PW, "ines@example.com").await;
-    let now = app.warden.now();
+    let now = app.warden.kernel.now();
     let secret = enrol_totp(&c, &client, "ines", now).await;
     let respond = |session: &str, code: &str| {
         json!({ "ClientId": client, "ChallengeName": "SOFTWARE_TOKEN_MFA", "Session": session,

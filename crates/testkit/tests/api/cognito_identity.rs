@@ -95,12 +95,12 @@ both_backends!(federated_identity_and_credentials, |app| {
     let akid = cr["AccessKeyId"].as_str().unwrap();
     assert!(akid.starts_with("ASIA") && akid.len() == 20);
     let expiration = cr["Expiration"].as_i64().unwrap();
-    assert!((expiration - app.warden.now() - 3600).abs() <= 5, "one hour by default");
+    assert!((expiration - app.warden.kernel.now() - 3600).abs() <= 5, "one hour by default");
     let token = cr["SessionToken"].as_str().unwrap();
-    let (stored, secret) = app.warden.verify_temporary_credentials(akid, token).await.unwrap();
+    let (stored, secret) = app.warden.federation.verify_temporary_credentials(akid, token).await.unwrap();
     assert_eq!(secret.expose(), cr["SecretKey"].as_str().unwrap());
     assert_eq!(stored.role.as_deref(), Some("scribe-read-write"));
-    assert!(app.warden.verify_temporary_credentials(akid, "wrong-token").await.is_err());
+    assert!(app.warden.federation.verify_temporary_credentials(akid, "wrong-token").await.is_err());
 
     let oid = c
         .identity("GetOpenIdToken", json!({ "IdentityId": identity, "Logins": logins(&pool, &nina["IdToken"]) }))
@@ -129,7 +129,7 @@ both_backends!(federated_identity_and_credentials, |app| {
 
     // A global sign-out revokes the session the credentials came from.
     c.call("GlobalSignOut", json!({ "AccessToken": nina["AccessToken"] })).await.ok();
-    assert!(app.warden.verify_temporary_credentials(akid, token).await.is_err());
+    assert!(app.warden.federation.verify_temporary_credentials(akid, token).await.is_err());
     c.identity("GetId", json!({ "IdentityPoolId": ip, "Logins": logins(&pool, &nina["IdToken"]) }))
         .await
         .err("NotAuthorizedException");
@@ -203,6 +203,7 @@ both_backends!(identity_pool_admin_is_signed_and_validated, |app| {
     let creds = c.identity("GetCredentialsForIdentity", json!({ "IdentityId": guest })).await.ok();
     let (stored, _) = app
         .warden
+        .federation
         .verify_temporary_credentials(
             creds["Credentials"]["AccessKeyId"].as_str().unwrap(),
             creds["Credentials"]["SessionToken"].as_str().unwrap(),

@@ -247,6 +247,7 @@ both_backends!(oauth_clients_create_describe_update, |app| {
     // The grant the OIDC door runs accepts it, with the scopes it was given.
     let token = app
         .warden
+        .oauth
         .token(TokenRequest {
             grant: Grant::ClientCredentials { scope: Some("api/write".into()) },
             client: PresentedClient { basic: Some((svc_id.clone(), svc_secret.clone().into())), ..Default::default() },
@@ -301,6 +302,7 @@ both_backends!(oauth_clients_create_describe_update, |app| {
     assert!(plain.get("AllowedOAuthFlows").is_none() && plain.get("AllowedOAuthScopes").is_none());
     let err = app
         .warden
+        .oauth
         .token(TokenRequest {
             grant: Grant::ClientCredentials { scope: None },
             client: PresentedClient { basic: Some((svc_id.clone(), svc_secret.into())), ..Default::default() },

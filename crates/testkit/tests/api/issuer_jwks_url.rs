@@ -112,21 +112,22 @@ async fn spawn(backend: Backend) -> Option<(TestApp, Arc<ManualClock>)> {
 async fn keys_follow_the_url(backend: Backend) {
     let Some((app, clock)) = spawn(backend).await else { return };
     let w = &app.warden;
-    let accepted = |t: String| async move { w.verify_self_signed(&t).await.map(|c| c.is_some()).unwrap_or(false) };
+    let accepted =
+        |t: String| async move { w.federation.verify_self_signed(&t).await.map(|c| c.is_some()).unwrap_or(false) };
     let (a, b, c, d) = (key("a"), key("b"), key("c"), key("d"));
     let server = JwksServer::start(vec![a.jwk.clone()], Duration::from_millis(200)).await;
 
     // Registration fetches the keys and stores the URL.
-    let issuer = w.add_issuer(spec(&server.url)).await.unwrap();
+    let issuer = w.federation.add_issuer(spec(&server.url)).await.unwrap();
     assert_eq!(
         (issuer.jwks_url.as_deref(), issuer.jwks_fetched_at, issuer.jwks.len()),
-        (Some(&*server.url), Some(w.now()), 1)
+        (Some(&*server.url), Some(w.kernel.now()), 1)
     );
     assert_eq!(server.fetches(), 1);
-    let listed = w.list_issuers().await.unwrap();
+    let listed = w.federation.list_issuers().await.unwrap();
     assert_eq!(listed[0].jwks_url.as_deref(), Some(server.url.as_str()), "the URL is stored");
     for _ in 0..3 {
-        assert!(accepted(token(&a, "a", w.now())).await);
+        assert!(accepted(token(&a, "a", w.kernel.now())).await);
     }
     assert_eq!(server.fetches(), 1, "a known kid fetches nothing");
 
@@ -135,56 +136,60 @@ async fn keys_follow_the_url(backend: Backend) {
     server.serve(Some(vec![b.jwk.clone()]));
     let mut concurrent = tokio::task::JoinSet::new();
     for _ in 0..4 {
-        let (w, t) = (app.warden.clone(), token(&b, "b", w.now()));
-        concurrent.spawn(async move { w.verify_self_signed(&t).await.map(|c| c.is_some()).unwrap_or(false) });
+        let (w, t) = (app.warden.clone(), token(&b, "b", w.kernel.now()));
+        concurrent
+            .spawn(async move { w.federation.verify_self_signed(&t).await.map(|c| c.is_some()).unwrap_or(false) });
     }
     for ok in concurrent.join_all().await {
         assert!(ok, "a token with the rotated key passes after one fetch");
     }
     assert_eq!(server.fetches(), 2);
-    assert!(!accepted(token(&a, "a", w.now())).await, "key A is gone from the JWKS");
+    assert!(!accepted(token(&a, "a", w.kernel.now())).await, "key A is gone from the JWKS");
 
     // Within a minute of that fetch an unknown kid fetches nothing, even a real new key's.
     server.serve(Some(vec![b.jwk.clone(), c.jwk.clone()]));
-    assert!(!accepted(token(&c, "c", w.now())).await);
-    assert!(!accepted(token(&c, "forged", w.now())).await);
+    assert!(!accepted(token(&c, "c", w.kernel.now())).await);
+    assert!(!accepted(token(&c, "forged", w.kernel.now())).await);
     assert_eq!(server.fetches(), 2, "rate-limited: no fetch for unknown kids within {KID_FETCH_SECS} s");
     clock.advance(KID_FETCH_SECS);
-    assert!(accepted(token(&c, "c", w.now())).await, "a minute later the new kid fetches again");
+    assert!(accepted(token(&c, "c", w.kernel.now())).await, "a minute later the new kid fetches again");
     assert_eq!(server.fetches(), 3);
-    assert!(!accepted(token(&c, "forged", w.now())).await);
+    assert!(!accepted(token(&c, "forged", w.kernel.now())).await);
     assert_eq!(server.fetches(), 3);
 
     // The issuer's server is down: fetches fail and the old keys keep working.
     server.serve(None);
     clock.advance(KID_FETCH_SECS);
-    assert!(!accepted(token(&d, "d", w.now())).await);
+    assert!(!accepted(token(&d, "d", w.kernel.now())).await);
     assert_eq!(server.fetches(), 4, "the unknown kid tried");
-    assert!(accepted(token(&b, "b", w.now())).await && accepted(token(&c, "c", w.now())).await);
-    assert!(w.refresh_issuer_keys(ISS).await.is_err(), "an explicit refresh reports the failure");
+    assert!(accepted(token(&b, "b", w.kernel.now())).await && accepted(token(&c, "c", w.kernel.now())).await);
+    assert!(w.federation.refresh_issuer_keys(ISS).await.is_err(), "an explicit refresh reports the failure");
     clock.advance(REFRESH_SECS);
-    assert_eq!(w.refresh_due_issuer_keys().await.unwrap(), 0);
+    assert_eq!(w.federation.refresh_due_issuer_keys().await.unwrap(), 0);
     assert_eq!(server.fetches(), 6);
-    assert!(accepted(token(&c, "c", w.now())).await, "still the old keys");
-    assert_eq!(w.list_issuers().await.unwrap()[0].jwks.len(), 2);
+    assert!(accepted(token(&c, "c", w.kernel.now())).await, "still the old keys");
+    assert_eq!(w.federation.list_issuers().await.unwrap()[0].jwks.len(), 2);
 
     // Back up with key D only: the periodic refresh takes it (and drops B and C).
     server.serve(Some(vec![d.jwk.clone()]));
-    assert_eq!(w.refresh_due_issuer_keys().await.unwrap(), 1);
+    assert_eq!(w.federation.refresh_due_issuer_keys().await.unwrap(), 1);
     assert_eq!(server.fetches(), 7);
-    assert_eq!(w.refresh_due_issuer_keys().await.unwrap(), 0, "not due again for {REFRESH_SECS} s");
+    assert_eq!(w.federation.refresh_due_issuer_keys().await.unwrap(), 0, "not due again for {REFRESH_SECS} s");
     assert_eq!(server.fetches(), 7);
-    assert!(accepted(token(&d, "d", w.now())).await);
+    assert!(accepted(token(&d, "d", w.kernel.now())).await);
     assert_eq!(server.fetches(), 7, "the periodic refresh brought D: no kid miss");
-    let stored = w.list_issuers().await.unwrap().remove(0);
-    assert_eq!((stored.jwks, stored.jwks_fetched_at), (vec![d.jwk.clone()], Some(w.now())));
+    let stored = w.federation.list_issuers().await.unwrap().remove(0);
+    assert_eq!((stored.jwks, stored.jwks_fetched_at), (vec![d.jwk.clone()], Some(w.kernel.now())));
 
     // Removed: refused at once, and no longer fetched.
-    w.remove_issuer(ISS).await.unwrap();
-    assert!(w.verify_self_signed(&token(&d, "d", w.now())).await.unwrap().is_none(), "not a registered issuer");
-    assert!(w.verify_self_signed(&token(&d, "e", w.now())).await.unwrap().is_none());
+    w.federation.remove_issuer(ISS).await.unwrap();
+    assert!(
+        w.federation.verify_self_signed(&token(&d, "d", w.kernel.now())).await.unwrap().is_none(),
+        "not a registered issuer"
+    );
+    assert!(w.federation.verify_self_signed(&token(&d, "e", w.kernel.now())).await.unwrap().is_none());
     clock.advance(REFRESH_SECS);
-    assert_eq!(w.refresh_due_issuer_keys().await.unwrap(), 0);
+    assert_eq!(w.federation.refresh_due_issuer_keys().await.unwrap(), 0);
     assert_eq!(server.fetches(), 7);
     app.stop().await;
 }
@@ -197,27 +202,39 @@ async fn another_instance_sees_changes(backend: Backend) {
     let (w1, w2) = (&app.warden, &other.warden);
     let (a, b) = (key("a"), key("b"));
     let server = JwksServer::start(vec![a.jwk.clone()], Duration::ZERO).await;
-    assert!(w2.verify_self_signed(&token(&a, "a", w2.now())).await.unwrap().is_none(), "not registered yet");
-
-    w1.add_issuer(spec(&server.url)).await.unwrap();
     assert!(
-        w2.verify_self_signed(&token(&a, "a", w2.now())).await.unwrap().is_none(),
+        w2.federation.verify_self_signed(&token(&a, "a", w2.kernel.now())).await.unwrap().is_none(),
+        "not registered yet"
+    );
+
+    w1.federation.add_issuer(spec(&server.url)).await.unwrap();
+    assert!(
+        w2.federation.verify_self_signed(&token(&a, "a", w2.kernel.now())).await.unwrap().is_none(),
         "an unknown iss is remembered briefly, so a flood of them cannot hammer the store"
     );
     clock.advance(5);
-    assert!(w2.verify_self_signed(&token(&a, "a", w2.now())).await.unwrap().is_some(), "found in the store");
+    assert!(
+        w2.federation.verify_self_signed(&token(&a, "a", w2.kernel.now())).await.unwrap().is_some(),
+        "found in the store"
+    );
 
     // Rotation seen by instance 1 first: instance 2 finds kid "b" missing and fetches for itself.
     server.serve(Some(vec![b.jwk.clone()]));
-    assert!(w1.verify_self_signed(&token(&b, "b", w1.now())).await.unwrap().is_some());
-    assert!(w2.verify_self_signed(&token(&b, "b", w2.now())).await.unwrap().is_some());
+    assert!(w1.federation.verify_self_signed(&token(&b, "b", w1.kernel.now())).await.unwrap().is_some());
+    assert!(w2.federation.verify_self_signed(&token(&b, "b", w2.kernel.now())).await.unwrap().is_some());
     assert_eq!(server.fetches(), 3);
 
-    w1.remove_issuer(ISS).await.unwrap();
-    assert!(w1.verify_self_signed(&token(&b, "b", w1.now())).await.unwrap().is_none());
-    assert!(w2.verify_self_signed(&token(&b, "b", w2.now())).await.unwrap().is_some(), "cached for up to 5 s");
+    w1.federation.remove_issuer(ISS).await.unwrap();
+    assert!(w1.federation.verify_self_signed(&token(&b, "b", w1.kernel.now())).await.unwrap().is_none());
+    assert!(
+        w2.federation.verify_self_signed(&token(&b, "b", w2.kernel.now())).await.unwrap().is_some(),
+        "cached for up to 5 s"
+    );
     clock.advance(5);
-    assert!(w2.verify_self_signed(&token(&b, "b", w2.now())).await.unwrap().is_none(), "the table was re-read");
+    assert!(
+        w2.federation.verify_self_signed(&token(&b, "b", w2.kernel.now())).await.unwrap().is_none(),
+        "the table was re-read"
+    );
     other.store.close().await;
     app.stop().await;
 }
@@ -226,13 +243,13 @@ async fn another_instance_sees_changes(backend: Backend) {
 async fn registration_needs_the_keys(backend: Backend) {
     let Some((app, _clock)) = spawn(backend).await else { return };
     let server = JwksServer::start(Vec::new(), Duration::ZERO).await;
-    let err = app.warden.add_issuer(spec(&server.url)).await.unwrap_err().to_string();
+    let err = app.warden.federation.add_issuer(spec(&server.url)).await.unwrap_err().to_string();
     assert!(err.contains("no RSA or P-256 signing key"), "{err}");
     server.serve(None);
-    let err = app.warden.add_issuer(spec(&server.url)).await.unwrap_err().to_string();
+    let err = app.warden.federation.add_issuer(spec(&server.url)).await.unwrap_err().to_string();
     assert!(err.contains("HTTP 503"), "{err}");
-    assert!(app.warden.add_issuer(spec("file:///etc/jwks.json")).await.is_err());
-    assert!(app.warden.list_issuers().await.unwrap().is_empty());
+    assert!(app.warden.federation.add_issuer(spec("file:///etc/jwks.json")).await.is_err());
+    assert!(app.warden.federation.list_issuers().await.unwrap().is_empty());
     app.stop().await;
 }
 

@@ -11,7 +11,7 @@ use reqwest::redirect::Policy;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use warden_core::model::{ClientSettings, OAuthFlow, PoolSettings, ResourceServerScope};
-use warden_core::service::oauth::ResourceServerSpec;
+use warden_core::service::ResourceServerSpec;
 use warden_core::service::{ClientSpec, CreateUser, PoolSpec};
 use warden_core::Secret;
 use warden_testkit::TestApp;
@@ -37,18 +37,20 @@ pub struct Setup {
 /// that rotates refresh tokens, and a service client with `api/read` — all made through core.
 pub async fn setup(app: &TestApp) -> Setup {
     let w = &app.warden;
-    let pool = w.create_pool(PoolSpec { name: "oidc".into(), settings: PoolSettings::default() }).await.unwrap();
-    w.create_resource_server(ResourceServerSpec {
-        pool_id: pool.id.clone(),
-        identifier: "api".into(),
-        name: "API".into(),
-        scopes: vec![
-            ResourceServerScope { name: "read".into(), description: "read".into() },
-            ResourceServerScope { name: "write".into(), description: "write".into() },
-        ],
-    })
-    .await
-    .unwrap();
+    let pool =
+        w.directory.create_pool(PoolSpec { name: "oidc".into(), settings: PoolSettings::default() }).await.unwrap();
+    w.directory
+        .create_resource_server(ResourceServerSpec {
+            pool_id: pool.id.clone(),
+            identifier: "api".into(),
+            name: "API".into(),
+            scopes: vec![
+                ResourceServerScope { name: "read".into(), description: "read".into() },
+                ResourceServerScope { name: "write".into(), description: "write".into() },
+            ],
+        })
+        .await
+        .unwrap();
     let code_settings = |rotate: bool| ClientSettings {
         allowed_oauth_flows: vec![OAuthFlow::Code],
         allowed_oauth_scopes: vec!["openid".into(), "email".into(), "profile".into(), "api/read".into()],
@@ -61,7 +63,7 @@ pub async fn setup(app: &TestApp) -> Setup {
     let make = |name: &str, secret: bool, settings: ClientSettings| {
         let spec = ClientSpec { pool_id: pool.id.clone(), name: name.into(), generate_secret: secret, settings };
         async move {
-            let c = w.create_client(spec).await.unwrap();
+            let c = w.directory.create_client(spec).await.unwrap();
             (c.client.id, c.secret.map(|s| s.expose().clone()).unwrap_or_default())
         }
     };
@@ -89,16 +91,17 @@ pub async fn user(app: &TestApp, pool_id: &str, username: &str, email: &str) {
     let mut attributes = BTreeMap::new();
     attributes.insert("email".to_owned(), email.to_owned());
     attributes.insert("email_verified".to_owned(), "true".to_owned());
-    w.admin_create_user(CreateUser {
-        pool_id: pool_id.into(),
-        username: username.into(),
-        temporary_password: Some(Secret::new("Temp-Passw0rd!".into())),
-        attributes,
-        message_action: Some("SUPPRESS".into()),
-    })
-    .await
-    .unwrap();
-    w.admin_set_user_password(pool_id, username, &Secret::new(PASSWORD.into()), true).await.unwrap();
+    w.directory
+        .admin_create_user(CreateUser {
+            pool_id: pool_id.into(),
+            username: username.into(),
+            temporary_password: Some(Secret::new("Temp-Passw0rd!".into())),
+            attributes,
+            message_action: Some("SUPPRESS".into()),
+        })
+        .await
+        .unwrap();
+    w.directory.admin_set_user_password(pool_id, username, &Secret::new(PASSWORD.into()), true).await.unwrap();
 }
 
 pub struct Resp {

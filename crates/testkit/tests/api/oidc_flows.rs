@@ -309,9 +309,9 @@ both_backends!(refresh_rotates_for_rotating_clients_and_reuse_kills_the_family, 
         assert!(r.json().get("refresh_token").is_none());
     }
     // The administrator takes a scope away from the client: its refreshes no longer mint it.
-    let mut narrowed = app.warden.client(cid).await.unwrap();
+    let mut narrowed = app.warden.kernel.client(cid).await.unwrap();
     narrowed.settings.allowed_oauth_scopes.retain(|s| s != "email");
-    app.warden.update_client(narrowed).await.unwrap();
+    app.warden.directory.update_client(narrowed).await.unwrap();
     let r = post_form(
         &app.url,
         "/oauth2/token",
@@ -328,7 +328,7 @@ both_backends!(refresh_rotates_for_rotating_clients_and_reuse_kills_the_family, 
     let code = code_for(&mut b, cid, &[("scope", "openid api/read")]).await["code"].clone();
     let api = redeem(&app.url, &s.confidential, &code).await;
     assert_eq!(api["scope"], "api/read openid", "{api}");
-    app.warden.delete_resource_server(&s.pool_id, "api").await.unwrap();
+    app.warden.directory.delete_resource_server(&s.pool_id, "api").await.unwrap();
     let r = post_form(
         &app.url,
         "/oauth2/token",
@@ -396,18 +396,18 @@ both_backends!(client_credentials_introspection_and_revocation, |app| {
     // The resource server is read from memory after the first grant; changing it through this
     // instance takes effect at once (another instance's change, within the cache's seconds).
     use warden_core::model::ResourceServerScope;
-    let only_write = warden_core::service::oauth::ResourceServerSpec {
+    let only_write = warden_core::service::ResourceServerSpec {
         pool_id: s.pool_id.clone(),
         identifier: "api".into(),
         name: "API".into(),
         scopes: vec![ResourceServerScope { name: "write".into(), description: "write".into() }],
     };
-    app.warden.update_resource_server(only_write.clone()).await.unwrap();
+    app.warden.directory.update_resource_server(only_write.clone()).await.unwrap();
     let gone = post_form(&app.url, "/oauth2/token", Some((id, secret)), &[("grant_type", "client_credentials")]).await;
     assert_eq!((gone.status, gone.json()["error"].as_str().unwrap()), (400, "invalid_scope"));
     let mut both = only_write;
     both.scopes.insert(0, ResourceServerScope { name: "read".into(), description: "read".into() });
-    app.warden.update_resource_server(both).await.unwrap();
+    app.warden.directory.update_resource_server(both).await.unwrap();
     let back = post_form(&app.url, "/oauth2/token", Some((id, secret)), &[("grant_type", "client_credentials")]).await;
     assert_eq!(back.status, 200, "{}", back.body);
 
@@ -461,7 +461,7 @@ both_backends!(client_credentials_introspection_and_revocation, |app| {
     // A service client deleted: its tokens are dead at introspection too.
     let i = post_form(&app.url, "/oauth2/introspect", Some((cid, csecret)), &[("token", access)]).await.json();
     assert_eq!(i["active"], true);
-    app.warden.delete_client(&s.pool_id, id).await.unwrap();
+    app.warden.directory.delete_client(&s.pool_id, id).await.unwrap();
     let i = post_form(&app.url, "/oauth2/introspect", Some((cid, csecret)), &[("token", access)]).await.json();
     assert_eq!(i, serde_json::json!({ "active": false }));
     app.stop().await;
@@ -548,15 +548,16 @@ both_backends!(hosted_login_reuses_the_new_password_and_totp_steps, |app| {
     // A user with a temporary password must choose a new one on the hosted page.
     let mut attributes = std::collections::BTreeMap::new();
     attributes.insert("email".to_owned(), "bob@example.com".to_owned());
-    w.admin_create_user(warden_core::service::CreateUser {
-        pool_id: s.pool_id.clone(),
-        username: "bob".into(),
-        temporary_password: Some(warden_core::Secret::new("Temp-Passw0rd!".into())),
-        attributes,
-        message_action: Some("SUPPRESS".into()),
-    })
-    .await
-    .unwrap();
+    w.directory
+        .admin_create_user(warden_core::service::CreateUser {
+            pool_id: s.pool_id.clone(),
+            username: "bob".into(),
+            temporary_password: Some(warden_core::Secret::new("Temp-Passw0rd!".into())),
+            attributes,
+            message_action: Some("SUPPRESS".into()),
+        })
+        .await
+        .unwrap();
     let mut b = Browser::new(&app.url);
     let page = b.get(&authorize_url(&s.confidential.0, &[])).await;
     let step = b.login(&page, "bob", "Temp-Passw0rd!").await;
@@ -615,6 +616,7 @@ both_backends!(hosted_login_reuses_the_new_password_and_totp_steps, |app| {
     // TOTP: a pool with optional MFA, a user who set it up through the Cognito API.
     use warden_core::model::{AuthFlow, ClientSettings, MfaConfiguration, OAuthFlow, PoolSettings};
     let pool = w
+        .directory
         .create_pool(warden_core::service::PoolSpec {
             name: "mfa".into(),
             settings: PoolSettings { mfa_configuration: MfaConfiguration::Optional, ..PoolSettings::default() },
@@ -622,6 +624,7 @@ both_backends!(hosted_login_reuses_the_new_password_and_totp_steps, |app| {
         .await
         .unwrap();
     let client = w
+        .directory
         .create_client(warden_core::service::ClientSpec {
             pool_id: pool.id.clone(),
             name: "both".into(),
@@ -640,6 +643,7 @@ both_backends!(hosted_login_reuses_the_new_password_and_totp_steps, |app| {
         .client;
     user(&app, &pool.id, "carol", "carol@example.com").await;
     let signed_in = w
+        .accounts
         .sign_in(warden_core::service::SignIn {
             client_id: client.id.clone(),
             credential: warden_core::service::Credential::Password {
@@ -653,11 +657,11 @@ both_backends!(hosted_login_reuses_the_new_password_and_totp_steps, |app| {
         .await
         .unwrap();
     let warden_core::service::AuthOutcome::Tokens(tokens) = signed_in else { panic!("tokens expected") };
-    let secret = w.associate_software_token(&tokens.access_token).await.unwrap();
-    let now = w.now();
+    let secret = w.accounts.associate_software_token(&tokens.access_token).await.unwrap();
+    let now = w.kernel.now();
     let code = warden_core::crypto::totp::code_for_base32(secret.expose(), now).unwrap();
-    w.verify_software_token(&tokens.access_token, &code).await.unwrap();
-    w.set_software_token_mfa(&tokens.access_token, true).await.unwrap();
+    w.accounts.verify_software_token(&tokens.access_token, &code).await.unwrap();
+    w.accounts.set_software_token_mfa(&tokens.access_token, true).await.unwrap();
 
     let challenge = challenge_of(VERIFIER);
     let pkce = [("code_challenge", challenge.as_str()), ("code_challenge_method", "S256"), ("scope", "openid")];
@@ -668,6 +672,7 @@ both_backends!(hosted_login_reuses_the_new_password_and_totp_steps, |app| {
     let (request, csrf, session) = fields(&step);
     // The hosted session cannot be answered through the Cognito API.
     let api = w
+        .accounts
         .respond_to_auth_challenge(warden_core::service::RespondToChallenge {
             client_id: client.id.clone(),
             session: session.clone(),
@@ -698,8 +703,8 @@ both_backends!(hosted_login_reuses_the_new_password_and_totp_steps, |app| {
         .await;
     assert_eq!(wrong.status, 400, "{}", wrong.body);
     // A fresh step (the code used at set-up cannot be reused), so wait for the next window.
-    tokio::time::sleep(std::time::Duration::from_secs((30 - w.now() % 30 + 1) as u64)).await;
-    let code = warden_core::crypto::totp::code_for_base32(secret.expose(), w.now()).unwrap();
+    tokio::time::sleep(std::time::Duration::from_secs((30 - w.kernel.now() % 30 + 1) as u64)).await;
+    let code = warden_core::crypto::totp::code_for_base32(secret.expose(), w.kernel.now()).unwrap();
     let done = b
         .post(
             "/login/challenge",
@@ -756,9 +761,9 @@ async fn verify_any(url: &str, pool_id: &str, token: &str) -> (jsonwebtoken::Hea
 both_backends!(es256_clients_and_key_rotation_without_breaking_verifiers, |app| {
     let s = setup(&app).await;
     let w = &app.warden;
-    let mut client = w.client(&s.confidential.0).await.unwrap();
+    let mut client = w.kernel.client(&s.confidential.0).await.unwrap();
     client.settings.id_token_signed_response_alg = Some(warden_core::model::SigningAlg::ES256);
-    w.update_client(client).await.unwrap();
+    w.directory.update_client(client).await.unwrap();
     let mut b = Browser::new(&app.url);
     let (id, secret) = (s.confidential.0.as_str(), s.confidential.1.as_str());
     let token = |code: String| {
@@ -796,7 +801,8 @@ both_backends!(es256_clients_and_key_rotation_without_breaking_verifiers, |app| 
     // with a cached JWKS holds it first); the old key keeps verifying and stays published.
     use warden_core::crypto::keys::Handover;
     let old_kid = h.kid.unwrap();
-    let new_kid = w.rotate_signing_key(warden_core::model::SigningAlg::RS256, Handover::Scheduled).await.unwrap();
+    let new_kid =
+        w.tokens.rotate_signing_key(warden_core::model::SigningAlg::RS256, Handover::Scheduled).await.unwrap();
     assert_ne!(old_kid, new_kid);
     let (url, pool_id) = (app.url.as_str(), s.pool_id.as_str());
     let (svc_id, svc_secret) = (s.service.0.as_str(), s.service.1.as_str());
@@ -816,10 +822,10 @@ both_backends!(es256_clients_and_key_rotation_without_breaking_verifiers, |app| 
     let before_handover = service_token().await;
     let (h1, _) = verify_any(&app.url, &s.pool_id, &before_handover).await;
     assert_eq!(h1.kid.as_deref(), Some(old_kid.as_str()), "the old key signs until the handover");
-    assert!(w.withdraw_signing_key(&old_kid).await.is_err(), "a key still signing cannot be withdrawn");
+    assert!(w.tokens.withdraw_signing_key(&old_kid).await.is_err(), "a key still signing cannot be withdrawn");
 
     // A handover at once (the old key is not to be trusted), then the old key withdrawn.
-    let newest = w.rotate_signing_key(warden_core::model::SigningAlg::RS256, Handover::Immediate).await.unwrap();
+    let newest = w.tokens.rotate_signing_key(warden_core::model::SigningAlg::RS256, Handover::Immediate).await.unwrap();
     let introspect = move |token: String| async move {
         post_form(url, "/oauth2/introspect", Some((svc_id, svc_secret)), &[("token", &token)]).await.json()
     };
@@ -830,8 +836,8 @@ both_backends!(es256_clients_and_key_rotation_without_breaking_verifiers, |app| 
     );
     let (h2, _) = verify_any(&app.url, &s.pool_id, &service_token().await).await;
     assert_eq!(h2.kid.as_deref(), Some(newest.as_str()));
-    assert!(w.withdraw_signing_key(&newest).await.is_err(), "the signing key cannot be withdrawn");
-    w.withdraw_signing_key(&old_kid).await.unwrap();
+    assert!(w.tokens.withdraw_signing_key(&newest).await.is_err(), "the signing key cannot be withdrawn");
+    w.tokens.withdraw_signing_key(&old_kid).await.unwrap();
     assert!(!kids().await.contains(&old_kid));
     assert_eq!(introspect(before_handover).await["active"], false, "a withdrawn key verifies nothing");
     assert!(kids().await.contains(&new_kid), "the never-used middle key stays until withdrawn or expired");
@@ -882,7 +888,7 @@ both_backends!(service_tokens_pass_the_gateway_with_their_scopes, |app| {
     let r = http.post(format!("{gw}/v1/jobs")).bearer_auth(&token).send().await.unwrap();
     assert_eq!(r.status(), 403, "api/read does not grant write");
     // A deleted service client's tokens stop working (after the gateway's one-second memory).
-    app.warden.delete_client(&s.pool_id, &s.service.0).await.unwrap();
+    app.warden.directory.delete_client(&s.pool_id, &s.service.0).await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let r = http.get(format!("{gw}/v1/docs")).bearer_auth(&token).send().await.unwrap();
     assert_eq!(r.status(), 401);
@@ -892,9 +898,9 @@ both_backends!(service_tokens_pass_the_gateway_with_their_scopes, |app| {
 both_backends!(one_token_model_across_the_oidc_and_cognito_doors, |app| {
     let s = setup(&app).await;
     let w = &app.warden;
-    let mut client = w.client(&s.confidential.0).await.unwrap();
+    let mut client = w.kernel.client(&s.confidential.0).await.unwrap();
     client.settings.allowed_oauth_scopes.push("aws.cognito.signin.user.admin".into());
-    w.update_client(client).await.unwrap();
+    w.directory.update_client(client).await.unwrap();
     let cognito = common::Cognito::new(&app);
     let mut b = Browser::new(&app.url);
     let (id, secret) = (s.confidential.0.as_str(), s.confidential.1.as_str());
@@ -936,7 +942,7 @@ both_backends!(one_token_model_across_the_oidc_and_cognito_doors, |app| {
     code_for(&mut b, id, &[]).await;
     let silent = b.get(&authorize_url(id, &[("prompt", "none")])).await;
     assert!(silent.redirect_params().contains_key("code"), "{:?}", silent.location);
-    w.admin_reset_user_password(&s.pool_id, "alice", "t").await.unwrap();
+    w.directory.admin_reset_user_password(&s.pool_id, "alice", "t").await.unwrap();
     let none = b.get(&authorize_url(id, &[("prompt", "none")])).await;
     assert_eq!(none.redirect_params()["error"], "login_required");
     app.stop().await;
@@ -962,6 +968,7 @@ both_backends!(private_key_jwt_client_authentication, |app| {
     let (key, jwk) = es256_client_key("k1");
     let (other_key, _) = es256_client_key("k1");
     let client = w
+        .directory
         .create_client(warden_core::service::ClientSpec {
             pool_id: s.pool_id.clone(),
             name: "jwt-svc".into(),
@@ -978,7 +985,7 @@ both_backends!(private_key_jwt_client_authentication, |app| {
         .unwrap()
         .client;
     let id = client.id.clone();
-    let now = w.now();
+    let now = w.kernel.now();
     let token_endpoint = format!("{}/oauth2/token", app.url);
     let sign = |claims: serde_json::Value, key: &jsonwebtoken::EncodingKey| {
         let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
@@ -1023,10 +1030,10 @@ both_backends!(private_key_jwt_client_authentication, |app| {
     assert_eq!(error(bare), (401, "invalid_client".into()));
     // The Cognito API carries no assertion: such a client's users do not sign in there, nor are
     // its tokens refreshed or revoked there (anyone with its id could otherwise use it).
-    let mut with_flows = w.client(&id).await.unwrap();
+    let mut with_flows = w.kernel.client(&id).await.unwrap();
     with_flows.settings.explicit_auth_flows =
         vec![warden_core::model::AuthFlow::UserPassword, warden_core::model::AuthFlow::RefreshToken];
-    w.update_client(with_flows).await.unwrap();
+    w.directory.update_client(with_flows).await.unwrap();
     let cognito = common::Cognito::new(&app);
     let password = serde_json::json!({ "USERNAME": "alice", "PASSWORD": PASSWORD });
     cognito
@@ -1043,9 +1050,9 @@ both_backends!(private_key_jwt_client_authentication, |app| {
 both_backends!(third_party_clients_ask_for_consent_once, |app| {
     let s = setup(&app).await;
     let w = &app.warden;
-    let mut client = w.client(&s.confidential.0).await.unwrap();
+    let mut client = w.kernel.client(&s.confidential.0).await.unwrap();
     client.settings.require_consent = true;
-    w.update_client(client).await.unwrap();
+    w.directory.update_client(client).await.unwrap();
     let id = s.confidential.0.as_str();
     let mut b = Browser::new(&app.url);
     let page = b.get(&authorize_url(id, &[])).await;
@@ -1147,11 +1154,13 @@ async fn expiry(backend: Backend) {
     // A token of another pool is not active at this pool's introspection.
     let other = app
         .warden
+        .directory
         .create_pool(warden_core::service::PoolSpec { name: "other".into(), settings: Default::default() })
         .await
         .unwrap();
     let foreign = app
         .warden
+        .directory
         .create_client(warden_core::service::ClientSpec {
             pool_id: other.id,
             name: "rs".into(),

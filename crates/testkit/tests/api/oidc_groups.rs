@@ -19,11 +19,11 @@ both_backends!(code_flow_tokens_carry_cognito_groups, |app| {
         precedence,
         role_arn: role.map(str::to_owned),
     };
-    w.create_group(spec("staff", Some(3), None)).await.unwrap();
-    w.create_group(spec("admins", Some(1), Some(ROLE))).await.unwrap();
-    w.create_group(spec("later", None, None)).await.unwrap();
+    w.directory.create_group(spec("staff", Some(3), None)).await.unwrap();
+    w.directory.create_group(spec("admins", Some(1), Some(ROLE))).await.unwrap();
+    w.directory.create_group(spec("later", None, None)).await.unwrap();
     for g in ["staff", "admins"] {
-        w.admin_add_user_to_group(&s.pool_id, "alice", g).await.unwrap();
+        w.directory.admin_add_user_to_group(&s.pool_id, "alice", g).await.unwrap();
     }
 
     let (client_id, secret) = (s.confidential.0.as_str(), s.confidential.1.as_str());
@@ -42,8 +42,8 @@ both_backends!(code_flow_tokens_carry_cognito_groups, |app| {
     assert_eq!(id["nonce"], "n-1", "the OIDC claims are still there");
 
     // The refresh_token grant reads the groups again.
-    w.admin_remove_user_from_group(&s.pool_id, "alice", "admins").await.unwrap();
-    w.admin_add_user_to_group(&s.pool_id, "alice", "later").await.unwrap();
+    w.directory.admin_remove_user_from_group(&s.pool_id, "alice", "admins").await.unwrap();
+    w.directory.admin_add_user_to_group(&s.pool_id, "alice", "later").await.unwrap();
     let refresh = [("grant_type", "refresh_token"), ("refresh_token", tokens["refresh_token"].as_str().unwrap())];
     let r = post_form(&app.url, "/oauth2/token", Some((client_id, secret)), &refresh).await;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -56,15 +56,16 @@ both_backends!(code_flow_tokens_carry_cognito_groups, |app| {
 both_backends!(discovery_lists_every_claim_id_tokens_and_userinfo_carry, |app| {
     let s = setup(&app).await;
     let w = &app.warden;
-    w.create_group(GroupSpec {
-        pool_id: s.pool_id.clone(),
-        name: "admins".into(),
-        description: None,
-        precedence: Some(1),
-        role_arn: Some(ROLE.into()),
-    })
-    .await
-    .unwrap();
+    w.directory
+        .create_group(GroupSpec {
+            pool_id: s.pool_id.clone(),
+            name: "admins".into(),
+            description: None,
+            precedence: Some(1),
+            role_arn: Some(ROLE.into()),
+        })
+        .await
+        .unwrap();
     let attributes = [
         ("email", "bo@example.com"),
         ("email_verified", "true"),
@@ -77,17 +78,18 @@ both_backends!(discovery_lists_every_claim_id_tokens_and_userinfo_carry, |app| {
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect();
-    w.admin_create_user(CreateUser {
-        pool_id: s.pool_id.clone(),
-        username: "bo".into(),
-        temporary_password: Some(Secret::new("Temp-Passw0rd!".into())),
-        attributes,
-        message_action: Some("SUPPRESS".into()),
-    })
-    .await
-    .unwrap();
-    w.admin_set_user_password(&s.pool_id, "bo", &Secret::new(PASSWORD.into()), true).await.unwrap();
-    w.admin_add_user_to_group(&s.pool_id, "bo", "admins").await.unwrap();
+    w.directory
+        .admin_create_user(CreateUser {
+            pool_id: s.pool_id.clone(),
+            username: "bo".into(),
+            temporary_password: Some(Secret::new("Temp-Passw0rd!".into())),
+            attributes,
+            message_action: Some("SUPPRESS".into()),
+        })
+        .await
+        .unwrap();
+    w.directory.admin_set_user_password(&s.pool_id, "bo", &Secret::new(PASSWORD.into()), true).await.unwrap();
+    w.directory.admin_add_user_to_group(&s.pool_id, "bo", "admins").await.unwrap();
 
     // `openid` alone releases every attribute.
     let (client_id, secret) = (s.confidential.0.as_str(), s.confidential.1.as_str());

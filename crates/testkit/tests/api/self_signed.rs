@@ -52,6 +52,7 @@ both_backends!(self_signed_tokens_through_the_gateway, |app| {
     let (rsa_private, rsa_public) = rsa_keys();
     let (ec_private, ec_public) = ec_keys();
     app.warden
+        .federation
         .add_issuer(IssuerSpec {
             iss: ISS.into(),
             public_keys_pem: vec![rsa_public, ec_public],
@@ -69,6 +70,7 @@ both_backends!(self_signed_tokens_through_the_gateway, |app| {
         .unwrap();
     assert!(app
         .warden
+        .federation
         .add_issuer(IssuerSpec {
             iss: "x".into(),
             public_keys_pem: vec!["junk".into()],
@@ -94,7 +96,7 @@ both_backends!(self_signed_tokens_through_the_gateway, |app| {
     let router = warden_gateway::router(Verifier::new(app.warden.clone(), config)).unwrap();
     tokio::spawn(async move { axum::serve(l, router).await.unwrap() });
 
-    let now = app.warden.now();
+    let now = app.warden.kernel.now();
     let signer = SelfManagedSigner::new(&rsa_private, ISS, "acct-42").unwrap();
     let get = |token: String| reqwest::Client::new().get(format!("{gw}/v1/docs")).bearer_auth(token).send();
     let post = |token: String| reqwest::Client::new().post(format!("{gw}/v1/jobs")).bearer_auth(token).send();
@@ -156,7 +158,7 @@ both_backends!(self_signed_tokens_through_the_gateway, |app| {
     assert!(reason(get(hs).await.unwrap()).await.contains("algorithm"));
     assert_eq!(hits.load(Ordering::SeqCst), 3);
 
-    app.warden.remove_issuer(ISS).await.unwrap();
+    app.warden.federation.remove_issuer(ISS).await.unwrap();
     // The gateway remembers a verification for one second.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert_eq!(get(signer.sign(&["read"], now + 600).unwrap()).await.unwrap().status(), 401);
@@ -170,6 +172,7 @@ both_backends!(issuer_keys_from_a_jwks, |app| {
     let b64 = |b: Vec<u8>| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
     let jwk = json!({ "kty": "RSA", "kid": "k1", "alg": "RS256", "use": "sig", "n": b64(public.n().to_bytes_be()), "e": b64(public.e().to_bytes_be()) });
     app.warden
+        .federation
         .add_issuer(IssuerSpec {
             iss: ISS.into(),
             jwks: vec![jwk],
@@ -182,6 +185,7 @@ both_backends!(issuer_keys_from_a_jwks, |app| {
         .unwrap();
     let bad = app
         .warden
+        .federation
         .add_issuer(IssuerSpec {
             iss: "y".into(),
             jwks: vec![json!({ "kty": "oct", "k": "AAAA" })],
@@ -194,7 +198,7 @@ both_backends!(issuer_keys_from_a_jwks, |app| {
     assert!(bad.is_err(), "a symmetric JWK is not a public key");
     let key =
         jsonwebtoken::EncodingKey::from_rsa_pem(private.to_pkcs8_pem(LineEnding::LF).unwrap().as_bytes()).unwrap();
-    let now = app.warden.now();
+    let now = app.warden.kernel.now();
     let claims =
         json!({ "iss": ISS, "sub": "acct-42", "aud": "https://apis.scribelabs.ai", "scope": "read", "exp": now + 300 });
     let with_kid = |kid: &str| {
@@ -202,12 +206,15 @@ both_backends!(issuer_keys_from_a_jwks, |app| {
         h.kid = Some(kid.into());
         jsonwebtoken::encode(&h, &claims, &key).unwrap()
     };
-    let ok = app.warden.verify_self_signed(&with_kid("k1")).await.unwrap().expect("a registered issuer");
+    let ok = app.warden.federation.verify_self_signed(&with_kid("k1")).await.unwrap().expect("a registered issuer");
     assert_eq!(ok.permissions.into_iter().collect::<Vec<_>>(), ["read"]);
     let no_kid =
         jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256), &claims, &key).unwrap();
-    assert!(app.warden.verify_self_signed(&no_kid).await.unwrap().is_some(), "without a kid every key is tried");
-    assert!(app.warden.verify_self_signed(&with_kid("k2")).await.is_err(), "an unknown kid has no key");
+    assert!(
+        app.warden.federation.verify_self_signed(&no_kid).await.unwrap().is_some(),
+        "without a kid every key is tried"
+    );
+    assert!(app.warden.federation.verify_self_signed(&with_kid("k2")).await.is_err(), "an unknown kid has no key");
     app.stop().await;
 });
 
@@ -216,6 +223,7 @@ both_backends!(self_signed_tokens_at_introspection, |app| {
     use warden_core::service::{ClientSpec, PoolSpec};
     let (rsa_private, rsa_public) = rsa_keys();
     app.warden
+        .federation
         .add_issuer(IssuerSpec {
             iss: ISS.into(),
             public_keys_pem: vec![rsa_public],
@@ -228,9 +236,15 @@ both_backends!(self_signed_tokens_at_introspection, |app| {
         .await
         .unwrap();
     // Any authenticated client of the deployment may introspect them.
-    let pool = app.warden.create_pool(PoolSpec { name: "p".into(), settings: PoolSettings::default() }).await.unwrap();
+    let pool = app
+        .warden
+        .directory
+        .create_pool(PoolSpec { name: "p".into(), settings: PoolSettings::default() })
+        .await
+        .unwrap();
     let rs = app
         .warden
+        .directory
         .create_client(ClientSpec {
             pool_id: pool.id,
             name: "resource".into(),
@@ -251,7 +265,7 @@ both_backends!(self_signed_tokens_at_introspection, |app| {
             (r.status().as_u16(), r.json::<Value>().await.unwrap())
         }
     };
-    let now = app.warden.now();
+    let now = app.warden.kernel.now();
     let signer = SelfManagedSigner::new(&rsa_private, ISS, "acct-42").unwrap();
     let (status, good) = introspect(signer.sign(&["read"], now + 600).unwrap(), true).await;
     assert_eq!(status, 200);

@@ -21,7 +21,7 @@ both_backends!(sign_ups_are_counted_per_source_address, |app| {
         flood.call("SignUp", sign_up(&format!("u{i}"), &format!("u{i}@example.com"), &client)).await.ok();
     }
     flood.call("SignUp", sign_up("one-more", "one-more@example.com", &client)).await.err("TooManyRequestsException");
-    let kept = app.warden.list_users(&pool, None, 60, None).await.unwrap();
+    let kept = app.warden.directory.list_users(&pool, None, 60, None).await.unwrap();
     assert_eq!(kept.users.len(), SIGN_UPS_PER_SOURCE_HOUR as usize, "the refused sign-up stored nobody");
     // Another address is not held up.
     c.call("SignUp", sign_up("elsewhere", "elsewhere@example.com", &client)).await.ok();

@@ -19,8 +19,9 @@ async fn spawn(backend: Backend) -> Option<(TestApp, Arc<ManualClock>)> {
 
 /// A pool with a password client and the user `alice`; the pool, the client and her access token.
 async fn signed_in(app: &TestApp, w: &Warden) -> (String, String, String) {
-    let pool = w.create_pool(PoolSpec { name: "p".into(), settings: PoolSettings::default() }).await.unwrap();
+    let pool = w.directory.create_pool(PoolSpec { name: "p".into(), settings: PoolSettings::default() }).await.unwrap();
     let client = w
+        .directory
         .create_client(ClientSpec {
             pool_id: pool.id.clone(),
             name: "c".into(),
@@ -40,6 +41,7 @@ async fn signed_in(app: &TestApp, w: &Warden) -> (String, String, String) {
 
 async fn sign_in(w: &Warden, client_id: &str) -> String {
     let outcome = w
+        .accounts
         .sign_in(SignIn {
             client_id: client_id.into(),
             credential: Credential::Password { username: "alice".into(), password: Secret::new(oidc::PASSWORD.into()) },
@@ -57,21 +59,21 @@ async fn this_instance_sees_its_own_changes_at_once(backend: Backend) {
     let Some((app, _clock)) = spawn(backend).await else { return };
     let w = &app.warden;
     let (pool_id, client_id, access) = signed_in(&app, w).await;
-    assert_eq!(w.userinfo(&access).await.unwrap()["email"], "alice@example.com");
+    assert_eq!(w.oauth.userinfo(&access).await.unwrap()["email"], "alice@example.com");
 
     // Disabled (which signs the user out, as Cognito does): refused at once, within the second.
-    w.admin_set_enabled(&pool_id, "alice", false).await.unwrap();
-    assert!(w.userinfo(&access).await.is_err());
-    w.admin_set_enabled(&pool_id, "alice", true).await.unwrap();
+    w.directory.admin_set_enabled(&pool_id, "alice", false).await.unwrap();
+    assert!(w.oauth.userinfo(&access).await.is_err());
+    w.directory.admin_set_enabled(&pool_id, "alice", true).await.unwrap();
     let access = sign_in(w, &client_id).await;
-    assert!(w.userinfo(&access).await.is_ok());
-    assert!(w.get_user(&access).await.is_ok(), "the Cognito door reads the same state");
+    assert!(w.oauth.userinfo(&access).await.is_ok());
+    assert!(w.directory.get_user(&access).await.is_ok(), "the Cognito door reads the same state");
 
     // Signed out: the token dies at once on every path of this instance.
-    w.admin_user_global_sign_out(&pool_id, "alice").await.unwrap();
-    assert!(w.userinfo(&access).await.is_err());
-    assert!(w.get_user(&access).await.is_err());
-    assert!(w.verify_bearer_token(&access).await.is_err());
+    w.directory.admin_user_global_sign_out(&pool_id, "alice").await.unwrap();
+    assert!(w.oauth.userinfo(&access).await.is_err());
+    assert!(w.directory.get_user(&access).await.is_err());
+    assert!(w.tokens.verify_bearer_token(&access).await.is_err());
     app.stop().await;
 }
 
@@ -80,20 +82,20 @@ async fn another_instance_sees_them_within_a_second(backend: Backend) {
     let other = app.another_instance(clock.clone()).await;
     let (one, two) = (&app.warden, &other.warden);
     let (pool_id, _, access) = signed_in(&app, one).await;
-    assert!(one.userinfo(&access).await.is_ok());
-    if let Err(e) = two.userinfo(&access).await {
+    assert!(one.oauth.userinfo(&access).await.is_ok());
+    if let Err(e) = two.oauth.userinfo(&access).await {
         panic!("instance two reads the same store: {e}");
     }
 
-    one.admin_user_global_sign_out(&pool_id, "alice").await.unwrap();
-    assert!(one.userinfo(&access).await.is_err(), "refused at once where it was revoked");
+    one.directory.admin_user_global_sign_out(&pool_id, "alice").await.unwrap();
+    assert!(one.oauth.userinfo(&access).await.is_err(), "refused at once where it was revoked");
     assert!(
-        two.userinfo(&access).await.is_ok(),
+        two.oauth.userinfo(&access).await.is_ok(),
         "the documented bound: another instance may still answer from memory for the rest of this second"
     );
     clock.advance(1);
-    assert!(two.userinfo(&access).await.is_err(), "no longer than that");
-    assert!(two.verify_bearer_token(&access).await.is_err());
+    assert!(two.oauth.userinfo(&access).await.is_err(), "no longer than that");
+    assert!(two.tokens.verify_bearer_token(&access).await.is_err());
     other.store.close().await;
     app.stop().await;
 }
@@ -107,9 +109,9 @@ async fn keys_rotated_elsewhere_verify_here(backend: Backend) {
     let other = app.another_instance(clock.clone()).await;
     let (one, two) = (&app.warden, &other.warden);
     let (_, client_id, _) = signed_in(&app, one).await;
-    two.rotate_signing_key(warden_core::model::SigningAlg::RS256, Immediate).await.unwrap();
+    two.tokens.rotate_signing_key(warden_core::model::SigningAlg::RS256, Immediate).await.unwrap();
     let access = sign_in(two, &client_id).await;
-    assert!(one.userinfo(&access).await.is_ok(), "the new key is found on first sight");
+    assert!(one.oauth.userinfo(&access).await.is_ok(), "the new key is found on first sight");
 
     // A header with a kid nobody has, on a copy of a real token.
     let forged_kid = |kid: &str| {
@@ -120,14 +122,14 @@ async fn keys_rotated_elsewhere_verify_here(backend: Backend) {
         );
         format!("{header}.{rest}")
     };
-    assert!(one.userinfo(&forged_kid("nobody-1")).await.is_err());
+    assert!(one.oauth.userinfo(&forged_kid("nobody-1")).await.is_err());
     // Rotated again elsewhere within the same second: this instance has re-read already, so it
     // does not see the new key until the next second.
-    two.rotate_signing_key(warden_core::model::SigningAlg::RS256, Immediate).await.unwrap();
+    two.tokens.rotate_signing_key(warden_core::model::SigningAlg::RS256, Immediate).await.unwrap();
     let newest = sign_in(two, &client_id).await;
-    assert!(one.userinfo(&newest).await.is_err(), "no second re-read within the second");
+    assert!(one.oauth.userinfo(&newest).await.is_err(), "no second re-read within the second");
     clock.advance(1);
-    assert!(one.userinfo(&newest).await.is_ok(), "the next second re-reads");
+    assert!(one.oauth.userinfo(&newest).await.is_ok(), "the next second re-reads");
     other.store.close().await;
     app.stop().await;
 }
@@ -140,13 +142,13 @@ async fn a_key_withdrawn_elsewhere_verifies_nothing_after_the_next_reread(backen
     let other = app.another_instance(clock.clone()).await;
     let (one, two) = (&app.warden, &other.warden);
     let (_, client_id, old_token) = signed_in(&app, one).await;
-    assert!(one.userinfo(&old_token).await.is_ok(), "verified, and remembered");
+    assert!(one.oauth.userinfo(&old_token).await.is_ok(), "verified, and remembered");
     let old_kid = jsonwebtoken::decode_header(&old_token).unwrap().kid.unwrap();
-    two.rotate_signing_key(warden_core::model::SigningAlg::RS256, Immediate).await.unwrap();
-    two.withdraw_signing_key(&old_kid).await.unwrap();
-    one.reload_signing_keys().await.unwrap();
-    assert!(one.userinfo(&old_token).await.is_err(), "the remembered claims went with the key");
-    assert!(one.userinfo(&sign_in(two, &client_id).await).await.is_ok(), "the new key's tokens verify");
+    two.tokens.rotate_signing_key(warden_core::model::SigningAlg::RS256, Immediate).await.unwrap();
+    two.tokens.withdraw_signing_key(&old_kid).await.unwrap();
+    one.tokens.reload_signing_keys().await.unwrap();
+    assert!(one.oauth.userinfo(&old_token).await.is_err(), "the remembered claims went with the key");
+    assert!(one.oauth.userinfo(&sign_in(two, &client_id).await).await.is_ok(), "the new key's tokens verify");
     other.store.close().await;
     app.stop().await;
 }
@@ -157,13 +159,17 @@ async fn the_sweep_deletes_a_family_once_no_token_of_it_can_live(backend: Backen
     let Some((app, clock)) = spawn(backend).await else { return };
     let w = &app.warden;
     signed_in(&app, w).await;
-    assert_eq!(w.sweep_expired().await.unwrap(), 0, "a live sign-in leaves nothing to sweep");
+    assert_eq!(w.kernel.sweep_expired().await.unwrap(), 0, "a live sign-in leaves nothing to sweep");
     clock.advance(30 * 86_400 + 60);
-    assert_eq!(w.sweep_expired().await.unwrap(), 0, "refresh expired, but a last-moment access token lives a day");
+    assert_eq!(
+        w.kernel.sweep_expired().await.unwrap(),
+        0,
+        "refresh expired, but a last-moment access token lives a day"
+    );
     clock.advance(86_400);
-    assert_eq!(w.sweep_expired().await.unwrap(), 0, "credentials got with that token live an hour more");
+    assert_eq!(w.kernel.sweep_expired().await.unwrap(), 0, "credentials got with that token live an hour more");
     clock.advance(3_600 + 600);
-    assert_eq!(w.sweep_expired().await.unwrap(), 1, "the family");
+    assert_eq!(w.kernel.sweep_expired().await.unwrap(), 1, "the family");
     app.stop().await;
 }
 

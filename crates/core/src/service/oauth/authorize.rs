@@ -10,8 +10,8 @@ use super::sessions::SignedInBrowser;
 use crate::crypto::random;
 use crate::error::{CoreError, CoreResult, Invalid, Refusal};
 use crate::model::{AuthorizationCode, Client, OAuthFlow, Pool};
+use crate::service::services::OAuth;
 use crate::service::tokens::IdClaims;
-use crate::service::Warden;
 
 /// The authorization request's parameters as received; unknown ones are dropped by the door.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -118,14 +118,14 @@ impl ValidAuthorize {
     }
 }
 
-impl Warden {
+impl OAuth {
     /// Checks an authorization request. The client and redirect URI are checked first: until
     /// both are known good, a failure is a page; after, an error at the redirect URI.
     pub async fn validate_authorize(&self, req: AuthorizeRequest) -> Result<ValidAuthorize, AuthorizeFailure> {
         let page = AuthorizeFailure::Page;
         let client_id = present(&req.client_id)
             .ok_or_else(|| page(CoreError::invalid_as(Invalid::Request, "client_id is missing")))?;
-        let client = match self.client(client_id).await {
+        let client = match self.kernel.client(client_id).await {
             Ok(c) => c,
             Err(CoreError::NotFound(..)) => {
                 return Err(page(CoreError::refused(Refusal::ClientCredentials, "The client does not exist")));
@@ -144,6 +144,7 @@ impl Warden {
             )));
         }
         let pool = self
+            .kernel
             .pool(&client.pool_id)
             .await
             .map_err(|_| page(CoreError::refused(Refusal::ClientCredentials, "No such pool")))?;
@@ -168,7 +169,7 @@ impl Warden {
             request: req.clone(),
         };
         let fail = |valid: &ValidAuthorize, error: CoreError| {
-            AuthorizeFailure::Redirect(valid.error(error, self.issuer(&valid.pool)))
+            AuthorizeFailure::Redirect(valid.error(error, self.kernel.issuer(&valid.pool)))
         };
         if present(&req.response_mode).is_some_and(|m| m != "query" && m != "form_post") {
             return Err(fail(&valid, CoreError::invalid_as(Invalid::Request, "Unsupported response_mode")));
@@ -205,7 +206,7 @@ impl Warden {
         if valid.scope.is_empty() {
             return Err(fail(&valid, CoreError::invalid_as(Invalid::Scope, "No scope was requested or allowed")));
         }
-        let undefined = match self.undefined_custom_scopes(&valid.pool.id, valid.scope.custom()).await {
+        let undefined = match self.kernel.undefined_custom_scopes(&valid.pool.id, valid.scope.custom()).await {
             Ok(u) => u.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>(),
             Err(e) => {
                 tracing::error!(error = ?e, "resource server lookup failed");
@@ -264,14 +265,14 @@ impl Warden {
             valid.max_age = Some(max_age);
         }
         if let Some(hint) = present(&req.id_token_hint) {
-            let verified = self.verify_own::<IdClaims>(hint).await.map_err(|e| {
+            let verified = self.tokens.verify_own::<IdClaims>(hint).await.map_err(|e| {
                 tracing::error!(error = ?e, "signing key reload failed");
                 AuthorizeFailure::Page(CoreError::invalid_as(Invalid::Request, "Try again later"))
             })?;
             let claims = verified.ok_or_else(|| {
                 fail(&valid, CoreError::invalid_as(Invalid::Request, "id_token_hint is not a valid ID token"))
             })?;
-            if claims.iss != self.issuer(&valid.pool) || claims.token_use != "id" {
+            if claims.iss != self.kernel.issuer(&valid.pool) || claims.token_use != "id" {
                 return Err(fail(
                     &valid,
                     CoreError::invalid_as(Invalid::Request, "id_token_hint was not issued by this pool"),
@@ -289,7 +290,7 @@ impl Warden {
         browser: &SignedInBrowser,
     ) -> CoreResult<AuthorizeRedirect> {
         let code = random::opaque_token();
-        let now = self.clock.now();
+        let now = self.kernel.clock.now();
         let record = AuthorizationCode {
             code_hash: random::sha256(code.as_bytes()),
             pool_id: valid.pool.id.clone(),
@@ -302,11 +303,11 @@ impl Warden {
             auth_time: browser.auth_time,
             amr: browser.amr.clone(),
             family_id: random::uuid(),
-            expires_at: now + self.config.authorization_code_ttl_secs,
+            expires_at: now + self.kernel.config.authorization_code_ttl_secs,
             redeemed_at: None,
             user_epoch: browser.user_epoch,
         };
-        self.store.insert_authorization_code(&record).await?;
-        Ok(valid.respond(vec![("code".into(), code)], self.issuer(&valid.pool)))
+        self.kernel.store.insert_authorization_code(&record).await?;
+        Ok(valid.respond(vec![("code".into(), code)], self.kernel.issuer(&valid.pool)))
     }
 }

@@ -12,7 +12,7 @@ use crate::model::Client;
 use crate::secret::Secret;
 use crate::service::issuer_keys::jwk_key;
 use crate::service::lookup::SecretCheck;
-use crate::service::Warden;
+use crate::service::services::OAuth;
 
 pub const JWT_BEARER_ASSERTION: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
@@ -49,7 +49,7 @@ fn bad_request(msg: &str) -> CoreError {
     CoreError::invalid_as(Invalid::Request, msg)
 }
 
-impl Warden {
+impl OAuth {
     /// Authenticates the client. A confidential client proves itself by exactly one method;
     /// a public client presents only its id.
     pub async fn authenticate_client(&self, presented: &PresentedClient) -> CoreResult<Client> {
@@ -66,7 +66,7 @@ impl Warden {
             (None, None, _) => return Err(client_refused("Client authentication is required")),
         };
         let client = self.known_client(id).await?;
-        match (self.compare_client_secret(&client, secret.map(|s| s.expose().as_str()))?, secret) {
+        match (self.kernel.compare_client_secret(&client, secret.map(|s| s.expose().as_str()))?, secret) {
             (SecretCheck::Matches, _) => Ok(client),
             // A public client: no secret, no keys, and none presented.
             (SecretCheck::Public, None) => Ok(client),
@@ -75,7 +75,7 @@ impl Warden {
     }
 
     async fn known_client(&self, id: &str) -> CoreResult<Client> {
-        match self.client(id).await {
+        match self.kernel.client(id).await {
             Ok(c) => Ok(c),
             Err(e) if e.is_server_fault() => Err(e),
             Err(_) => Err(client_refused("Client authentication failed")),
@@ -107,10 +107,10 @@ impl Warden {
         if client.settings.jwks.is_empty() {
             return Err(client_refused("The client has no keys registered for private_key_jwt"));
         }
-        let pool = self.pool(&client.pool_id).await?;
-        let base = self.config.public_url.trim_end_matches('/');
+        let pool = self.kernel.pool(&client.pool_id).await?;
+        let base = self.kernel.config.public_url.trim_end_matches('/');
         let audiences = [
-            self.issuer(&pool),
+            self.kernel.issuer(&pool),
             format!("{base}/oauth2/token"),
             format!("{base}/oauth2/introspect"),
             format!("{base}/oauth2/revoke"),
@@ -130,7 +130,7 @@ impl Warden {
         if claims.iss != client.id || claims.sub != client.id {
             return Err(client_refused("The assertion's iss and sub must be the client id"));
         }
-        let now = self.clock.now();
+        let now = self.kernel.clock.now();
         if claims.exp <= now {
             return Err(client_refused("The assertion has expired"));
         }
@@ -138,7 +138,7 @@ impl Warden {
             return Err(client_refused("The assertion's exp is too far ahead"));
         }
         let jti = random::sha256(claims.jti.as_bytes());
-        if !self.store.record_client_assertion(&client.id, &jti, claims.exp, now).await? {
+        if !self.kernel.store.record_client_assertion(&client.id, &jti, claims.exp, now).await? {
             return Err(client_refused("The assertion was already used"));
         }
         Ok(client)

@@ -4,9 +4,9 @@
 use super::authorize::ValidAuthorize;
 use super::scopes::Scopes;
 use crate::error::CoreResult;
-use crate::service::Warden;
+use crate::service::services::OAuth;
 
-impl Warden {
+impl OAuth {
     /// Whether the user must be asked before a code is issued for `valid`.
     pub async fn needs_consent(&self, valid: &ValidAuthorize, user_id: &str) -> CoreResult<bool> {
         if !valid.client.settings.require_consent {
@@ -15,7 +15,7 @@ impl Warden {
         if valid.prompt.consent {
             return Ok(true);
         }
-        let Some(granted) = self.store.get_consent(user_id, &valid.client.id).await? else {
+        let Some(granted) = self.kernel.store.get_consent(user_id, &valid.client.id).await? else {
             return Ok(true);
         };
         let granted = Scopes::parse(&granted)?;
@@ -24,12 +24,15 @@ impl Warden {
 
     /// Remembers that the user consented to the request's scopes (added to earlier ones).
     pub async fn grant_consent(&self, valid: &ValidAuthorize, user_id: &str) -> CoreResult<()> {
-        let mut scopes = match self.store.get_consent(user_id, &valid.client.id).await? {
+        let mut scopes = match self.kernel.store.get_consent(user_id, &valid.client.id).await? {
             Some(s) => Scopes::parse(&s)?,
             None => Scopes::default(),
         };
         scopes.0.extend(valid.scope.0.iter().cloned());
-        self.store.put_consent(user_id, &valid.client.id, &scopes.to_string_sorted(), self.clock.now()).await?;
+        self.kernel
+            .store
+            .put_consent(user_id, &valid.client.id, &scopes.to_string_sorted(), self.kernel.clock.now())
+            .await?;
         Ok(())
     }
 }

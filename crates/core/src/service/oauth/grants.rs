@@ -11,9 +11,9 @@ use crate::crypto::keys::JwtType;
 use crate::crypto::random;
 use crate::error::{CoreError, CoreResult, StoreError};
 use crate::error::{Invalid, Refusal};
-use crate::model::{Client, Group, OAuthFlow, RefreshFamily, User};
-use crate::service::Warden;
-use crate::store::FamilyKey;
+use crate::model::{Client, OAuthFlow, RefreshFamily};
+use crate::service::refresh::{grant_error, ClientProof, TokenResponse};
+use crate::service::services::OAuth;
 
 /// The grant a token request asks for, as a door parsed it. Its members are checked here, after
 /// the client is authenticated.
@@ -29,35 +29,11 @@ pub enum Grant {
     Unsupported,
 }
 
-/// How the client of a refresh proves itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ClientProof<'a> {
-    /// Authenticated already (the token endpoint's client authentication, a client secret).
-    Authenticated,
-    /// Not yet: a keyed hash of the token's user, checked once the token names the user (a
-    /// client without a secret needs none; `None`: none was given).
-    SecretHash(Option<&'a str>),
-}
-
 /// A token request: the grant and the client's credentials.
 #[derive(Debug, Clone)]
 pub struct TokenRequest {
     pub grant: Grant,
     pub client: PresentedClient,
-}
-
-/// RFC 6749 §5.1.
-#[derive(Debug, Clone, Serialize)]
-pub struct TokenResponse {
-    pub access_token: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub refresh_token: Option<String>,
-    pub token_type: &'static str,
-    pub expires_in: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub scope: Option<String>,
 }
 
 /// A client_credentials access token (RFC 9068; Cognito's claims).
@@ -76,12 +52,6 @@ pub(crate) struct ServiceAccessClaims {
     pub jti: String,
 }
 
-const INVALID_REFRESH: &str = "Invalid Refresh Token.";
-
-fn grant_error(msg: &str) -> CoreError {
-    CoreError::refused(Refusal::GrantInvalid, msg)
-}
-
 fn param<'a>(v: &'a Option<String>, name: &str) -> CoreResult<&'a str> {
     v.as_deref()
         .filter(|s| !s.is_empty())
@@ -97,7 +67,7 @@ fn pkce_matches(verifier: &str, challenge: &str) -> bool {
     well_formed && bool::from(computed.as_bytes().ct_eq(challenge.as_bytes()))
 }
 
-impl Warden {
+impl OAuth {
     /// POST /oauth2/token.
     pub async fn token(&self, req: TokenRequest) -> CoreResult<TokenResponse> {
         let client = self.authenticate_client(&req.client).await?;
@@ -107,7 +77,7 @@ impl Warden {
             }
             Grant::RefreshToken { refresh_token, scope } => {
                 let token = param(refresh_token, "refresh_token")?;
-                self.refresh_grant(&client, token, scope.as_deref(), ClientProof::Authenticated).await
+                self.tokens.refresh_grant(&client, token, scope.as_deref(), ClientProof::Authenticated).await
             }
             Grant::ClientCredentials { scope } => self.client_credentials_grant(&client, scope.as_deref()).await,
             Grant::Unsupported => Err(CoreError::invalid_as(Invalid::GrantType, "Unsupported grant_type")),
@@ -125,16 +95,17 @@ impl Warden {
             return Err(CoreError::refused(Refusal::ClientNotAllowed, "The client may not use this grant"));
         }
         let code_hash = random::sha256(code_value.as_bytes());
-        let code = self.store.get_authorization_code(&code_hash).await?.ok_or_else(|| grant_error("Invalid code"))?;
+        let code =
+            self.kernel.store.get_authorization_code(&code_hash).await?.ok_or_else(|| grant_error("Invalid code"))?;
         if code.redeemed_at.is_some() {
             // RFC 6749 §4.1.2: a replayed code revokes what its first use issued.
-            self.store.revoke_family(&code.family_id, self.clock.now()).await?;
+            self.kernel.store.revoke_family(&code.family_id, self.kernel.clock.now()).await?;
             return Err(grant_error("The code has already been used"));
         }
         if code.client_id != client.id {
             return Err(grant_error("The code was issued to another client"));
         }
-        let now = self.clock.now();
+        let now = self.kernel.clock.now();
         if code.expires_at <= now {
             return Err(grant_error("The code has expired"));
         }
@@ -147,8 +118,9 @@ impl Warden {
             (None, Some(_)) => return Err(grant_error("code_verifier given but the request had no code_challenge")),
             (None, None) => {}
         }
-        let pool = self.pool(&code.pool_id).await?;
-        let user = self.store.get_user(&pool.id, &code.user_id).await?.ok_or_else(|| grant_error("Invalid code"))?;
+        let pool = self.kernel.pool(&code.pool_id).await?;
+        let user =
+            self.kernel.store.get_user(&pool.id, &code.user_id).await?.ok_or_else(|| grant_error("Invalid code"))?;
         if !user.enabled {
             return Err(grant_error("User is disabled"));
         }
@@ -167,19 +139,19 @@ impl Warden {
             amr: code.amr.clone(),
         };
         let redeem = async {
-            match self.store.redeem_authorization_code(&code_hash, now, &family, code.user_epoch).await {
+            match self.kernel.store.redeem_authorization_code(&code_hash, now, &family, code.user_epoch).await {
                 // The user signed out everywhere (or their password changed) since the sign-in.
                 Err(StoreError::Stale(_)) => Err(grant_error("The user's session has ended")),
                 other => other.map_err(CoreError::from),
             }
         };
-        let (redeemed, groups) = tokio::try_join!(redeem, self.token_groups(&user.id))?;
+        let (redeemed, groups) = tokio::try_join!(redeem, self.tokens.token_groups(&user.id))?;
         if !redeemed {
-            self.store.revoke_family(&code.family_id, now).await?;
+            self.kernel.store.revoke_family(&code.family_id, now).await?;
             return Err(grant_error("The code has already been used"));
         }
         let (access_token, id_token) =
-            self.sign_pair(&pool, client, &user, &family, code.nonce.as_deref(), &groups).await?;
+            self.tokens.sign_pair(&pool, client, &user, &family, code.nonce.as_deref(), &groups).await?;
         let openid = code.scope.split(' ').any(|s| s == "openid");
         Ok(TokenResponse {
             access_token,
@@ -189,128 +161,6 @@ impl Warden {
             expires_in: client.settings.token_validity.access_secs,
             scope: Some(code.scope),
         })
-    }
-
-    /// The one refresh rule, for every door: the token endpoint's refresh grant, the Cognito
-    /// API's refresh flows. A client whose tokens rotate gets a new refresh token and its old one
-    /// retired (a retired token that comes back ends the whole family); `scope` narrows this
-    /// answer's tokens (RFC 6749 §6).
-    pub(crate) async fn refresh_grant(
-        &self,
-        client: &Client,
-        token: &str,
-        scope: Option<&str>,
-        proof: ClientProof<'_>,
-    ) -> CoreResult<TokenResponse> {
-        let hash = random::sha256(token.as_bytes());
-        let now = self.clock.now();
-        let narrowed = scope.is_some_and(|s| !s.is_empty());
-        if client.settings.refresh_token_rotation && !narrowed && proof == ClientProof::Authenticated {
-            // The common case in one step; any refusal is explained by the reads below.
-            let fresh = random::opaque_token();
-            let new_hash = random::sha256(fresh.as_bytes());
-            if let Some((family, user, groups)) =
-                self.store.rotate_refresh_token_by_hash(&hash, &new_hash, &client.id, now).await?
-            {
-                return self.refreshed(client, family, user, groups, Some(fresh)).await;
-            }
-        }
-        let Some((family, user, groups)) =
-            self.store.get_family_with_user_and_groups(FamilyKey::TokenHash(&hash)).await?
-        else {
-            if let Some(family_id) = self.store.get_retired_refresh_token(&hash).await? {
-                // A rotated-out token came back: someone holds a copy. End the whole family.
-                tracing::warn!(family = %family_id, "refresh token reuse; revoking its family");
-                self.store.revoke_family(&family_id, now).await?;
-            }
-            return Err(grant_error(INVALID_REFRESH));
-        };
-        if family.client_id != client.id {
-            return Err(grant_error(INVALID_REFRESH));
-        }
-        if family.revoked_at.is_some() {
-            return Err(grant_error("Refresh Token has been revoked"));
-        }
-        if family.expires_at <= now {
-            return Err(grant_error("Refresh Token has expired"));
-        }
-        if let ClientProof::SecretHash(given) = proof {
-            self.check_secret_hash(client, given, &[&user.username, &user.id])?;
-        }
-        if !user.enabled {
-            return Err(CoreError::refused(Refusal::Disabled, "User is disabled."));
-        }
-        // A narrower scope (RFC 6749 §6) shapes this answer's tokens only; the family keeps its grant.
-        let mut family = family;
-        if let Some(requested) = scope.filter(|s| !s.is_empty()) {
-            let granted =
-                Scopes::parse(family.scope.as_deref().unwrap_or(crate::service::oauth::scopes::COGNITO_ADMIN_SCOPE))?;
-            let requested = Scopes::parse(requested)?;
-            if requested.0.iter().any(|s| !granted.contains(s)) {
-                return Err(CoreError::invalid_as(Invalid::Scope, "The scope exceeds what was granted"));
-            }
-            family.scope = Some(requested.to_string_sorted());
-        }
-        let new_refresh = if client.settings.refresh_token_rotation {
-            let fresh = random::opaque_token();
-            if !self.store.rotate_refresh_token(&family.id, &hash, &random::sha256(fresh.as_bytes()), now).await? {
-                return Err(grant_error(INVALID_REFRESH));
-            }
-            Some(fresh)
-        } else {
-            None
-        };
-        self.refreshed(client, family, user, groups, new_refresh).await
-    }
-
-    /// The tokens of a refresh that passed every check.
-    async fn refreshed(
-        &self,
-        client: &Client,
-        family: RefreshFamily,
-        user: User,
-        mut groups: Vec<Group>,
-        new_refresh: Option<String>,
-    ) -> CoreResult<TokenResponse> {
-        let pool = self.pool(&family.pool_id).await?;
-        let family = self
-            .still_granted(client, family)
-            .await?
-            .ok_or_else(|| grant_error("The client may no longer use any scope this token was granted"))?;
-        crate::service::groups::token_order(&mut groups);
-        let (access_token, id_token) = self.sign_pair(&pool, client, &user, &family, None, &groups).await?;
-        let openid = family.scope.as_deref().is_none_or(|s| s.split(' ').any(|s| s == "openid"));
-        Ok(TokenResponse {
-            access_token,
-            id_token: openid.then_some(id_token),
-            refresh_token: new_refresh,
-            token_type: "Bearer",
-            expires_in: client.settings.token_validity.access_secs,
-            scope: family.scope.clone(),
-        })
-    }
-
-    /// A family's grant as it stands now: only the scopes its client still allows, and of those
-    /// custom scopes only the ones a resource server still defines (an administrator may have
-    /// narrowed the client or deleted the API since). `None` when nothing is left.
-    pub(crate) async fn still_granted(
-        &self,
-        client: &Client,
-        mut family: RefreshFamily,
-    ) -> CoreResult<Option<RefreshFamily>> {
-        let Some(granted) = family.scope.as_deref() else {
-            return Ok(Some(family));
-        };
-        let Some(allowed) = Scopes::still_allowed(client, granted) else {
-            return Ok(None);
-        };
-        let undefined = self.undefined_custom_scopes(&family.pool_id, allowed.split(' ')).await?;
-        let kept: Vec<&str> = allowed.split(' ').filter(|s| !undefined.contains(s)).collect();
-        if kept.is_empty() {
-            return Ok(None);
-        }
-        family.scope = Some(kept.join(" "));
-        Ok(Some(family))
     }
 
     async fn client_credentials_grant(&self, client: &Client, scope: Option<&str>) -> CoreResult<TokenResponse> {
@@ -330,7 +180,7 @@ impl Warden {
         if granted.is_empty() {
             return Err(CoreError::invalid_as(Invalid::Scope, "The client has no custom scopes to grant"));
         }
-        let pool = self.pool(&client.pool_id).await?;
+        let pool = self.kernel.pool(&client.pool_id).await?;
         // One read per resource server (several scopes often share one); the servers are the
         // token's audiences.
         let mut audiences: Vec<String> = Vec::new();
@@ -340,14 +190,14 @@ impl Warden {
                 audiences.push(server.to_owned());
             }
         }
-        if let Some(unknown) = self.undefined_custom_scopes(&pool.id, granted.custom()).await?.first() {
+        if let Some(unknown) = self.kernel.undefined_custom_scopes(&pool.id, granted.custom()).await?.first() {
             return Err(CoreError::invalid_as(Invalid::Scope, format!("Unknown scope {unknown}")));
         }
-        let now = self.clock.now();
+        let now = self.kernel.clock.now();
         let validity = client.settings.token_validity.access_secs;
         let claims = ServiceAccessClaims {
             sub: client.id.clone(),
-            iss: self.issuer(&pool),
+            iss: self.kernel.issuer(&pool),
             aud: audiences,
             version: 2,
             client_id: client.id.clone(),
@@ -359,7 +209,7 @@ impl Warden {
             jti: random::uuid(),
         };
         Ok(TokenResponse {
-            access_token: self.keys.sign_with(&claims, JwtType::AccessToken, client.signing_alg(), now).await?,
+            access_token: self.tokens.keys.sign_with(&claims, JwtType::AccessToken, client.signing_alg(), now).await?,
             id_token: None,
             refresh_token: None,
             token_type: "Bearer",

@@ -11,14 +11,30 @@ use crate::error::{CoreError, CoreResult};
 use crate::error::{Invalid, Refusal};
 use crate::model::{Client, Pool, User};
 use crate::service::oauth::scopes::COGNITO_ADMIN_SCOPE;
-use crate::service::Warden;
+use crate::service::services::OAuth;
 use crate::store::FamilyKey;
 
 fn inactive() -> Value {
     json!({ "active": false })
 }
 
-impl Warden {
+fn check_owner(client: &Client, owner: &str) -> CoreResult<()> {
+    if client.id == owner {
+        Ok(())
+    } else {
+        Err(CoreError::refused(Refusal::ClientNotAllowed, "The token was issued to another client"))
+    }
+}
+
+fn user_claims(user: &User, scope: &str, readable: &[String]) -> Value {
+    let mut out: Map<String, Value> =
+        crate::service::claims::released_claims(user, Some(scope), readable).into_iter().collect();
+    out.insert("sub".into(), json!(user.id));
+    out.insert("username".into(), json!(user.username));
+    Value::Object(out)
+}
+
+impl OAuth {
     /// POST /oauth2/introspect: any token of the authenticated client's pool, or of a
     /// registered self-managed issuer. Everything else is `{"active": false}`.
     pub async fn introspect(&self, presented: &PresentedClient, token: &str) -> CoreResult<Value> {
@@ -28,13 +44,13 @@ impl Warden {
         if !client.is_confidential() {
             return Err(CoreError::refused(Refusal::ClientCredentials, "Introspection needs client authentication"));
         }
-        let pool = self.pool(&client.pool_id).await?;
-        let now = self.clock.now();
+        let pool = self.kernel.pool(&client.pool_id).await?;
+        let now = self.kernel.clock.now();
         if token.matches('.').count() == 2 {
-            if let Some(claims) = self.verified_claims(token).await? {
+            if let Some(claims) = self.tokens.verified_claims(token).await? {
                 return self.introspect_access(&pool, &claims, now).await;
             }
-            return Ok(match self.verify_self_signed(token).await {
+            return Ok(match self.federation.verify_self_signed(token).await {
                 Ok(Some(caller)) => json!({
                     "active": true,
                     "token_type": "Bearer",
@@ -42,14 +58,14 @@ impl Warden {
                     "sub": caller.sub,
                     "scope": caller.scopes.join(" "),
                     "exp": caller.exp,
-                    "aud": self.config.self_signed_audience,
+                    "aud": self.kernel.config.self_signed_audience,
                     "permissions": caller.permissions,
                 }),
                 Ok(None) | Err(_) => inactive(),
             });
         }
         let hash = random::sha256(token.as_bytes());
-        let Some((family, user)) = self.store.get_family_with_user(FamilyKey::TokenHash(&hash)).await? else {
+        let Some((family, user)) = self.kernel.store.get_family_with_user(FamilyKey::TokenHash(&hash)).await? else {
             return Ok(inactive());
         };
         if family.pool_id != pool.id || family.revoked_at.is_some() || family.expires_at <= now || !user.enabled {
@@ -61,7 +77,7 @@ impl Warden {
             "client_id": family.client_id,
             "sub": user.id,
             "username": user.username,
-            "iss": self.issuer(&pool),
+            "iss": self.kernel.issuer(&pool),
             "scope": family.scope.unwrap_or_else(|| COGNITO_ADMIN_SCOPE.into()),
             "iat": family.created_at,
             "exp": family.expires_at,
@@ -70,12 +86,12 @@ impl Warden {
 
     async fn introspect_access(&self, pool: &Pool, claims: &Value, now: i64) -> CoreResult<Value> {
         let exp = claims["exp"].as_i64().unwrap_or(0);
-        if claims["token_use"] != "access" || exp <= now || claims["iss"] != self.issuer(pool).as_str() {
+        if claims["token_use"] != "access" || exp <= now || claims["iss"] != self.kernel.issuer(pool).as_str() {
             return Ok(inactive());
         }
         if claims.get("origin_jti").is_some() {
             // A user's token: the same checks as every other use of it, and of this pool.
-            match self.check_access_claims(claims).await {
+            match self.tokens.check_access_claims(claims).await {
                 Ok((_, token_pool, _)) if token_pool.id == pool.id => {}
                 Ok(_) => return Ok(inactive()),
                 Err(e) if e.is_server_fault() => return Err(e),
@@ -87,7 +103,7 @@ impl Warden {
         } else {
             // A service token lives as long as its client: a deleted client's tokens are dead
             // (as at the gateway), and they must be of this pool's client.
-            match self.client(claims["client_id"].as_str().unwrap_or_default()).await {
+            match self.kernel.client(claims["client_id"].as_str().unwrap_or_default()).await {
                 Ok(client) if client.pool_id == pool.id => {}
                 Ok(_) => return Ok(inactive()),
                 Err(e) if e.is_server_fault() => return Err(e),
@@ -109,7 +125,7 @@ impl Warden {
     /// readable attributes with `aws.cognito.signin.user.admin`, as Cognito does).
     pub async fn userinfo(&self, access_token: &str) -> CoreResult<Value> {
         let bad = |msg: &str| CoreError::refused(Refusal::BearerInvalid, msg);
-        let (claims, _pool, user) = self.verify_access_token(access_token).await.map_err(|e| match e {
+        let (claims, _pool, user) = self.tokens.verify_access_token(access_token).await.map_err(|e| match e {
             e if e.is_server_fault() => e,
             e => bad(&e.to_string()),
         })?;
@@ -120,7 +136,7 @@ impl Warden {
         }
         // The token's client reads only its ReadAttributes (a deleted client's tokens are dead
         // already: their family went with it).
-        let client = self.client(&claims.client_id).await.map_err(|e| match e {
+        let client = self.kernel.client(&claims.client_id).await.map_err(|e| match e {
             e if e.is_server_fault() => e,
             _ => bad("The token's client no longer exists"),
         })?;
@@ -137,10 +153,10 @@ impl Warden {
             return Err(CoreError::invalid_as(Invalid::TokenType, "Revocation is off for this client"));
         }
         let family_id = if token.matches('.').count() == 2 {
-            match self.verify_own::<Value>(token).await? {
+            match self.tokens.verify_own::<Value>(token).await? {
                 Some(claims)
                     if claims["token_use"] != "access"
-                        || claims["exp"].as_i64().is_none_or(|exp| exp <= self.clock.now()) =>
+                        || claims["exp"].as_i64().is_none_or(|exp| exp <= self.kernel.clock.now()) =>
                 {
                     return Ok(());
                 }
@@ -157,35 +173,19 @@ impl Warden {
                 None => return Ok(()),
             }
         } else {
-            match self.store.get_family_by_token_hash(&random::sha256(token.as_bytes())).await? {
+            match self.kernel.store.get_family_by_token_hash(&random::sha256(token.as_bytes())).await? {
                 Some(f) => f.id,
-                None => match self.store.get_retired_refresh_token(&random::sha256(token.as_bytes())).await? {
+                None => match self.kernel.store.get_retired_refresh_token(&random::sha256(token.as_bytes())).await? {
                     Some(id) => id,
                     None => return Ok(()),
                 },
             }
         };
-        let Some(family) = self.store.get_family(&family_id).await? else {
+        let Some(family) = self.kernel.store.get_family(&family_id).await? else {
             return Ok(());
         };
         check_owner(&client, &family.client_id)?;
-        self.store.revoke_family(&family.id, self.clock.now()).await?;
+        self.kernel.store.revoke_family(&family.id, self.kernel.clock.now()).await?;
         Ok(())
     }
-}
-
-fn check_owner(client: &Client, owner: &str) -> CoreResult<()> {
-    if client.id == owner {
-        Ok(())
-    } else {
-        Err(CoreError::refused(Refusal::ClientNotAllowed, "The token was issued to another client"))
-    }
-}
-
-fn user_claims(user: &User, scope: &str, readable: &[String]) -> Value {
-    let mut out: Map<String, Value> =
-        crate::service::claims::released_claims(user, Some(scope), readable).into_iter().collect();
-    out.insert("sub".into(), json!(user.id));
-    out.insert("username".into(), json!(user.username));
-    Value::Object(out)
 }

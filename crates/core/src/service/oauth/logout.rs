@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use super::present;
 use crate::error::{CoreError, CoreResult};
 use crate::error::{Invalid, Refusal};
+use crate::service::services::OAuth;
 use crate::service::tokens::IdClaims;
-use crate::service::Warden;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct LogoutRequest {
@@ -30,44 +30,6 @@ pub struct ValidLogout {
 
 fn bad(msg: &str) -> CoreError {
     CoreError::invalid_as(Invalid::Request, msg)
-}
-
-impl Warden {
-    pub async fn validate_logout(&self, req: &LogoutRequest) -> CoreResult<ValidLogout> {
-        let hint: Option<IdClaims> = match present(&req.id_token_hint) {
-            Some(t) => Some(self.verify_own(t).await?.ok_or_else(|| bad("id_token_hint is not a valid ID token"))?),
-            None => None,
-        };
-        let client_id = match (present(&req.client_id), &hint) {
-            (Some(id), Some(h)) if h.aud != id => return Err(bad("client_id does not match id_token_hint")),
-            (Some(id), _) => id.to_owned(),
-            (None, Some(h)) => h.aud.clone(),
-            (None, None) => return Err(bad("client_id or id_token_hint is required")),
-        };
-        let client = self.client(&client_id).await.map_err(|e| match e {
-            e if e.is_server_fault() => e,
-            _ => CoreError::refused(Refusal::ClientCredentials, "The client does not exist"),
-        })?;
-        let pool = self.pool(&client.pool_id).await?;
-        if let Some(h) = &hint {
-            if h.iss != self.issuer(&pool) || h.token_use != "id" {
-                return Err(bad("id_token_hint was not issued by this pool"));
-            }
-        }
-        let target = match (present(&req.post_logout_redirect_uri), present(&req.logout_uri)) {
-            (Some(a), Some(b)) if a != b => return Err(bad("Give one of post_logout_redirect_uri and logout_uri")),
-            (Some(uri), _) | (None, Some(uri)) => Some(uri),
-            (None, None) => None,
-        };
-        let redirect = match target {
-            Some(uri) if client.settings.logout_urls.iter().any(|u| u == uri) => {
-                Some(url_with_state(uri, present(&req.state)))
-            }
-            Some(_) => return Err(bad("The logout redirect URI is not registered for this client")),
-            None => None,
-        };
-        Ok(ValidLogout { pool_id: pool.id, redirect })
-    }
 }
 
 /// Appends `state` to a URI's query (percent-encoded).
@@ -93,6 +55,46 @@ fn url_with_state(uri: &str, state: Option<&str>) -> String {
         out.push_str(f);
     }
     out
+}
+
+impl OAuth {
+    pub async fn validate_logout(&self, req: &LogoutRequest) -> CoreResult<ValidLogout> {
+        let hint: Option<IdClaims> = match present(&req.id_token_hint) {
+            Some(t) => {
+                Some(self.tokens.verify_own(t).await?.ok_or_else(|| bad("id_token_hint is not a valid ID token"))?)
+            }
+            None => None,
+        };
+        let client_id = match (present(&req.client_id), &hint) {
+            (Some(id), Some(h)) if h.aud != id => return Err(bad("client_id does not match id_token_hint")),
+            (Some(id), _) => id.to_owned(),
+            (None, Some(h)) => h.aud.clone(),
+            (None, None) => return Err(bad("client_id or id_token_hint is required")),
+        };
+        let client = self.kernel.client(&client_id).await.map_err(|e| match e {
+            e if e.is_server_fault() => e,
+            _ => CoreError::refused(Refusal::ClientCredentials, "The client does not exist"),
+        })?;
+        let pool = self.kernel.pool(&client.pool_id).await?;
+        if let Some(h) = &hint {
+            if h.iss != self.kernel.issuer(&pool) || h.token_use != "id" {
+                return Err(bad("id_token_hint was not issued by this pool"));
+            }
+        }
+        let target = match (present(&req.post_logout_redirect_uri), present(&req.logout_uri)) {
+            (Some(a), Some(b)) if a != b => return Err(bad("Give one of post_logout_redirect_uri and logout_uri")),
+            (Some(uri), _) | (None, Some(uri)) => Some(uri),
+            (None, None) => None,
+        };
+        let redirect = match target {
+            Some(uri) if client.settings.logout_urls.iter().any(|u| u == uri) => {
+                Some(url_with_state(uri, present(&req.state)))
+            }
+            Some(_) => return Err(bad("The logout redirect URI is not registered for this client")),
+            None => None,
+        };
+        Ok(ValidLogout { pool_id: pool.id, redirect })
+    }
 }
 
 #[cfg(test)]

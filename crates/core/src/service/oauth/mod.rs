@@ -8,17 +8,15 @@ mod consent;
 mod grants;
 mod introspect;
 mod logout;
-mod resource_servers;
 pub(crate) mod scopes;
 mod sealed;
 mod sessions;
 
+pub use crate::service::refresh::TokenResponse;
 pub use authorize::{AuthorizeFailure, AuthorizeRedirect, AuthorizeRequest, Prompt, ResponseMode, ValidAuthorize};
 pub use client_auth::PresentedClient;
-pub(crate) use grants::ClientProof;
-pub use grants::{Grant, TokenRequest, TokenResponse};
+pub use grants::{Grant, TokenRequest};
 pub use logout::{LogoutRequest, ValidLogout};
-pub use resource_servers::ResourceServerSpec;
 pub use scopes::{Scopes, STANDARD_SCOPES};
 pub use sessions::SignedInBrowser;
 

@@ -6,7 +6,7 @@
 use crate::crypto::random;
 use crate::error::CoreResult;
 use crate::model::{BrowserSession, User, UserStatus};
-use crate::service::Warden;
+use crate::service::services::OAuth;
 
 /// A browser's live session and its user.
 #[derive(Debug, Clone)]
@@ -19,7 +19,7 @@ pub struct SignedInBrowser {
     pub user_epoch: i64,
 }
 
-impl Warden {
+impl OAuth {
     /// Starts a session for a user who just signed in on the hosted pages; returns the cookie value.
     pub async fn start_browser_session(
         &self,
@@ -29,7 +29,7 @@ impl Warden {
         amr: &str,
     ) -> CoreResult<String> {
         let cookie = random::opaque_token();
-        let now = self.clock.now();
+        let now = self.kernel.clock.now();
         let session = BrowserSession {
             id_hash: random::sha256(cookie.as_bytes()),
             pool_id: pool_id.to_owned(),
@@ -37,22 +37,22 @@ impl Warden {
             auth_time,
             amr: amr.to_owned(),
             created_at: now,
-            expires_at: now + self.config.browser_session_ttl_secs,
+            expires_at: now + self.kernel.config.browser_session_ttl_secs,
             user_epoch: user.session_epoch,
         };
-        self.store.insert_browser_session(&session).await?;
+        self.kernel.store.insert_browser_session(&session).await?;
         Ok(cookie)
     }
 
     /// The browser's session in `pool_id`, if the cookie names a live one whose user is enabled.
     pub async fn browser_session(&self, pool_id: &str, cookie: &str) -> CoreResult<Option<SignedInBrowser>> {
-        let Some(session) = self.store.get_browser_session(&random::sha256(cookie.as_bytes())).await? else {
+        let Some(session) = self.kernel.store.get_browser_session(&random::sha256(cookie.as_bytes())).await? else {
             return Ok(None);
         };
-        if session.pool_id != pool_id || session.expires_at <= self.clock.now() {
+        if session.pool_id != pool_id || session.expires_at <= self.kernel.clock.now() {
             return Ok(None);
         }
-        let Some(user) = self.store.get_user(pool_id, &session.user_id).await? else {
+        let Some(user) = self.kernel.store.get_user(pool_id, &session.user_id).await? else {
             return Ok(None);
         };
         // A user who must change or reset a password signs in again first.
@@ -72,7 +72,7 @@ impl Warden {
 
     /// Ends the browser session the cookie names (logout); unknown cookies are ignored.
     pub async fn end_browser_session(&self, cookie: &str) -> CoreResult<()> {
-        self.store.delete_browser_session(&random::sha256(cookie.as_bytes())).await?;
+        self.kernel.store.delete_browser_session(&random::sha256(cookie.as_bytes())).await?;
         Ok(())
     }
 }

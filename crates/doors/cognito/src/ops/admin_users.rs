@@ -18,6 +18,7 @@ pub async fn admin_create_user(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value
     }
     let user = ctx
         .warden
+        .directory
         .admin_create_user(CreateUser {
             pool_id: input.str("UserPoolId")?.to_owned(),
             username: input.str("Username")?.to_owned(),
@@ -30,37 +31,46 @@ pub async fn admin_create_user(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value
 }
 
 pub async fn admin_get_user(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
-    let user = ctx.warden.admin_get_user(input.str("UserPoolId")?, input.str("Username")?).await?;
+    let user = ctx.warden.directory.admin_get_user(input.str("UserPoolId")?, input.str("Username")?).await?;
     Ok(shapes::admin_get_user(&user))
 }
 
 pub async fn admin_delete_user(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
-    ctx.warden.admin_delete_user(input.str("UserPoolId")?, input.str("Username")?).await?;
+    ctx.warden.directory.admin_delete_user(input.str("UserPoolId")?, input.str("Username")?).await?;
     Ok(json!({}))
 }
 
 pub async fn admin_set_enabled(ctx: &Ctx<'_>, input: &Input, enabled: bool) -> DoorResult<Value> {
-    ctx.warden.admin_set_enabled(input.str("UserPoolId")?, input.str("Username")?, enabled).await?;
+    ctx.warden.directory.admin_set_enabled(input.str("UserPoolId")?, input.str("Username")?, enabled).await?;
     Ok(json!({}))
 }
 
 pub async fn admin_set_user_password(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
     let password = input.secret("Password")?;
     let permanent = input.opt_bool("Permanent")?.unwrap_or(false);
-    ctx.warden.admin_set_user_password(input.str("UserPoolId")?, input.str("Username")?, &password, permanent).await?;
+    ctx.warden
+        .directory
+        .admin_set_user_password(input.str("UserPoolId")?, input.str("Username")?, &password, permanent)
+        .await?;
     Ok(json!({}))
 }
 
 pub async fn admin_reset_user_password(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
-    ctx.warden.admin_reset_user_password(input.str("UserPoolId")?, input.str("Username")?, &ctx.attempt_id).await?;
+    ctx.warden
+        .directory
+        .admin_reset_user_password(input.str("UserPoolId")?, input.str("Username")?, &ctx.attempt_id)
+        .await?;
     Ok(json!({}))
 }
 
 pub async fn list_users(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
     let limit = input.limit("Limit", 60, 60)?;
     let after = page::decode(input.opt_str("PaginationToken")?)?;
-    let page_ =
-        ctx.warden.list_users(input.str("UserPoolId")?, input.opt_str("Filter")?, limit, after.as_deref()).await?;
+    let page_ = ctx
+        .warden
+        .directory
+        .list_users(input.str("UserPoolId")?, input.opt_str("Filter")?, limit, after.as_deref())
+        .await?;
     let mut body = json!({ "Users": page_.users.iter().map(shapes::user_type).collect::<Vec<_>>() });
     if let Some(next) = page_.next {
         body["PaginationToken"] = json!(page::encode(&next));

@@ -133,22 +133,22 @@ fn respond(ctx: &Ctx<'_>, input: &Input) -> DoorResult<RespondToChallenge> {
 
 pub async fn initiate_auth(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
     let req = initiate(ctx, input, false)?;
-    outcome(ctx.warden.sign_in(req).await?)
+    outcome(ctx.warden.accounts.sign_in(req).await?)
 }
 
 pub async fn admin_initiate_auth(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
     let pool_id = input.str("UserPoolId")?;
     let req = initiate(ctx, input, true)?;
-    outcome(ctx.warden.admin_sign_in(pool_id, req).await?)
+    outcome(ctx.warden.accounts.admin_sign_in(pool_id, req).await?)
 }
 
 pub async fn respond_to_auth_challenge(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
     let req = respond(ctx, input)?;
-    outcome(ctx.warden.respond_to_auth_challenge(req).await?)
+    outcome(ctx.warden.accounts.respond_to_auth_challenge(req).await?)
 }
 
 pub async fn admin_respond_to_auth_challenge(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
     let pool_id = input.str("UserPoolId")?;
     let req = respond(ctx, input)?;
-    outcome(ctx.warden.admin_respond_to_auth_challenge(pool_id, req).await?)
+    outcome(ctx.warden.accounts.admin_respond_to_auth_challenge(pool_id, req).await?)
 }

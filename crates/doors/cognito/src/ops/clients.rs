@@ -16,6 +16,7 @@ pub async fn create_user_pool_client(ctx: &Ctx<'_>, input: &Input) -> DoorResult
     apply_settings(input, &mut settings)?;
     let created = ctx
         .warden
+        .directory
         .create_client(ClientSpec {
             pool_id: input.str("UserPoolId")?.to_owned(),
             name: input.str("ClientName")?.to_owned(),
@@ -27,15 +28,15 @@ pub async fn create_user_pool_client(ctx: &Ctx<'_>, input: &Input) -> DoorResult
 }
 
 pub async fn describe_user_pool_client(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
-    let client = ctx.warden.pool_client(input.str("UserPoolId")?, input.str("ClientId")?).await?;
-    let secret = ctx.warden.client_secret(&client)?;
+    let client = ctx.warden.kernel.pool_client(input.str("UserPoolId")?, input.str("ClientId")?).await?;
+    let secret = ctx.warden.kernel.client_secret(&client)?;
     Ok(json!({ "UserPoolClient": shapes::client(&client, secret.as_ref()) }))
 }
 
 pub async fn list_user_pool_clients(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
     let limit = input.limit("MaxResults", 60, 60)?;
     let after = page::decode(input.opt_str("NextToken")?)?;
-    let clients = ctx.warden.list_clients(input.str("UserPoolId")?, after.as_deref(), limit).await?;
+    let clients = ctx.warden.directory.list_clients(input.str("UserPoolId")?, after.as_deref(), limit).await?;
     let mut body = json!({ "UserPoolClients": clients.iter().map(shapes::client_description).collect::<Vec<_>>() });
     if clients.len() == limit as usize {
         if let Some(last) = clients.last() {
@@ -48,19 +49,19 @@ pub async fn list_user_pool_clients(ctx: &Ctx<'_>, input: &Input) -> DoorResult<
 /// Cognito's semantics: every member not given goes back to its default (the name and the
 /// secret stay). Nothing is written if the new settings are refused.
 pub async fn update_user_pool_client(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
-    let mut client = ctx.warden.pool_client(input.str("UserPoolId")?, input.str("ClientId")?).await?;
+    let mut client = ctx.warden.kernel.pool_client(input.str("UserPoolId")?, input.str("ClientId")?).await?;
     let mut settings = cognito_members_reset(&client.settings);
     apply_settings(input, &mut settings)?;
     if let Some(name) = input.opt_str("ClientName")? {
         client.name = name.to_owned();
     }
     client.settings = settings;
-    let client = ctx.warden.update_client(client).await?;
-    let secret = ctx.warden.client_secret(&client)?;
+    let client = ctx.warden.directory.update_client(client).await?;
+    let secret = ctx.warden.kernel.client_secret(&client)?;
     Ok(json!({ "UserPoolClient": shapes::client(&client, secret.as_ref()) }))
 }
 
 pub async fn delete_user_pool_client(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
-    ctx.warden.delete_client(input.str("UserPoolId")?, input.str("ClientId")?).await?;
+    ctx.warden.directory.delete_client(input.str("UserPoolId")?, input.str("ClientId")?).await?;
     Ok(json!({}))
 }

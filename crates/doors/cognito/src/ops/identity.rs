@@ -28,10 +28,10 @@ pub fn requires_signature(op: &str) -> Option<bool> {
 pub async fn call(ctx: &Ctx<'_>, op: &str, input: &Input) -> DoorResult<Value> {
     match op {
         "CreateIdentityPool" => create_identity_pool(ctx, input).await,
-        "DescribeIdentityPool" => Ok(shape(&ctx.warden.identity_pool(input.str("IdentityPoolId")?).await?)),
+        "DescribeIdentityPool" => Ok(shape(&ctx.warden.federation.identity_pool(input.str("IdentityPoolId")?).await?)),
         "ListIdentityPools" => list_identity_pools(ctx, input).await,
         "DeleteIdentityPool" => {
-            ctx.warden.delete_identity_pool(input.str("IdentityPoolId")?).await?;
+            ctx.warden.federation.delete_identity_pool(input.str("IdentityPoolId")?).await?;
             Ok(json!({}))
         }
         "SetIdentityPoolRoles" => {
@@ -48,21 +48,28 @@ pub async fn call(ctx: &Ctx<'_>, op: &str, input: &Input) -> DoorResult<Value> {
                 ));
             }
             let roles = input.str_map("Roles")?;
-            ctx.warden.set_identity_pool_roles(input.str("IdentityPoolId")?, roles).await?;
+            ctx.warden.federation.set_identity_pool_roles(input.str("IdentityPoolId")?, roles).await?;
             Ok(json!({}))
         }
         "GetIdentityPoolRoles" => {
-            let pool = ctx.warden.identity_pool(input.str("IdentityPoolId")?).await?;
+            let pool = ctx.warden.federation.identity_pool(input.str("IdentityPoolId")?).await?;
             Ok(json!({ "IdentityPoolId": pool.id, "Roles": pool.roles }))
         }
         "GetId" => {
             let logins = input.str_map("Logins")?;
-            let id = ctx.warden.get_id(input.str("IdentityPoolId")?, &logins, &ctx.source, &ctx.attempt_id).await?;
+            let id = ctx
+                .warden
+                .federation
+                .get_id(input.str("IdentityPoolId")?, &logins, &ctx.source, &ctx.attempt_id)
+                .await?;
             Ok(json!({ "IdentityId": id }))
         }
         "GetCredentialsForIdentity" => {
-            let c =
-                ctx.warden.get_credentials_for_identity(input.str("IdentityId")?, &input.str_map("Logins")?).await?;
+            let c = ctx
+                .warden
+                .federation
+                .get_credentials_for_identity(input.str("IdentityId")?, &input.str_map("Logins")?)
+                .await?;
             Ok(json!({
                 "IdentityId": c.identity_id,
                 "Credentials": {
@@ -75,7 +82,7 @@ pub async fn call(ctx: &Ctx<'_>, op: &str, input: &Input) -> DoorResult<Value> {
         }
         "GetOpenIdToken" => {
             let identity_id = input.str("IdentityId")?;
-            let token = ctx.warden.get_open_id_token(identity_id, &input.str_map("Logins")?).await?;
+            let token = ctx.warden.federation.get_open_id_token(identity_id, &input.str_map("Logins")?).await?;
             Ok(json!({ "IdentityId": identity_id, "Token": token }))
         }
         other => Err(DoorError::UnknownOperation(format!("Unknown operation {other}"))),
@@ -109,6 +116,7 @@ async fn create_identity_pool(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value>
     }
     let pool = ctx
         .warden
+        .federation
         .create_identity_pool(IdentityPoolSpec {
             name: input.str("IdentityPoolName")?.to_owned(),
             allow_unauthenticated,
@@ -125,7 +133,7 @@ async fn list_identity_pools(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> 
         None => return Err(DoorError::InvalidParameter("Missing required parameter MaxResults".into())),
     };
     let after = page::decode(input.opt_str("NextToken")?)?;
-    let pools = ctx.warden.list_identity_pools(after.as_deref(), limit).await?;
+    let pools = ctx.warden.federation.list_identity_pools(after.as_deref(), limit).await?;
     let mut body = json!({
         "IdentityPools": pools.iter().map(|p| json!({ "IdentityPoolId": p.id, "IdentityPoolName": p.name })).collect::<Vec<_>>(),
     });

@@ -17,12 +17,12 @@ fn access_token(input: &Input) -> DoorResult<&str> {
 }
 
 pub async fn associate_software_token(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
-    let secret = ctx.warden.associate_software_token(access_token(input)?).await?;
+    let secret = ctx.warden.accounts.associate_software_token(access_token(input)?).await?;
     Ok(json!({ "SecretCode": secret.expose() }))
 }
 
 pub async fn verify_software_token(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
-    let status = ctx.warden.verify_software_token(access_token(input)?, input.str("UserCode")?).await?;
+    let status = ctx.warden.accounts.verify_software_token(access_token(input)?, input.str("UserCode")?).await?;
     Ok(json!({ "Status": status }))
 }
 
@@ -40,10 +40,10 @@ pub async fn set_user_mfa_preference(ctx: &Ctx<'_>, input: &Input) -> DoorResult
     }
     if let Some(totp) = input.object("SoftwareTokenMfaSettings")? {
         let enabled = totp.opt_bool("Enabled")?.unwrap_or(false) || totp.opt_bool("PreferredMfa")?.unwrap_or(false);
-        ctx.warden.set_software_token_mfa(token, enabled).await?;
+        ctx.warden.accounts.set_software_token_mfa(token, enabled).await?;
     } else {
         // Still checks the token, as Cognito does.
-        ctx.warden.get_user(token).await?;
+        ctx.warden.directory.get_user(token).await?;
     }
     Ok(json!({}))
 }

@@ -11,13 +11,14 @@ pub async fn change_password(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> 
     let token = input.str("AccessToken")?;
     let previous = input.secret("PreviousPassword")?;
     let proposed = input.secret("ProposedPassword")?;
-    ctx.warden.change_password(token, &previous, &proposed, &ctx.source, &ctx.attempt_id).await?;
+    ctx.warden.accounts.change_password(token, &previous, &proposed, &ctx.source, &ctx.attempt_id).await?;
     Ok(json!({}))
 }
 
 pub async fn forgot_password(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
     let delivery = ctx
         .warden
+        .accounts
         .forgot_password(
             input.str("ClientId")?,
             input.opt_str("SecretHash")?,
@@ -32,6 +33,7 @@ pub async fn forgot_password(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> 
 pub async fn confirm_forgot_password(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
     let password = input.secret("Password")?;
     ctx.warden
+        .accounts
         .confirm_forgot_password(
             input.str("ClientId")?,
             input.opt_str("SecretHash")?,

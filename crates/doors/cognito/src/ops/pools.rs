@@ -80,12 +80,12 @@ fn apply_settings(input: &Input, s: &mut PoolSettings) -> DoorResult<()> {
 pub async fn create_user_pool(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
     let mut settings = PoolSettings::default();
     apply_settings(input, &mut settings)?;
-    let pool = ctx.warden.create_pool(PoolSpec { name: input.str("PoolName")?.to_owned(), settings }).await?;
+    let pool = ctx.warden.directory.create_pool(PoolSpec { name: input.str("PoolName")?.to_owned(), settings }).await?;
     Ok(json!({ "UserPool": shapes::pool(ctx.warden, &pool) }))
 }
 
 pub async fn describe_user_pool(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
-    let pool = ctx.warden.pool(input.str("UserPoolId")?).await?;
+    let pool = ctx.warden.kernel.pool(input.str("UserPoolId")?).await?;
     Ok(json!({ "UserPool": shapes::pool(ctx.warden, &pool) }))
 }
 
@@ -98,7 +98,7 @@ pub async fn list_user_pools(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> 
         )),
     };
     let after = page::decode(input.opt_str("NextToken")?)?;
-    let pools = ctx.warden.list_pools(after.as_deref(), limit).await?;
+    let pools = ctx.warden.directory.list_pools(after.as_deref(), limit).await?;
     let mut body = json!({ "UserPools": pools.iter().map(shapes::pool_description).collect::<Vec<_>>() });
     if pools.len() == limit as usize {
         if let Some(last) = pools.last() {
@@ -116,28 +116,28 @@ pub async fn update_user_pool(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value>
             "UsernameAttributes cannot be changed after the pool is created".into(),
         ));
     }
-    let mut pool = ctx.warden.pool(input.str("UserPoolId")?).await?;
+    let mut pool = ctx.warden.kernel.pool(input.str("UserPoolId")?).await?;
     apply_settings(input, &mut pool.settings)?;
-    ctx.warden.update_pool(pool).await?;
+    ctx.warden.directory.update_pool(pool).await?;
     Ok(json!({}))
 }
 
 pub async fn delete_user_pool(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
-    ctx.warden.delete_pool(input.str("UserPoolId")?).await?;
+    ctx.warden.directory.delete_pool(input.str("UserPoolId")?).await?;
     Ok(json!({}))
 }
 
 pub async fn set_user_pool_mfa_config(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
-    let mut pool = ctx.warden.pool(input.str("UserPoolId")?).await?;
+    let mut pool = ctx.warden.kernel.pool(input.str("UserPoolId")?).await?;
     if let Some(m) = input.opt_str("MfaConfiguration")? {
         pool.settings.mfa_configuration = mfa(m)?;
     }
-    let pool = ctx.warden.update_pool(pool).await?;
+    let pool = ctx.warden.directory.update_pool(pool).await?;
     Ok(mfa_config(&pool))
 }
 
 pub async fn get_user_pool_mfa_config(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
-    let pool = ctx.warden.pool(input.str("UserPoolId")?).await?;
+    let pool = ctx.warden.kernel.pool(input.str("UserPoolId")?).await?;
     Ok(mfa_config(&pool))
 }
 

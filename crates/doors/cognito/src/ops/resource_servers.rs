@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 use warden_core::model::ResourceServerScope;
-use warden_core::service::oauth::ResourceServerSpec;
+use warden_core::service::ResourceServerSpec;
 
 use crate::ctx::Ctx;
 use crate::error::DoorResult;
@@ -29,12 +29,12 @@ fn spec(input: &Input) -> DoorResult<ResourceServerSpec> {
 }
 
 pub async fn create_resource_server(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
-    let server = ctx.warden.create_resource_server(spec(input)?).await?;
+    let server = ctx.warden.directory.create_resource_server(spec(input)?).await?;
     Ok(json!({ "ResourceServer": shapes::resource_server(&server) }))
 }
 
 pub async fn describe_resource_server(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
-    let server = ctx.warden.resource_server(input.str("UserPoolId")?, input.str("Identifier")?).await?;
+    let server = ctx.warden.directory.resource_server(input.str("UserPoolId")?, input.str("Identifier")?).await?;
     Ok(json!({ "ResourceServer": shapes::resource_server(&server) }))
 }
 
@@ -42,7 +42,7 @@ pub async fn describe_resource_server(ctx: &Ctx<'_>, input: &Input) -> DoorResul
 pub async fn list_resource_servers(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
     let limit = input.limit("MaxResults", 50, 50)?;
     let after = page::decode(input.opt_str("NextToken")?)?;
-    let servers = ctx.warden.list_resource_servers(input.str("UserPoolId")?, after.as_deref(), limit).await?;
+    let servers = ctx.warden.directory.list_resource_servers(input.str("UserPoolId")?, after.as_deref(), limit).await?;
     let mut body = json!({ "ResourceServers": servers.iter().map(shapes::resource_server).collect::<Vec<_>>() });
     if servers.len() == limit as usize {
         if let Some(last) = servers.last() {
@@ -53,11 +53,11 @@ pub async fn list_resource_servers(ctx: &Ctx<'_>, input: &Input) -> DoorResult<V
 }
 
 pub async fn update_resource_server(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
-    let server = ctx.warden.update_resource_server(spec(input)?).await?;
+    let server = ctx.warden.directory.update_resource_server(spec(input)?).await?;
     Ok(json!({ "ResourceServer": shapes::resource_server(&server) }))
 }
 
 pub async fn delete_resource_server(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
-    ctx.warden.delete_resource_server(input.str("UserPoolId")?, input.str("Identifier")?).await?;
+    ctx.warden.directory.delete_resource_server(input.str("UserPoolId")?, input.str("Identifier")?).await?;
     Ok(json!({}))
 }

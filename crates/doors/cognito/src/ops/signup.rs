@@ -12,6 +12,7 @@ pub async fn sign_up(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
     let password = input.secret("Password")?;
     let out = ctx
         .warden
+        .accounts
         .sign_up(SignUpRequest {
             client_id: input.str("ClientId")?.to_owned(),
             secret_hash: input.opt_str("SecretHash")?.map(str::to_owned),
@@ -31,6 +32,7 @@ pub async fn sign_up(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
 
 pub async fn confirm_sign_up(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
     ctx.warden
+        .accounts
         .confirm_sign_up(
             input.str("ClientId")?,
             input.opt_str("SecretHash")?,
@@ -44,6 +46,7 @@ pub async fn confirm_sign_up(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> 
 pub async fn resend_confirmation_code(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
     let d = ctx
         .warden
+        .accounts
         .resend_confirmation_code(
             input.str("ClientId")?,
             input.opt_str("SecretHash")?,

@@ -10,29 +10,29 @@ use crate::shapes;
 use crate::wire::Input;
 
 pub async fn revoke_token(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
-    ctx.warden.revoke_token(input.str("ClientId")?, input.opt_str("ClientSecret")?, input.str("Token")?).await?;
+    ctx.warden.tokens.revoke_token(input.str("ClientId")?, input.opt_str("ClientSecret")?, input.str("Token")?).await?;
     Ok(json!({}))
 }
 
 pub async fn global_sign_out(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
-    ctx.warden.global_sign_out(input.str("AccessToken")?).await?;
+    ctx.warden.tokens.global_sign_out(input.str("AccessToken")?).await?;
     Ok(json!({}))
 }
 
 pub async fn admin_user_global_sign_out(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
-    ctx.warden.admin_user_global_sign_out(input.str("UserPoolId")?, input.str("Username")?).await?;
+    ctx.warden.directory.admin_user_global_sign_out(input.str("UserPoolId")?, input.str("Username")?).await?;
     Ok(json!({}))
 }
 
 pub async fn get_user(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
-    let user = ctx.warden.get_user(input.str("AccessToken")?).await?;
+    let user = ctx.warden.directory.get_user(input.str("AccessToken")?).await?;
     Ok(shapes::get_user(&user))
 }
 
 pub async fn get_tokens_from_refresh_token(ctx: &Ctx<'_>, input: &Input) -> DoorResult<Value> {
     let secret = input.opt_str("ClientSecret")?.map(|s| Secret::new(s.to_owned()));
     let tokens =
-        ctx.warden.refresh_with_client_secret(input.str("ClientId")?, secret, input.str("RefreshToken")?).await?;
+        ctx.warden.oauth.refresh_with_client_secret(input.str("ClientId")?, secret, input.str("RefreshToken")?).await?;
     let mut answer = super::auth::outcome(AuthOutcome::Tokens(tokens))?;
     Ok(json!({ "AuthenticationResult": answer["AuthenticationResult"].take() }))
 }

@@ -3,7 +3,7 @@
 
 use crate::error::{CoreError, CoreResult, StoreError};
 use crate::model::{ResourceServer, ResourceServerScope};
-use crate::service::Warden;
+use crate::service::services::Directory;
 
 /// What the operator asks for.
 #[derive(Debug, Clone, Default)]
@@ -54,50 +54,19 @@ fn validate(spec: &ResourceServerSpec) -> CoreResult<()> {
     Ok(())
 }
 
-impl Warden {
-    /// The custom scopes (`<identifier>/<name>`) among `scopes` that no resource server of the
-    /// pool defines (any more): one cached read per resource server named.
-    pub(crate) async fn undefined_custom_scopes<'a>(
-        &self,
-        pool_id: &str,
-        scopes: impl Iterator<Item = &'a str>,
-    ) -> CoreResult<Vec<&'a str>> {
-        let mut servers: Vec<(&str, Vec<String>)> = Vec::new();
-        let mut undefined = Vec::new();
-        for scope in scopes {
-            let Some((server, _)) = scope.rsplit_once('/') else {
-                continue;
-            };
-            let defined = match servers.iter().position(|(s, _)| *s == server) {
-                Some(i) => &servers[i].1,
-                None => {
-                    let names = match self.cached_resource_server(pool_id, server).await? {
-                        Some(rs) => rs.scope_names().collect(),
-                        None => Vec::new(),
-                    };
-                    servers.push((server, names));
-                    &servers[servers.len() - 1].1
-                }
-            };
-            if !defined.iter().any(|d| d == scope) {
-                undefined.push(scope);
-            }
-        }
-        Ok(undefined)
-    }
-
+impl Directory {
     pub async fn create_resource_server(&self, spec: ResourceServerSpec) -> CoreResult<ResourceServer> {
-        self.pool(&spec.pool_id).await?;
+        self.kernel.pool(&spec.pool_id).await?;
         validate(&spec)?;
         let server = ResourceServer {
             pool_id: spec.pool_id,
             identifier: spec.identifier,
             name: spec.name.trim().to_owned(),
             scopes: spec.scopes,
-            created_at: self.clock.now(),
+            created_at: self.kernel.clock.now(),
         };
-        let inserted = self.store.insert_resource_server(&server).await;
-        self.forget_resource_server(&server.pool_id, &server.identifier);
+        let inserted = self.kernel.store.insert_resource_server(&server).await;
+        self.kernel.forget_resource_server(&server.pool_id, &server.identifier);
         match inserted {
             Ok(()) => Ok(server),
             Err(StoreError::Conflict(_)) => Err(CoreError::invalid(format!(
@@ -109,8 +78,9 @@ impl Warden {
     }
 
     pub async fn resource_server(&self, pool_id: &str, identifier: &str) -> CoreResult<ResourceServer> {
-        self.pool(pool_id).await?;
-        self.store
+        self.kernel.pool(pool_id).await?;
+        self.kernel
+            .store
             .get_resource_server(pool_id, identifier)
             .await?
             .ok_or_else(|| CoreError::not_found(format!("Resource server {identifier} does not exist.")))
@@ -122,11 +92,11 @@ impl Warden {
         after: Option<&str>,
         limit: u32,
     ) -> CoreResult<Vec<ResourceServer>> {
-        self.pool(pool_id).await?;
+        self.kernel.pool(pool_id).await?;
         if !(1..=50).contains(&limit) {
             return Err(CoreError::invalid("MaxResults must be between 1 and 50"));
         }
-        Ok(self.store.list_resource_servers(pool_id, after, limit).await?)
+        Ok(self.kernel.store.list_resource_servers(pool_id, after, limit).await?)
     }
 
     /// Replaces the name and scopes (UpdateResourceServer replaces, as Cognito does).
@@ -135,8 +105,8 @@ impl Warden {
         validate(&spec)?;
         server.name = spec.name.trim().to_owned();
         server.scopes = spec.scopes;
-        let updated = self.store.update_resource_server(&server).await;
-        self.forget_resource_server(&server.pool_id, &server.identifier);
+        let updated = self.kernel.store.update_resource_server(&server).await;
+        self.kernel.forget_resource_server(&server.pool_id, &server.identifier);
         if !updated? {
             return Err(CoreError::not_found(format!("Resource server {} does not exist.", server.identifier)));
         }
@@ -144,9 +114,9 @@ impl Warden {
     }
 
     pub async fn delete_resource_server(&self, pool_id: &str, identifier: &str) -> CoreResult<()> {
-        self.pool(pool_id).await?;
-        let deleted = self.store.delete_resource_server(pool_id, identifier).await;
-        self.forget_resource_server(pool_id, identifier);
+        self.kernel.pool(pool_id).await?;
+        let deleted = self.kernel.store.delete_resource_server(pool_id, identifier).await;
+        self.kernel.forget_resource_server(pool_id, identifier);
         if !deleted? {
             return Err(CoreError::not_found(format!("Resource server {identifier} does not exist.")));
         }
