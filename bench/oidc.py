@@ -539,6 +539,8 @@ def main():
     ap.add_argument("--max-requests", type=int, default=2_000_000, help="cap per wrk thread (refresh script)")
     ap.add_argument("--workloads", default=",".join(WORKLOADS))
     ap.add_argument("--servers", default="warden-sqlite,warden-postgres,oidc-provider")
+    ap.add_argument("--baseline", help="another warden binary (an earlier commit), run beside --warden on both stores "
+                    "as baseline-sqlite and baseline-postgres, alternating with the others")
     ap.add_argument("--wait-quiet", type=int, default=0, help="wait up to this many seconds for no cargo/rustc")
     ap.add_argument("--profile", type=int, default=0, help="after the rounds, perf-record Warden (--profile-server) for this many seconds per workload")
     ap.add_argument("--profile-server", default="warden-sqlite", help="which Warden --profile records")
@@ -580,6 +582,10 @@ def main():
             subprocess.run(["psql", PG, "-q", "-c", f"CREATE DATABASE {pg_db}"], check=True, capture_output=True, timeout=60)
             created_db = True
             servers.append(Warden("warden-postgres", args.warden, warden_env, work, db=pg_db))
+        if args.baseline:
+            servers.append(Warden("baseline-sqlite", os.path.abspath(args.baseline), warden_env, work))
+            subprocess.run(["psql", PG, "-q", "-c", f"CREATE DATABASE {pg_db}_base"], check=True, capture_output=True, timeout=60)
+            servers.append(Warden("baseline-postgres", os.path.abspath(args.baseline), warden_env, work, db=pg_db + "_base"))
         if "oidc-provider" in wanted:
             servers.append(OidcProvider(os.path.abspath(args.node_dir), base, work))
         for s in servers:
@@ -628,8 +634,8 @@ def main():
     finally:
         for s in servers:
             s.stop()
-        if created_db:
-            subprocess.run(["psql", PG, "-q", "-c", f"DROP DATABASE IF EXISTS {pg_db} WITH (FORCE)"],
+        for db in [pg_db] * created_db + [pg_db + "_base"] * bool(args.baseline):
+            subprocess.run(["psql", PG, "-q", "-c", f"DROP DATABASE IF EXISTS {db} WITH (FORCE)"],
                            capture_output=True, timeout=60)
         shutil.rmtree(work, ignore_errors=True)
     meta = {

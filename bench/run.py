@@ -177,6 +177,8 @@ def main():
     ap.add_argument("--users", type=int, default=20)
     ap.add_argument("--max-requests", type=int, default=200000)
     ap.add_argument("--gateway-only", action="store_true", help="measure only the gateway overhead")
+    ap.add_argument("--baseline", help="another warden binary (an earlier commit): measure it beside --warden on both "
+                    "stores, alternating, and write only baseline.json (no peers, flood, gateway or report)")
     args = ap.parse_args()
     for attr in ("warden", "ceilings", "moto", "cognito_local"):
         setattr(args, attr, os.path.abspath(getattr(args, attr)))
@@ -207,6 +209,17 @@ def main():
         servers.append(Server("warden-postgres", [args.warden, "serve"],
                               dict(warden_env, WARDEN_LISTEN=f"127.0.0.1:{p}", WARDEN_DATA_DIR=os.path.join(work, "pg"),
                                    WARDEN_DATABASE_URL=PG.rsplit("/", 1)[0] + "/" + pg_db), p, key, work))
+        if args.baseline:
+            base_db = pg_db + "_base"
+            subprocess.run(["psql", PG, "-q", "-c", f"CREATE DATABASE {base_db}"], check=True, capture_output=True)
+            p = free_port()
+            servers.append(Server("baseline-sqlite", [os.path.abspath(args.baseline), "serve"],
+                                  dict(warden_env, WARDEN_LISTEN=f"127.0.0.1:{p}", WARDEN_DATA_DIR=os.path.join(work, "b-sqlite")), p, key, work))
+            p = free_port()
+            servers.append(Server("baseline-postgres", [os.path.abspath(args.baseline), "serve"],
+                                  dict(warden_env, WARDEN_LISTEN=f"127.0.0.1:{p}", WARDEN_DATA_DIR=os.path.join(work, "b-pg"),
+                                       WARDEN_DATABASE_URL=PG.rsplit("/", 1)[0] + "/" + base_db), p, key, work))
+            return compare_with_baseline(args, servers, work, pg_db)
         p = free_port()
         servers.append(Server("moto_server", [args.moto, "-H", "127.0.0.1", "-p", str(p)], dict(base_env), p, ("test", "test"), work))
         p = free_port()
@@ -250,6 +263,38 @@ def main():
     gateway = measure_gateway(args, key, warden_env, work_root=tempfile.mkdtemp(prefix="warden-gw-"))
     print(gateway)
     write_report(args, ceilings, servers, results, flood, gateway)
+
+
+def compare_with_baseline(args, servers, work, pg_db):
+    """Warden and an earlier build of it, both stores, rounds alternating who goes first."""
+    try:
+        for s in servers:
+            print("== set-up", s.name)
+            s.setup(args.users)
+        results = {s.name: {"refresh": [], "password": []} for s in servers}
+        for r in range(args.rounds):
+            order = servers[r % len(servers):] + servers[:r % len(servers)]
+            for workload in ("refresh", "password"):
+                for s in order:
+                    res = wrk(s, lua_file(work, s, workload, args.max_requests), args.seconds, args.connections)
+                    results[s.name][workload].append(res)
+                    print(f"round {r + 1} {s.name:18} {workload:8} {res}", flush=True)
+    finally:
+        for s in servers:
+            s.stop()
+        for db in (pg_db, pg_db + "_base"):
+            subprocess.run(["psql", PG, "-q", "-c", f"DROP DATABASE IF EXISTS {db} WITH (FORCE)"], capture_output=True)
+        shutil.rmtree(work, ignore_errors=True)
+    summary = {}
+    for store in ("sqlite", "postgres"):
+        for workload in ("refresh", "password"):
+            new = statistics.median(x["rps"] for x in results[f"warden-{store}"][workload])
+            old = statistics.median(x["rps"] for x in results[f"baseline-{store}"][workload])
+            summary[f"{workload}-{store}"] = {"rps_new": new, "rps_baseline": old, "change_pct": round(100 * (new - old) / old, 1)}
+    print(json.dumps(summary, indent=2))
+    with open(os.path.join(args.out, "baseline.json"), "w") as f:
+        json.dump({"warden": args.warden, "baseline": args.baseline, "rounds": args.rounds, "seconds": args.seconds,
+                   "connections": args.connections, "summary": summary, "results": results}, f, indent=2)
 
 
 GW_LUA = """

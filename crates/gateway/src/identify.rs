@@ -7,7 +7,7 @@ use axum::http::request::Parts;
 use axum::http::StatusCode;
 use warden_core::crypto::random::sha256;
 use warden_core::model::TemporaryCredentials;
-use warden_core::service::BearerError;
+use warden_core::service::{BearerError, Federation, Kernel, Tokens};
 use warden_core::{CoreError, Secret, Warden};
 use warden_sigv4::SigError;
 
@@ -61,7 +61,12 @@ const MISSING: &str = "missing credentials: sign the request with SigV4 or send 
 
 #[derive(Clone)]
 pub struct Verifier {
-    warden: Arc<Warden>,
+    /// The clock.
+    kernel: Arc<Kernel>,
+    /// Warden access tokens.
+    tokens: Arc<Tokens>,
+    /// Temporary credentials and self-managed issuers' tokens.
+    federation: Arc<Federation>,
     config: Arc<GatewayConfig>,
     /// Keyed by SHA-256 of access key id and session token.
     credentials: Arc<Recent<VerifiedCredentials>>,
@@ -71,7 +76,14 @@ pub struct Verifier {
 
 impl Verifier {
     pub fn new(warden: Arc<Warden>, config: GatewayConfig) -> Self {
-        Self { warden, config: Arc::new(config), credentials: Arc::default(), bearers: Arc::default() }
+        Self {
+            kernel: warden.kernel.clone(),
+            tokens: warden.tokens.clone(),
+            federation: warden.federation.clone(),
+            config: Arc::new(config),
+            credentials: Arc::default(),
+            bearers: Arc::default(),
+        }
     }
 
     pub fn config(&self) -> &GatewayConfig {
@@ -139,7 +151,7 @@ impl Verifier {
     /// Bearer tokens are checked against a one-second cache first, so their expiry can be up to
     /// a second late; they are short-lived JWTs with whole-second `exp` anyway.
     async fn verify_bearer(&self, token: &str) -> Result<Caller, Refusal> {
-        if let Some(s) = self.warden.federation.verify_self_signed(token).await.map_err(from_core)? {
+        if let Some(s) = self.federation.verify_self_signed(token).await.map_err(from_core)? {
             return Ok(Caller {
                 method: "self-signed",
                 sub: s.sub,
@@ -149,7 +161,7 @@ impl Verifier {
                 permissions: s.permissions,
             });
         }
-        let id = self.warden.tokens.verify_bearer_token(token).await.map_err(|e| match e {
+        let id = self.tokens.verify_bearer_token(token).await.map_err(|e| match e {
             BearerError::NotOurs => Refusal::unauthorized("unknown issuer, or not a valid access token"),
             BearerError::Refused(reason) => Refusal::unauthorized(reason),
             BearerError::Internal(e) => from_core(e),
@@ -179,11 +191,10 @@ impl Verifier {
             .ok_or_else(|| Refusal::unauthorized("a session token (X-Amz-Security-Token) is required"))?;
         let cache_key = sha256(format!("{}\n{token}", auth.access_key_id).as_bytes());
         let verified = match self.credentials.get(&cache_key) {
-            Some(v) if v.0.expires_at > self.warden.kernel.now() => v,
+            Some(v) if v.0.expires_at > self.kernel.now() => v,
             _ => {
                 let v = Arc::new(
-                    self.warden
-                        .federation
+                    self.federation
                         .verify_temporary_credentials(&auth.access_key_id, token)
                         .await
                         .map_err(from_core)?,
@@ -193,7 +204,7 @@ impl Verifier {
             }
         };
         let (creds, secret) = (&verified.0, &verified.1);
-        warden_sigv4::check_skew(signed_at, self.warden.kernel.now(), self.config.max_skew_secs).map_err(refuse)?;
+        warden_sigv4::check_skew(signed_at, self.kernel.now(), self.config.max_skew_secs).map_err(refuse)?;
         let uri = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
         warden_sigv4::check(
             parts.method.as_str(),

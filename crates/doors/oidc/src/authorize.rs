@@ -8,7 +8,9 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use warden_core::error::Refusal;
 use warden_core::service::oauth::{AuthorizeRequest, ValidAuthorize};
-use warden_core::{CoreError, Warden};
+use warden_core::CoreError;
+
+use crate::Services;
 
 use crate::error::{Endpoint, OAuthErrorKind};
 use crate::pages::{self, LoginForm, Page};
@@ -16,12 +18,12 @@ use crate::request::{body_bytes, Form};
 use crate::respond::authorization_response;
 use crate::steps::{csrf, failure, signed_in, REQUEST_TTL_SECS, SEALED_PURPOSE};
 
-pub async fn get(State(warden): State<Arc<Warden>>, req: Request) -> Response {
+pub async fn get(State(warden): State<Arc<Services>>, req: Request) -> Response {
     let form = Form::parse(req.uri().query().unwrap_or("").as_bytes());
     handle(&warden, req.headers(), &form).await
 }
 
-pub async fn post(State(warden): State<Arc<Warden>>, req: Request) -> Response {
+pub async fn post(State(warden): State<Arc<Services>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     debug_assert_eq!(parts.method, Method::POST);
     let bytes = match body_bytes(body, Endpoint::Token).await {
@@ -58,7 +60,7 @@ fn parse(form: &Form) -> Result<AuthorizeRequest, String> {
     })
 }
 
-async fn handle(warden: &Warden, headers: &HeaderMap, form: &Form) -> Response {
+async fn handle(warden: &Services, headers: &HeaderMap, form: &Form) -> Response {
     let request = match parse(form) {
         Ok(r) => r,
         Err(msg) => {
@@ -89,7 +91,7 @@ async fn handle(warden: &Warden, headers: &HeaderMap, form: &Form) -> Response {
 
 /// The login page for a checked request.
 pub fn login_page(
-    warden: &Warden,
+    warden: &Services,
     headers: &HeaderMap,
     valid: &ValidAuthorize,
     error: Option<&str>,

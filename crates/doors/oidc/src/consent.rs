@@ -9,7 +9,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use warden_core::error::Refusal;
 use warden_core::service::oauth::{AuthorizeRequest, SignedInBrowser, ValidAuthorize};
-use warden_core::{CoreError, Warden};
+use warden_core::CoreError;
+
+use crate::Services;
 
 use crate::cookies;
 use crate::error::Endpoint;
@@ -22,7 +24,7 @@ const CONSENT_PURPOSE: &str = "consent";
 
 /// A signed-in browser's next step: the consent page if the client needs it, else the code.
 pub async fn proceed(
-    warden: &Warden,
+    warden: &Services,
     headers: &HeaderMap,
     valid: &ValidAuthorize,
     browser: &SignedInBrowser,
@@ -57,7 +59,7 @@ pub async fn proceed(
     }
 }
 
-pub async fn decide(State(warden): State<Arc<Warden>>, req: Request) -> Response {
+pub async fn decide(State(warden): State<Arc<Services>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let Ok(bytes) = body_bytes(body, Endpoint::Token).await else {
         return pages::error_page(StatusCode::PAYLOAD_TOO_LARGE, OAuthErrorKind::InvalidRequest, "Too large")

@@ -2,9 +2,9 @@
 //! token the login and logout forms must echo. Both are HttpOnly; `Secure` when the public URL
 //! is https.
 
+use crate::Services;
 use axum::http::{header, HeaderMap, HeaderValue};
 use subtle::ConstantTimeEq;
-use warden_core::Warden;
 
 const CSRF: &str = "warden_csrf";
 
@@ -18,17 +18,17 @@ fn named(https: bool, base: &str) -> String {
     }
 }
 
-fn https(warden: &Warden) -> bool {
+fn https(warden: &Services) -> bool {
     warden.kernel.config().public_url.starts_with("https://")
 }
 
 /// The CSRF cookie's name.
-pub fn csrf_name(warden: &Warden) -> String {
+pub fn csrf_name(warden: &Services) -> String {
     named(https(warden), CSRF)
 }
 
 /// The session cookie's name for a pool (pool ids are cookie-name safe: `[A-Za-z0-9_-]`).
-pub fn session_name(warden: &Warden, pool_id: &str) -> String {
+pub fn session_name(warden: &Services, pool_id: &str) -> String {
     let safe: String = pool_id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
     named(https(warden), &format!("warden_session_{safe}"))
 }
@@ -46,7 +46,7 @@ pub fn get(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-fn secure(warden: &Warden) -> &'static str {
+fn secure(warden: &Services) -> &'static str {
     if https(warden) {
         "; Secure"
     } else {
@@ -55,13 +55,13 @@ fn secure(warden: &Warden) -> &'static str {
 }
 
 /// `Set-Cookie` for a value; `max_age` 0 deletes it.
-pub fn set(warden: &Warden, name: &str, value: &str, same_site: &str, max_age: i64) -> HeaderValue {
+pub fn set(warden: &Services, name: &str, value: &str, same_site: &str, max_age: i64) -> HeaderValue {
     let cookie = format!("{name}={value}; Path=/; HttpOnly; SameSite={same_site}; Max-Age={max_age}{}", secure(warden));
     HeaderValue::from_str(&cookie).expect("cookie values are base64url")
 }
 
 /// Whether the form's CSRF token matches the cookie (both present, equal in constant time).
-pub fn csrf_ok(warden: &Warden, headers: &HeaderMap, form_value: Option<&str>) -> bool {
+pub fn csrf_ok(warden: &Services, headers: &HeaderMap, form_value: Option<&str>) -> bool {
     match (get(headers, &csrf_name(warden)), form_value) {
         (Some(cookie), Some(form)) if !form.is_empty() => bool::from(cookie.as_bytes().ct_eq(form.as_bytes())),
         _ => false,

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::Services;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -11,11 +12,10 @@ use serde_json::{json, Value};
 use warden_core::model::Pool;
 use warden_core::service::oauth::STANDARD_SCOPES;
 use warden_core::service::{IDENTITY_ISSUER_PATH, STANDARD_ATTRIBUTES};
-use warden_core::Warden;
 
 use crate::error::metadata_error;
 
-async fn pool_or_404(warden: &Warden, pool_id: &str) -> Result<Pool, Response> {
+async fn pool_or_404(warden: &Services, pool_id: &str) -> Result<Pool, Response> {
     warden.kernel.pool(pool_id).await.map_err(metadata_error)
 }
 
@@ -44,7 +44,7 @@ const TOKEN_CLAIMS: &[&str] = &[
     "cognito:preferred_role",
 ];
 
-fn metadata(warden: &Warden, pool: &Pool) -> Value {
+fn metadata(warden: &Services, pool: &Pool) -> Value {
     let base = warden.kernel.config().public_url.trim_end_matches('/').to_owned();
     let auth_methods = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"];
     // What a private_key_jwt client assertion may be signed with (`oauth::client_auth`), the
@@ -87,7 +87,7 @@ fn cached(body: Value) -> Response {
 
 /// The identity pools' token issuer (GetOpenIdToken): an ID-token-only provider, so a web
 /// identity consumer can find its keys as for any issuer.
-fn identity_metadata(warden: &Warden) -> Value {
+fn identity_metadata(warden: &Services) -> Value {
     let issuer = warden.kernel.identity_issuer();
     json!({
         "issuer": issuer,
@@ -99,7 +99,7 @@ fn identity_metadata(warden: &Warden) -> Value {
     })
 }
 
-pub async fn openid_configuration(State(warden): State<Arc<Warden>>, Path(pool_id): Path<String>) -> Response {
+pub async fn openid_configuration(State(warden): State<Arc<Services>>, Path(pool_id): Path<String>) -> Response {
     if pool_id == IDENTITY_ISSUER_PATH {
         return cached(identity_metadata(&warden));
     }
@@ -109,11 +109,11 @@ pub async fn openid_configuration(State(warden): State<Arc<Warden>>, Path(pool_i
     }
 }
 
-pub async fn authorization_server(State(warden): State<Arc<Warden>>, Path(pool_id): Path<String>) -> Response {
+pub async fn authorization_server(State(warden): State<Arc<Services>>, Path(pool_id): Path<String>) -> Response {
     openid_configuration(State(warden), Path(pool_id)).await
 }
 
-pub async fn jwks(State(warden): State<Arc<Warden>>, Path(pool_id): Path<String>) -> Response {
+pub async fn jwks(State(warden): State<Arc<Services>>, Path(pool_id): Path<String>) -> Response {
     if pool_id == IDENTITY_ISSUER_PATH {
         return cached(warden.tokens.jwks());
     }

@@ -4,10 +4,10 @@
 use std::sync::Arc;
 
 use crate::error::OAuthErrorKind;
+use crate::Services;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use warden_core::Warden;
 
 use crate::error::{Endpoint, OidcError};
 use crate::request::{body_bytes, presented_client, require_form, used_basic, Form};
@@ -28,7 +28,7 @@ async fn read(req: Request) -> Result<(warden_core::service::oauth::PresentedCli
     Ok((client, token))
 }
 
-pub async fn introspect(State(warden): State<Arc<Warden>>, req: Request) -> Response {
+pub async fn introspect(State(warden): State<Arc<Services>>, req: Request) -> Response {
     let basic = used_basic(req.headers());
     let result = match read(req).await {
         Ok((client, token)) => warden.oauth.introspect(&client, &token).await.map_err(|e| OidcError::from_core(E, e)),
@@ -40,7 +40,7 @@ pub async fn introspect(State(warden): State<Arc<Warden>>, req: Request) -> Resp
     }
 }
 
-pub async fn revoke(State(warden): State<Arc<Warden>>, req: Request) -> Response {
+pub async fn revoke(State(warden): State<Arc<Services>>, req: Request) -> Response {
     let basic = used_basic(req.headers());
     let result = match read(req).await {
         Ok((client, token)) => warden.oauth.revoke(&client, &token).await.map_err(|e| OidcError::from_core(E, e)),

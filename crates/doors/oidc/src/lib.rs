@@ -32,7 +32,28 @@ use std::sync::Arc;
 
 use axum::routing::{get, post};
 use axum::Router;
+use warden_core::service::{Accounts, Kernel, OAuth, Tokens};
 use warden_core::Warden;
+
+/// The services this door uses: the OAuth rules, the hosted sign-in, the key ring's JWKS, and
+/// the kernel's configuration and lookups.
+pub struct Services {
+    pub kernel: Arc<Kernel>,
+    pub tokens: Arc<Tokens>,
+    pub accounts: Arc<Accounts>,
+    pub oauth: Arc<OAuth>,
+}
+
+impl Services {
+    fn of(warden: &Warden) -> Self {
+        Self {
+            kernel: warden.kernel.clone(),
+            tokens: warden.tokens.clone(),
+            accounts: warden.accounts.clone(),
+            oauth: warden.oauth.clone(),
+        }
+    }
+}
 
 /// The door's routes. What a single-page app calls from its own origin (metadata, keys, the
 /// token, userinfo and revocation endpoints) answers CORS requests from any origin, without
@@ -55,7 +76,7 @@ pub fn router(warden: Arc<Warden>) -> Router {
         .route("/consent", post(consent::decide))
         .route("/logout", get(logout::confirm).post(logout::logout))
         .merge(from_any_origin)
-        .with_state(warden)
+        .with_state(Arc::new(Services::of(&warden)))
 }
 
 fn cors() -> tower_http::cors::CorsLayer {

@@ -13,7 +13,7 @@ use warden_core::crypto::random;
 use warden_core::error::{Invalid, Missing, Refusal};
 use warden_core::service::oauth::{AuthorizeRequest, SignedInBrowser, ValidAuthorize};
 use warden_core::service::{AuthOutcome, ChallengeAnswer, Credential, RespondToChallenge, SignIn};
-use warden_core::{CoreError, Secret, Warden};
+use warden_core::{CoreError, Secret};
 
 use crate::authorize;
 use crate::cookies;
@@ -21,6 +21,7 @@ use crate::error::{Endpoint, OAuthErrorKind};
 use crate::pages::{self, LoginForm, Page};
 use crate::request::{body_bytes, source, Form};
 use crate::steps::{self, SEALED_PURPOSE};
+use crate::Services;
 
 /// A login form post, checked: CSRF, the sealed request, and the request itself again.
 struct Step {
@@ -32,7 +33,7 @@ struct Step {
     valid: ValidAuthorize,
 }
 
-async fn open(warden: &Warden, req: Request) -> Result<Step, Response> {
+async fn open(warden: &Services, req: Request) -> Result<Step, Response> {
     let src = source(&req);
     let (parts, body) = req.into_parts();
     let bytes = body_bytes(body, Endpoint::Token).await.map_err(|_| {
@@ -58,7 +59,7 @@ async fn open(warden: &Warden, req: Request) -> Result<Step, Response> {
     Ok(Step { headers: parts.headers, form, source: src, sealed, csrf: csrf.unwrap_or_default(), valid })
 }
 
-pub async fn password(State(warden): State<Arc<Warden>>, req: Request) -> Response {
+pub async fn password(State(warden): State<Arc<Services>>, req: Request) -> Response {
     let step = match open(&warden, req).await {
         Ok(s) => s,
         Err(r) => return r,
@@ -93,7 +94,7 @@ pub async fn password(State(warden): State<Arc<Warden>>, req: Request) -> Respon
     finish(&warden, &step, outcome).await
 }
 
-pub async fn challenge(State(warden): State<Arc<Warden>>, req: Request) -> Response {
+pub async fn challenge(State(warden): State<Arc<Services>>, req: Request) -> Response {
     let step = match open(&warden, req).await {
         Ok(s) => s,
         Err(r) => return r,
@@ -139,7 +140,7 @@ pub async fn challenge(State(warden): State<Arc<Warden>>, req: Request) -> Respo
 
 /// What a sign-in step led to: the code for the client, the next step, or the login page
 /// again with the reason.
-async fn finish(warden: &Warden, step: &Step, outcome: Result<AuthOutcome, CoreError>) -> Response {
+async fn finish(warden: &Services, step: &Step, outcome: Result<AuthOutcome, CoreError>) -> Response {
     match outcome {
         Ok(AuthOutcome::SignedIn { user, auth_time, amr }) => {
             let pool_id = step.valid.pool.id.clone();

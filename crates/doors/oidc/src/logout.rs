@@ -9,7 +9,9 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use warden_core::service::oauth::LogoutRequest;
-use warden_core::{CoreError, Warden};
+use warden_core::CoreError;
+
+use crate::Services;
 
 use crate::cookies;
 use crate::error::{kind_of, Endpoint};
@@ -38,14 +40,14 @@ fn parse(form: &Form) -> Result<LogoutRequest, String> {
     })
 }
 
-pub async fn confirm(State(warden): State<Arc<Warden>>, req: Request) -> Response {
+pub async fn confirm(State(warden): State<Arc<Services>>, req: Request) -> Response {
     let form = Form::parse(req.uri().query().unwrap_or("").as_bytes());
     confirmation(&warden, req.headers(), &form).await
 }
 
 /// The confirmation page for a logout request's parameters: GET's query, or the form a relying
 /// party POSTs. Nothing is ended yet.
-async fn confirmation(warden: &Warden, headers: &HeaderMap, form: &Form) -> Response {
+async fn confirmation(warden: &Services, headers: &HeaderMap, form: &Form) -> Response {
     let request = match parse(form) {
         Ok(r) => r,
         Err(m) => return error(CoreError::invalid_as(warden_core::error::Invalid::Request, m)),
@@ -63,7 +65,7 @@ async fn confirmation(warden: &Warden, headers: &HeaderMap, form: &Form) -> Resp
     page.into_response()
 }
 
-pub async fn logout(State(warden): State<Arc<Warden>>, req: Request) -> Response {
+pub async fn logout(State(warden): State<Arc<Services>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let Ok(bytes) = body_bytes(body, Endpoint::Token).await else {
         return pages::error_page(

@@ -2,11 +2,11 @@
 //! request's lifetime and purpose, the CSRF token, the browser's session, and the pages for a
 //! failed check or a fault on our side.
 
+use crate::Services;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use warden_core::crypto::random;
 use warden_core::service::oauth::{AuthorizeFailure, SignedInBrowser};
-use warden_core::Warden;
 
 use crate::cookies;
 use crate::error::{kind_of, Endpoint, OAuthErrorKind};
@@ -30,7 +30,7 @@ pub fn failure(f: AuthorizeFailure, after_post: bool) -> Response {
 }
 
 /// The browser's live session in `pool_id`, if its cookie names one.
-pub async fn signed_in(warden: &Warden, headers: &HeaderMap, pool_id: &str) -> Result<Option<SignedInBrowser>, Page> {
+pub async fn signed_in(warden: &Services, headers: &HeaderMap, pool_id: &str) -> Result<Option<SignedInBrowser>, Page> {
     let Some(cookie) = cookies::get(headers, &cookies::session_name(warden, pool_id)) else {
         return Ok(None);
     };
@@ -41,7 +41,7 @@ pub async fn signed_in(warden: &Warden, headers: &HeaderMap, pool_id: &str) -> R
 }
 
 /// The CSRF token of the browser, and the cookie to set when it had none.
-pub fn csrf(warden: &Warden, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
+pub fn csrf(warden: &Services, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
     let name = cookies::csrf_name(warden);
     match cookies::get(headers, &name) {
         Some(v) => (v, None),

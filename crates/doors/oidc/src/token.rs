@@ -2,16 +2,16 @@
 
 use std::sync::Arc;
 
+use crate::Services;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use warden_core::service::oauth::{Grant, TokenRequest};
-use warden_core::Warden;
 
 use crate::error::{Endpoint, OAuthErrorKind, OidcError};
 use crate::request::{body_bytes, presented_client, require_form, used_basic, Form};
 
-pub async fn token(State(warden): State<Arc<Warden>>, req: Request) -> Response {
+pub async fn token(State(warden): State<Arc<Services>>, req: Request) -> Response {
     let basic = used_basic(req.headers());
     match run(&warden, req).await {
         Ok(r) => r,
@@ -19,7 +19,7 @@ pub async fn token(State(warden): State<Arc<Warden>>, req: Request) -> Response 
     }
 }
 
-async fn run(warden: &Warden, req: Request) -> Result<Response, OidcError> {
+async fn run(warden: &Services, req: Request) -> Result<Response, OidcError> {
     const E: Endpoint = Endpoint::Token;
     let (parts, body) = req.into_parts();
     require_form(&parts.headers, E)?;

@@ -4,10 +4,10 @@
 use std::sync::Arc;
 
 use crate::error::OAuthErrorKind;
+use crate::Services;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use warden_core::Warden;
 
 use crate::error::{Endpoint, OidcError};
 use crate::request::{bearer, body_bytes, Form};
@@ -15,11 +15,11 @@ use crate::token::no_store;
 
 const E: Endpoint = Endpoint::Resource;
 
-pub async fn get(State(warden): State<Arc<Warden>>, headers: HeaderMap) -> Response {
+pub async fn get(State(warden): State<Arc<Services>>, headers: HeaderMap) -> Response {
     answer(&warden, bearer(&headers)).await
 }
 
-pub async fn post(State(warden): State<Arc<Warden>>, req: Request) -> Response {
+pub async fn post(State(warden): State<Arc<Services>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let header_token = bearer(&parts.headers);
     let is_form = parts
@@ -45,7 +45,7 @@ pub async fn post(State(warden): State<Arc<Warden>>, req: Request) -> Response {
     answer(&warden, header_token.or(body_token)).await
 }
 
-async fn answer(warden: &Warden, token: Option<String>) -> Response {
+async fn answer(warden: &Services, token: Option<String>) -> Response {
     let Some(token) = token.filter(|t| !t.is_empty()) else {
         // RFC 6750 §3.1: a request without credentials gets a challenge without an error code.
         let mut resp = StatusCode::UNAUTHORIZED.into_response();
