@@ -652,6 +652,19 @@ def main():
                             "errors_logged": getattr(s, "errors_logged", None)} for s in servers},
         "wrk": subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split("Copyright")[0].strip(),
     }
+    if args.baseline:
+        summary = {}
+        for w in workloads:
+            for store in ("sqlite", "postgres"):
+                new, old = results.get(f"warden-{store}", {}).get(w), results.get(f"baseline-{store}", {}).get(w)
+                if new and old:
+                    n, o = med([x["rps"] for x in new]), med([x["rps"] for x in old])
+                    summary[f"{w}-{store}"] = {"rps_new": n, "rps_baseline": o, "change_pct": round(100 * (n - o) / o, 1),
+                                               "p50_ms_new": med([x["p50_ms"] for x in new]),
+                                               "p50_ms_baseline": med([x["p50_ms"] for x in old])}
+        print(json.dumps(summary, indent=2))
+        with open(os.path.join(args.out, "baseline-oidc.json"), "w") as f:
+            json.dump({"meta": meta, "baseline": args.baseline, "summary": summary, "results": results}, f, indent=2)
     if args.no_report:
         print(json.dumps({"meta": meta, "profiles": profiles}, indent=2))
         return

@@ -21,8 +21,15 @@ impl Default for Argon2Params {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ThrottleConfig {
-    /// Failed sign-ins allowed per user within `window_secs` before LimitExceeded.
+    /// Failed sign-ins allowed for one user from one source address (an IPv6 /64) within
+    /// `window_secs`; past it, that address is refused for that user ("Password attempts
+    /// exceeded"). Wrong MFA codes are counted per user against the same number.
     pub per_user: u32,
+    /// Failed sign-ins allowed for one user from every source address it has not signed in
+    /// from before, together, within `window_secs`: the ceiling that bounds a guesser with many
+    /// addresses. Past it only unfamiliar addresses are refused; an address or a browser that
+    /// signed in as the user before keeps working. Never below `per_user`.
+    pub per_user_ceiling: u32,
     /// Failed sign-ins allowed per source address within `window_secs` before TooManyRequests.
     pub per_source: u32,
     pub window_secs: i64,
@@ -30,7 +37,7 @@ pub struct ThrottleConfig {
 
 impl Default for ThrottleConfig {
     fn default() -> Self {
-        Self { per_user: 5, per_source: 50, window_secs: 900 }
+        Self { per_user: 5, per_user_ceiling: 50, per_source: 50, window_secs: 900 }
     }
 }
 

@@ -84,8 +84,10 @@ async fn sdk_flows(f: Fixture) {
 
     // Forgot password, with the code from the dev outbox.
     f.app.warden.accounts.forgot_password(&f.client, None, "bea", "127.0.0.1", "attempt-1").await.unwrap();
-    let code =
-        f.app.outbox().iter().rev().find(|m| m["username"] == "bea").unwrap()["code"].as_str().unwrap().to_owned();
+    let code = f.app.outbox().await.iter().rev().find(|m| m["username"] == "bea").unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert!(auth.forgot_password("bea", "Reset-Passw0rd!", &code).await.unwrap());
     assert_eq!(
         auth.forgot_password("bea", "Again-Passw0rd!", &code).await.unwrap_err().code(),

@@ -1,12 +1,10 @@
 //! Operator access keys (the admin API's long-lived credentials).
 
 use crate::error::sql;
-use crate::rows;
-use crate::SqlStore;
+use crate::{rows, SqlStore};
 use async_trait::async_trait;
 use warden_core::model::AccessKey;
-use warden_core::store::AccessKeyStore;
-use warden_core::store::StoreResult;
+use warden_core::store::{AccessKeyStore, StoreResult};
 
 #[async_trait]
 impl AccessKeyStore for SqlStore {

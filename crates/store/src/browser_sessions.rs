@@ -1,14 +1,11 @@
 //! Hosted-login browser sessions: JSON documents beside the columns their queries need.
 
-use crate::error::sql;
-use crate::error::R;
-use crate::rows::json;
-use crate::rows::to_json;
+use crate::error::{sql, R};
+use crate::rows::{json, to_json};
 use crate::SqlStore;
 use async_trait::async_trait;
 use warden_core::model::BrowserSession;
-use warden_core::store::BrowserSessionStore;
-use warden_core::store::StoreResult;
+use warden_core::store::{BrowserSessionStore, StoreResult};
 
 #[async_trait]
 impl BrowserSessionStore for SqlStore {

@@ -1,14 +1,11 @@
 //! Sign-in challenges under way (a new password, a TOTP code).
 
-use crate::error::sql;
-use crate::error::R;
-use crate::rows;
-use crate::SqlStore;
+use crate::error::{sql, R};
+use crate::{rows, SqlStore};
 use async_trait::async_trait;
 use sqlx::Row;
 use warden_core::model::Challenge;
-use warden_core::store::ChallengeStore;
-use warden_core::store::StoreResult;
+use warden_core::store::{ChallengeStore, StoreResult};
 
 #[async_trait]
 impl ChallengeStore for SqlStore {

@@ -1,15 +1,11 @@
 //! One-time codes: confirmation, reset and attribute-verification codes.
 
-use crate::error::sql;
-use crate::error::R;
+use crate::error::{sql, R};
 use crate::SqlStore;
 use async_trait::async_trait;
 use sqlx::Row;
-use warden_core::model::Code;
-use warden_core::model::CodeOutcome;
-use warden_core::store::CodeRedemption;
-use warden_core::store::CodeStore;
-use warden_core::store::StoreResult;
+use warden_core::model::{Code, CodeOutcome};
+use warden_core::store::{CodeRedemption, CodeStore, StoreResult};
 
 #[async_trait]
 impl CodeStore for SqlStore {

@@ -5,7 +5,6 @@
 //! query in this crate propagates with `?`; the trait methods hand the core a `StoreError`.
 
 use std::future::Future;
-
 use warden_core::error::StoreError;
 use warden_core::store::StoreResult;
 

@@ -1,20 +1,12 @@
 //! Refresh-token families: insertion, the family-with-user reads of the token hot paths,
 //! revocation, rotation with reuse detection.
 
-use crate::error::sql;
-use crate::error::Error;
-use crate::error::R;
-use crate::rows;
-use crate::Backend;
-use crate::SqlStore;
+use crate::error::{sql, Error, R};
+use crate::{rows, Backend, SqlStore};
 use async_trait::async_trait;
 use sqlx::Row;
-use warden_core::model::Group;
-use warden_core::model::RefreshFamily;
-use warden_core::model::User;
-use warden_core::store::FamilyKey;
-use warden_core::store::FamilyStore;
-use warden_core::store::StoreResult;
+use warden_core::model::{Group, RefreshFamily, User};
+use warden_core::store::{FamilyKey, FamilyStore, StoreResult};
 
 /// The family-and-user read of the refresh paths with the user's groups as a JSON array (each
 /// element a `Group`), aggregated per engine, so a refresh still costs one statement.

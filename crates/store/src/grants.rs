@@ -1,19 +1,13 @@
 //! What OAuth grants leave behind: authorization codes (JSON documents beside the columns
 //! their queries need), client-assertion `jti`s and consent.
 
-use crate::error::sql;
-use crate::error::Error;
-use crate::error::R;
-use crate::rows::json;
-use crate::rows::to_json;
-use crate::Backend;
-use crate::SqlStore;
+use crate::error::{sql, Error, R};
+use crate::rows::{json, to_json};
+use crate::{Backend, SqlStore};
 use async_trait::async_trait;
 use sqlx::Row;
-use warden_core::model::AuthorizationCode;
-use warden_core::model::RefreshFamily;
-use warden_core::store::GrantStore;
-use warden_core::store::StoreResult;
+use warden_core::model::{AuthorizationCode, RefreshFamily};
+use warden_core::store::{GrantStore, StoreResult};
 
 #[async_trait]
 impl GrantStore for SqlStore {

@@ -1,16 +1,12 @@
 //! User-pool groups and their members.
 
-use crate::error::sql;
-use crate::error::R;
-use crate::rows;
-use crate::SqlStore;
+use crate::error::{sql, R};
+use crate::{rows, SqlStore};
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::Row;
-use warden_core::model::Group;
-use warden_core::model::User;
-use warden_core::store::GroupStore;
-use warden_core::store::StoreResult;
+use warden_core::model::{Group, User};
+use warden_core::store::{GroupStore, StoreResult};
 
 fn group(row: &AnyRow) -> R<Group> {
     Ok(Group {

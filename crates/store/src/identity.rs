@@ -1,19 +1,13 @@
 //! Identity pools, identities and their temporary credentials.
 
-use crate::error::one_updated;
-use crate::error::sql;
-use crate::error::R;
-use crate::rows::json;
-use crate::rows::to_json;
+use crate::error::{one_updated, sql, R};
+use crate::rows::{json, to_json};
 use crate::SqlStore;
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::Row;
-use warden_core::model::Identity;
-use warden_core::model::IdentityPool;
-use warden_core::model::TemporaryCredentials;
-use warden_core::store::IdentityStore;
-use warden_core::store::StoreResult;
+use warden_core::model::{Identity, IdentityPool, TemporaryCredentials};
+use warden_core::store::{IdentityStore, StoreResult};
 
 fn identity_pool(row: &AnyRow) -> R<IdentityPool> {
     Ok(IdentityPool {

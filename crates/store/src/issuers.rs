@@ -1,13 +1,11 @@
 //! Self-managed token issuers, stored as one JSON document each.
 
 use crate::error::sql;
-use crate::rows::json;
-use crate::rows::to_json;
+use crate::rows::{json, to_json};
 use crate::SqlStore;
 use async_trait::async_trait;
 use warden_core::model::Issuer;
-use warden_core::store::IssuerStore;
-use warden_core::store::StoreResult;
+use warden_core::store::{IssuerStore, StoreResult};
 
 #[async_trait]
 impl IssuerStore for SqlStore {

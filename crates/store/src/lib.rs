@@ -29,14 +29,13 @@ mod sweep;
 mod throttle;
 mod users;
 
+use error::Error;
 use std::str::FromStr;
 use std::time::Duration;
+use warden_core::error::StoreError;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
-
-use error::Error;
-use warden_core::error::StoreError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

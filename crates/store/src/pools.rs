@@ -1,14 +1,11 @@
 //! User pools.
 
-use crate::error::one_updated;
-use crate::error::sql;
-use crate::rows;
+use crate::error::{one_updated, sql};
 use crate::rows::to_json;
-use crate::SqlStore;
+use crate::{rows, SqlStore};
 use async_trait::async_trait;
 use warden_core::model::Pool;
-use warden_core::store::PoolStore;
-use warden_core::store::StoreResult;
+use warden_core::store::{PoolStore, StoreResult};
 
 #[async_trait]
 impl PoolStore for SqlStore {

@@ -16,15 +16,11 @@
 //! - if a batch statement fails, each read in it runs on its own, so it fails only for its own
 //!   reason.
 
-use crate::error::Error;
-use crate::error::R;
+use crate::error::{Error, R};
 use sqlx::any::AnyRow;
-use sqlx::AnyPool;
-use sqlx::Row;
-use std::collections::HashMap;
-use std::collections::VecDeque;
-use std::sync::Arc;
-use std::sync::Mutex;
+use sqlx::{AnyPool, Row};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
 use warden_core::error::StoreError;
 use warden_core::store::FamilyKey;

@@ -1,13 +1,11 @@
 //! Resource servers and their scopes: JSON documents beside the columns their queries need.
 
 use crate::error::sql;
-use crate::rows::json;
-use crate::rows::to_json;
+use crate::rows::{json, to_json};
 use crate::SqlStore;
 use async_trait::async_trait;
 use warden_core::model::ResourceServer;
-use warden_core::store::ResourceServerStore;
-use warden_core::store::StoreResult;
+use warden_core::store::{ResourceServerStore, StoreResult};
 
 #[async_trait]
 impl ResourceServerStore for SqlStore {

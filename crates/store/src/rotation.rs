@@ -20,20 +20,14 @@
 //! a write. Entries are matched to rows by their new token hash; a batch never holds the same old
 //! token twice, so a token presented twice at once rotates once.
 
-use crate::error::Error;
-use crate::error::R;
-use crate::Backend;
-use crate::SqlStore;
-use sqlx::AnyPool;
-use sqlx::Row;
+use crate::error::{Error, R};
+use crate::{Backend, SqlStore};
+use sqlx::{AnyPool, Row};
 use std::collections::VecDeque;
 use std::sync::Mutex;
-use tokio::sync::mpsc;
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 use warden_core::error::StoreError;
-use warden_core::model::Group;
-use warden_core::model::RefreshFamily;
-use warden_core::model::User;
+use warden_core::model::{Group, RefreshFamily, User};
 
 /// A refresh's family, its user and the user's groups.
 type Refreshed = (RefreshFamily, User, Vec<Group>);

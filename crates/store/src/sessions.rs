@@ -9,8 +9,7 @@
 //! sees the new epoch and is refused: nothing begun before a revocation mints tokens after it.
 
 use crate::error::R;
-use crate::Backend;
-use crate::SqlStore;
+use crate::{Backend, SqlStore};
 use sqlx::Row;
 use warden_core::error::StoreError;
 

@@ -1,12 +1,10 @@
 //! The signing-key ring: keys sealed under the master key, retired by rotation.
 
 use crate::error::sql;
-use crate::rows;
-use crate::SqlStore;
+use crate::{rows, SqlStore};
 use async_trait::async_trait;
 use warden_core::model::SigningKeyRecord;
-use warden_core::store::SigningKeyStore;
-use warden_core::store::StoreResult;
+use warden_core::store::{SigningKeyStore, StoreResult};
 
 #[async_trait]
 impl SigningKeyStore for SqlStore {

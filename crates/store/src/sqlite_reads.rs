@@ -13,8 +13,7 @@
 
 use crate::error::R;
 use crate::SqlStore;
-use rusqlite::Connection;
-use rusqlite::OpenFlags;
+use rusqlite::{Connection, OpenFlags};
 use sqlx::any::AnyRow;
 use std::path::PathBuf;
 use std::sync::Mutex;

@@ -2,13 +2,10 @@
 //! detection needs) instead of growing for ever.
 
 use crate::error::sql;
-use crate::Backend;
-use crate::SqlStore;
+use crate::{Backend, SqlStore};
 use async_trait::async_trait;
 use sqlx::Row;
-use warden_core::store::Maintenance;
-use warden_core::store::StoreResult;
-use warden_core::store::SweepBefore;
+use warden_core::store::{Maintenance, StoreResult, SweepBefore};
 
 // A revocation deletes only a user's live rows (`sessions::end_sessions_in`), this only expired
 // ones, so the two never lock the same rows.
@@ -31,7 +28,7 @@ impl Maintenance for SqlStore {
     async fn sweep(&self, before: &SweepBefore) -> StoreResult<u64> {
         sql(async {
             // Deleting a family deletes its retired refresh tokens (ON DELETE CASCADE).
-            let tables: [(&str, &str, i64); 8] = [
+            let tables: [(&str, &str, i64); 9] = [
                 ("families", "expires_at", before.families),
                 ("challenges", "expires_at", before.short_lived),
                 ("codes", "expires_at", before.short_lived),
@@ -40,6 +37,7 @@ impl Maintenance for SqlStore {
                 ("temporary_credentials", "expires_at", before.short_lived),
                 ("client_assertions", "expires_at", before.short_lived),
                 ("failures", "at", before.failures),
+                ("sign_in_sources", "seen_at", before.sign_in_sources),
             ];
             let row = match self.backend {
                 Backend::Sqlite => "rowid",

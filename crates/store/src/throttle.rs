@@ -5,14 +5,11 @@
 //! a burst on one key cannot tie up the pool waiting for the database's lock; and an attempt
 //! whose key is already at its limit is refused by a plain read, taking no lock at all.
 
-use crate::error::sql;
-use crate::error::R;
-use crate::Backend;
-use crate::SqlStore;
+use crate::error::{sql, R};
+use crate::{Backend, SqlStore};
 use async_trait::async_trait;
 use sqlx::Row;
-use warden_core::store::StoreResult;
-use warden_core::store::ThrottleStore;
+use warden_core::store::{StoreResult, ThrottleStore};
 
 const STRIPES: usize = 64;
 
@@ -100,6 +97,33 @@ impl ThrottleStore for SqlStore {
         sql(async {
             sqlx::query("DELETE FROM failures WHERE key = $1").bind(key).execute(&self.write).await?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn remember_sign_in(&self, key: &str, at: i64) -> StoreResult<()> {
+        sql(async {
+            sqlx::query(
+                "INSERT INTO sign_in_sources (key, seen_at) VALUES ($1, $2) \
+                 ON CONFLICT (key) DO UPDATE SET seen_at = excluded.seen_at",
+            )
+            .bind(key)
+            .bind(at)
+            .execute(&self.write)
+            .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn signed_in_since(&self, key: &str, since: i64) -> StoreResult<bool> {
+        sql(async {
+            let row = sqlx::query("SELECT 1 AS one FROM sign_in_sources WHERE key = $1 AND seen_at >= $2")
+                .bind(key)
+                .bind(since)
+                .fetch_optional(&self.read)
+                .await?;
+            Ok(row.is_some())
         })
         .await
     }

@@ -1,15 +1,12 @@
 //! Users.
 
-use crate::error::sql;
-use crate::error::R;
-use crate::rows;
+use crate::error::{sql, R};
 use crate::rows::to_json;
-use crate::SqlStore;
+use crate::{rows, SqlStore};
 use async_trait::async_trait;
 use warden_core::error::StoreError;
 use warden_core::model::User;
-use warden_core::store::StoreResult;
-use warden_core::store::UserStore;
+use warden_core::store::{StoreResult, UserStore};
 
 const UPDATE_USER: &str = "UPDATE users SET username = $3, username_lc = $4, email = $5, phone_number = $6, \
      status = $7, enabled = $8, password_hash = $9, temp_expires_at = $10, attributes = $11, \

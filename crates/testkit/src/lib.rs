@@ -136,8 +136,10 @@ impl TestApp {
         let _ = std::fs::remove_dir_all(&self.data_dir);
     }
 
-    /// The messages in the dev outbox, oldest first.
-    pub fn outbox(&self) -> Vec<serde_json::Value> {
+    /// The messages in the dev outbox, oldest first, once the work done after answers (a reset
+    /// code is sent after ForgotPassword's answer) has finished.
+    pub async fn outbox(&self) -> Vec<serde_json::Value> {
+        self.warden.kernel.flush_delivery().await;
         std::fs::read_to_string(self.data_dir.join("outbox.jsonl"))
             .unwrap_or_default()
             .lines()

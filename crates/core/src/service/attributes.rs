@@ -2,11 +2,11 @@
 //! its standard attributes (OIDC Core §5.1 plus `address`) and `custom:` ones; any other name is
 //! refused, so no attribute can pose as a claim Warden issues itself (`cognito:groups`...).
 
+use crate::error::Refusal;
+use crate::model::Client;
 use std::collections::BTreeMap;
 
-use crate::error::Refusal;
 use crate::error::{CoreError, CoreResult};
-use crate::model::Client;
 
 /// The addresses a code can prove, each with its verified flag.
 pub(crate) const ADDRESS_FLAGS: [(&str, &str); 2] =

@@ -2,10 +2,9 @@
 //! user's token (any door's; its family must be live) or a service client's client_credentials
 //! token (signature, expiry, issuer; the client must still exist).
 
-use serde_json::Value;
-
 use crate::error::CoreError;
 use crate::service::services::Tokens;
+use serde_json::Value;
 
 /// Who a verified bearer token speaks for.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,13 +3,11 @@
 //! `email`, `phone` or `profile` beside it, only the claims those scopes name. `*_verified` are
 //! booleans, and `email_verified`/`phone_number_verified` are always present with their address.
 
-use std::collections::BTreeMap;
-
-use serde_json::Value;
-
 use super::attributes::known;
 use crate::model::User;
 use crate::service::oauth::scopes::COGNITO_ADMIN_SCOPE;
+use serde_json::Value;
+use std::collections::BTreeMap;
 
 /// The OIDC standard claims each scope releases (OIDC Core §5.4).
 fn scope_claims(scope: &str) -> &'static [&'static str] {

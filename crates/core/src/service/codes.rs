@@ -3,13 +3,8 @@
 
 use crate::crypto::random;
 use crate::delivery::Message;
-use crate::error::CoreError;
-use crate::error::CoreResult;
-use crate::error::Refusal;
-use crate::model::Code;
-use crate::model::CodeOutcome;
-use crate::model::CodePurpose;
-use crate::model::User;
+use crate::error::{CoreError, CoreResult, Refusal};
+use crate::model::{Code, CodeOutcome, CodePurpose, User};
 use crate::service::services::Kernel;
 
 /// Wrong guesses allowed on one code before it is dropped.

@@ -12,14 +12,14 @@
 //! the store at most one read per `MISS_SECS`, at the price of an issuer registered on another
 //! instance being refused here for up to that long.
 
+use crate::clock::Timestamp;
+use crate::model::Issuer;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
 use jsonwebtoken::{Algorithm, DecodingKey};
 
 use super::issuer_keys::{jwk_key, pem_key};
-use crate::clock::Timestamp;
-use crate::model::Issuer;
 
 /// The snapshot is re-read from the store when older than this.
 pub(crate) const FRESH_SECS: i64 = 5;

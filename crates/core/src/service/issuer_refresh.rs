@@ -5,15 +5,14 @@
 //! at once, at most once per issuer per `KID_FETCH_SECS`, so tokens with made-up `kid`s cannot
 //! turn Warden into a request amplifier against the issuer. A failed fetch keeps the old keys.
 
-use std::sync::Arc;
-
-use jsonwebtoken::Algorithm;
-
 use super::issuer_cache::ParsedIssuer;
 use super::issuer_keys::jwk_key;
-use crate::error::{CoreError, CoreResult};
 use crate::model::Issuer;
 use crate::service::services::Federation;
+use jsonwebtoken::Algorithm;
+use std::sync::Arc;
+
+use crate::error::{CoreError, CoreResult};
 
 /// Keys fetched longer ago than this are fetched again by `refresh_due_issuer_keys`.
 pub const REFRESH_SECS: i64 = 600;

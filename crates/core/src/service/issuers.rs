@@ -2,19 +2,19 @@
 //! Warden checks them and maps their scopes to permissions. Verification uses the parsed keys
 //! of `issuer_cache.rs`; issuers with a JWKS URL are kept current by `issuer_refresh.rs`.
 
+use super::issuer_cache::ParsedIssuer;
+use super::issuer_refresh::valid_jwks_url;
+use crate::error::Refusal;
+use crate::model::Issuer;
+use crate::service::services::Federation;
+use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use jsonwebtoken::{Algorithm, Validation};
-use serde::Deserialize;
 
-use super::issuer_cache::ParsedIssuer;
 use super::issuer_keys::{jwk_key, pem_key};
-use super::issuer_refresh::valid_jwks_url;
-use crate::error::Refusal;
 use crate::error::{CoreError, CoreResult};
-use crate::model::Issuer;
-use crate::service::services::Federation;
 
 #[derive(Debug, Clone, Default)]
 pub struct IssuerSpec {

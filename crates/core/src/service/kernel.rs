@@ -8,9 +8,27 @@ use crate::service::services::Kernel;
 pub const IDENTITY_ISSUER_PATH: &str = "identity";
 
 impl Kernel {
-    /// Waits until codes handed to the delivery have been sent: before the process ends.
+    /// Waits until the work done after answers (`after_answer`) has finished and codes handed to
+    /// the delivery have been sent: before the process ends.
     pub async fn flush_delivery(&self) {
+        let mut pending = std::mem::take(&mut *self.background.lock().expect("background work lock"));
+        while pending.join_next().await.is_some() {}
         self.delivery.flush().await;
+    }
+
+    /// Runs `work` on a task of its own while the answer goes out: for work whose duration
+    /// would otherwise tell the caller what it was (a reset code stored and sent for a real user,
+    /// where a name no user has costs nothing). One piece at a time, in the order handed over
+    /// (the lock is fair), so of two codes sent for one user the one stored last is sent last.
+    /// `flush_delivery` waits for it.
+    pub(crate) fn after_answer(&self, work: impl std::future::Future<Output = ()> + Send + 'static) {
+        let turn = self.background_turn.clone();
+        let mut pending = self.background.lock().expect("background work lock");
+        while pending.try_join_next().is_some() {}
+        pending.spawn(async move {
+            let _turn = turn.lock().await;
+            work.await;
+        });
     }
 
     pub fn config(&self) -> &CoreConfig {

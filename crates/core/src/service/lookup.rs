@@ -1,18 +1,12 @@
 //! Finding pools, clients and users, with the errors Cognito gives when they are missing.
 
-use crate::error::CoreError;
-use crate::error::CoreResult;
-use crate::error::Refusal;
-use crate::error::Taken;
-use crate::model::Client;
-use crate::model::Pool;
-use crate::model::User;
+use crate::error::{CoreError, CoreResult, Refusal, Taken};
+use crate::model::{Client, Pool, User};
 use crate::secret::Secret;
 use crate::service::services::Kernel;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use hmac::Hmac;
-use hmac::Mac;
+use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::sync::Arc;
 use subtle::ConstantTimeEq;

@@ -63,6 +63,7 @@ pub use password::FORGOT_PASSWORD_PER_SOURCE_HOUR;
 pub use pools::PoolSpec;
 pub use signin::{AuthOutcome, AuthResult, ChallengeAnswer, Credential, RespondToChallenge, SignIn};
 pub use signup::{SignUpOutcome, SignUpRequest, SIGN_UPS_PER_SOURCE_HOUR};
+pub use throttle::REMEMBER_SECS;
 pub use tokens::{AccessClaims, IdClaims};
 pub use users::{CreateUser, ListUsersPage};
 
@@ -104,6 +105,8 @@ impl Warden {
             pools: Default::default(),
             clients: Default::default(),
             resource_servers: Default::default(),
+            background: Default::default(),
+            background_turn: Default::default(),
         });
         let tokens =
             Arc::new(Tokens { kernel: kernel.clone(), keys, keys_reloaded_at: tokio::sync::Mutex::new(i64::MIN) });

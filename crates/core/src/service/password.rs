@@ -17,6 +17,20 @@ const RESETS_PER_USER: u32 = 20;
 /// name no user has costs as much as a real one, and is refused alike.
 pub const FORGOT_PASSWORD_PER_SOURCE_HOUR: u32 = 30;
 
+/// The hourly quotas a reset code for `user` counts against: asked for from source address
+/// `bucket`, per user and source and per user; by an administrator (None), per user apart, since
+/// strangers must not be able to block an administrator's resets.
+fn reset_quotas(user: &User, bucket: Option<&str>) -> Vec<(String, u32)> {
+    let per_user = format!("code:{}:{}", CodePurpose::ForgotPassword.as_str(), user.id);
+    match bucket {
+        Some(bucket) => vec![
+            (format!("{per_user}:{bucket}"), RESETS_PER_USER_AND_SOURCE),
+            (format!("{per_user}:all"), RESETS_PER_USER),
+        ],
+        None => vec![(per_user, CODES_PER_HOUR)],
+    }
+}
+
 impl Accounts {
     /// ChangePassword: the signed-in user (access token) proves the old password.
     pub async fn change_password(
@@ -33,15 +47,16 @@ impl Accounts {
             .password_policy
             .check(proposed.expose())
             .map_err(|m| CoreError::invalid_as(Invalid::Password, m))?;
-        self.kernel.reserve_password_attempt(&throttle_user, source, attempt_id).await?;
+        // The caller holds one of the user's live access tokens: familiar, past the ceiling too.
+        self.kernel.reserve_password_attempt(&throttle_user, source, true, attempt_id).await?;
         match self.hasher.verify(previous, user.password_hash.as_deref()).await {
-            Ok(true) => self.kernel.password_attempt_succeeded(&throttle_user).await?,
+            Ok(true) => self.kernel.password_attempt_succeeded(&throttle_user, source, attempt_id).await?,
             Ok(false) => {
                 self.kernel.password_attempt_failed(source, attempt_id).await?;
                 return Err(CoreError::refused(Refusal::WrongCredentials, "Incorrect username or password."));
             }
             Err(e) => {
-                self.kernel.password_attempt_unchecked(&throttle_user, attempt_id).await;
+                self.kernel.password_attempt_unchecked(&throttle_user, source, attempt_id).await;
                 return Err(e);
             }
         }
@@ -95,10 +110,23 @@ impl Accounts {
         if let Some(e) = refused {
             return if hidden { as_sent() } else { Err(e) };
         }
-        match self.send_reset_code_from(&user, Some(&bucket), attempt_id).await {
-            Err(e) if hidden && !e.is_server_fault() => as_sent(),
-            answer => answer,
+        if !hidden {
+            return self.send_reset_code_from(&user, Some(&bucket), attempt_id).await;
         }
+        // The answer is the same whether the code goes out, the user is over quota, or there is
+        // no such user; so is its time: the code is counted, stored and sent after the answer.
+        if user.recovery_email().is_some() {
+            let quotas = reset_quotas(&user, Some(&bucket));
+            let (kernel, reset_for, attempt_id) = (self.kernel.clone(), user.clone(), attempt_id.to_owned());
+            self.kernel.after_answer(async move {
+                // Over quota is no news (nothing is sent); a fault is logged, as the caller cannot hear.
+                match kernel.send_code_within(&reset_for, CodePurpose::ForgotPassword, &attempt_id, &quotas).await {
+                    Err(e) if e.is_server_fault() => tracing::warn!(error = %e, "a password-reset code was not sent"),
+                    _ => {}
+                }
+            });
+        }
+        as_sent()
     }
 
     /// A password-reset code, to the user's recovery email only (`User::recovery_email`).
@@ -121,19 +149,11 @@ impl Accounts {
         if user.recovery_email().is_none() {
             return Err(unreachable());
         }
-        let purpose = CodePurpose::ForgotPassword;
-        let per_user = format!("code:{}:{}", purpose.as_str(), user.id);
-        let quotas = match bucket {
-            Some(bucket) => {
-                // Apart from an administrator's resets, which strangers must not be able to block.
-                vec![
-                    (format!("{per_user}:{bucket}"), RESETS_PER_USER_AND_SOURCE),
-                    (format!("{per_user}:all"), RESETS_PER_USER),
-                ]
-            }
-            None => vec![(per_user, CODES_PER_HOUR)],
-        };
-        self.kernel.send_code_within(user, purpose, attempt_id, &quotas).await?.ok_or_else(unreachable)
+        let quotas = reset_quotas(user, bucket);
+        self.kernel
+            .send_code_within(user, CodePurpose::ForgotPassword, attempt_id, &quotas)
+            .await?
+            .ok_or_else(unreachable)
     }
 
     /// ConfirmForgotPassword: redeems the code and sets the new password in one transaction,

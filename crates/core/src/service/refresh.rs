@@ -1,15 +1,10 @@
 //! The one refresh rule: a refresh token (with rotation and reuse detection, where the client
-//! rotates) for new tokens, whichever door asked: the token endpoint, REFRESH_TOKEN_AUTH,
-//! GetTokensFromRefreshToken.
+//! rotates) for new tokens, whichever door asked: the token endpoint, a refresh-token sign-in,
+//! a client refreshing with its own secret.
+
 use crate::crypto::random;
-use crate::error::CoreError;
-use crate::error::CoreResult;
-use crate::error::Invalid;
-use crate::error::Refusal;
-use crate::model::Client;
-use crate::model::Group;
-use crate::model::RefreshFamily;
-use crate::model::User;
+use crate::error::{CoreError, CoreResult, Invalid, Refusal};
+use crate::model::{Client, Group, RefreshFamily, User};
 use crate::service::oauth::scopes::Scopes;
 use crate::service::services::Tokens;
 use crate::service::signin::AuthResult;

@@ -30,6 +30,10 @@ pub struct Kernel {
     pub(crate) clients: TtlCache<Arc<Client>>,
     /// By `pool_id` and identifier; `None` cached too (a client_credentials grant reads them).
     pub(crate) resource_servers: TtlCache<Option<Arc<ResourceServer>>>,
+    /// Work done after its answer went out (`Kernel::after_answer`), one at a time in the order
+    /// it was handed over.
+    pub(crate) background: std::sync::Mutex<tokio::task::JoinSet<()>>,
+    pub(crate) background_turn: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Tokens and the sessions they come from: signing, verifying, refreshing, revoking; the key

@@ -61,6 +61,10 @@ pub struct SignIn {
     pub source: String,
     /// Shared by a client's retries of the same call, so they count once.
     pub attempt_id: String,
+    /// A remembered-browser token the caller's browser holds (`Kernel::remember_browser`, set by
+    /// the hosted pages after a sign-in): it admits the browser past the user's ceiling of
+    /// failures from unfamiliar addresses.
+    pub remembered: Option<String>,
 }
 
 /// What a challenge is answered with.
@@ -167,17 +171,19 @@ impl Accounts {
         }
         let pool = self.kernel.pool(&client.pool_id).await?;
         let throttle_user = format!("{}/{}", pool.id, User::normalise_username(username));
-        self.kernel.reserve_password_attempt(&throttle_user, &req.source, &req.attempt_id).await?;
-
-        let checked = async {
-            let user = self.kernel.find_user(&pool, username).await?;
-            let verified = self.hasher.verify(password, user.as_ref().and_then(|u| u.password_hash.as_deref())).await?;
-            Ok::<_, CoreError>((user, verified))
+        // Read first, known user or not: a remembered browser is one that signed in as this user.
+        let user = self.kernel.find_user(&pool, username).await?;
+        let remembered = match (&user, req.remembered.as_deref()) {
+            (Some(user), Some(token)) => self.kernel.is_remembered(&pool.id, &user.id, token),
+            _ => false,
         };
-        let (user, verified) = match checked.await {
-            Ok(checked) => checked,
+        self.kernel.reserve_password_attempt(&throttle_user, &req.source, remembered, &req.attempt_id).await?;
+
+        let verified = match self.hasher.verify(password, user.as_ref().and_then(|u| u.password_hash.as_deref())).await
+        {
+            Ok(verified) => verified,
             Err(e) => {
-                self.kernel.password_attempt_unchecked(&throttle_user, &req.attempt_id).await;
+                self.kernel.password_attempt_unchecked(&throttle_user, &req.source, &req.attempt_id).await;
                 return Err(e);
             }
         };
@@ -195,7 +201,7 @@ impl Accounts {
                 });
             }
         };
-        self.kernel.password_attempt_succeeded(&throttle_user).await?;
+        self.kernel.password_attempt_succeeded(&throttle_user, &req.source, &req.attempt_id).await?;
         if !user.enabled {
             return Err(CoreError::refused(Refusal::Disabled, "User is disabled."));
         }

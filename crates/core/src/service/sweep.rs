@@ -18,8 +18,8 @@ const SKEW_SECS: i64 = 600;
 
 impl Kernel {
     /// Deletes expired families, challenges, codes, browser sessions, temporary credentials,
-    /// client assertions and failed attempts older than the throttle window. Returns how many
-    /// rows went. Safe to run on every instance at once.
+    /// client assertions, failed attempts older than the throttle window and sign-in addresses
+    /// no longer familiar. Returns how many rows went. Safe to run on every instance at once.
     pub async fn sweep_expired(&self) -> CoreResult<u64> {
         let now = self.clock.now();
         let before = SweepBefore {
@@ -27,6 +27,7 @@ impl Kernel {
             authorization_codes: now - CODE_REPLAY_WINDOW_SECS,
             short_lived: now - SKEW_SECS,
             failures: now - self.config.throttle.window_secs.max(3600) - SKEW_SECS,
+            sign_in_sources: now - super::throttle::REMEMBER_SECS - SKEW_SECS,
         };
         Ok(self.store.sweep(&before).await?)
     }

@@ -1,6 +1,15 @@
-//! Failed-attempt counting, per user and per source address, and per user for MFA codes. Attempt
-//! ids are the server's own (a client-chosen id, held fixed, would make every failure count once).
-//! Keys are hashed, so a username of any length makes a key the store can index.
+//! Failed-attempt counting: per user and source address, per user over unfamiliar addresses,
+//! per source address, and per user for MFA codes. Attempt ids are the server's own (a
+//! client-chosen id, held fixed, would make every failure count once). Keys are hashed, so a
+//! username of any length makes a key the store can index.
+//!
+//! Nobody elsewhere can lock a user out: wrong passwords from one address refuse that address
+//! for that user (`per_user`), not the user everywhere. What bounds a guesser with many addresses
+//! is a per-user ceiling over every address the user has not signed in from (`per_user_ceiling`);
+//! past it, an address the user signed in from in the last 90 days, or a browser holding the
+//! remembered-browser token the hosted pages set after a sign-in, still gets its own
+//! `per_user` tries. Attempts are refused by a read that records nothing, so an attacker who
+//! keeps trying is let in again a window after his failures, not after he stops.
 //!
 //! A user's attempt is counted before its password or code is checked, and taken back if it
 //! succeeds or cannot be checked (an overloaded hashing queue, a store error): counted after, a
@@ -8,10 +17,17 @@
 //! address's failures are counted after (its limit is checked before), so sign-ins in flight
 //! from one address, all right, are never refused for each other.
 
+use base64::Engine;
+use subtle::ConstantTimeEq;
+
 use crate::crypto::random::sha256;
 use crate::error::{CoreError, CoreResult};
 use crate::error::{Limit, Refusal};
 use crate::service::services::Kernel;
+
+/// How long an address a user signed in from stays familiar, and how long a remembered-browser
+/// token is good for (seconds).
+pub const REMEMBER_SECS: i64 = 90 * 86_400;
 
 /// The answer once a user's failures reach the limit, even with the right password, until the
 /// window has passed: a refusal, not a throttle (the Cognito door words it as Cognito does, an
@@ -20,8 +36,19 @@ fn attempts_exceeded() -> CoreError {
     CoreError::refused(Refusal::AttemptsExceeded, "Password attempts exceeded")
 }
 
+/// The per-user ceiling's key: failures from addresses the user has not signed in from.
 pub(crate) fn user_key(user_key: &str) -> String {
     format!("user:{}", hex::encode(sha256(user_key.as_bytes())))
+}
+
+/// Failures for one user from one source address (an IPv6 /64).
+fn user_source_key(user: &str, source: &str) -> String {
+    format!("usrc:{}", hex::encode(sha256(format!("{user}\n{}", source_bucket(source)).as_bytes())))
+}
+
+/// A user's sign-in from one source address, remembered to make the address familiar.
+fn seen_key(user: &str, source: &str) -> String {
+    format!("seen:{}", hex::encode(sha256(format!("{user}\n{}", source_bucket(source)).as_bytes())))
 }
 
 /// Wrong MFA codes, counted apart from passwords: a right password must not clear them, or a
@@ -55,19 +82,43 @@ impl Kernel {
     }
 
     /// Refuses when the source address is at its limit, then counts a password attempt against
-    /// the user before the password is checked (refusing, counting nothing, when the user is at
-    /// theirs). What follows is one of [`Self::password_attempt_failed`],
+    /// the user before the password is checked: against the user and this address, and, unless
+    /// the address or browser is familiar (`remembered`: the browser showed the user's
+    /// remembered-browser token), against the user's ceiling. Refuses, counting nothing, at
+    /// either limit. What follows is one of [`Self::password_attempt_failed`],
     /// [`Self::password_attempt_succeeded`] or [`Self::password_attempt_unchecked`].
-    pub(crate) async fn reserve_password_attempt(&self, user: &str, source: &str, attempt_id: &str) -> CoreResult<()> {
+    pub(crate) async fn reserve_password_attempt(
+        &self,
+        user: &str,
+        source: &str,
+        remembered: bool,
+        attempt_id: &str,
+    ) -> CoreResult<()> {
         let since = self.window_start();
+        let now = self.clock.now();
         if self.store.count_failures(&source_key(source), since).await? >= self.config.throttle.per_source {
             return Err(CoreError::throttled(Limit::Busy, "Too many requests"));
         }
-        let usr = user_key(user);
-        let limits = [(usr.as_str(), self.config.throttle.per_user)];
-        match self.store.reserve_attempt(&limits, attempt_id, self.clock.now(), since).await? {
+        let per_user = self.config.throttle.per_user;
+        let ceiling = self.config.throttle.per_user_ceiling.max(per_user);
+        let (pair, usr) = (user_source_key(user, source), user_key(user));
+        let both = [(pair.as_str(), per_user), (usr.as_str(), ceiling)];
+        match self.store.reserve_attempt(&both, attempt_id, now, since).await? {
             None => Ok(()),
-            Some(_) => Err(attempts_exceeded()),
+            Some(0) => Err(attempts_exceeded()),
+            // Past the ceiling: a familiar address or browser still has its own tries (read only
+            // now, so the usual sign-in costs no extra read).
+            Some(_) => {
+                let familiar =
+                    remembered || self.store.signed_in_since(&seen_key(user, source), now - REMEMBER_SECS).await?;
+                if !familiar {
+                    return Err(attempts_exceeded());
+                }
+                match self.store.reserve_attempt(&both[..1], attempt_id, now, since).await? {
+                    None => Ok(()),
+                    Some(_) => Err(attempts_exceeded()),
+                }
+            }
         }
     }
 
@@ -79,17 +130,54 @@ impl Kernel {
         Ok(())
     }
 
-    /// The right password: the user's failures are forgotten.
-    pub(crate) async fn password_attempt_succeeded(&self, user: &str) -> CoreResult<()> {
-        Ok(self.store.clear_failures(&user_key(user)).await?)
+    /// The right password: this address's failures for the user are forgotten, the attempt is
+    /// taken back from the ceiling (whose other failures stay: a guesser's count does not start
+    /// again each time the user signs in), and the address becomes familiar.
+    pub(crate) async fn password_attempt_succeeded(
+        &self,
+        user: &str,
+        source: &str,
+        attempt_id: &str,
+    ) -> CoreResult<()> {
+        self.store.clear_failures(&user_source_key(user, source)).await?;
+        self.store.release_attempt(&user_key(user), attempt_id).await?;
+        Ok(self.store.remember_sign_in(&seen_key(user, source), self.clock.now()).await?)
     }
 
     /// The password could not be checked (the hashing queue was full, the store failed): the
     /// attempt does not count, so retries of an overloaded call do not lock the user out.
-    pub(crate) async fn password_attempt_unchecked(&self, user: &str, attempt_id: &str) {
-        if let Err(e) = self.store.release_attempt(&user_key(user), attempt_id).await {
-            tracing::warn!(error = %e, "could not take back an unchecked sign-in attempt");
+    pub(crate) async fn password_attempt_unchecked(&self, user: &str, source: &str, attempt_id: &str) {
+        for key in [user_source_key(user, source), user_key(user)] {
+            if let Err(e) = self.store.release_attempt(&key, attempt_id).await {
+                tracing::warn!(error = %e, "could not take back an unchecked sign-in attempt");
+            }
         }
+    }
+
+    /// A token for a browser that has just signed in as the user `user_id` of `pool_id` (the
+    /// hosted pages keep it in a cookie): shown with a later sign-in as that user, it makes the
+    /// browser familiar past the per-user ceiling. `<issued at>.<MAC>`, good for `REMEMBER_SECS`.
+    pub fn remember_browser(&self, pool_id: &str, user_id: &str) -> String {
+        let at = self.clock.now();
+        format!("{at}.{}", self.remembered_mac(pool_id, user_id, at))
+    }
+
+    /// Whether `token` is a live remembered-browser token for the user `user_id` of `pool_id`.
+    pub(crate) fn is_remembered(&self, pool_id: &str, user_id: &str, token: &str) -> bool {
+        let Some((at, mac)) = token.split_once('.') else {
+            return false;
+        };
+        let Ok(at) = at.parse::<i64>() else {
+            return false;
+        };
+        let age = self.clock.now() - at;
+        (-300..REMEMBER_SECS).contains(&age)
+            && bool::from(self.remembered_mac(pool_id, user_id, at).as_bytes().ct_eq(mac.as_bytes()))
+    }
+
+    fn remembered_mac(&self, pool_id: &str, user_id: &str, at: i64) -> String {
+        let data = format!("{pool_id}\n{user_id}\n{at}");
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.master.mac("remembered browser", data.as_bytes()))
     }
 
     /// Counts an MFA answer against the user, over every session, before it is checked; refuses

@@ -1,18 +1,15 @@
 //! Checking this deployment's tokens: a JWT's signature and claims (from memory when this
 //! exact token was verified lately), an access token with its live family and user.
+use super::token_state::FamilyAndUser;
 use crate::crypto::keys::VerifyError;
-use crate::error::CoreError;
-use crate::error::CoreResult;
-use crate::error::Refusal;
-use crate::model::Pool;
-use crate::model::User;
+use crate::error::{CoreError, CoreResult, Refusal};
+use crate::model::{Pool, User};
 use crate::service::oauth::scopes::COGNITO_ADMIN_SCOPE;
 use crate::service::services::Tokens;
 use serde::Deserialize;
 use serde_json::Value;
 use std::sync::Arc;
 
-use super::token_state::FamilyAndUser;
 use super::tokens::{invalid_access_token, AccessClaims};
 
 impl Tokens {

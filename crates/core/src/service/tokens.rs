@@ -2,23 +2,13 @@
 //! tokens issued from it form one family (`origin_jti`); revoking it kills all of them.
 
 use super::signin::AuthResult;
-use crate::crypto::keys::JwtType;
-use crate::crypto::keys::KeyRing;
+use crate::crypto::keys::{JwtType, KeyRing};
 use crate::crypto::random;
-use crate::error::CoreError;
-use crate::error::CoreResult;
-use crate::error::Invalid;
-use crate::error::Refusal;
-use crate::model::Client;
-use crate::model::Group;
-use crate::model::Pool;
-use crate::model::RefreshFamily;
-use crate::model::SigningAlg;
-use crate::model::User;
+use crate::error::{CoreError, CoreResult, Invalid, Refusal};
+use crate::model::{Client, Group, Pool, RefreshFamily, SigningAlg, User};
 use crate::service::oauth::scopes::COGNITO_ADMIN_SCOPE;
 use crate::service::services::Tokens;
-use serde::Deserialize;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

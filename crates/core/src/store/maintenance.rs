@@ -18,6 +18,8 @@ pub struct SweepBefore {
     pub short_lived: Timestamp,
     /// Failed attempts older than the throttle window.
     pub failures: Timestamp,
+    /// Remembered sign-in addresses no longer familiar.
+    pub sign_in_sources: Timestamp,
 }
 
 #[async_trait]

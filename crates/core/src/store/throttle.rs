@@ -26,4 +26,9 @@ pub trait ThrottleStore: Send + Sync {
     ) -> StoreResult<Option<usize>>;
     /// Takes back one reserved attempt (it succeeded and is not to count).
     async fn release_attempt(&self, key: &str, attempt_id: &str) -> StoreResult<()>;
+    /// Remembers a sign-in under `key` (a user and a source address, hashed) at `at`, replacing
+    /// an earlier one.
+    async fn remember_sign_in(&self, key: &str, at: Timestamp) -> StoreResult<()>;
+    /// Whether a sign-in under `key` was remembered at or after `since`.
+    async fn signed_in_since(&self, key: &str, since: Timestamp) -> StoreResult<bool>;
 }

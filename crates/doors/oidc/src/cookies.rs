@@ -33,6 +33,14 @@ pub fn session_name(warden: &Services, pool_id: &str) -> String {
     named(https(warden), &format!("warden_session_{safe}"))
 }
 
+/// The remembered-browser cookie's name for a pool: a token the core gave this browser after it
+/// signed in (`Kernel::remember_browser`), which admits it past the user's ceiling of failed
+/// sign-ins from unfamiliar addresses.
+pub fn remembered_name(warden: &Services, pool_id: &str) -> String {
+    let safe: String = pool_id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
+    named(https(warden), &format!("warden_known_{safe}"))
+}
+
 /// A cookie's value from the request, if present.
 pub fn get(headers: &HeaderMap, name: &str) -> Option<String> {
     headers

@@ -88,6 +88,7 @@ pub async fn password(State(warden): State<Arc<Services>>, req: Request) -> Resp
                 secret_hash: None,
                 source: step.source.clone(),
                 attempt_id: random::uuid(),
+                remembered: cookies::get(&step.headers, &cookies::remembered_name(&warden, &step.valid.pool.id)),
             },
         )
         .await;
@@ -156,6 +157,14 @@ async fn finish(warden: &Services, step: &Step, outcome: Result<AuthOutcome, Cor
                 "Lax",
                 warden.kernel.config().browser_session_ttl_secs,
             );
+            // This browser is familiar to the user from now on, whatever its address.
+            let remembered = cookies::set(
+                warden,
+                &cookies::remembered_name(warden, &pool_id),
+                &warden.kernel.remember_browser(&pool_id, &browser.user.id),
+                "Strict",
+                warden_core::service::REMEMBER_SECS,
+            );
             if step.valid.hinted_sub.as_ref().is_some_and(|sub| *sub != browser.user.id) {
                 // The request's id_token_hint named someone else (OIDC Core §3.1.2.1): the
                 // browser stays signed in, but no code goes out for the wrong user.
@@ -167,9 +176,9 @@ async fn finish(warden: &Services, step: &Step, outcome: Result<AuthOutcome, Cor
                     ),
                     issuer,
                 );
-                return crate::respond::authorization_response(refused, true, vec![set]);
+                return crate::respond::authorization_response(refused, true, vec![set, remembered]);
             }
-            crate::consent::proceed(warden, &step.headers, &step.valid, &browser, true, vec![set]).await
+            crate::consent::proceed(warden, &step.headers, &step.valid, &browser, true, vec![set, remembered]).await
         }
         Ok(AuthOutcome::Challenge { kind, session, username, .. }) => {
             challenge_page(step, pages::step_name(kind), &session, &username, None)

@@ -130,10 +130,13 @@ conformance!(the_sweep_deletes_what_expired_and_keeps_the_rest, |s| {
     assert!(s.record_client_assertion("c1", &[2; 32], 1_000, 0).await.unwrap());
     s.record_failure("user:x", "a", 100, 0).await.unwrap();
     s.record_failure("user:x", "b", 900, 0).await.unwrap();
+    s.remember_sign_in("seen:old", 100).await.unwrap();
+    s.remember_sign_in("seen:live", 900).await.unwrap();
 
-    let before = SweepBefore { families: 500, authorization_codes: 500, short_lived: 500, failures: 500 };
+    let before =
+        SweepBefore { families: 500, authorization_codes: 500, short_lived: 500, failures: 500, sign_in_sources: 500 };
     let swept = s.sweep(&before).await.unwrap();
-    assert_eq!(swept, 6, "a family, a challenge, a code, credentials, an assertion, a failure; nothing live");
+    assert_eq!(swept, 7, "a family, a challenge, a code, credentials, an assertion, a failure, a sign-in address");
     assert!(s.get_family("f-old").await.unwrap().is_none());
     assert!(s.get_retired_refresh_token(&[1; 32]).await.unwrap().is_none(), "retired tokens go with their family");
     assert!(s.get_family("f-live").await.unwrap().is_some());
@@ -144,6 +147,8 @@ conformance!(the_sweep_deletes_what_expired_and_keeps_the_rest, |s| {
     assert!(s.record_client_assertion("c1", &[1; 32], 1_000, 0).await.unwrap(), "a swept jti is forgotten");
     assert!(!s.record_client_assertion("c1", &[2; 32], 1_000, 0).await.unwrap(), "a live one is not");
     assert_eq!(s.count_failures("user:x", 0).await.unwrap(), 1);
+    assert!(!s.signed_in_since("seen:old", 0).await.unwrap());
+    assert!(s.signed_in_since("seen:live", 0).await.unwrap());
     assert_eq!(s.sweep(&before).await.unwrap(), 0, "nothing more");
 });
 
@@ -155,7 +160,8 @@ conformance!(the_sweep_deletes_a_backlog_batch_by_batch, |s| {
             s.record_failure("user:live", &format!("b{i}"), 900, 0).await.unwrap();
         }
     }
-    let before = SweepBefore { families: 500, authorization_codes: 500, short_lived: 500, failures: 500 };
+    let before =
+        SweepBefore { families: 500, authorization_codes: 500, short_lived: 500, failures: 500, sign_in_sources: 500 };
     assert_eq!(s.sweep(&before).await.unwrap(), 1_203, "every expired row, across the batches");
     assert_eq!(s.count_failures("user:old", 0).await.unwrap(), 0);
     assert_eq!(s.count_failures("user:live", 0).await.unwrap(), 13, "the live ones kept");
@@ -188,6 +194,16 @@ conformance!(failure_counters, |s| {
     s.clear_failures("user:a").await.unwrap();
     s.clear_failures("nobody").await.unwrap();
     assert_eq!(s.record_failure("user:a", "call-1", 1000, 0).await.unwrap(), 1, "attempt ids reusable after clear");
+});
+
+conformance!(remembered_sign_ins, |s| {
+    assert!(!s.signed_in_since("seen:a", 0).await.unwrap(), "nothing remembered yet");
+    s.remember_sign_in("seen:a", 100).await.unwrap();
+    assert!(s.signed_in_since("seen:a", 100).await.unwrap());
+    assert!(!s.signed_in_since("seen:a", 101).await.unwrap(), "too long ago");
+    assert!(!s.signed_in_since("seen:b", 0).await.unwrap(), "per key");
+    s.remember_sign_in("seen:a", 200).await.unwrap();
+    assert!(s.signed_in_since("seen:a", 150).await.unwrap(), "a later sign-in replaces the earlier one");
 });
 
 conformance!(concurrent_failures_are_all_counted, |s| {

@@ -188,8 +188,10 @@ both_backends!(users_admin_and_listing, |app| {
 
     c.admin("AdminResetUserPassword", json!({ "UserPoolId": pool, "Username": "user0" })).await.ok();
     c.sign_in(&client, "user0", PW).await.err("PasswordResetRequiredException");
-    let code =
-        app.outbox().iter().rev().find(|m| m["username"] == "user0").unwrap()["code"].as_str().unwrap().to_owned();
+    let code = app.outbox().await.iter().rev().find(|m| m["username"] == "user0").unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     c.call(
         "ConfirmForgotPassword",
         json!({ "ClientId": client, "Username": "user0", "ConfirmationCode": code, "Password": "Brand-New-Pw1" }),

@@ -145,7 +145,7 @@ both_backends!(forgot_password_code_is_single_use, |app| {
     let sent = c.call("ForgotPassword", json!({ "ClientId": client, "Username": "erin" })).await.ok();
     assert_eq!(sent["CodeDeliveryDetails"]["DeliveryMedium"], "EMAIL");
     assert_eq!(sent["CodeDeliveryDetails"]["Destination"], "e***@e***");
-    let outbox = app.outbox();
+    let outbox = app.outbox().await;
     let msg = outbox.iter().rev().find(|m| m["template"] == "forgot_password").expect("code in the outbox");
     assert_eq!(msg["to"], "erin@example.com");
     let code = msg["code"].as_str().unwrap().to_owned();
@@ -275,18 +275,20 @@ both_backends!(sign_up_and_confirm, |app| {
     // "Not confirmed" only to whoever knows the password: a wrong one is wrong, as for anyone.
     c.sign_in(&client, "gina", "Wrong-Pass-1").await.err("NotAuthorizedException");
     c.sign_in(&client, "gina", PW).await.err("UserNotConfirmedException");
-    let code =
-        app.outbox().iter().rev().find(|m| m["template"] == "sign_up").unwrap()["code"].as_str().unwrap().to_owned();
+    let code = app.outbox().await.iter().rev().find(|m| m["template"] == "sign_up").unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     c.call("ConfirmSignUp", json!({ "ClientId": client, "Username": "gina", "ConfirmationCode": code })).await.ok();
     // Preventing user-existence errors (the default): a confirmed user is answered as an unknown
     // name is, so neither call tells that gina is a user; nothing more is sent.
     c.call("ConfirmSignUp", json!({ "ClientId": client, "Username": "gina", "ConfirmationCode": code }))
         .await
         .err("CodeMismatchException");
-    let codes = app.outbox().len();
+    let codes = app.outbox().await.len();
     let again = c.call("ResendConfirmationCode", json!({ "ClientId": client, "Username": "gina" })).await.ok();
     assert_eq!(again["CodeDeliveryDetails"]["Destination"], "g***@e***");
-    assert_eq!(app.outbox().len(), codes, "no code for a confirmed user");
+    assert_eq!(app.outbox().await.len(), codes, "no code for a confirmed user");
     // A LEGACY client says what happened.
     let legacy = c.legacy_client(&pool).await;
     c.call("ConfirmSignUp", json!({ "ClientId": legacy, "Username": "gina", "ConfirmationCode": code }))

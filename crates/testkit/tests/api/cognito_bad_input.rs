@@ -309,7 +309,7 @@ both_backends!(attributes_are_checked_and_addresses_stay_unique, |app| {
     // (PreventUserExistenceErrors, the default: answered as a user sent a code, and none is sent.)
     let sent = c.call("ForgotPassword", json!({ "ClientId": client, "Username": "tmp" })).await.ok();
     assert_eq!(sent["CodeDeliveryDetails"]["Destination"], "t***@e***");
-    assert!(!app.outbox().iter().any(|m| m["template"] == "forgot_password" && m["to"] == "tmp@example.com"));
+    assert!(!app.outbox().await.iter().any(|m| m["template"] == "forgot_password" && m["to"] == "tmp@example.com"));
     let legacy = c.legacy_client(&pool).await;
     c.call("ForgotPassword", json!({ "ClientId": legacy, "Username": "tmp" })).await.err("NotAuthorizedException");
     // A forced-new-password step opened with the temporary password dies when an administrator
@@ -387,6 +387,6 @@ both_backends!(a_code_that_cannot_be_sent_undoes_the_sign_up, |app| {
     // Once the outbox works again, the same sign-up goes through (the retry botocore would make).
     std::fs::remove_dir(&outbox).unwrap();
     c.call("SignUp", sign_up).await.ok();
-    assert_eq!(app.outbox().len(), 1);
+    assert_eq!(app.outbox().await.len(), 1);
     app.stop().await;
 });

@@ -13,6 +13,28 @@ pub use warden_testkit::{Backend, TestApp};
 /// Expands a test body into one test per backend.
 #[macro_export]
 macro_rules! both_backends {
+    // With the configuration changed by `$tweak` (a closure taking `&mut Config`).
+    ($name:ident, config $tweak:expr, |$app:ident| $body:block) => {
+        mod $name {
+            use super::*;
+
+            async fn run($app: TestApp) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = TestApp::spawn_with(Backend::Sqlite, $tweak).await.expect("sqlite app");
+                run(app).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                match TestApp::spawn_with(Backend::Postgres, $tweak).await {
+                    Some(app) => run(app).await,
+                    None => eprintln!("skipped: WARDEN_TEST_POSTGRES_URL is not set"),
+                }
+            }
+        }
+    };
     ($name:ident, |$app:ident| $body:block) => {
         mod $name {
             use super::*;

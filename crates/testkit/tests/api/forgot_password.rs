@@ -10,8 +10,8 @@ use crate::common::*;
 
 const PW: &str = "Correct-Horse-1";
 
-fn codes_to(app: &TestApp, to: &str) -> usize {
-    app.outbox().iter().filter(|m| m["template"] == "forgot_password" && m["to"] == to).count()
+async fn codes_to(app: &TestApp, to: &str) -> usize {
+    app.outbox().await.iter().filter(|m| m["template"] == "forgot_password" && m["to"] == to).count()
 }
 
 async fn destination(c: &Cognito, client: &str, who: &str) -> String {
@@ -49,15 +49,15 @@ both_backends!(unknown_and_unable_users_are_answered_as_real_ones, |app| {
     // A disabled user and one on a temporary password: answered as sent, nothing sent.
     assert_eq!(destination(&c, &client, "dora").await, "d***@e***");
     assert_eq!(destination(&c, &client, "tess").await, "t***@e***");
-    assert_eq!(codes_to(&app, "dora@example.com") + codes_to(&app, "tess@example.com"), 0);
+    assert_eq!(codes_to(&app, "dora@example.com").await + codes_to(&app, "tess@example.com").await, 0);
 
     // Over its quota, a real user is answered as before; no more codes go out.
     for _ in 0..5 {
         assert_eq!(destination(&c, &client, "erin").await, "e***@e***");
     }
-    assert_eq!(codes_to(&app, "erin@example.com"), 5);
+    assert_eq!(codes_to(&app, "erin@example.com").await, 5);
     assert_eq!(destination(&c, &client, "erin").await, "e***@e***", "the quota is no oracle");
-    assert_eq!(codes_to(&app, "erin@example.com"), 5, "no sixth code");
+    assert_eq!(codes_to(&app, "erin@example.com").await, 5, "no sixth code");
     app.stop().await;
 });
 
@@ -69,10 +69,10 @@ both_backends!(strangers_elsewhere_cannot_spend_a_users_resets, |app| {
     for _ in 0..6 {
         destination(&stranger, &client, "erin").await;
     }
-    assert_eq!(codes_to(&app, "erin@example.com"), 5);
+    assert_eq!(codes_to(&app, "erin@example.com").await, 5);
     // Erin's own address still gets her a code.
     destination(&c, &client, "erin").await;
-    assert_eq!(codes_to(&app, "erin@example.com"), 6);
+    assert_eq!(codes_to(&app, "erin@example.com").await, 6);
     app.stop().await;
 });
 
@@ -92,9 +92,9 @@ both_backends!(every_call_counts_against_its_source, |app| {
             .await
             .err("TooManyRequestsException");
     }
-    assert_eq!(codes_to(&app, "erin@example.com"), 0);
+    assert_eq!(codes_to(&app, "erin@example.com").await, 0);
     // Another address is not held up.
     destination(&c, &client, "erin").await;
-    assert_eq!(codes_to(&app, "erin@example.com"), 1);
+    assert_eq!(codes_to(&app, "erin@example.com").await, 1);
     app.stop().await;
 });

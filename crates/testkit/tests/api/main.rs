@@ -16,6 +16,7 @@ mod cors;
 mod forgot_password;
 mod gateway;
 mod issuer_jwks_url;
+mod lock_out;
 mod oidc_flows;
 mod oidc_groups;
 mod oidc_openidconnect;

@@ -144,6 +144,16 @@ impl Browser {
         Self { base: base.to_owned(), http, cookies: BTreeMap::new() }
     }
 
+    /// A browser whose requests come from `ip`, a loopback address other than 127.0.0.1.
+    pub fn from_address(base: &str, ip: [u8; 4]) -> Self {
+        let http = reqwest::Client::builder()
+            .redirect(Policy::none())
+            .local_address(std::net::IpAddr::from(ip))
+            .build()
+            .unwrap();
+        Self { base: base.to_owned(), http, cookies: BTreeMap::new() }
+    }
+
     fn cookie_header(&self) -> String {
         self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
     }

@@ -653,6 +653,7 @@ both_backends!(hosted_login_reuses_the_new_password_and_totp_steps, |app| {
             secret_hash: None,
             source: "test".into(),
             attempt_id: "a1".into(),
+            remembered: None,
         })
         .await
         .unwrap();

@@ -36,8 +36,12 @@ both_backends!(sign_up_codes_are_counted_per_destination_address, |app| {
         c.call("SignUp", to_victim(i)).await.ok();
     }
     c.call("SignUp", to_victim(99)).await.err("LimitExceededException");
-    let sent =
-        app.outbox().iter().filter(|m| m["to"].as_str().unwrap().eq_ignore_ascii_case("victim@example.com")).count();
+    let sent = app
+        .outbox()
+        .await
+        .iter()
+        .filter(|m| m["to"].as_str().unwrap().eq_ignore_ascii_case("victim@example.com"))
+        .count();
     assert_eq!(sent, CODES_PER_ADDRESS_HOUR as usize, "no more codes to one mailbox");
     // Other addresses still get theirs.
     c.call("SignUp", sign_up("other", "other@example.com", &client)).await.ok();

@@ -48,6 +48,7 @@ async fn sign_in(w: &Warden, client_id: &str) -> String {
             secret_hash: None,
             source: "test".into(),
             attempt_id: uuid::Uuid::new_v4().to_string(),
+            remembered: None,
         })
         .await
         .unwrap();

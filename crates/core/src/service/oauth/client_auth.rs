@@ -2,17 +2,17 @@
 //! client_secret_basic, client_secret_post, private_key_jwt (RFC 7523, each assertion's `jti`
 //! usable once), and none for public clients. Every failure is a refusal of the client's credentials.
 
-use jsonwebtoken::{Algorithm, Validation};
-use serde::Deserialize;
-
 use crate::crypto::random;
-use crate::error::{CoreError, CoreResult};
-use crate::error::{Invalid, Refusal};
 use crate::model::Client;
 use crate::secret::Secret;
 use crate::service::issuer_keys::jwk_key;
 use crate::service::lookup::SecretCheck;
 use crate::service::services::OAuth;
+use jsonwebtoken::{Algorithm, Validation};
+use serde::Deserialize;
+
+use crate::error::{CoreError, CoreResult};
+use crate::error::{Invalid, Refusal};
 
 pub const JWT_BEARER_ASSERTION: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 

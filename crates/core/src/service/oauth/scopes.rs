@@ -1,10 +1,10 @@
 //! Scope strings: parsing, and which scopes a client may be granted.
 
+use crate::error::Invalid;
+use crate::model::Client;
 use std::collections::BTreeSet;
 
-use crate::error::Invalid;
 use crate::error::{CoreError, CoreResult};
-use crate::model::Client;
 
 /// The scopes every pool knows, besides its resource servers' `<server>/<scope>`.
 pub const COGNITO_ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";

@@ -94,6 +94,9 @@ fn initiate(ctx: &Ctx<'_>, input: &Input, admin: bool) -> DoorResult<SignIn> {
         secret_hash: parameters.get("SECRET_HASH").cloned(),
         source: ctx.source.clone(),
         attempt_id: ctx.attempt_id.clone(),
+        // Remembered devices (DEVICE_KEY) will vouch here; until then an address the user
+        // signed in from before is what is familiar.
+        remembered: None,
     })
 }
 
