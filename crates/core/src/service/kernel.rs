@@ -4,6 +4,9 @@ use crate::config::CoreConfig;
 use crate::error::CoreResult;
 use crate::service::services::Kernel;
 
+/// How long work handed to `after_answer` waits before it starts.
+const AFTER_ANSWER_DELAY: std::time::Duration = std::time::Duration::from_millis(20);
+
 /// The path segment of the identity-token issuer (no pool id looks like it).
 pub const IDENTITY_ISSUER_PATH: &str = "identity";
 
@@ -26,6 +29,8 @@ impl Kernel {
         let mut pending = self.background.lock().expect("background work lock");
         while pending.try_join_next().is_some() {}
         pending.spawn(async move {
+            // Not while the answer is being written: on a busy machine the work would slow it.
+            tokio::time::sleep(AFTER_ANSWER_DELAY).await;
             let _turn = turn.lock().await;
             work.await;
         });
