@@ -48,6 +48,7 @@ impl Accounts {
             .check(proposed.expose())
             .map_err(|m| CoreError::invalid_as(Invalid::Password, m))?;
         // The caller holds one of the user's live access tokens: familiar, past the ceiling too.
+        self.kernel.check_password_source(source).await?;
         self.kernel.reserve_password_attempt(&throttle_user, source, true, attempt_id).await?;
         match self.hasher.verify(previous, user.password_hash.as_deref()).await {
             Ok(true) => self.kernel.password_attempt_succeeded(&throttle_user, source, attempt_id).await?,

@@ -171,6 +171,7 @@ impl Accounts {
         }
         let pool = self.kernel.pool(&client.pool_id).await?;
         let throttle_user = format!("{}/{}", pool.id, User::normalise_username(username));
+        self.kernel.check_password_source(&req.source).await?;
         // Read first, known user or not: a remembered browser is one that signed in as this user.
         let user = self.kernel.find_user(&pool, username).await?;
         let remembered = match (&user, req.remembered.as_deref()) {

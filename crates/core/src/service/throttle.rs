@@ -41,14 +41,18 @@ pub(crate) fn user_key(user_key: &str) -> String {
     format!("user:{}", hex::encode(sha256(user_key.as_bytes())))
 }
 
-/// Failures for one user from one source address (an IPv6 /64).
-fn user_source_key(user: &str, source: &str) -> String {
-    format!("usrc:{}", hex::encode(sha256(format!("{user}\n{}", source_bucket(source)).as_bytes())))
+/// A key for one user at one source address (an IPv6 /64): `usrc` counts its failures, `seen`
+/// remembers a sign-in from there (the address is familiar).
+fn user_source(prefix: &str, user: &str, source: &str) -> String {
+    format!("{prefix}:{}", hex::encode(sha256(format!("{user}\n{}", source_bucket(source)).as_bytes())))
 }
 
-/// A user's sign-in from one source address, remembered to make the address familiar.
+fn user_source_key(user: &str, source: &str) -> String {
+    user_source("usrc", user, source)
+}
+
 fn seen_key(user: &str, source: &str) -> String {
-    format!("seen:{}", hex::encode(sha256(format!("{user}\n{}", source_bucket(source)).as_bytes())))
+    user_source("seen", user, source)
 }
 
 /// Wrong MFA codes, counted apart from passwords: a right password must not clear them, or a
@@ -81,8 +85,18 @@ impl Kernel {
         self.clock.now() - self.config.throttle.window_secs
     }
 
-    /// Refuses when the source address is at its limit, then counts a password attempt against
-    /// the user before the password is checked: against the user and this address, and, unless
+    /// Refuses a password attempt from a source address at its limit, before anything is read
+    /// for it (`reserve_password_attempt` follows).
+    pub(crate) async fn check_password_source(&self, source: &str) -> CoreResult<()> {
+        if self.store.count_failures(&source_key(source), self.window_start()).await? >= self.config.throttle.per_source
+        {
+            return Err(CoreError::throttled(Limit::Busy, "Too many requests"));
+        }
+        Ok(())
+    }
+
+    /// Counts a password attempt against the user before the password is checked (once the
+    /// source passed `check_password_source`): against the user and this address, and, unless
     /// the address or browser is familiar (`remembered`: the browser showed the user's
     /// remembered-browser token), against the user's ceiling. Refuses, counting nothing, at
     /// either limit. What follows is one of [`Self::password_attempt_failed`],
@@ -96,9 +110,6 @@ impl Kernel {
     ) -> CoreResult<()> {
         let since = self.window_start();
         let now = self.clock.now();
-        if self.store.count_failures(&source_key(source), since).await? >= self.config.throttle.per_source {
-            return Err(CoreError::throttled(Limit::Busy, "Too many requests"));
-        }
         let per_user = self.config.throttle.per_user;
         let ceiling = self.config.throttle.per_user_ceiling.max(per_user);
         let (pair, usr) = (user_source_key(user, source), user_key(user));

@@ -29,16 +29,19 @@ pub fn csrf_name(warden: &Services) -> String {
 
 /// The session cookie's name for a pool (pool ids are cookie-name safe: `[A-Za-z0-9_-]`).
 pub fn session_name(warden: &Services, pool_id: &str) -> String {
+    per_pool(warden, "warden_session", pool_id)
+}
+
+fn per_pool(warden: &Services, base: &str, pool_id: &str) -> String {
     let safe: String = pool_id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
-    named(https(warden), &format!("warden_session_{safe}"))
+    named(https(warden), &format!("{base}_{safe}"))
 }
 
 /// The remembered-browser cookie's name for a pool: a token the core gave this browser after it
 /// signed in (`Kernel::remember_browser`), which admits it past the user's ceiling of failed
 /// sign-ins from unfamiliar addresses.
 pub fn remembered_name(warden: &Services, pool_id: &str) -> String {
-    let safe: String = pool_id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
-    named(https(warden), &format!("warden_known_{safe}"))
+    per_pool(warden, "warden_known", pool_id)
 }
 
 /// A cookie's value from the request, if present.
